@@ -1,0 +1,3 @@
+/** Metadata keys written by the decorators and read once by the registry. */
+export const ENTITY_METADATA = 'jetstate:entity';
+export const OPERATIONS_METADATA = 'jetstate:operations';

@@ -1,0 +1,104 @@
+import { pino, type Logger } from 'pino';
+import { DurableClient } from '../client/durable-client';
+import { DefinitionError } from '../errors';
+import { EmbeddedEngine } from '../engine/embedded/embedded-engine';
+import type { Engine } from '../engine/engine';
+import type { Constructor } from '../registry/entity-definition';
+import { Registry } from '../registry/registry';
+import { EntityExecutor } from '../runtime/entity-executor';
+import { ChangeFeed } from '../rx/change-feed';
+import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
+import { validateOptions } from './validate-options';
+
+/**
+ * A jetstate application: hosts entities on an engine and exposes a {@link DurableClient}.
+ *
+ * @example
+ * ```ts
+ * const app = await DurableApp.create({ entities: [Counter], dataDir: './.jetstate' });
+ * await app.start();
+ * await app.client.entity(Counter, 'visits').signal.add(5);
+ * await app.stop();
+ * ```
+ */
+export class DurableApp {
+  private started = false;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    /** The client of this app's entities. Usable as soon as the app is created. */
+    readonly client: DurableClient,
+    /** The app's logger. */
+    readonly logger: Logger,
+    private readonly engine: Engine,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  /**
+   * Validates the options and entity classes, opens storage and recovers what was
+   * pending. Signals sent before {@link start} are stored and run once it is called.
+   */
+  static async create(options: DurableAppOptions = {}): Promise<DurableApp> {
+    const settings = validateOptions(options);
+    const registry = Registry.create({ entities: settings.entities });
+    const logger = createLogger(settings);
+    const createInstance = instanceFactory(settings);
+    const executor = new EntityExecutor({ registry, logger, createInstance, now: Date.now });
+    const engine = await EmbeddedEngine.open({
+      directory: settings.dataDir,
+      executor,
+      logger,
+      partitionCount: settings.partitionCount,
+      durability: settings.durability,
+      maxBatchSize: settings.maxBatchSize,
+      cacheCapacity: settings.cacheCapacity,
+      now: Date.now,
+    });
+    const feed = new ChangeFeed(engine.changes$);
+    const client = new DurableClient({ registry, engine, feed, createInstance });
+    return new DurableApp(client, logger, engine, feed);
+  }
+
+  /** Starts applying operations. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.engine.start();
+  }
+
+  /**
+   * Stops gracefully: in-flight batches are committed, calls not yet applied are rejected,
+   * state streams complete, and storage is closed. Signals still queued stay stored and
+   * run after the next start.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.engine.stop().finally(() => this.feed.close());
+    return this.stopped;
+  }
+}
+
+function createLogger(settings: DurableAppOptionsWithDefaults): Logger {
+  const given = settings.logger;
+  if (typeof (given as Logger).child === 'function') return (given as Logger).child({ lib: 'jetstate' });
+  return pino({ name: 'jetstate', ...given });
+}
+
+function instanceFactory(settings: DurableAppOptionsWithDefaults): (ctor: Constructor) => object {
+  const resolve = settings.resolve;
+  if (!resolve) return (ctor) => new (ctor as new () => object)();
+  const handedOut = new WeakSet<object>();
+  return (ctor) => {
+    const instance = resolve(ctor) as object;
+    if (!(instance instanceof ctor)) {
+      throw new DefinitionError(`resolve(${ctor.name}) returned something that is not a ${ctor.name}. Return a new instance of the class you are given.`);
+    }
+    if (handedOut.has(instance)) {
+      throw new DefinitionError(
+        `resolve(${ctor.name}) returned an instance it had returned before. Every entity needs its own instance: ` +
+          `register the class with a transient scope (a new instance per request).`,
+      );
+    }
+    handedOut.add(instance);
+    return instance;
+  };
+}

@@ -1,0 +1,47 @@
+import { InvalidOptionsError } from '../errors';
+import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
+import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
+
+const KNOWN_OPTIONS = new Set(['entities', 'dataDir', 'logger', 'resolve', 'durability', 'partitionCount', 'maxBatchSize', 'cacheCapacity']);
+
+/** Checks the options once and fills in the defaults; throws {@link InvalidOptionsError} with the fix. */
+export function validateOptions(options: DurableAppOptions): DurableAppOptionsWithDefaults {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('DurableApp.create needs an options object, e.g. { entities: [Counter] }.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new InvalidOptionsError(`Unknown option '${key}'. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`);
+    }
+  }
+  if (options.entities !== undefined && !Array.isArray(options.entities)) {
+    throw new InvalidOptionsError('entities must be an array of entity classes, e.g. { entities: [Counter] }.');
+  }
+  if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
+    throw new InvalidOptionsError('dataDir must be a non-empty directory path.');
+  }
+  if (options.resolve !== undefined && typeof options.resolve !== 'function') {
+    throw new InvalidOptionsError('resolve must be a function that returns a new instance of the class it is given.');
+  }
+  if (options.durability !== undefined && options.durability !== 'strict' && options.durability !== 'relaxed') {
+    throw new InvalidOptionsError(`durability must be 'strict' or 'relaxed', got ${String(options.durability)}.`);
+  }
+  return {
+    entities: options.entities ?? [],
+    dataDir: options.dataDir ?? './.jetstate',
+    logger: options.logger ?? { level: 'info' },
+    resolve: options.resolve,
+    durability: options.durability ?? 'strict',
+    partitionCount: positiveInteger('partitionCount', options.partitionCount, DEFAULT_PARTITION_COUNT, 1024),
+    maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, 1000, 100_000),
+    cacheCapacity: positiveInteger('cacheCapacity', options.cacheCapacity, 100_000, 100_000_000),
+  };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidOptionsError(`${name} must be an integer from 1 to ${max}, got ${String(value)}.`);
+  }
+  return value;
+}

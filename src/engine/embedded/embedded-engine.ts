@@ -1,0 +1,225 @@
+import type { Logger } from 'pino';
+import { Subject } from 'rxjs';
+import { AppStoppedError } from '../../errors';
+import type { EntityId } from '../../registry/entity-id';
+import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
+import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
+import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
+import type { Engine, SnapshotPage, SnapshotQuery } from '../engine';
+import { partitionOf } from '../partitioner';
+import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
+import { CommitWriter, type Segment } from './commit-writer';
+import { LevelStore, type StoreOperation } from './level-store';
+import { ScheduledMessages, type ScheduledEntry } from './scheduled-messages';
+import { StorageKeys } from './storage-keys';
+
+/** How hard a commit tries to reach the disk. */
+export type Durability = 'strict' | 'relaxed';
+
+/** Settings of the {@link EmbeddedEngine}. */
+export interface EmbeddedEngineOptions {
+  readonly directory: string;
+  readonly executor: EntityExecutor;
+  readonly logger: Logger;
+  readonly partitionCount: number;
+  /** `strict` fsyncs every group commit; `relaxed` leaves flushing to the OS (survives a process crash, not a power cut). */
+  readonly durability: Durability;
+  readonly maxBatchSize: number;
+  readonly cacheCapacity: number;
+  readonly now: () => number;
+}
+
+interface Waiter {
+  readonly resolve: (reply: OperationReply) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * One process, one LevelDB: the inbox log, snapshots and scheduled messages share a
+ * database, so a partition's commit (new snapshots, messages its operations sent, and
+ * consumption of its inputs) is a single atomic write through the {@link CommitWriter}.
+ */
+export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined> {
+  readonly changes$ = new Subject<EntitySnapshot>();
+  private readonly partitions: PartitionWorker<Segment | undefined>[];
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly scheduled: ScheduledMessages;
+  private readonly writer: CommitWriter;
+  private state: 'open' | 'running' | 'stopping' | 'stopped' = 'open';
+
+  private constructor(
+    private readonly store: LevelStore,
+    private readonly options: EmbeddedEngineOptions,
+    lastSeq: number,
+  ) {
+    const logger = options.logger.child({ engine: 'embedded' });
+    this.partitions = Array.from(
+      { length: options.partitionCount },
+      (_, p) =>
+        new PartitionWorker<Segment | undefined>(p, options.executor, this, logger.child({ partition: p }), {
+          maxBatchSize: options.maxBatchSize,
+          cacheCapacity: Math.max(16, Math.ceil(options.cacheCapacity / options.partitionCount)),
+          retryDelayMs: 50,
+        }),
+    );
+    this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment));
+    this.scheduled = new ScheduledMessages(options.now, (due) => this.fireScheduled(due));
+  }
+
+  /** Opens the database and recovers the inbox and scheduled messages; processing waits for {@link start}. */
+  static async open(options: EmbeddedEngineOptions): Promise<EmbeddedEngine> {
+    const store = await LevelStore.open(options.directory);
+    try {
+      const lastSeq = Number((await store.get(StorageKeys.lastSeq)) ?? 0);
+      const engine = new EmbeddedEngine(store, options, lastSeq);
+      await engine.recover();
+      return engine;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  async start(): Promise<void> {
+    this.assertOpen();
+    this.state = 'running';
+    for (const partition of this.partitions) partition.activate();
+    this.scheduled.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.scheduled.stop();
+    await Promise.all(this.partitions.map((p) => p.deactivate()));
+    await this.writer.close();
+    for (const waiter of this.waiters.values()) {
+      waiter.reject(new AppStoppedError('The app stopped before this call was applied; it was not applied. Call again after restarting.'));
+    }
+    this.waiters.clear();
+    await this.store.close();
+    this.state = 'stopped';
+    this.changes$.complete();
+  }
+
+  async send(messages: readonly OperationMessage[]): Promise<void> {
+    this.assertOpen();
+    const now = this.options.now();
+    const append: OperationMessage[] = [];
+    const timers: ScheduledEntry[] = [];
+    for (const message of messages) {
+      if (message.scheduledTime !== undefined && message.scheduledTime > now) timers.push(scheduledEntry(message));
+      else append.push(message);
+    }
+    await this.writer.submit({ append, operations: timers.map(timerPut) });
+    this.scheduled.add(timers);
+  }
+
+  call(message: OperationMessage): Promise<OperationReply> {
+    this.assertOpen();
+    return new Promise<OperationReply>((resolve, reject) => {
+      this.waiters.set(message.id, { resolve, reject });
+      this.writer.submit({ transient: [message] }).catch((error: unknown) => {
+        this.waiters.delete(message.id);
+        reject(error);
+      });
+    });
+  }
+
+  async readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined> {
+    this.assertOpen();
+    const text = await this.store.get(StorageKeys.snapshot(id));
+    return text === undefined ? undefined : decodeSnapshot(id, text);
+  }
+
+  async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
+    this.assertOpen();
+    const end = StorageKeys.snapshotsEnd(query.name);
+    const start = query.continuationToken === undefined ? StorageKeys.snapshotsStart(query.name) : `${Buffer.from(query.continuationToken, 'base64url').toString('utf8')}\u0000`;
+    const snapshots: EntitySnapshot[] = [];
+    let lastKey: string | undefined;
+    for await (const [key, text] of this.store.entries(start, end)) {
+      const snapshot = decodeSnapshot(StorageKeys.snapshotId(key), text);
+      if (!snapshot.exists) continue;
+      if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
+      if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;
+      if (snapshots.length === query.pageSize) {
+        return { snapshots, continuationToken: Buffer.from(lastKey!, 'utf8').toString('base64url') };
+      }
+      snapshots.push(snapshot);
+      lastKey = key;
+    }
+    return { snapshots };
+  }
+
+  async loadSnapshots(ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
+    const texts = await this.store.getMany(ids.map(StorageKeys.snapshot));
+    return texts.map((text, i) => (text === undefined ? undefined : decodeSnapshot(ids[i]!, text)));
+  }
+
+  async commit(_partition: number, _batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): Promise<void> {
+    const operations: StoreOperation[] = outcome.changes.map((snapshot) => ({ type: 'put', key: StorageKeys.snapshot(snapshot.id), value: encodeSnapshot(snapshot) }));
+    const now = this.options.now();
+    const append: OperationMessage[] = [];
+    for (const message of outcome.produced) {
+      if (message.scheduledTime !== undefined && message.scheduledTime > now) operations.push(timerPut(scheduledEntry(message)));
+      else append.push(message);
+    }
+    await this.writer.submit({ append, operations });
+  }
+
+  afterCommit(_partition: number, batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): void {
+    const now = this.options.now();
+    this.scheduled.add(outcome.produced.filter((m) => m.scheduledTime !== undefined && m.scheduledTime > now).map(scheduledEntry));
+    for (const { ack: segment } of batch) {
+      if (segment && --segment.remaining === 0) this.writer.release(segment);
+    }
+    for (const reply of outcome.replies) {
+      const waiter = this.waiters.get(reply.id);
+      this.waiters.delete(reply.id);
+      waiter?.resolve(reply);
+    }
+    for (const snapshot of outcome.changes) this.changes$.next(snapshot);
+  }
+
+  private deliver(message: OperationMessage, segment: Segment | undefined): void {
+    this.partitions[partitionOf(message.target, this.partitions.length)]!.enqueue({ message, ack: segment });
+  }
+
+  private fireScheduled(due: readonly ScheduledEntry[]): void {
+    this.writer
+      .submit({ append: due.map((entry) => entry.message), operations: due.map((entry) => ({ type: 'del', key: entry.key })) })
+      .catch((error: unknown) => {
+        if (this.state !== 'running') return;
+        this.options.logger.error({ err: error, count: due.length }, 'could not deliver scheduled messages; retrying');
+        setTimeout(() => this.scheduled.add(due), 1000).unref();
+      });
+  }
+
+  /** Reloads unapplied inbox segments (in log order) and scheduled messages. */
+  private async recover(): Promise<void> {
+    for await (const [key, text] of this.store.entries(StorageKeys.segmentsStart, StorageKeys.segmentsEnd)) {
+      const messages = JSON.parse(text) as OperationMessage[];
+      const segment: Segment = { key, remaining: messages.length };
+      for (const message of messages) this.deliver(message, segment);
+    }
+    const timers: ScheduledEntry[] = [];
+    for await (const [key, text] of this.store.entries(StorageKeys.timersStart, StorageKeys.timersEnd)) {
+      const message = JSON.parse(text) as OperationMessage;
+      timers.push({ due: message.scheduledTime ?? 0, key, message });
+    }
+    this.scheduled.add(timers);
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'stopping' || this.state === 'stopped') throw new AppStoppedError();
+  }
+}
+
+function scheduledEntry(message: OperationMessage): ScheduledEntry {
+  return { due: message.scheduledTime!, key: StorageKeys.timer(message.scheduledTime!, message.id), message };
+}
+
+function timerPut(entry: ScheduledEntry): StoreOperation {
+  return { type: 'put', key: entry.key, value: JSON.stringify(entry.message) };
+}

@@ -1,0 +1,44 @@
+import type { Observable } from 'rxjs';
+import type { EntityId } from '../registry/entity-id';
+import type { EntitySnapshot, OperationMessage, OperationReply } from '../runtime/messages';
+
+/** Which snapshots {@link Engine.listSnapshots} returns. */
+export interface SnapshotQuery {
+  /** Only entities of this name. */
+  readonly name?: string;
+  /** Only entities whose last operation was at or after this time (epoch ms). */
+  readonly lastModifiedFrom?: number;
+  /** Only entities whose last operation was at or before this time (epoch ms). */
+  readonly lastModifiedTo?: number;
+  readonly pageSize: number;
+  /** Opaque token from a previous page. */
+  readonly continuationToken?: string;
+}
+
+/** One page of snapshots. */
+export interface SnapshotPage {
+  readonly snapshots: readonly EntitySnapshot[];
+  /** Present when more pages follow. */
+  readonly continuationToken?: string;
+}
+
+/**
+ * The contract every engine implements. The runtime and the client see only this; an
+ * engine owns delivery (the log), partition processing and commits.
+ */
+export interface Engine {
+  /** Starts processing: partitions, scheduled messages. Recovery has happened when this resolves. */
+  start(): Promise<void>;
+  /** Stops taking work, finishes and commits in-flight batches, releases storage. */
+  stop(): Promise<void>;
+  /** Durably enqueues one-way messages; resolves once they survive a crash. */
+  send(messages: readonly OperationMessage[]): Promise<void>;
+  /** Delivers a call and resolves with its reply once the operation's effects are committed. */
+  call(message: OperationMessage): Promise<OperationReply>;
+  /** The committed snapshot of one entity, if it has one. */
+  readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined>;
+  /** Committed snapshots of existing entities, in key order, a page at a time. */
+  listSnapshots(query: SnapshotQuery): Promise<SnapshotPage>;
+  /** Every committed snapshot change, emitted after its commit. Completes on stop. */
+  readonly changes$: Observable<EntitySnapshot>;
+}

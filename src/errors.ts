@@ -1,0 +1,143 @@
+/**
+ * The error hierarchy of jetstate. Every error has a stable `code`; `instanceof` works
+ * across copies of the library (ESM and CommonJS builds loaded side by side) because it
+ * checks a brand registered with `Symbol.for`, not the constructor identity.
+ */
+
+/** Stable error codes, one per error class. */
+export const ErrorCode = {
+  Definition: 'JETSTATE_DEFINITION',
+  UnknownOperation: 'JETSTATE_UNKNOWN_OPERATION',
+  InvalidEntityId: 'JETSTATE_INVALID_ENTITY_ID',
+  Serialization: 'JETSTATE_SERIALIZATION',
+  OperationFailed: 'JETSTATE_OPERATION_FAILED',
+  InvalidOptions: 'JETSTATE_INVALID_OPTIONS',
+  AppStopped: 'JETSTATE_APP_STOPPED',
+  Storage: 'JETSTATE_STORAGE',
+  Timeout: 'JETSTATE_TIMEOUT',
+  OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const BRAND = Symbol.for('jetstate.error');
+
+/** Base class of every error jetstate throws. */
+export class JetstateError extends Error {
+  /** A stable, machine-readable code (see {@link ErrorCode}). */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: new.target.name });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const brand = (value as Record<symbol, unknown>)[BRAND];
+    if (typeof brand !== 'string') return false;
+    if (this.name === 'JetstateError') return true;
+    // A subclass matches its own brand and the brands of its subclasses.
+    for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+}
+
+/** A class, decorator or registration is wrong. Thrown at registration, before anything runs. */
+export class DefinitionError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.Definition, message);
+  }
+}
+
+/** An entity id (name and key) is not valid. */
+export class InvalidEntityIdError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidEntityId, message);
+  }
+}
+
+/** The entity has no operation of that name. */
+export class UnknownOperationError extends JetstateError {
+  constructor(
+    readonly entityName: string,
+    readonly operationName: string,
+    known: readonly string[],
+  ) {
+    super(
+      ErrorCode.UnknownOperation,
+      `Entity '${entityName}' has no operation '${operationName}'. ` +
+        `Known operations: ${known.map((k) => `'${k}'`).join(', ') || '(none)'}. ` +
+        `Mark the method with @Operation() or fix the name.`,
+    );
+  }
+}
+
+/** A value (state, input or result) cannot be stored as JSON. */
+export class SerializationError extends JetstateError {
+  constructor(
+    message: string,
+    /** Where in the value the problem is, e.g. `state.items[3].price`. */
+    readonly path: string,
+  ) {
+    super(ErrorCode.Serialization, message);
+  }
+}
+
+/** The remote operation threw; carries the remote error's name and message. */
+export class OperationFailedError extends JetstateError {
+  constructor(
+    /** The operation that failed, as `Entity/key.operation`. */
+    readonly operation: string,
+    /** `name` of the error the operation threw. */
+    readonly remoteName: string,
+    /** `message` of the error the operation threw. */
+    readonly remoteMessage: string,
+    /** `code` of the remote error, when it had one. */
+    readonly remoteCode?: string,
+  ) {
+    super(ErrorCode.OperationFailed, `${operation} failed with ${remoteName}: ${remoteMessage}`);
+  }
+}
+
+/** Options given to `DurableApp.create` (or a call) are not valid. */
+export class InvalidOptionsError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidOptions, message);
+  }
+}
+
+/** The app is stopped (or stopping) and cannot take this request. */
+export class AppStoppedError extends JetstateError {
+  constructor(message = 'The DurableApp is stopped. Create and start a new one to send more work.') {
+    super(ErrorCode.AppStopped, message);
+  }
+}
+
+/** The storage layer failed; the message says what was being done. */
+export class StorageError extends JetstateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Storage, message, options);
+  }
+}
+
+/** A wait ran past its deadline. */
+export class TimeoutError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.Timeout, message);
+  }
+}
+
+/** A function that only works inside an entity operation was called outside one. */
+export class OutsideOperationError extends JetstateError {
+  constructor(what: string) {
+    super(
+      ErrorCode.OutsideOperation,
+      `${what} can only be used while an entity operation runs (inside an @Operation() method). ` +
+        `Call it from the operation itself, not from a constructor, a timer or code that runs after the operation returned.`,
+    );
+  }
+}

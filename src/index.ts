@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+
+export { Entity, Operation, type EntityOptions, type OperationOptions } from '../decorators';
+export { DurableApp } from './app/durable-app';
+export type { DurableAppOptions } from './app/durable-app-options';
+export { DurableClient } from './client/durable-client';
+export type {
+  EntityChange,
+  EntityClassHandle,
+  EntityHandle,
+  EntityListPage,
+  EntityMetadata,
+  EntityStateResponse,
+  ListEntitiesQuery,
+} from './client/entity-types';
+export type { Durability } from './engine/embedded/embedded-engine';
+export {
+  AppStoppedError,
+  DefinitionError,
+  ErrorCode,
+  InvalidEntityIdError,
+  InvalidOptionsError,
+  JetstateError,
+  OperationFailedError,
+  OutsideOperationError,
+  SerializationError,
+  StorageError,
+  TimeoutError,
+  UnknownOperationError,
+} from './errors';
+export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
+export type { Constructor } from './registry/entity-definition';
+export { entityContext, type EntityContext, type SignalOptions } from './runtime/entity-context';
+export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';

@@ -1,0 +1,20 @@
+/** Any class with a no-argument-compatible constructor. */
+export type Constructor<T = object> = new (...args: never[]) => T;
+
+/** A validated, frozen operation of an entity. */
+export interface OperationDefinition {
+  readonly name: string;
+  readonly methodName: string;
+  /** The class (or Date) the method declares for its input, when `design:paramtypes` was emitted. */
+  readonly inputType?: Function;
+}
+
+/** A validated, frozen entity class. */
+export interface EntityDefinition<T extends object = object> {
+  readonly name: string;
+  readonly ctor: Constructor<T>;
+  readonly operations: ReadonlyMap<string, OperationDefinition>;
+}
+
+/** The operation every entity has: it deletes the entity's state. */
+export const DELETE_OPERATION = 'delete';

@@ -1,0 +1,140 @@
+import { ENTITY_METADATA, OPERATIONS_METADATA, type EntityMetadata, type OperationMetadata } from '../../decorators';
+import { DefinitionError, UnknownOperationError } from '../errors';
+import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from './entity-definition';
+import { isValidEntityName } from './entity-id';
+
+/**
+ * Reads the decorators' metadata once, validates it and freezes the definitions.
+ * Every mistake in a class declaration surfaces here, at start-up, with a fix.
+ */
+export class Registry {
+  private readonly byName: ReadonlyMap<string, EntityDefinition>;
+  private readonly byClass: ReadonlyMap<Function, EntityDefinition>;
+
+  private constructor(definitions: readonly EntityDefinition[]) {
+    this.byName = new Map(definitions.map((d) => [d.name, d]));
+    this.byClass = new Map(definitions.map((d) => [d.ctor, d]));
+  }
+
+  /** Builds a registry from entity classes; throws a {@link DefinitionError} on the first problem. */
+  static create(options: { entities?: readonly Function[] }): Registry {
+    const definitions: EntityDefinition[] = [];
+    const seen = new Map<string, Function>();
+    for (const cls of options.entities ?? []) {
+      const definition = readEntity(cls);
+      const clash = seen.get(definition.name);
+      if (clash) {
+        throw new DefinitionError(
+          `Two entity classes are named '${definition.name}': ${clash.name} and ${cls.name}. ` +
+            `Entity names must be unique in an app; give one a different name with @Entity('OtherName').`,
+        );
+      }
+      seen.set(definition.name, cls);
+      definitions.push(definition);
+    }
+    return new Registry(definitions);
+  }
+
+  /** All registered entities. */
+  get entities(): readonly EntityDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  /** The definition of a registered entity class, or a {@link DefinitionError} saying how to register it. */
+  entityOf<T extends object>(cls: Constructor<T> | Function): EntityDefinition<T> {
+    const definition = this.byClass.get(cls);
+    if (definition) return definition as unknown as EntityDefinition<T>;
+    if (typeof cls !== 'function') {
+      throw new DefinitionError(`Expected an entity class, got ${describe(cls)}. Pass the class itself, e.g. entity(Counter, 'key').`);
+    }
+    if (!Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
+      throw new DefinitionError(`${cls.name} is not an entity. Decorate the class with @Entity() and list it in DurableApp.create({ entities: [...] }).`);
+    }
+    throw new DefinitionError(`Entity class ${cls.name} is not registered with this app. Add it to DurableApp.create({ entities: [...] }).`);
+  }
+
+  /** The definition registered under `name`, or a {@link DefinitionError}. */
+  entityNamed(name: string): EntityDefinition {
+    const definition = this.byName.get(name);
+    if (definition) return definition;
+    const known = [...this.byName.keys()].map((n) => `'${n}'`).join(', ') || '(none)';
+    throw new DefinitionError(`No entity named '${name}' is registered. Registered entities: ${known}. Check the name or register the class.`);
+  }
+
+  /** True when an entity of that name is registered. */
+  hasEntity(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The operation `operation` of `definition`, or an {@link UnknownOperationError}. */
+  static operationOf(definition: EntityDefinition, operation: string): OperationDefinition {
+    const found = definition.operations.get(operation);
+    if (found) return found;
+    throw new UnknownOperationError(definition.name, operation, [...definition.operations.keys(), DELETE_OPERATION]);
+  }
+}
+
+function readEntity(cls: Function): EntityDefinition {
+  if (typeof cls !== 'function') {
+    throw new DefinitionError(`entities must contain classes, got ${describe(cls)}.`);
+  }
+  const meta: EntityMetadata | undefined = Reflect.getOwnMetadata(ENTITY_METADATA, cls);
+  if (!meta) {
+    throw new DefinitionError(`${cls.name || 'An anonymous class'} is listed in entities but has no @Entity() decorator. Add @Entity() to the class.`);
+  }
+  if (!isValidEntityName(meta.name)) {
+    throw new DefinitionError(
+      `Entity name '${meta.name}' (class ${cls.name}) is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or '_'.`,
+    );
+  }
+  const operations = new Map<string, OperationDefinition>();
+  // Walk the prototype chain so operations declared on a base class are inherited.
+  for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const declared: OperationMetadata[] = Reflect.getOwnMetadata(OPERATIONS_METADATA, c) ?? [];
+    for (const op of declared) {
+      if (operations.has(op.name)) continue; // a subclass overrides its base
+      validateOperation(meta.name, cls, op);
+      const inputType = declaredInputType(cls.prototype, op.methodName);
+      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, ...(inputType ? { inputType } : {}) }));
+    }
+  }
+  if (operations.size === 0) {
+    throw new DefinitionError(`Entity '${meta.name}' (class ${cls.name}) has no operations. Mark its methods with @Operation().`);
+  }
+  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations });
+}
+
+function validateOperation(entity: string, cls: Function, op: OperationMetadata): void {
+  if (op.name === DELETE_OPERATION) {
+    throw new DefinitionError(
+      `Entity '${entity}' declares an operation named '${DELETE_OPERATION}', which every entity already has. ` +
+        `Rename it, and call entityContext().deleteState() from it if it should delete the entity.`,
+    );
+  }
+  if (!/^[A-Za-z_$][A-Za-z0-9_$-]{0,127}$/.test(op.name)) {
+    throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' is not valid: use letters, digits, '_', '$' or '-'.`);
+  }
+  const method: unknown = (cls.prototype as Record<string, unknown>)[op.methodName];
+  if (typeof method !== 'function') {
+    throw new DefinitionError(`@Operation() on ${cls.name}.${op.methodName} must decorate a method.`);
+  }
+  if (method.length > 1) {
+    throw new DefinitionError(
+      `Operation ${cls.name}.${op.methodName} declares ${method.length} parameters; operations take at most one input. ` +
+        `Pass several values as one object, e.g. transfer({ to, amount }).`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+const PLAIN_TYPES: ReadonlySet<Function> = new Set([Object, String, Number, Boolean, Array, Function, Promise, Symbol]);
+
+/** The class or Date an operation declares for its input, when the compiler emitted `design:paramtypes`. */
+function declaredInputType(prototype: object, methodName: string): Function | undefined {
+  const types: Function[] | undefined = Reflect.getMetadata('design:paramtypes', prototype, methodName);
+  const first = types?.[0];
+  return first && !PLAIN_TYPES.has(first) ? first : undefined;
+}

@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
+import { OutsideOperationError } from '../errors';
+import type { Constructor } from '../registry/entity-definition';
+import type { EntityId } from '../registry/entity-id';
+import type { SignalProxy } from './operation-proxy';
+
+/** Options of a signal. */
+export interface SignalOptions {
+  /** Apply the operation at (not before) this time. Survives restarts. */
+  scheduledTime?: Date;
+}
+
+/**
+ * What an entity operation can do besides changing its own fields. Obtain it with
+ * {@link entityContext} while the operation runs.
+ *
+ * @example
+ * ```ts
+ * @Operation() add(amount: number): void {
+ *   this.value += amount;
+ *   if (this.value >= 100) entityContext().entity(Alerts, 'ops').signal.raise(this.value);
+ * }
+ * ```
+ */
+export interface EntityContext {
+  /** The entity this operation runs on. */
+  readonly entityId: EntityId;
+  /** The name of the running operation. */
+  readonly operationName: string;
+  /** A logger bound to this entity and operation. */
+  readonly logger: Logger;
+  /**
+   * Sends a one-way operation to another entity (or this one). It is sent only if this
+   * operation succeeds, atomically with this entity's new state.
+   */
+  signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): void;
+  /** A typed one-way proxy to another entity; same rules as {@link EntityContext.signalEntity}. */
+  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T> };
+  /** Deletes this entity's state when the operation succeeds; a later operation starts from a fresh instance. */
+  deleteState(): void;
+}
+
+const current = new AsyncLocalStorage<EntityContext>();
+
+/** Runs `fn` with `context` as the current entity context. */
+export function runInEntityContext<R>(context: EntityContext, fn: () => R): R {
+  return current.run(context, fn);
+}
+
+/**
+ * The context of the entity operation that is running now.
+ * Throws an {@link OutsideOperationError} outside an operation.
+ */
+export function entityContext(): EntityContext {
+  const context = current.getStore();
+  if (!context) throw new OutsideOperationError('entityContext()');
+  return context;
+}

@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import { JetstateError, UnknownOperationError } from '../errors';
+import { DELETE_OPERATION, type Constructor, type EntityDefinition } from '../registry/entity-definition';
+import { entityIdToString, type EntityId } from '../registry/entity-id';
+import type { Registry } from '../registry/registry';
+import { EntityCache, type LiveEntity } from './entity-cache';
+import { runInEntityContext } from './entity-context';
+import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } from './messages';
+import { OperationContext } from './operation-context';
+import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
+
+/** Reads committed snapshots for entities that are not in memory. */
+export interface SnapshotLoader {
+  loadSnapshots(ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]>;
+}
+
+/** Everything one batch produced, to be committed atomically and published after. */
+export interface BatchOutcome {
+  /** New snapshots of the entities the batch touched. */
+  readonly changes: EntitySnapshot[];
+  /** Signals the batch's operations sent (some with a `scheduledTime`). */
+  readonly produced: OperationMessage[];
+  /** Answers to the batch's calls. */
+  readonly replies: OperationReply[];
+  applied: number;
+  failed: number;
+  /** Messages skipped because they were at or below their entity's `lastAppliedSeq`. */
+  duplicates: number;
+}
+
+/** Dependencies of the {@link EntityExecutor}. */
+export interface EntityExecutorOptions {
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** Creates a fresh entity instance (the dependency-injection hook). */
+  readonly createInstance: (ctor: Constructor) => object;
+  readonly now: () => number;
+}
+
+type RunResult =
+  | { readonly ok: true; readonly value: unknown; readonly produced: readonly OperationMessage[] }
+  | { readonly ok: false; readonly error: unknown };
+
+/** A state to roll back to. */
+interface Checkpoint {
+  readonly exists: boolean;
+  readonly stateJson: string | undefined;
+}
+
+/**
+ * Applies batches of operations to entities. Operations on one entity run one at a time
+ * in message order. An operation that throws (or leaves state that cannot be stored) is
+ * rolled back: the entity is rebuilt from the last checkpoint (the committed snapshot, or
+ * the state after the last failure) and the operations between that checkpoint and the
+ * failure are run again, each checked. This costs nothing on the success path, where state
+ * is serialized once per entity per batch.
+ */
+export class EntityExecutor {
+  constructor(private readonly options: EntityExecutorOptions) {}
+
+  async execute(messages: readonly OperationMessage[], cache: EntityCache, loader: SnapshotLoader): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { changes: [], produced: [], replies: [], applied: 0, failed: 0, duplicates: 0 };
+    const groups = new Map<string, OperationMessage[]>();
+    for (const message of messages) {
+      const key = entityIdToString(message.target);
+      const group = groups.get(key);
+      if (group) group.push(message);
+      else groups.set(key, [message]);
+    }
+    const live = await this.liveEntities(groups, cache, loader, outcome);
+    for (const [key, group] of groups) {
+      const entity = live.get(key);
+      if (entity) await this.applyGroup(entity, group, outcome);
+    }
+    for (const [key, entity] of live) cache.set(key, entity);
+    return outcome;
+  }
+
+  private async liveEntities(
+    groups: ReadonlyMap<string, OperationMessage[]>,
+    cache: EntityCache,
+    loader: SnapshotLoader,
+    outcome: BatchOutcome,
+  ): Promise<Map<string, LiveEntity>> {
+    const live = new Map<string, LiveEntity>();
+    const missing: { key: string; id: EntityId; definition: EntityDefinition }[] = [];
+    for (const [key, group] of groups) {
+      const cached = cache.get(key);
+      if (cached) {
+        live.set(key, cached);
+        continue;
+      }
+      const id = group[0]!.target;
+      if (!this.options.registry.hasEntity(id.name)) {
+        this.failAll(group, outcome, new UnknownOperationError(id.name, group[0]!.operation, []), `no entity named '${id.name}' is registered`);
+        continue;
+      }
+      missing.push({ key, id, definition: this.options.registry.entityNamed(id.name) });
+    }
+    if (missing.length === 0) return live;
+    const snapshots = await loader.loadSnapshots(missing.map((m) => m.id));
+    missing.forEach(({ key, id, definition }, i) => {
+      const committed = snapshots[i];
+      const entity: LiveEntity = { id, definition, instance: {}, exists: false, committed };
+      try {
+        this.restore(entity, { exists: committed?.exists ?? false, stateJson: committed?.stateJson });
+        live.set(key, entity);
+      } catch (error) {
+        this.failAll(groups.get(key)!, outcome, error, `its state could not be restored`);
+      }
+    });
+    return live;
+  }
+
+  private async applyGroup(entity: LiveEntity, group: readonly OperationMessage[], outcome: BatchOutcome): Promise<void> {
+    const startSeq = entity.committed?.lastAppliedSeq ?? 0;
+    let lastSeq = startSeq;
+    let checkpoint: Checkpoint = { exists: entity.committed?.exists ?? false, stateJson: entity.committed?.stateJson };
+    let sinceCheckpoint: OperationMessage[] = [];
+    const results = new Map<OperationMessage, RunResult>();
+    for (const message of group) {
+      if (message.seq !== undefined) {
+        if (message.seq <= lastSeq) {
+          outcome.duplicates++;
+          continue;
+        }
+        lastSeq = message.seq;
+      }
+      const result = await this.run(entity, message);
+      results.set(message, result);
+      if (result.ok) {
+        sinceCheckpoint.push(message);
+        continue;
+      }
+      this.restore(entity, checkpoint);
+      checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
+      sinceCheckpoint = [];
+    }
+    let stateJson: string | undefined;
+    if (entity.exists) {
+      try {
+        stateJson = toJson(entity.instance, 'state');
+      } catch {
+        this.restore(entity, checkpoint);
+        checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
+        stateJson = checkpoint.stateJson;
+      }
+    }
+    for (const message of group) {
+      const result = results.get(message);
+      if (result) this.record(message, result, outcome);
+    }
+    if (results.size === 0) return;
+    const snapshot: EntitySnapshot = {
+      id: entity.id,
+      exists: entity.exists,
+      stateJson: entity.exists ? stateJson : undefined,
+      lastAppliedSeq: lastSeq,
+      version: (entity.committed?.version ?? 0) + 1,
+      lastModified: this.options.now(),
+    };
+    entity.committed = snapshot;
+    outcome.changes.push(snapshot);
+  }
+
+  /** Runs operations one at a time from `start`, checking after each that the state can be stored. */
+  private async runChecked(
+    entity: LiveEntity,
+    messages: readonly OperationMessage[],
+    start: Checkpoint,
+    results: Map<OperationMessage, RunResult>,
+  ): Promise<Checkpoint> {
+    let good = start;
+    for (const message of messages) {
+      let result = await this.run(entity, message);
+      if (result.ok) {
+        try {
+          good = { exists: entity.exists, stateJson: entity.exists ? toJson(entity.instance, 'state') : undefined };
+        } catch (error) {
+          result = { ok: false, error };
+        }
+      }
+      if (!result.ok) this.restore(entity, good);
+      results.set(message, result);
+    }
+    return good;
+  }
+
+  private async run(entity: LiveEntity, message: OperationMessage): Promise<RunResult> {
+    if (message.operation === DELETE_OPERATION) {
+      this.resetToFresh(entity);
+      return { ok: true, value: undefined, produced: [] };
+    }
+    const operation = entity.definition.operations.get(message.operation);
+    if (!operation) {
+      const known = [...entity.definition.operations.keys(), DELETE_OPERATION];
+      return { ok: false, error: new UnknownOperationError(entity.definition.name, message.operation, known) };
+    }
+    const context = new OperationContext(this.options.registry, message, this.options.logger);
+    try {
+      const instance = entity.instance as Record<string, (input: unknown) => unknown>;
+      const input = fromPlain(operation.inputType, message.input);
+      let value = runInEntityContext(context, () => instance[operation.methodName]!(input));
+      if (isPromiseLike(value)) value = await value;
+      const plain = message.kind === 'call' && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
+      if (context.deleted) this.resetToFresh(entity);
+      else entity.exists = true;
+      return { ok: true, value: plain, produced: context.produced };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private restore(entity: LiveEntity, checkpoint: Checkpoint): void {
+    const instance = this.options.createInstance(entity.definition.ctor);
+    if (checkpoint.exists && checkpoint.stateJson !== undefined) assignPlain(instance, JSON.parse(checkpoint.stateJson));
+    entity.instance = instance;
+    entity.exists = checkpoint.exists;
+  }
+
+  private resetToFresh(entity: LiveEntity): void {
+    this.restore(entity, { exists: false, stateJson: undefined });
+  }
+
+  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome): void {
+    if (result.ok) {
+      outcome.applied++;
+      for (const produced of result.produced) outcome.produced.push(produced);
+      if (message.kind === 'call') outcome.replies.push({ id: message.id, ok: true, value: result.value });
+      return;
+    }
+    outcome.failed++;
+    if (message.kind === 'call') {
+      outcome.replies.push({ id: message.id, ok: false, error: toRemoteError(result.error) });
+    } else {
+      this.options.logger.warn(
+        { entity: message.target.name, key: message.target.key, operation: message.operation, err: result.error },
+        'signalled operation failed; its changes were rolled back',
+      );
+    }
+  }
+
+  private failAll(group: readonly OperationMessage[], outcome: BatchOutcome, error: unknown, why: string): void {
+    const target = group[0]!.target;
+    this.options.logger.error({ entity: target.name, key: target.key, err: error }, `dropping ${group.length} operation(s): ${why}`);
+    for (const message of group) this.record(message, { ok: false, error }, outcome);
+  }
+}
+
+/** Reduces an error to what a caller in another process can receive. */
+export function toRemoteError(error: unknown): RemoteError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...(error instanceof JetstateError ? { code: error.code } : {}) };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

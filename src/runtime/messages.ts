@@ -1,0 +1,45 @@
+import type { EntityId } from '../registry/entity-id';
+
+/** How the sender waits: `signal` is one-way, `call` expects a reply. */
+export type OperationKind = 'signal' | 'call';
+
+/** One operation addressed to one entity, as it travels through an engine. */
+export interface OperationMessage {
+  /** Deterministic id (sender id plus a sender-local counter), used to drop duplicates. */
+  readonly id: string;
+  readonly target: EntityId;
+  readonly operation: string;
+  readonly kind: OperationKind;
+  /** The input, already converted to a plain JSON value. */
+  readonly input?: unknown;
+  /** Epoch milliseconds before which the operation must not run. */
+  readonly scheduledTime?: number;
+  /** Log position assigned when the engine durably appends the message; calls have none. */
+  seq?: number;
+}
+
+/** The error a remote operation threw, reduced to what crosses a process boundary. */
+export interface RemoteError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+}
+
+/** The answer to a `call`. */
+export type OperationReply =
+  | { readonly id: string; readonly ok: true; readonly value: unknown }
+  | { readonly id: string; readonly ok: false; readonly error: RemoteError };
+
+/** The committed state of one entity: what snapshots store and state streams emit. */
+export interface EntitySnapshot {
+  readonly id: EntityId;
+  readonly exists: boolean;
+  /** The state as JSON text; absent when the entity does not exist (deleted). */
+  readonly stateJson?: string;
+  /** Log position of the last message applied to this entity. */
+  readonly lastAppliedSeq: number;
+  /** Increments with every committed change of this entity. */
+  readonly version: number;
+  /** Epoch milliseconds of the last applied operation. */
+  readonly lastModified: number;
+}

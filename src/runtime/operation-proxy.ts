@@ -1,0 +1,55 @@
+/** Keys of `T` whose values are methods: the candidate operations. */
+export type OperationNames<T> = {
+  [K in keyof T]-?: T[K] extends (...args: any[]) => unknown ? (K extends string ? K : never) : never;
+}[keyof T];
+
+/** The input parameters of operation `K` of `T` (none or one). */
+export type OperationArgs<T, K extends OperationNames<T>> = T[K] extends (...args: infer A) => unknown ? A : never;
+
+/** The resolved result type of operation `K` of `T`. */
+export type OperationResult<T, K extends OperationNames<T>> = T[K] extends (...args: any[]) => infer R ? Awaited<R> : never;
+
+/**
+ * One-way proxy: every operation of `T` becomes a method returning `Promise<void>`, which
+ * resolves once the operation is durably enqueued.
+ *
+ * @example
+ * ```ts
+ * await app.client.entity(Counter, 'visits').signal.add(5);
+ * ```
+ */
+export type SignalProxy<T> = {
+  readonly [K in OperationNames<T>]: (...args: OperationArgs<T, K>) => Promise<void>;
+};
+
+/**
+ * Request/response proxy: every operation of `T` becomes a method returning a promise of
+ * its result, settled after the operation is committed.
+ *
+ * @example
+ * ```ts
+ * const n: number = await app.client.entity(Counter, 'visits').call.get();
+ * ```
+ */
+export type CallProxy<T> = {
+  readonly [K in OperationNames<T>]: (...args: OperationArgs<T, K>) => Promise<OperationResult<T, K>>;
+};
+
+/**
+ * Builds a proxy whose properties are operation senders. `then` and symbol keys are never
+ * operations, so awaiting a proxy or inspecting it does not send anything.
+ */
+export function createOperationProxy<P extends object>(send: (operation: string, args: readonly unknown[]) => unknown): P {
+  const cache = new Map<string, (...args: unknown[]) => unknown>();
+  return new Proxy(Object.create(null) as P, {
+    get(_target, property) {
+      if (typeof property !== 'string' || property === 'then') return undefined;
+      let sender = cache.get(property);
+      if (!sender) {
+        sender = (...args: unknown[]) => send(property, args);
+        cache.set(property, sender);
+      }
+      return sender;
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import type { EntityId } from '../registry/entity-id';
+import type { EntitySnapshot } from './messages';
+
+const STATE_FIELD = ',"state":';
+
+/**
+ * Encodes a snapshot as stored text. The state JSON is spliced in as it is, so a commit
+ * never stringifies the state twice.
+ */
+export function encodeSnapshot(snapshot: EntitySnapshot): string {
+  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}`;
+  return snapshot.stateJson === undefined ? `${head}}` : `${head}${STATE_FIELD}${snapshot.stateJson}}`;
+}
+
+/** Decodes what {@link encodeSnapshot} wrote; the header holds only numbers, so the first state field is the state. */
+export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
+  const at = text.indexOf(STATE_FIELD);
+  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1 };
+  return {
+    id,
+    exists: head.e === 1,
+    stateJson: at < 0 ? undefined : text.slice(at + STATE_FIELD.length, -1),
+    lastAppliedSeq: head.s,
+    version: head.v,
+    lastModified: head.t,
+  };
+}
