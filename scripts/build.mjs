@@ -1,0 +1,21 @@
+// Builds the package: CommonJS with declarations into dist/, then an ESM entry that
+// re-exports the CommonJS build, so `import` and `require` share one copy of the library
+// (one set of decorator metadata, one error brand).
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+const entry = join(root, 'dist/src/index.js');
+const names = Object.keys(createRequire(import.meta.url)(entry)).filter((name) => name !== '__esModule' && name !== 'default');
+writeFileSync(
+  join(root, 'dist/src/index.mjs'),
+  `import lib from './index.js';\n\nexport const { ${names.join(', ')} } = lib;\nexport default lib;\n`,
+);
+writeFileSync(join(root, 'dist/src/index.d.mts'), `export * from './index.js';\n`);
+console.log(`built dist/ (${names.length} runtime exports)`);
