@@ -68,10 +68,13 @@ export class EntityExecutor {
       else groups.set(key, [message]);
     }
     const live = await this.liveEntities(groups, cache, loader, outcome);
+    // Entities are independent: an operation that awaits holds only its own entity.
+    const running: Promise<void>[] = [];
     for (const [key, group] of groups) {
       const entity = live.get(key);
-      if (entity) await this.applyGroup(entity, group, outcome);
+      if (entity) running.push(this.applyGroup(entity, group, outcome));
     }
+    await Promise.all(running);
     for (const [key, entity] of live) cache.set(key, entity);
     return outcome;
   }

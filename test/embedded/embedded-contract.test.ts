@@ -1,0 +1,8 @@
+import { entityBasicsContract } from '../contract/entity-basics.contract';
+import { failuresContract } from '../contract/failures.contract';
+import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
+import { embeddedHarness } from './embedded-harness';
+
+entityBasicsContract(embeddedHarness);
+failuresContract(embeddedHarness);
+streamsAndStorageContract(embeddedHarness);
