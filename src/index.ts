@@ -14,6 +14,7 @@ export type {
   ListEntitiesQuery,
 } from './client/entity-types';
 export type { Durability } from './engine/embedded/embedded-engine';
+export type { EngineStats } from './engine/engine';
 export {
   AppStoppedError,
   DefinitionError,

@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { DurableClient } from '../client/durable-client';
 import { DefinitionError } from '../errors';
 import { EmbeddedEngine } from '../engine/embedded/embedded-engine';
-import type { Engine } from '../engine/engine';
+import type { Engine, EngineStats } from '../engine/engine';
 import type { Constructor } from '../registry/entity-definition';
 import { Registry } from '../registry/registry';
 import { EntityExecutor } from '../runtime/entity-executor';
@@ -64,6 +64,11 @@ export class DurableApp {
     if (this.started) return;
     this.started = true;
     await this.engine.start();
+  }
+
+  /** Counters of what this app has processed since it started: applied, failed (rolled back), backlog, ... */
+  stats(): EngineStats {
+    return this.engine.stats();
   }
 
   /**

@@ -22,6 +22,22 @@ export interface SnapshotPage {
   readonly continuationToken?: string;
 }
 
+/** Counters of what an engine has processed since it started. */
+export interface EngineStats {
+  /** Operations applied successfully. */
+  readonly applied: number;
+  /** Operations that threw (or left unstorable state) and were rolled back. */
+  readonly failed: number;
+  /** Redelivered messages skipped because their entity had already applied them. */
+  readonly duplicates: number;
+  /** Committed batches. */
+  readonly batches: number;
+  /** Messages delivered and waiting to be applied. */
+  readonly backlog: number;
+  /** Scheduled messages waiting for their time. */
+  readonly scheduled: number;
+}
+
 /**
  * The contract every engine implements. The runtime and the client see only this; an
  * engine owns delivery (the log), partition processing and commits.
@@ -39,6 +55,8 @@ export interface Engine {
   readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined>;
   /** Committed snapshots of existing entities, in key order, a page at a time. */
   listSnapshots(query: SnapshotQuery): Promise<SnapshotPage>;
+  /** What the engine has processed so far. */
+  stats(): EngineStats;
   /** Every committed snapshot change, emitted after its commit. Completes on stop. */
   readonly changes$: Observable<EntitySnapshot>;
 }

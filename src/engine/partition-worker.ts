@@ -38,6 +38,8 @@ export class PartitionWorker<Ack> {
   private running: Promise<void> | undefined;
   private active = false;
   private failures = 0;
+  /** Totals over committed batches. */
+  readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
 
   constructor(
     readonly partition: number,
@@ -124,6 +126,10 @@ export class PartitionWorker<Ack> {
       return false;
     }
     this.failures = 0;
+    this.totals.applied += outcome.applied;
+    this.totals.failed += outcome.failed;
+    this.totals.duplicates += outcome.duplicates;
+    this.totals.batches++;
     this.sink.afterCommit(this.partition, batch, outcome);
     return true;
   }

@@ -5,7 +5,7 @@ import type { EntityId } from '../../registry/entity-id';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
-import type { Engine, SnapshotPage, SnapshotQuery } from '../engine';
+import type { Engine, EngineStats, SnapshotPage, SnapshotQuery } from '../engine';
 import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { CommitWriter, type Segment } from './commit-writer';
@@ -124,6 +124,18 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
         reject(error);
       });
     });
+  }
+
+  stats(): EngineStats {
+    const stats = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: this.scheduled.size };
+    for (const partition of this.partitions) {
+      stats.applied += partition.totals.applied;
+      stats.failed += partition.totals.failed;
+      stats.duplicates += partition.totals.duplicates;
+      stats.batches += partition.totals.batches;
+      stats.backlog += partition.backlog;
+    }
+    return stats;
   }
 
   async readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined> {
