@@ -94,11 +94,11 @@ export class EntityExecutor {
         continue;
       }
       const id = group[0]!.target;
-      if (!this.options.registry.hasEntity(id.name)) {
-        this.failAll(group, outcome, new UnknownOperationError(id.name, group[0]!.operation, []), `no entity named '${id.name}' is registered`);
-        continue;
+      try {
+        missing.push({ key, id, definition: this.options.registry.entityNamed(id.name) });
+      } catch (error) {
+        this.failAll(group, outcome, error, `no entity named '${id.name}' is registered`);
       }
-      missing.push({ key, id, definition: this.options.registry.entityNamed(id.name) });
     }
     if (missing.length === 0) return live;
     const snapshots = await loader.loadSnapshots(missing.map((m) => m.id));
