@@ -23,6 +23,9 @@ export class Registry {
     for (const cls of options.entities ?? []) {
       const definition = readEntity(cls);
       const clash = seen.get(definition.name);
+      if (clash === cls) {
+        throw new DefinitionError(`${cls.name} is listed twice in entities. List each entity class once.`);
+      }
       if (clash) {
         throw new DefinitionError(
           `Two entity classes are named '${definition.name}': ${clash.name} and ${cls.name}. ` +
@@ -91,7 +94,12 @@ function readEntity(cls: Function): EntityDefinition {
   // Walk the prototype chain so operations declared on a base class are inherited.
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     const declared: OperationMetadata[] = Reflect.getOwnMetadata(OPERATIONS_METADATA, c) ?? [];
+    const ownNames = new Set<string>();
     for (const op of declared) {
+      if (ownNames.has(op.name)) {
+        throw new DefinitionError(`${c.name} declares operation '${op.name}' on two methods. Give each operation its own name.`);
+      }
+      ownNames.add(op.name);
       if (operations.has(op.name)) continue; // a subclass overrides its base
       validateOperation(meta.name, cls, op);
       const inputType = declaredInputType(cls.prototype, op.methodName);
@@ -114,7 +122,12 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
   if (!/^[A-Za-z_$][A-Za-z0-9_$-]{0,127}$/.test(op.name)) {
     throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' is not valid: use letters, digits, '_', '$' or '-'.`);
   }
-  const method: unknown = (cls.prototype as Record<string, unknown>)[op.methodName];
+  if (RESERVED_OPERATION_NAMES.has(op.name)) {
+    throw new DefinitionError(
+      `Operation name '${op.name}' of entity '${entity}' is reserved (proxies and JSON use it). Give the operation another name with @Operation('otherName').`,
+    );
+  }
+  const method = findMethod(cls.prototype as object, op.methodName);
   if (typeof method !== 'function') {
     throw new DefinitionError(`@Operation() on ${cls.name}.${op.methodName} must decorate a method.`);
   }
@@ -124,6 +137,22 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
         `Pass several values as one object, e.g. transfer({ to, amount }).`,
     );
   }
+}
+
+/** Names a typed proxy never treats as operations, so awaiting, printing or serializing one sends nothing. */
+const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set([
+  'then',
+  'toJSON',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
+
+/** The method `name` of a prototype chain, read from property descriptors so getters never run. */
+function findMethod(prototype: object, name: string): unknown {
+  for (let p: object | null = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const descriptor = Object.getOwnPropertyDescriptor(p, name);
+    if (descriptor) return descriptor.value;
+  }
+  return undefined;
 }
 
 function describe(value: unknown): string {

@@ -35,15 +35,21 @@ export type CallProxy<T> = {
   readonly [K in OperationNames<T>]: (...args: OperationArgs<T, K>) => Promise<OperationResult<T, K>>;
 };
 
+/** Property names that are never operations (the registry refuses them as operation names). */
+const NOT_OPERATIONS: ReadonlySet<string> = new Set(['then', 'toJSON', ...Object.getOwnPropertyNames(Object.prototype)]);
+
 /**
- * Builds a proxy whose properties are operation senders. `then` and symbol keys are never
- * operations, so awaiting a proxy or inspecting it does not send anything.
+ * Builds a proxy whose properties are operation senders. `then`, `toJSON`, the names of
+ * `Object.prototype` members and symbol keys are never operations, so awaiting, printing
+ * or serializing a proxy sends nothing.
  */
 export function createOperationProxy<P extends object>(send: (operation: string, args: readonly unknown[]) => unknown): P {
   const cache = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy(Object.create(null) as P, {
     get(_target, property) {
-      if (typeof property !== 'string' || property === 'then') return undefined;
+      if (typeof property !== 'string') return undefined;
+      // Reserved names behave as on a plain object: String(proxy) is '[object Object]', awaiting it is a no-op.
+      if (NOT_OPERATIONS.has(property)) return (Object.prototype as unknown as Record<string, unknown>)[property];
       let sender = cache.get(property);
       if (!sender) {
         sender = (...args: unknown[]) => send(property, args);

@@ -62,7 +62,13 @@ function checkValue(plain: unknown, original: unknown, path: string): void {
       }
       break;
     case 'object':
-      if (plain !== null && !(plain instanceof Date)) checkObject(plain as Record<string, unknown>, original, path);
+      if (plain instanceof Date) {
+        if (Number.isNaN(plain.getTime())) {
+          throw new SerializationError(`${path} is an invalid Date, which JSON would turn into null. Store a valid Date or null.`, path);
+        }
+      } else if (plain !== null) {
+        checkObject(plain as Record<string, unknown>, original, path);
+      }
       break;
   }
   if (typeof original === 'function') throw functionError(path);
@@ -94,13 +100,13 @@ function checkRestorable(owner: Function | undefined, key: string, value: unknow
   const sample = Array.isArray(value) ? value.find((v) => v !== null && v !== undefined) : value;
   const kind = needsTypeHint(sample);
   if (!kind || (owner && hasTypeHint(owner, key))) return;
-  const where = owner && owner !== Object ? `${owner.name}.${key}` : path;
+  const inClass = owner !== undefined && owner !== Object;
+  const where = inClass ? `${owner.name}.${key}` : path;
+  const collection = kind === 'Map' || kind === 'Set';
+  const hint = collection ? `@Type(() => ValueType) (the type of its values) and a ${kind}<...> type annotation` : `@Type(() => ${kind})`;
   throw new SerializationError(
-    `${where} holds a ${kind}, which would come back from storage as plain JSON. ` +
-      (owner && owner !== Object
-        ? `Add @Type(() => ${kind === 'Map' || kind === 'Set' ? 'ValueClass' : kind}) from class-transformer to the field` +
-          (kind === 'Map' || kind === 'Set' ? ` and declare its type as ${kind}<...>.` : '.')
-        : `Declare a class for the enclosing object and mark the field with @Type(() => ${kind}).`),
+    `${where} holds a value of type ${kind}, which would come back from storage as plain JSON. ` +
+      (inClass ? `Give the field ${hint}, from class-transformer.` : `Declare a class for the enclosing object and give the field ${hint}.`),
     path,
   );
 }

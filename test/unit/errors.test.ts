@@ -1,0 +1,264 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import * as source from '../../src/errors';
+import * as index from '../../src/index';
+import {
+  AppStoppedError,
+  DefinitionError,
+  ErrorCode,
+  InvalidEntityIdError,
+  InvalidOptionsError,
+  JetstateError,
+  OperationFailedError,
+  OutsideOperationError,
+  SerializationError,
+  StorageError,
+  TimeoutError,
+  UnknownOperationError,
+} from '../../src/errors';
+
+type ErrorsModule = typeof source;
+
+const DIST_ENTRY = join(__dirname, '../../dist/src/index.js');
+
+function loadDist(): ErrorsModule {
+  if (!existsSync(DIST_ENTRY)) {
+    throw new Error(`The compiled build ${DIST_ENTRY} is missing. Run \`npm run build\` before the tests.`);
+  }
+  return createRequire(__filename)(DIST_ENTRY) as ErrorsModule;
+}
+
+interface ErrorCase {
+  readonly className: string;
+  readonly code: string;
+  readonly create: (lib: ErrorsModule) => InstanceType<ErrorsModule['JetstateError']>;
+  readonly ctor: (lib: ErrorsModule) => Function;
+}
+
+const CASES: readonly ErrorCase[] = [
+  {
+    className: 'DefinitionError',
+    code: 'JETSTATE_DEFINITION',
+    create: (lib) => new lib.DefinitionError('bad class'),
+    ctor: (lib) => lib.DefinitionError,
+  },
+  {
+    className: 'UnknownOperationError',
+    code: 'JETSTATE_UNKNOWN_OPERATION',
+    create: (lib) => new lib.UnknownOperationError('Counter', 'nope', ['add']),
+    ctor: (lib) => lib.UnknownOperationError,
+  },
+  {
+    className: 'InvalidEntityIdError',
+    code: 'JETSTATE_INVALID_ENTITY_ID',
+    create: (lib) => new lib.InvalidEntityIdError('bad key'),
+    ctor: (lib) => lib.InvalidEntityIdError,
+  },
+  {
+    className: 'SerializationError',
+    code: 'JETSTATE_SERIALIZATION',
+    create: (lib) => new lib.SerializationError('bad value', 'state.x'),
+    ctor: (lib) => lib.SerializationError,
+  },
+  {
+    className: 'OperationFailedError',
+    code: 'JETSTATE_OPERATION_FAILED',
+    create: (lib) => new lib.OperationFailedError('Counter/a.add', 'RangeError', 'too big'),
+    ctor: (lib) => lib.OperationFailedError,
+  },
+  {
+    className: 'InvalidOptionsError',
+    code: 'JETSTATE_INVALID_OPTIONS',
+    create: (lib) => new lib.InvalidOptionsError('bad option'),
+    ctor: (lib) => lib.InvalidOptionsError,
+  },
+  {
+    className: 'AppStoppedError',
+    code: 'JETSTATE_APP_STOPPED',
+    create: (lib) => new lib.AppStoppedError(),
+    ctor: (lib) => lib.AppStoppedError,
+  },
+  {
+    className: 'StorageError',
+    code: 'JETSTATE_STORAGE',
+    create: (lib) => new lib.StorageError('disk full'),
+    ctor: (lib) => lib.StorageError,
+  },
+  {
+    className: 'TimeoutError',
+    code: 'JETSTATE_TIMEOUT',
+    create: (lib) => new lib.TimeoutError('too slow'),
+    ctor: (lib) => lib.TimeoutError,
+  },
+  {
+    className: 'OutsideOperationError',
+    code: 'JETSTATE_OUTSIDE_OPERATION',
+    create: (lib) => new lib.OutsideOperationError('entityContext()'),
+    ctor: (lib) => lib.OutsideOperationError,
+  },
+];
+
+describe('error codes and names', () => {
+  test('ErrorCode has exactly one distinct code per error class', () => {
+    const codes = Object.values(ErrorCode);
+    expect(codes).toHaveLength(CASES.length);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([...codes].sort()).toEqual(CASES.map((c) => c.code).sort());
+  });
+
+  test('the codes are stable strings', () => {
+    expect(ErrorCode).toEqual({
+      Definition: 'JETSTATE_DEFINITION',
+      UnknownOperation: 'JETSTATE_UNKNOWN_OPERATION',
+      InvalidEntityId: 'JETSTATE_INVALID_ENTITY_ID',
+      Serialization: 'JETSTATE_SERIALIZATION',
+      OperationFailed: 'JETSTATE_OPERATION_FAILED',
+      InvalidOptions: 'JETSTATE_INVALID_OPTIONS',
+      AppStopped: 'JETSTATE_APP_STOPPED',
+      Storage: 'JETSTATE_STORAGE',
+      Timeout: 'JETSTATE_TIMEOUT',
+      OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
+    });
+  });
+
+  test.each(CASES)('$className has code $code and name $className', ({ className, code, create }) => {
+    const error = create(source);
+    expect(error.code).toBe(code);
+    expect(error.name).toBe(className);
+    expect(error.constructor.name).toBe(className);
+    expect(String(error)).toBe(`${className}: ${error.message}`);
+  });
+});
+
+describe('instanceof within one copy of the library', () => {
+  test.each(CASES)('$className is an instance of itself, JetstateError and Error', ({ create, ctor }) => {
+    const error = create(source);
+    expect(error instanceof (ctor(source) as new () => unknown)).toBe(true);
+    expect(error instanceof JetstateError).toBe(true);
+    expect(error instanceof Error).toBe(true);
+  });
+
+  test.each(CASES)('$className is not an instance of any sibling class', ({ className, create }) => {
+    const error = create(source);
+    const matches = CASES.filter((other) => error instanceof (other.ctor(source) as new () => unknown)).map((other) => other.className);
+    expect(matches).toEqual([className]);
+  });
+
+  test('a user subclass matches itself and its ancestors but not its siblings', () => {
+    class ConfigError extends DefinitionError {}
+    const error = new ConfigError('bad config');
+    expect(error instanceof ConfigError).toBe(true);
+    expect(error instanceof DefinitionError).toBe(true);
+    expect(error instanceof JetstateError).toBe(true);
+    expect(error instanceof StorageError).toBe(false);
+    expect(error.name).toBe('ConfigError');
+    expect(error.code).toBe('JETSTATE_DEFINITION');
+    expect(new DefinitionError('x') instanceof ConfigError).toBe(false);
+  });
+
+  test.each([
+    ['a plain Error', new Error('x')],
+    ['an Error named like a jetstate error', Object.assign(new Error('x'), { name: 'DefinitionError', code: 'JETSTATE_DEFINITION' })],
+    ['a plain object', { name: 'DefinitionError', code: 'JETSTATE_DEFINITION', message: 'x' }],
+    ['null', null],
+    ['a string', 'DefinitionError'],
+    ['undefined', undefined],
+  ])('%s is not a JetstateError', (_label, value) => {
+    expect(value instanceof JetstateError).toBe(false);
+    expect(value instanceof DefinitionError).toBe(false);
+  });
+});
+
+describe('instanceof across copies of the library', () => {
+  test('the compiled build is a separate copy with its own classes', () => {
+    const dist = loadDist();
+    expect(dist.JetstateError).not.toBe(JetstateError);
+    expect(dist.DefinitionError).not.toBe(DefinitionError);
+    expect(dist.ErrorCode).toEqual(ErrorCode);
+  });
+
+  test.each(CASES)('a $className from the compiled build is an instance of the source class and vice versa', ({ create, ctor }) => {
+    const dist = loadDist();
+    const fromDist = create(dist);
+    const fromSource = create(source);
+    expect(fromDist instanceof (ctor(source) as new () => unknown)).toBe(true);
+    expect(fromDist instanceof JetstateError).toBe(true);
+    expect(fromSource instanceof (ctor(dist) as new () => unknown)).toBe(true);
+    expect(fromSource instanceof dist.JetstateError).toBe(true);
+  });
+
+  test.each(CASES)('a $className from the other copy is not an instance of a sibling class', ({ className, create }) => {
+    const dist = loadDist();
+    const fromDist = create(dist);
+    const fromSource = create(source);
+    const sourceMatches = CASES.filter((other) => fromDist instanceof (other.ctor(source) as new () => unknown)).map((o) => o.className);
+    const distMatches = CASES.filter((other) => fromSource instanceof (other.ctor(dist) as new () => unknown)).map((o) => o.className);
+    expect(sourceMatches).toEqual([className]);
+    expect(distMatches).toEqual([className]);
+  });
+
+  test('a plain Error is not an instance of the compiled build classes', () => {
+    const dist = loadDist();
+    expect(new Error('x') instanceof dist.JetstateError).toBe(false);
+  });
+});
+
+describe('error details', () => {
+  test('OperationFailedError carries the remote name, message and code', () => {
+    const error = new OperationFailedError('Account/alice.withdraw', 'InsufficientFunds', 'balance 5 < 10', 'E_FUNDS');
+    expect(error.operation).toBe('Account/alice.withdraw');
+    expect(error.remoteName).toBe('InsufficientFunds');
+    expect(error.remoteMessage).toBe('balance 5 < 10');
+    expect(error.remoteCode).toBe('E_FUNDS');
+    expect(error.code).toBe(ErrorCode.OperationFailed);
+    expect(error.message).toBe('Account/alice.withdraw failed with InsufficientFunds: balance 5 < 10');
+  });
+
+  test('OperationFailedError without a remote code leaves remoteCode undefined', () => {
+    const error = new OperationFailedError('Counter/a.add', 'TypeError', 'x is undefined');
+    expect(error.remoteCode).toBeUndefined();
+    expect(error.message).toBe('Counter/a.add failed with TypeError: x is undefined');
+  });
+
+  test('UnknownOperationError names the entity, the operation and the known operations', () => {
+    const error = new UnknownOperationError('Counter', 'nope', ['add', 'get']);
+    expect(error.entityName).toBe('Counter');
+    expect(error.operationName).toBe('nope');
+    expect(error.message).toBe(
+      "Entity 'Counter' has no operation 'nope'. Known operations: 'add', 'get'. Mark the method with @Operation() or fix the name.",
+    );
+    expect(new UnknownOperationError('Empty', 'x', []).message).toContain('Known operations: (none).');
+  });
+
+  test('SerializationError carries the path', () => {
+    expect(new SerializationError('bad', 'state.items[3].price').path).toBe('state.items[3].price');
+  });
+
+  test('StorageError keeps its cause', () => {
+    const cause = new Error('EIO');
+    expect(new StorageError('writing the snapshot failed', { cause }).cause).toBe(cause);
+  });
+
+  test('AppStoppedError has a default message saying what to do', () => {
+    expect(new AppStoppedError().message).toBe('The DurableApp is stopped. Create and start a new one to send more work.');
+    expect(new AppStoppedError('stopping').message).toBe('stopping');
+  });
+
+  test('OutsideOperationError names what was misused and where to call it', () => {
+    expect(new OutsideOperationError('entityContext()').message).toBe(
+      'entityContext() can only be used while an entity operation runs (inside an @Operation() method). ' +
+        'Call it from the operation itself, not from a constructor, a timer or code that runs after the operation returned.',
+    );
+  });
+
+  test('the public entry point exports the same error classes', () => {
+    expect(index.DefinitionError).toBe(DefinitionError);
+    expect(index.InvalidEntityIdError).toBe(InvalidEntityIdError);
+    expect(index.InvalidOptionsError).toBe(InvalidOptionsError);
+    expect(index.SerializationError).toBe(SerializationError);
+    expect(index.TimeoutError).toBe(TimeoutError);
+    expect(index.ErrorCode).toBe(ErrorCode);
+  });
+});
