@@ -6,7 +6,7 @@ export interface EntityId {
   readonly key: string;
 }
 
-/** The longest key accepted, in characters. */
+/** The longest key accepted, in UTF-16 code units (JavaScript string length). */
 export const MAX_ENTITY_KEY_LENGTH = 256;
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -28,7 +28,7 @@ export function assertValidKey(name: string, key: unknown): asserts key is strin
   }
   if (key.length > MAX_ENTITY_KEY_LENGTH) {
     throw new InvalidEntityIdError(
-      `The key of entity '${name}' is ${key.length} characters long; the limit is ${MAX_ENTITY_KEY_LENGTH}. ` +
+      `The key of entity '${name}' is ${key.length} UTF-16 code units long; the limit is ${MAX_ENTITY_KEY_LENGTH}. ` +
         `Use a shorter key, for example a hash of the long one.`,
     );
   }

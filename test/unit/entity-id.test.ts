@@ -45,7 +45,7 @@ describe('assertValidKey', () => {
     const error = keyErrorOf('k'.repeat(MAX_ENTITY_KEY_LENGTH + 1));
     expect(error.code).toBe(ErrorCode.InvalidEntityId);
     expect(error.message).toBe(
-      "The key of entity 'Counter' is 257 characters long; the limit is 256. Use a shorter key, for example a hash of the long one.",
+      "The key of entity 'Counter' is 257 UTF-16 code units long; the limit is 256. Use a shorter key, for example a hash of the long one.",
     );
   });
 
