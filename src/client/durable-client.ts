@@ -47,13 +47,14 @@ export class DurableClient {
     const definition = this.deps.registry.entityOf(cls);
     assertValidKey(definition.name, key);
     const id: EntityId = { name: definition.name, key };
+    const operationOf = (method: string): string => definition.operationsByMethod.get(method) ?? method;
     const signalProxy = (options?: SignalOptions): SignalProxy<T> =>
-      createOperationProxy<SignalProxy<T>>((operation, args) => this.signalEntity(id, operation, args[0], options));
+      createOperationProxy<SignalProxy<T>>((method, args) => this.signalEntity(id, operationOf(method), args[0], options));
     return {
       id,
       signal: signalProxy(),
       signalAt: (time) => signalProxy({ scheduledTime: time }),
-      call: createOperationProxy<CallProxy<T>>((operation, args) => this.callEntity(id, operation, args[0])),
+      call: createOperationProxy<CallProxy<T>>((method, args) => this.callEntity(id, operationOf(method), args[0])),
       read: () => this.readEntityState(id) as Promise<EntityStateResponse<T>>,
       state$: this.deps.feed.current$(id, () => this.deps.engine.readSnapshot(id)).pipe(
         filter((snapshot) => snapshot.exists),

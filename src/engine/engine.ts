@@ -57,6 +57,6 @@ export interface Engine {
   listSnapshots(query: SnapshotQuery): Promise<SnapshotPage>;
   /** What the engine has processed so far. */
   stats(): EngineStats;
-  /** Every committed snapshot change, emitted after its commit. Completes on stop. */
+  /** Every committed change of an entity's state (or existence), emitted after its commit. Completes on stop. */
   readonly changes$: Observable<EntitySnapshot>;
 }

@@ -14,6 +14,8 @@ export interface EntityDefinition<T extends object = object> {
   readonly name: string;
   readonly ctor: Constructor<T>;
   readonly operations: ReadonlyMap<string, OperationDefinition>;
+  /** Operation names by method name: typed proxies name methods, messages name operations. */
+  readonly operationsByMethod: ReadonlyMap<string, string>;
 }
 
 /** The operation every entity has: it deletes the entity's state. */

@@ -109,7 +109,8 @@ function readEntity(cls: Function): EntityDefinition {
   if (operations.size === 0) {
     throw new DefinitionError(`Entity '${meta.name}' (class ${cls.name}) has no operations. Mark its methods with @Operation().`);
   }
-  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations });
+  const operationsByMethod = new Map([...operations.values()].map((op) => [op.methodName, op.name]));
+  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations, operationsByMethod });
 }
 
 function validateOperation(entity: string, cls: Function, op: OperationMetadata): void {

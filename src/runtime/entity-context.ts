@@ -35,16 +35,24 @@ export interface EntityContext {
    * operation succeeds, atomically with this entity's new state.
    */
   signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): void;
-  /** A typed one-way proxy to another entity; same rules as {@link EntityContext.signalEntity}. */
-  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T> };
+  /**
+   * A typed one-way proxy to another entity; same rules as {@link EntityContext.signalEntity}.
+   * `signalAt(time)` schedules the operation instead.
+   */
+  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> };
   /** Deletes this entity's state when the operation succeeds; a later operation starts from a fresh instance. */
   deleteState(): void;
 }
 
-const current = new AsyncLocalStorage<EntityContext>();
+/** A context that knows whether its operation is still running. */
+export interface ScopedEntityContext extends EntityContext {
+  readonly active: boolean;
+}
+
+const current = new AsyncLocalStorage<ScopedEntityContext>();
 
 /** Runs `fn` with `context` as the current entity context. */
-export function runInEntityContext<R>(context: EntityContext, fn: () => R): R {
+export function runInEntityContext<R>(context: ScopedEntityContext, fn: () => R): R {
   return current.run(context, fn);
 }
 
@@ -54,6 +62,8 @@ export function runInEntityContext<R>(context: EntityContext, fn: () => R): R {
  */
 export function entityContext(): EntityContext {
   const context = current.getStore();
-  if (!context) throw new OutsideOperationError('entityContext()');
+  // A callback the operation left behind (a timer, an unawaited promise) still sees the
+  // context after the operation returned; what it would send could no longer be committed.
+  if (!context?.active) throw new OutsideOperationError('entityContext()');
   return context;
 }

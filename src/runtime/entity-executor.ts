@@ -16,8 +16,10 @@ export interface SnapshotLoader {
 
 /** Everything one batch produced, to be committed atomically and published after. */
 export interface BatchOutcome {
-  /** New snapshots of the entities the batch touched. */
+  /** New snapshots to store: entities whose state or stored position changed. */
   readonly changes: EntitySnapshot[];
+  /** The subset of `changes` whose state changed: what state streams emit. */
+  readonly published: EntitySnapshot[];
   /** Signals the batch's operations sent (some with a `scheduledTime`). */
   readonly produced: OperationMessage[];
   /** Answers to the batch's calls. */
@@ -59,7 +61,7 @@ export class EntityExecutor {
   constructor(private readonly options: EntityExecutorOptions) {}
 
   async execute(messages: readonly OperationMessage[], cache: EntityCache, loader: SnapshotLoader): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { changes: [], produced: [], replies: [], applied: 0, failed: 0, duplicates: 0 };
+    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], applied: 0, failed: 0, duplicates: 0 };
     const groups = new Map<string, OperationMessage[]>();
     for (const message of messages) {
       const key = entityIdToString(message.target);
@@ -153,17 +155,22 @@ export class EntityExecutor {
       const result = results.get(message);
       if (result) this.record(message, result, outcome);
     }
-    if (results.size === 0) return;
+    const previous = entity.committed;
+    const stateChanged = entity.exists !== (previous?.exists ?? false) || (entity.exists && stateJson !== previous?.stateJson);
+    // Read-only calls that change nothing commit nothing. Signals always advance the
+    // stored position, so a redelivery never runs them again, even when they failed.
+    if (!stateChanged && lastSeq === startSeq) return;
     const snapshot: EntitySnapshot = {
       id: entity.id,
       exists: entity.exists,
       stateJson: entity.exists ? stateJson : undefined,
       lastAppliedSeq: lastSeq,
-      version: (entity.committed?.version ?? 0) + 1,
-      lastModified: this.options.now(),
+      version: (previous?.version ?? 0) + (stateChanged ? 1 : 0),
+      lastModified: stateChanged || !previous ? this.options.now() : previous.lastModified,
     };
     entity.committed = snapshot;
     outcome.changes.push(snapshot);
+    if (stateChanged) outcome.published.push(snapshot);
   }
 
   /** Runs operations one at a time from `start`, checking after each that the state can be stored. */
@@ -211,6 +218,8 @@ export class EntityExecutor {
       return { ok: true, value: plain, produced: context.produced };
     } catch (error) {
       return { ok: false, error };
+    } finally {
+      context.active = false;
     }
   }
 

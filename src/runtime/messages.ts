@@ -38,7 +38,7 @@ export interface EntitySnapshot {
   readonly stateJson?: string;
   /** Log position of the last message applied to this entity. */
   readonly lastAppliedSeq: number;
-  /** Increments with every committed change of this entity. */
+  /** Increments with every committed change of this entity's state or existence. */
   readonly version: number;
   /** Epoch milliseconds of the last applied operation. */
   readonly lastModified: number;

@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InvalidOptionsError } from '../errors';
+import { InvalidOptionsError, OutsideOperationError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { Registry } from '../registry/registry';
-import type { EntityContext, SignalOptions } from './entity-context';
+import type { ScopedEntityContext, SignalOptions } from './entity-context';
 import type { OperationMessage } from './messages';
 import { createOperationProxy, type SignalProxy } from './operation-proxy';
 import { toPlain } from './value-codec';
 
 const MAX_PLAIN_ID_LENGTH = 80;
 
-/** The {@link EntityContext} of one operation run; collects what the operation sends. */
-export class OperationContext implements EntityContext {
+/** The entity context of one operation run; collects what the operation sends until it ends. */
+export class OperationContext implements ScopedEntityContext {
   /** Signals sent by the operation; dropped if it fails. */
   readonly produced: OperationMessage[] = [];
   /** Set by {@link deleteState}. */
   deleted = false;
+  /** False once the operation has returned (or thrown). */
+  active = true;
   private childLogger: Logger | undefined;
 
   constructor(
@@ -39,6 +41,7 @@ export class OperationContext implements EntityContext {
   }
 
   signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): void {
+    this.assertActive('signalEntity()');
     const definition = this.registry.entityNamed(id?.name);
     assertValidKey(definition.name, id.key);
     if (operation !== 'delete') Registry.operationOf(definition, operation);
@@ -57,19 +60,24 @@ export class OperationContext implements EntityContext {
     });
   }
 
-  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T> } {
-    const name = this.registry.entityOf(cls).name;
-    assertValidKey(name, key);
-    return {
-      signal: createOperationProxy<SignalProxy<T>>((operation, args) => {
-        this.signalEntity({ name, key }, operation, args[0]);
+  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> } {
+    const definition = this.registry.entityOf(cls);
+    assertValidKey(definition.name, key);
+    const proxy = (options?: SignalOptions): SignalProxy<T> =>
+      createOperationProxy<SignalProxy<T>>((method, args) => {
+        this.signalEntity({ name: definition.name, key }, definition.operationsByMethod.get(method) ?? method, args[0], options);
         return Promise.resolve();
-      }),
-    };
+      });
+    return { signal: proxy(), signalAt: (time) => proxy({ scheduledTime: time }) };
   }
 
   deleteState(): void {
+    this.assertActive('deleteState()');
     this.deleted = true;
+  }
+
+  private assertActive(what: string): void {
+    if (!this.active) throw new OutsideOperationError(what);
   }
 }
 

@@ -105,7 +105,7 @@ function checkRestorable(owner: Function | undefined, key: string, value: unknow
   const collection = kind === 'Map' || kind === 'Set';
   const hint = collection ? `@Type(() => ValueType) (the type of its values) and a ${kind}<...> type annotation` : `@Type(() => ${kind})`;
   throw new SerializationError(
-    `${where} holds a value of type ${kind}, which would come back from storage as plain JSON. ` +
+    `${where} holds a value of type ${kind}, which would be read back as plain JSON, not as ${kind}. ` +
       (inClass ? `Give the field ${hint}, from class-transformer.` : `Declare a class for the enclosing object and give the field ${hint}.`),
     path,
   );

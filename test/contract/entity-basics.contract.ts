@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DurableApp } from '../../src/index';
 import { partitionOf } from '../../src/internal';
-import { ALL_ENTITIES, Counter, ForwardingCounter, Journal, Totals, Waiter } from './fixtures';
+import { ALL_ENTITIES, Counter, ForwardingCounter, Journal, Leaky, RenamedGauge, Totals, Waiter } from './fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 
 /** Signals, calls, reads, ordering and parallelism. */
@@ -120,6 +120,29 @@ export function entityBasicsContract(harness: EngineHarness): void {
       expect((await journal.read()).entityExists).toBe(false);
       await journal.signal.append('y');
       expect(await journal.call.read()).toEqual(['y']);
+    });
+
+    test('typed proxies name methods; operations renamed with @Operation(name) are reached through them', async () => {
+      const gauge = app.client.entity(RenamedGauge, 'g');
+      await gauge.signal.up(3);
+      expect(await gauge.call.read()).toBe(3);
+      expect(await app.client.callEntity({ name: 'Gauge', key: 'g' }, 'current')).toBe(3);
+    });
+
+    test('a callback an operation leaves behind cannot use its context once the operation returned', async () => {
+      Leaky.afterwards = [];
+      await app.client.entity(Leaky, 'l').call.leak();
+      expect(await Leaky.afterwards[0]).toBe('OutsideOperationError,OutsideOperationError');
+      expect((await app.client.entity(Counter, 'leak').read()).entityExists).toBe(false);
+    });
+
+    test('an operation can schedule a signal with entityContext().entity(...).signalAt(time)', async () => {
+      const at = new Date(Date.now() + 200);
+      await app.client.entity(Leaky, 'r').call.remind(at.toISOString());
+      const journal = app.client.entity(Journal, 'reminders');
+      expect((await journal.read()).entityExists).toBe(false);
+      await expect.poll(() => journal.read().then((r) => r.entityState?.entries.length ?? 0), { timeout: 5_000 }).toBe(1);
+      expect(Number((await journal.call.read())[0]!.split('@')[1])).toBeGreaterThanOrEqual(at.getTime());
     });
 
     test('operations declared async can use entityContext() after awaiting', async () => {

@@ -131,4 +131,45 @@ export class PricedOrder {
   }
 }
 
-export const ALL_ENTITIES = [Counter, Journal, Totals, ForwardingCounter, Waiter, Cart, PricedOrder];
+/** Operation names that differ from method names. */
+@Entity('Gauge')
+export class RenamedGauge {
+  level = 0;
+  @Operation('raise') up(by: number): void {
+    this.level += by;
+  }
+  @Operation('current') read(): number {
+    return this.level;
+  }
+}
+
+/** Leaves callbacks behind that try to use the context after the operation returned. */
+@Entity()
+export class Leaky {
+  static afterwards: Promise<string>[] = [];
+  @Operation() leak(): void {
+    const captured = entityContext();
+    Leaky.afterwards.push(
+      new Promise<string>((resolve) =>
+        setTimeout(() => {
+          const outcomes: string[] = [];
+          for (const attempt of [() => entityContext(), () => captured.signalEntity({ name: 'Counter', key: 'leak' }, 'add', 1)]) {
+            try {
+              attempt();
+              outcomes.push('allowed');
+            } catch (error) {
+              outcomes.push((error as Error).name);
+            }
+          }
+          resolve(outcomes.join(','));
+        }, 5),
+      ),
+    );
+  }
+  /** Schedules a signal to a Journal from inside the operation. */
+  @Operation() remind(at: string): void {
+    entityContext().entity(Journal, 'reminders').signalAt(new Date(at)).stamp('reminder');
+  }
+}
+
+export const ALL_ENTITIES = [Counter, Journal, Totals, ForwardingCounter, Waiter, Cart, PricedOrder, RenamedGauge, Leaky];

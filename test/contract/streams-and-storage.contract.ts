@@ -61,6 +61,21 @@ export function streamsAndStorageContract(harness: EngineHarness): void {
       expect(seen[0]!.state).toBeInstanceOf(Counter);
     });
 
+    test('operations that change nothing publish no change and keep the version', async () => {
+      const counter = app.client.entity(Counter, 'quiet');
+      await counter.call.increment();
+      const seen: EntityChange<Counter>[] = [];
+      const subscription = app.client.entities(Counter).changes$.subscribe((c) => seen.push(c));
+      await counter.call.get();
+      await counter.signal.add(0);
+      await counter.call.addThenFail(1).catch(() => undefined);
+      await app.client.entity(Counter, 'never-existed').call.addThenFail(1).catch(() => undefined);
+      await counter.call.increment();
+      subscription.unsubscribe();
+      expect(seen.map((c) => [c.id.key, c.version, c.state?.value])).toEqual([['quiet', 2, 2]]);
+      expect(await app.client.entity(Counter, 'never-existed').read()).toEqual({ entityExists: false });
+    });
+
     test('state$ and changes$ complete when the app stops', async () => {
       const counter = app.client.entity(Counter, 's4');
       await counter.call.increment();

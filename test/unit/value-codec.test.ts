@@ -180,7 +180,7 @@ describe('toPlain rejects values JSON cannot store faithfully', () => {
     const error = serializationErrorOf(() => toJson(new Appointment(), 'state'));
     expect(error.path).toBe('state.at');
     expect(error.message).toBe(
-      'Appointment.at holds a value of type Date, which would come back from storage as plain JSON. Give the field @Type(() => Date), from class-transformer.',
+      'Appointment.at holds a value of type Date, which would be read back as plain JSON, not as Date. Give the field @Type(() => Date), from class-transformer.',
     );
   });
 
@@ -200,7 +200,7 @@ describe('toPlain rejects values JSON cannot store faithfully', () => {
     const error = serializationErrorOf(() => toJson(new Shipment(), 'state'));
     expect(error.path).toBe('state.destination');
     expect(error.message).toContain('Shipment.destination holds a value of type Address');
-    expect(error.message).toContain('Address, which would come back from storage as plain JSON.');
+    expect(error.message).toContain('Address, which would be read back as plain JSON, not as Address.');
     expect(error.message).toContain('Give the field @Type(() => Address)');
   });
 
@@ -223,7 +223,7 @@ describe('toPlain rejects values JSON cannot store faithfully', () => {
     const error = serializationErrorOf(() => toJson(new Inventory(), 'state'));
     expect(error.path).toBe('state.stock');
     expect(error.message).toBe(
-      'Inventory.stock holds a value of type Map, which would come back from storage as plain JSON. ' +
+      'Inventory.stock holds a value of type Map, which would be read back as plain JSON, not as Map. ' +
         'Give the field @Type(() => ValueType) (the type of its values) and a Map<...> type annotation, from class-transformer.',
     );
   });
@@ -232,7 +232,7 @@ describe('toPlain rejects values JSON cannot store faithfully', () => {
     const error = serializationErrorOf(() => toJson({ when: new Date(0) }, 'input'));
     expect(error.path).toBe('input.when');
     expect(error.message).toBe(
-      'input.when holds a value of type Date, which would come back from storage as plain JSON. ' +
+      'input.when holds a value of type Date, which would be read back as plain JSON, not as Date. ' +
         'Declare a class for the enclosing object and give the field @Type(() => Date).',
     );
   });

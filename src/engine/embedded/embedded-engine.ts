@@ -191,7 +191,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       this.waiters.delete(reply.id);
       waiter?.resolve(reply);
     }
-    for (const snapshot of outcome.changes) this.changes$.next(snapshot);
+    for (const snapshot of outcome.published) this.changes$.next(snapshot);
   }
 
   private deliver(message: OperationMessage, segment: Segment | undefined): void {

@@ -53,8 +53,8 @@ export class ScheduledMessages {
     const next = this.entries[0];
     if (!this.armed || !next) return;
     const wait = Math.min(Math.max(next.due - this.now(), 0), MAX_TIMEOUT_MS);
+    // Not unref'd: a started app with scheduled work keeps the process alive until stop().
     this.timer = setTimeout(() => this.onTimer(), wait);
-    this.timer.unref();
   }
 
   private onTimer(): void {

@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { measureCallLatency } from './call-latency';
+import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
+import { machineInfo } from './machine-info';
+import { callLatencyResults, renderReport, type BenchResults } from './report';
+import { settingsFromArgs, TARGETS } from './settings';
+import { measureSignals, type SignalSample } from './signal-throughput';
+import { nowMs, spreadOf } from './stats';
+import { formatInt, formatMs } from './table';
+
+// Compiled to build/benchmarks/run.js; results go to <project>/benchmarks/results.
+const RESULTS_DIR = join(__dirname, '..', '..', 'benchmarks', 'results');
+
+function progress(text: string): void {
+  process.stderr.write(`  ${text}\n`);
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFromArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  const began = nowMs();
+  progress(`jetstate bench (${settings.mode}): ${settings.repetitions} repetitions per throughput scenario`);
+
+  await measureCeiling({ ...settings.ceiling, durationMs: Math.min(200, settings.ceiling.durationMs) });
+  await measureSignals({ ...settings.manyKeys, total: settings.warmup.manyKeysTotal, timeoutMs: settings.scenarioTimeoutMs });
+  await measureSignals({ ...settings.oneKey, total: settings.warmup.oneKeyTotal, timeoutMs: settings.scenarioTimeoutMs });
+  progress('warm-up done');
+
+  // Repetitions go round-robin over the scenarios so a burst of noise on a shared machine
+  // hits one run of several scenarios rather than every run of one.
+  const ceilings: CeilingSample[] = [];
+  const manyKeys: SignalSample[] = [];
+  const oneKey: SignalSample[] = [];
+  for (let rep = 1; rep <= settings.repetitions; rep++) {
+    const ceiling = await measureCeiling(settings.ceiling);
+    ceilings.push(ceiling);
+    progress(
+      `[${rep}] ceiling: ${formatInt(ceiling.putsPerSecond)} puts/s (LevelStore), ${formatInt(ceiling.chainedPutsPerSecond)} puts/s (chained batch), ` +
+        `packed ${formatInt(ceiling.packedSignalsPerSecond)} signals/s`,
+    );
+    const many = await measureSignals({ ...settings.manyKeys, timeoutMs: settings.scenarioTimeoutMs });
+    manyKeys.push(many);
+    progress(`[${rep}] ${formatInt(settings.manyKeys.total)} signals over ${settings.manyKeys.keys} keys: ${formatInt(many.signalsPerSecond)} signals/s (${formatMs(many.elapsedMs)} ms)`);
+    const one = await measureSignals({ ...settings.oneKey, timeoutMs: settings.scenarioTimeoutMs });
+    oneKey.push(one);
+    progress(`[${rep}] ${formatInt(settings.oneKey.total)} signals on 1 key: ${formatInt(one.signalsPerSecond)} signals/s (${formatMs(one.elapsedMs)} ms)`);
+  }
+  const syncWrite = await measureSyncWriteLatency(settings.ceiling.syncWrites, settings.ceiling.syncWarmup);
+  progress(`single sync write: p50 ${formatMs(syncWrite.p50)} ms, p99 ${formatMs(syncWrite.p99)} ms`);
+  const calls = await measureCallLatency({ ...settings.calls, timeoutMs: settings.scenarioTimeoutMs });
+  progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
+
+  const ceilingPuts = spreadOf(ceilings.map((c) => c.putsPerSecond));
+  const ceilingPacked = spreadOf(ceilings.map((c) => c.packedSignalsPerSecond));
+  const throughput = (samples: SignalSample[], target: number) => {
+    const perSecond = spreadOf(samples.map((s) => s.signalsPerSecond));
+    return {
+      perSecond,
+      enqueuedPerSecond: spreadOf(samples.map((s) => s.enqueuedPerSecond)),
+      ratioToCeiling: perSecond.median / ceilingPuts.median,
+      ratioToPackedCeiling: perSecond.median / ceilingPacked.median,
+      pass: perSecond.median >= target,
+      runs: samples,
+    };
+  };
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    mode: settings.mode,
+    durability: 'strict',
+    machine,
+    settings,
+    targets: TARGETS,
+    ceiling: {
+      putsPerSecond: ceilingPuts,
+      putMainThreadMicros: spreadOf(ceilings.map((c) => c.putMainThreadMicros)),
+      chainedPutsPerSecond: spreadOf(ceilings.map((c) => c.chainedPutsPerSecond)),
+      chainedPutMainThreadMicros: spreadOf(ceilings.map((c) => c.chainedPutMainThreadMicros)),
+      packedSignalsPerSecond: ceilingPacked,
+      syncWriteLatencyMs: syncWrite,
+    },
+    signalsManyKeys: throughput(manyKeys, TARGETS.manyKeysSignalsPerSecond),
+    signalsOneKey: throughput(oneKey, TARGETS.oneKeySignalsPerSecond),
+    callLatencyMs: callLatencyResults(calls, syncWrite),
+    totalSeconds: (nowMs() - began) / 1000,
+  };
+
+  console.log('');
+  console.log(renderReport(results));
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, 'latest.json');
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('\nBENCHMARK FAILED:', error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+/** Summary of repeated measurements of one figure. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** (max - min) / median, as a fraction. */
+  readonly relative: number;
+  readonly samples: readonly number[];
+}
+
+/** The value at quantile `q` (0..1) of already sorted values, by nearest rank. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) throw new Error('quantile of no values');
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** Sorts a copy and returns the value at quantile `q`. */
+export function quantile(values: readonly number[], q: number): number {
+  return quantileSorted([...values].sort((a, b) => a - b), q);
+}
+
+/** Median, range and relative spread of the samples. */
+export function spreadOf(samples: readonly number[]): Spread {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const min = sorted[0]!;
+  const max = sorted[sorted.length - 1]!;
+  return { median, min, max, relative: median === 0 ? 0 : (max - min) / median, samples: [...samples] };
+}
+
+/** Latency distribution of sequential operations, in milliseconds. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export function summarizeLatencies(ms: readonly number[]): LatencySummary {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length;
+  return {
+    count: sorted.length,
+    p50: quantileSorted(sorted, 0.5),
+    p90: quantileSorted(sorted, 0.9),
+    p99: quantileSorted(sorted, 0.99),
+    max: sorted[sorted.length - 1]!,
+    mean,
+  };
+}
+
+/** Milliseconds since an arbitrary origin, sub-microsecond resolution. */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
