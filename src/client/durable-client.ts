@@ -77,13 +77,16 @@ export class DurableClient {
   }
 
   /** Sends operation `operation` one way; resolves once it is durably enqueued. */
-  async signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
-    const scheduledTime = options?.scheduledTime;
-    if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
-      throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
+  signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
+    try {
+      const scheduledTime = options?.scheduledTime;
+      if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
+        throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
+      }
+      return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime?.getTime())]);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const message = this.message('signal', id, operation, input, scheduledTime?.getTime());
-    await this.deps.engine.send([message]);
   }
 
   /** Calls operation `operation` and resolves with its result once it is committed. */
@@ -130,13 +133,15 @@ export class DurableClient {
     const definition = this.definitionOf(id);
     if (operation !== DELETE_OPERATION) Registry.operationOf(definition, operation);
     const plainInput = input === undefined ? undefined : toPlain(input, `input of ${definition.name}.${operation}`);
+    // One object shape for every message (JSON drops the undefined fields).
     return {
       id: `${this.clientId}.${++this.sequence}`,
       target: { name: definition.name, key: id.key },
       operation,
       kind,
-      ...(plainInput === undefined ? {} : { input: plainInput }),
-      ...(scheduledTime === undefined ? {} : { scheduledTime }),
+      input: plainInput,
+      scheduledTime,
+      seq: undefined,
     };
   }
 

@@ -7,6 +7,8 @@ export interface OperationDefinition {
   readonly methodName: string;
   /** The class (or Date) the method declares for its input, when `design:paramtypes` was emitted. */
   readonly inputType?: Function;
+  /** True for `async` methods and methods declared to return a Promise: they get a context that survives awaits. */
+  readonly isAsync: boolean;
 }
 
 /** A validated, frozen entity class. */

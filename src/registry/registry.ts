@@ -103,7 +103,8 @@ function readEntity(cls: Function): EntityDefinition {
       if (operations.has(op.name)) continue; // a subclass overrides its base
       validateOperation(meta.name, cls, op);
       const inputType = declaredInputType(cls.prototype, op.methodName);
-      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, ...(inputType ? { inputType } : {}) }));
+      const isAsync = isAsyncMethod(cls.prototype, op.methodName);
+      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}) }));
     }
   }
   if (operations.size === 0) {
@@ -146,6 +147,12 @@ const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set([
   'toJSON',
   ...Object.getOwnPropertyNames(Object.prototype),
 ]);
+
+/** An `async` method, or one whose declared return type (emitted as `design:returntype`) is a Promise. */
+function isAsyncMethod(prototype: object, methodName: string): boolean {
+  const method = findMethod(prototype, methodName) as Function;
+  return method.constructor.name === 'AsyncFunction' || Reflect.getMetadata('design:returntype', prototype, methodName) === Promise;
+}
 
 /** The method `name` of a prototype chain, read from property descriptors so getters never run. */
 function findMethod(prototype: object, name: string): unknown {

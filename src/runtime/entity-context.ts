@@ -49,11 +49,28 @@ export interface ScopedEntityContext extends EntityContext {
   readonly active: boolean;
 }
 
-const current = new AsyncLocalStorage<ScopedEntityContext>();
+/** The context of async operations: it follows their awaits. */
+const asyncContext = new AsyncLocalStorage<ScopedEntityContext>();
+/**
+ * The context of the synchronous operation running right now. Synchronous operations do
+ * not use AsyncLocalStorage: on Node 20 its first use turns on promise hooks for the whole
+ * process, which taxes every promise, the application's included.
+ */
+let syncContext: ScopedEntityContext | undefined;
 
-/** Runs `fn` with `context` as the current entity context. */
-export function runInEntityContext<R>(context: ScopedEntityContext, fn: () => R): R {
-  return current.run(context, fn);
+/**
+ * Runs `fn` with `context` as the current entity context. `isAsync` operations get a
+ * context that survives their awaits; others get it for their synchronous run only.
+ */
+export function runInEntityContext<R>(context: ScopedEntityContext, isAsync: boolean, fn: () => R): R {
+  if (isAsync) return asyncContext.run(context, fn);
+  const previous = syncContext;
+  syncContext = context;
+  try {
+    return fn();
+  } finally {
+    syncContext = previous;
+  }
 }
 
 /**
@@ -61,7 +78,7 @@ export function runInEntityContext<R>(context: ScopedEntityContext, fn: () => R)
  * Throws an {@link OutsideOperationError} outside an operation.
  */
 export function entityContext(): EntityContext {
-  const context = current.getStore();
+  const context = syncContext ?? asyncContext.getStore();
   // A callback the operation left behind (a timer, an unawaited promise) still sees the
   // context after the operation returned; what it would send could no longer be committed.
   if (!context?.active) throw new OutsideOperationError('entityContext()');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { JetstateError, UnknownOperationError } from '../errors';
-import { DELETE_OPERATION, type Constructor, type EntityDefinition } from '../registry/entity-definition';
+import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from '../registry/entity-definition';
 import { entityIdToString, type EntityId } from '../registry/entity-id';
 import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
@@ -131,7 +131,8 @@ export class EntityExecutor {
         }
         lastSeq = message.seq;
       }
-      const result = await this.run(entity, message);
+      const pending = this.run(entity, message);
+      const result = isPromiseLike(pending) ? await pending : pending;
       results.set(message, result);
       if (result.ok) {
         sinceCheckpoint.push(message);
@@ -182,7 +183,8 @@ export class EntityExecutor {
   ): Promise<Checkpoint> {
     let good = start;
     for (const message of messages) {
-      let result = await this.run(entity, message);
+      const pending = this.run(entity, message);
+      let result = isPromiseLike(pending) ? await pending : pending;
       if (result.ok) {
         try {
           good = { exists: entity.exists, stateJson: entity.exists ? toJson(entity.instance, 'state') : undefined };
@@ -196,7 +198,8 @@ export class EntityExecutor {
     return good;
   }
 
-  private async run(entity: LiveEntity, message: OperationMessage): Promise<RunResult> {
+  /** Runs one operation; synchronous operations settle without a promise. */
+  private run(entity: LiveEntity, message: OperationMessage): RunResult | Promise<RunResult> {
     if (message.operation === DELETE_OPERATION) {
       this.resetToFresh(entity);
       return { ok: true, value: undefined, produced: [] };
@@ -207,11 +210,38 @@ export class EntityExecutor {
       return { ok: false, error: new UnknownOperationError(entity.definition.name, message.operation, known) };
     }
     const context = new OperationContext(this.options.registry, message, this.options.logger);
+    let value: unknown;
     try {
       const instance = entity.instance as Record<string, (input: unknown) => unknown>;
       const input = fromPlain(operation.inputType, message.input);
-      let value = runInEntityContext(context, () => instance[operation.methodName]!(input));
-      if (isPromiseLike(value)) value = await value;
+      value = runInEntityContext(context, operation.isAsync, () => instance[operation.methodName]!(input));
+    } catch (error) {
+      context.active = false;
+      return { ok: false, error };
+    }
+    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value);
+    return this.finish(entity, message, operation, context, value);
+  }
+
+  private async settle(
+    entity: LiveEntity,
+    message: OperationMessage,
+    operation: OperationDefinition,
+    context: OperationContext,
+    pending: PromiseLike<unknown>,
+  ): Promise<RunResult> {
+    let value: unknown;
+    try {
+      value = await pending;
+    } catch (error) {
+      context.active = false;
+      return { ok: false, error };
+    }
+    return this.finish(entity, message, operation, context, value);
+  }
+
+  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown): RunResult {
+    try {
       const plain = message.kind === 'call' && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;

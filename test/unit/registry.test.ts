@@ -58,7 +58,7 @@ describe('Registry.create accepts valid entities', () => {
     expect(definition.name).toBe('Counter');
     expect(definition.ctor).toBe(Counter);
     expect([...definition.operations.keys()]).toEqual(['add', 'get']);
-    expect(definition.operations.get('add')).toEqual({ name: 'add', methodName: 'add' });
+    expect(definition.operations.get('add')).toEqual({ name: 'add', methodName: 'add', isAsync: false });
     expect(registry.hasEntity('Counter')).toBe(true);
     expect(registry.hasEntity('counter')).toBe(false);
     expect(registry.entities.map((d) => d.name)).toEqual(['Counter']);
@@ -75,8 +75,8 @@ describe('Registry.create accepts valid entities', () => {
   test('@Operation(name) and @Operation({ name }) expose the method under the alias', () => {
     const definition = createWith(NamedByString).entityOf(NamedByString);
     expect([...definition.operations.keys()]).toEqual(['alias', 'other']);
-    expect(definition.operations.get('alias')).toEqual({ name: 'alias', methodName: 'realMethodName' });
-    expect(definition.operations.get('other')).toEqual({ name: 'other', methodName: 'anotherMethod' });
+    expect(definition.operations.get('alias')).toEqual({ name: 'alias', methodName: 'realMethodName', isAsync: false });
+    expect(definition.operations.get('other')).toEqual({ name: 'other', methodName: 'anotherMethod', isAsync: false });
     expect(definition.operations.has('realMethodName')).toBe(false);
   });
 
@@ -343,7 +343,7 @@ describe('Registry lookups', () => {
 
   test('operationOf returns the operation definition', () => {
     const definition = registry.entityOf(Counter);
-    expect(Registry.operationOf(definition, 'get')).toEqual({ name: 'get', methodName: 'get' });
+    expect(Registry.operationOf(definition, 'get')).toEqual({ name: 'get', methodName: 'get', isAsync: false });
   });
 
   test('operationOf an unknown operation throws UnknownOperationError listing the known ones and delete', () => {
@@ -405,17 +405,17 @@ describe('operation inheritance', () => {
     const definition = createWith(PlainAccount).entityOf(PlainAccount);
     expect(definition.name).toBe('PlainAccount');
     expect([...definition.operations.values()]).toEqual([
-      { name: 'deposit', methodName: 'deposit' },
-      { name: 'balanceOf', methodName: 'balanceOf' },
-      { name: 'close', methodName: 'close' },
+      { name: 'deposit', methodName: 'deposit', isAsync: false },
+      { name: 'balanceOf', methodName: 'balanceOf', isAsync: false },
+      { name: 'close', methodName: 'close', isAsync: false },
     ]);
   });
 
   test('a subclass operation of the same name overrides the base one', () => {
     const definition = createWith(SavingsAccount).entityOf(SavingsAccount);
-    expect(definition.operations.get('deposit')).toEqual({ name: 'deposit', methodName: 'depositWithBonus' });
-    expect(definition.operations.get('close')).toEqual({ name: 'close', methodName: 'close' });
-    expect(definition.operations.get('balanceOf')).toEqual({ name: 'balanceOf', methodName: 'balanceOf' });
+    expect(definition.operations.get('deposit')).toEqual({ name: 'deposit', methodName: 'depositWithBonus', isAsync: false });
+    expect(definition.operations.get('close')).toEqual({ name: 'close', methodName: 'close', isAsync: false });
+    expect(definition.operations.get('balanceOf')).toEqual({ name: 'balanceOf', methodName: 'balanceOf', isAsync: false });
     expect([...definition.operations.keys()].sort()).toEqual(['addInterest', 'balanceOf', 'close', 'deposit']);
   });
 
@@ -443,6 +443,29 @@ describe('operation inheritance', () => {
     const registry = createWith(Base, Derived);
     expect([...registry.entityOf(Base).operations.keys()]).toEqual(['ping']);
     expect([...registry.entityOf(Derived).operations.keys()]).toEqual(['pong', 'ping']);
+  });
+});
+
+describe('isAsync', () => {
+  test('is true for async methods and methods declared to return a Promise, false otherwise', () => {
+    @Entity()
+    class Mixed {
+      @Operation() plain(): number {
+        return 1;
+      }
+      @Operation() async awaited(): Promise<number> {
+        return 1;
+      }
+      @Operation() declared(): Promise<number> {
+        return Promise.resolve(1);
+      }
+    }
+    const definition = createWith(Mixed).entityOf(Mixed);
+    expect([...definition.operations.values()].map((op) => [op.name, op.isAsync])).toEqual([
+      ['plain', false],
+      ['awaited', true],
+      ['declared', true],
+    ]);
   });
 });
 

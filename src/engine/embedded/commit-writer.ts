@@ -86,14 +86,13 @@ export class CommitWriter {
     const firstSeq = this.lastSeq + 1;
     for (const { request } of round) {
       if (request.operations) for (const op of request.operations) operations.push(op);
-      if (request.append) for (const message of request.append) {
-        message.seq = firstSeq + appended.length;
-        appended.push(message);
-      }
+      if (request.append) for (const message of request.append) appended.push(message);
     }
     const segment: Segment | undefined = appended.length > 0 ? { key: StorageKeys.segment(firstSeq), remaining: appended.length } : undefined;
     if (segment) {
+      // Positions are not stored: a message's position is the segment's plus its index.
       operations.push({ type: 'put', key: segment.key, value: JSON.stringify(appended) });
+      appended.forEach((message, i) => (message.seq = firstSeq + i));
       operations.push({ type: 'put', key: StorageKeys.lastSeq, value: String(firstSeq + appended.length - 1) });
     }
     // Deleting applied segments needs no fsync: if it is lost, recovery skips their messages by position.

@@ -102,8 +102,13 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     this.changes$.complete();
   }
 
-  async send(messages: readonly OperationMessage[]): Promise<void> {
-    this.assertOpen();
+  send(messages: readonly OperationMessage[]): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return Promise.reject(new AppStoppedError());
+    if (messages.every((m) => m.scheduledTime === undefined)) return this.writer.submit({ append: messages });
+    return this.sendScheduled(messages);
+  }
+
+  private async sendScheduled(messages: readonly OperationMessage[]): Promise<void> {
     const now = this.options.now();
     const append: OperationMessage[] = [];
     const timers: ScheduledEntry[] = [];
@@ -213,7 +218,11 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     for await (const [key, text] of this.store.entries(StorageKeys.segmentsStart, StorageKeys.segmentsEnd)) {
       const messages = JSON.parse(text) as OperationMessage[];
       const segment: Segment = { key, remaining: messages.length };
-      for (const message of messages) this.deliver(message, segment);
+      const firstSeq = StorageKeys.segmentSeq(key);
+      messages.forEach((message, i) => {
+        message.seq = firstSeq + i;
+        this.deliver(message, segment);
+      });
     }
     const timers: ScheduledEntry[] = [];
     for await (const [key, text] of this.store.entries(StorageKeys.timersStart, StorageKeys.timersEnd)) {

@@ -37,7 +37,13 @@ export class LevelStore {
   /** Writes all operations atomically; with `sync` they are on disk when this resolves. */
   async write(operations: readonly StoreOperation[], sync: boolean): Promise<void> {
     try {
-      await this.db.batch(operations as StoreOperation[], { sync });
+      // The chained form costs a fraction of the array form's per-operation copying.
+      const batch = this.db.batch();
+      for (const op of operations) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+      await batch.write({ sync });
     } catch (error) {
       throw new StorageError(`Writing ${operations.length} record(s) to ${this.directory} failed: ${(error as Error).message}.`, { cause: error });
     }
