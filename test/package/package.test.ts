@@ -1,0 +1,201 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers';
+
+const ROOT = process.cwd();
+const FIXTURES = join(ROOT, 'test/package/fixtures');
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const execFileAsync = promisify(execFile);
+
+/** Runs a command; on failure the error carries its output. */
+async function run(command: string, args: readonly string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+}
+
+/** Runs a consumer script with node and parses the JSON it prints last. */
+async function runScript(cwd: string, script: string, dataDir: string): Promise<unknown> {
+  const lines = (await run(process.execPath, [script, dataDir], cwd)).trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+/** A TypeScript consumer, compiled the way a NestJS-style project compiles (legacy decorators with metadata). */
+const TYPED_CONSUMER = `import { DurableApp, Entity, Operation, type EntityHandle } from 'jetstate';
+
+@Entity()
+class Counter {
+  value = 0;
+
+  @Operation()
+  add(amount: number): void {
+    this.value += amount;
+  }
+
+  @Operation()
+  get(): number {
+    return this.value;
+  }
+}
+
+// Never called: these lines only compile if the declarations carry real types, not \`any\`.
+export function typeErrors(counter: EntityHandle<Counter>): void {
+  // @ts-expect-error get() resolves to a number
+  const text: Promise<string> = counter.call.get();
+  // @ts-expect-error add takes a number
+  void counter.signal.add('three');
+  // @ts-expect-error Counter has no operation named reset
+  void counter.signal.reset();
+  void text;
+}
+
+async function main(): Promise<void> {
+  const app = await DurableApp.create({ entities: [Counter], dataDir: process.argv[2], logger: { level: 'silent' } });
+  await app.start();
+  const counter = app.client.entity(Counter, 'k');
+  await counter.signal.add(3);
+  await counter.signal.add(4);
+  const value: number = await counter.call.get();
+  const state: Counter | undefined = (await counter.read()).entityState;
+  await app.stop();
+  console.log(JSON.stringify({ value, stateValue: state?.value, stateIsCounter: state instanceof Counter }));
+}
+
+void main();
+`;
+
+function typedConsumerConfig(): string {
+  return JSON.stringify(
+    {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        // Check the package's declarations too, not only the consumer's code.
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        rootDir: '.',
+        outDir: 'out',
+      },
+      files: ['main.ts'],
+    },
+    null,
+    2,
+  );
+}
+
+describe('the package installed from npm pack', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let project: string;
+  let packedFiles: string[];
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist/src/index.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` before this test (npm test does it).');
+    }
+    work = await tempDir('jetstate-package-');
+    const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work.path], ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    packedFiles = packed[0]!.files.map((file) => file.path);
+
+    project = join(work.path, 'consumer');
+    await mkdir(project);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    await run('npm', ['install', join(work.path, packed[0]!.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
+    for (const fixture of ['esm-consumer.mjs', 'cjs-consumer.cjs', 'dual-load.mjs']) {
+      await copyFile(join(FIXTURES, fixture), join(project, fixture));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await work?.remove();
+  });
+
+  it('contains the compiled library with a type declaration for every module, and no sources or tests', () => {
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/index.mjs',
+        'dist/src/index.d.mts',
+        'dist/decorators/index.js',
+        'dist/decorators/index.d.ts',
+      ]),
+    );
+    const withoutDeclaration = packedFiles.filter((file) => file.endsWith('.js') && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')));
+    expect(withoutDeclaration).toEqual([]);
+    const outsideDist = packedFiles.filter((file) => !file.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE(\.\w+)?)$/.test(file));
+    expect(outsideDist).toEqual([]);
+  });
+
+  const consumerResult = {
+    value: 7,
+    read: { entityExists: true, entityState: { value: 7 } },
+    stateIsCounter: true,
+    failure: { name: 'OperationFailedError', code: 'JETSTATE_OPERATION_FAILED', isJetstateError: true, isOperationFailed: true, isOutsideOperation: false },
+    outside: { name: 'OutsideOperationError', code: 'JETSTATE_OUTSIDE_OPERATION', isJetstateError: true, isOperationFailed: false, isOutsideOperation: true },
+  };
+
+  it('works through import from an ES module', async () => {
+    expect(await runScript(project, 'esm-consumer.mjs', join(work.path, 'esm-data'))).toEqual(consumerResult);
+  });
+
+  it('works through require from a CommonJS module', async () => {
+    expect(await runScript(project, 'cjs-consumer.cjs', join(work.path, 'cjs-data'))).toEqual(consumerResult);
+  });
+
+  it('loads one copy of the library through import and require, so decorators and instanceof work across them', async () => {
+    const only = (name: string) => ({
+      JetstateError: true,
+      InvalidEntityIdError: name === 'InvalidEntityIdError',
+      InvalidOptionsError: name === 'InvalidOptionsError',
+      AppStoppedError: false,
+    });
+    expect(await runScript(project, 'dual-load.mjs', join(work.path, 'dual-data'))).toEqual({
+      sameDurableApp: true,
+      sameJetstateError: true,
+      value: 4,
+      fromRequire: { name: 'InvalidEntityIdError', inImport: only('InvalidEntityIdError'), inRequire: only('InvalidEntityIdError') },
+      fromImport: { name: 'InvalidOptionsError', inImport: only('InvalidOptionsError'), inRequire: only('InvalidOptionsError') },
+    });
+  });
+
+  /** Compiles TYPED_CONSUMER in a project of package type `type` and runs it. */
+  async function compileAndRunTyped(type: 'module' | 'commonjs'): Promise<{ emitted: string; result: unknown }> {
+    const dir = join(project, `typed-${type}`);
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type }));
+    await writeFile(join(dir, 'tsconfig.json'), typedConsumerConfig());
+    await writeFile(join(dir, 'main.ts'), TYPED_CONSUMER);
+    await run(process.execPath, [TSC, '-p', dir], dir);
+    const emitted = await readFile(join(dir, 'out/main.js'), 'utf8');
+    return { emitted, result: await runScript(dir, 'out/main.js', join(work.path, `typed-${type}-data`)) };
+  }
+
+  it('type-checks and runs a TypeScript ES module consumer compiled with module nodenext', async () => {
+    const { emitted, result } = await compileAndRunTyped('module');
+    expect(emitted).toMatch(/^import \{[^}]*\} from 'jetstate';$/m);
+    expect(result).toEqual({ value: 7, stateValue: 7, stateIsCounter: true });
+  });
+
+  it('type-checks and runs a TypeScript CommonJS consumer compiled with module nodenext', async () => {
+    const { emitted, result } = await compileAndRunTyped('commonjs');
+    expect(emitted).toMatch(/require\("jetstate"\)/);
+    expect(result).toEqual({ value: 7, stateValue: 7, stateIsCounter: true });
+  });
+});
