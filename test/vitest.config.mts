@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 // SWC compiles the tests the way tsc compiles users' code: legacy decorators with
 // design:* metadata, so the suites exercise what users actually run.
 export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
   oxc: false,
   plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022' } })],
   test: {
