@@ -87,11 +87,25 @@ export function failuresContract(harness: EngineHarness): void {
       expect(await journal.call.read()).toEqual(['kept', 'after']);
     });
 
+    test.each([
+      ['bigint', 'BigInt'],
+      ['function', 'is a function'],
+      ['cycle', 'contains a cycle'],
+    ] as const)('state holding a %s fails the operation with a SerializationError and keeps the state', async (kind, says) => {
+      const journal = app.client.entity(Journal, `j-${kind}`);
+      await journal.signal.append('kept');
+      const error = await journal.call.corrupt(kind).catch((e: unknown) => e);
+      expect(error).toMatchObject({ remoteName: 'SerializationError', remoteCode: ErrorCode.Serialization });
+      expect((error as OperationFailedError).remoteMessage).toContain(says);
+      expect(await journal.call.read()).toEqual(['kept']);
+    });
+
     test('a signalled operation that leaves unstorable state among good ones is rolled back alone', async () => {
       const journal = app.client.entity(Journal, 'j2');
-      await Promise.all([journal.signal.append('a'), journal.signal.corrupt(), journal.signal.append('b')]);
-      expect(await journal.call.read()).toEqual(['a', 'b']);
+      await Promise.all([journal.signal.append('a'), journal.signal.corrupt('bigint'), journal.signal.append('b'), journal.signal.corrupt('cycle'), journal.signal.append('c')]);
+      expect(await journal.call.read()).toEqual(['a', 'b', 'c']);
       expect((await journal.read()).entityState).not.toHaveProperty('big');
+      expect((await journal.read()).entityState).not.toHaveProperty('graph');
     });
 
     test('a non-serializable input is refused at the call and nothing is enqueued', async () => {

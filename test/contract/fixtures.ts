@@ -45,9 +45,16 @@ export class Journal {
   @Operation() stamp(label: string): void {
     this.entries.push(`${label}@${Date.now()}`);
   }
-  /** Leaves a BigInt in the state, which cannot be stored. */
-  @Operation() corrupt(): void {
-    (this as unknown as { big: bigint }).big = 1n;
+  /** Leaves a value in the state that cannot be stored: a BigInt, a function or a cycle. */
+  @Operation() corrupt(kind: 'bigint' | 'function' | 'cycle' = 'bigint'): void {
+    const self = this as unknown as Record<string, unknown>;
+    if (kind === 'bigint') self.big = 1n;
+    if (kind === 'function') self.callback = () => 1;
+    if (kind === 'cycle') {
+      const node: Record<string, unknown> = { name: 'loop' };
+      node.next = node;
+      self.graph = node;
+    }
   }
 }
 
