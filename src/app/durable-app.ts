@@ -6,7 +6,6 @@ import type { Engine, EngineStats } from '../engine/engine';
 import type { Constructor } from '../registry/entity-definition';
 import { Registry } from '../registry/registry';
 import { EntityExecutor } from '../runtime/entity-executor';
-import { ChangeFeed } from '../rx/change-feed';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 import { validateOptions } from './validate-options';
 
@@ -31,7 +30,6 @@ export class DurableApp {
     /** The app's logger. */
     readonly logger: Logger,
     private readonly engine: Engine,
-    private readonly feed: ChangeFeed,
   ) {}
 
   /**
@@ -54,9 +52,8 @@ export class DurableApp {
       cacheCapacity: settings.cacheCapacity,
       now: Date.now,
     });
-    const feed = new ChangeFeed(engine.changes$);
-    const client = new DurableClient({ registry, engine, feed, createInstance });
-    return new DurableApp(client, logger, engine, feed);
+    const client = new DurableClient({ registry, engine, createInstance });
+    return new DurableApp(client, logger, engine);
   }
 
   /** Starts applying operations. */
@@ -77,7 +74,7 @@ export class DurableApp {
    * run after the next start.
    */
   stop(): Promise<void> {
-    this.stopped ??= this.engine.stop().finally(() => this.feed.close());
+    this.stopped ??= this.engine.stop();
     return this.stopped;
   }
 }

@@ -9,7 +9,7 @@ import type { SignalOptions } from '../runtime/entity-context';
 import type { EntitySnapshot, OperationKind, OperationMessage } from '../runtime/messages';
 import { createOperationProxy, type CallProxy, type SignalProxy } from '../runtime/operation-proxy';
 import { assignPlain, toPlain } from '../runtime/value-codec';
-import type { ChangeFeed } from '../rx/change-feed';
+import { entitySnapshots$, nameSnapshots$ } from '../rx/state-streams';
 import type {
   EntityChange,
   EntityClassHandle,
@@ -27,7 +27,6 @@ const MAX_PAGE_SIZE = 10_000;
 export interface DurableClientDependencies {
   readonly registry: Registry;
   readonly engine: Engine;
-  readonly feed: ChangeFeed;
   readonly createInstance: (ctor: Constructor) => object;
 }
 
@@ -56,7 +55,7 @@ export class DurableClient {
       signalAt: (time) => signalProxy({ scheduledTime: time }),
       call: createOperationProxy<CallProxy<T>>((method, args) => this.callEntity(id, operationOf(method), args[0])),
       read: () => this.readEntityState(id) as Promise<EntityStateResponse<T>>,
-      state$: this.deps.feed.current$(id, () => this.deps.engine.readSnapshot(id)).pipe(
+      state$: entitySnapshots$(this.deps.engine, id).pipe(
         filter((snapshot) => snapshot.exists),
         map((snapshot) => this.instantiate(definition, snapshot) as T),
       ),
@@ -71,7 +70,7 @@ export class DurableClient {
     const definition = this.deps.registry.entityOf(cls);
     return {
       name: definition.name,
-      changes$: this.deps.feed.name$(definition.name).pipe(map((snapshot) => this.toChange(definition, snapshot))) as Observable<EntityChange<T>>,
+      changes$: nameSnapshots$(this.deps.engine, definition.name).pipe(map((snapshot) => this.toChange(definition, snapshot))) as Observable<EntityChange<T>>,
       list: (query) => this.listEntities({ ...query, name: definition.name }) as Promise<EntityListPage<T>>,
     };
   }

@@ -22,6 +22,12 @@ export interface SnapshotPage {
   readonly continuationToken?: string;
 }
 
+/** Which entities' committed changes to watch: all of one name, or one entity. */
+export interface WatchFilter {
+  readonly name: string;
+  readonly key?: string;
+}
+
 /** Counters of what an engine has processed since it started. */
 export interface EngineStats {
   /** Operations applied successfully. */
@@ -57,6 +63,10 @@ export interface Engine {
   listSnapshots(query: SnapshotQuery): Promise<SnapshotPage>;
   /** What the engine has processed so far. */
   stats(): EngineStats;
-  /** Every committed change of an entity's state (or existence), emitted after its commit. Completes on stop. */
-  readonly changes$: Observable<EntitySnapshot>;
+  /**
+   * Committed changes of an entity's state (or existence) matching `filter`, emitted after
+   * their commit. An engine may also emit the current snapshot first, or a snapshot more
+   * than once; consumers order and de-duplicate by `version`. Completes on stop.
+   */
+  watch(filter: WatchFilter): Observable<EntitySnapshot>;
 }

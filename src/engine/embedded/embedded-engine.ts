@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { AppStoppedError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
-import type { Engine, EngineStats, SnapshotPage, SnapshotQuery } from '../engine';
+import { ChangeTopics } from '../change-topics';
+import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { CommitWriter, type Segment } from './commit-writer';
@@ -40,7 +41,7 @@ interface Waiter {
  * consumption of its inputs) is a single atomic write through the {@link CommitWriter}.
  */
 export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined> {
-  readonly changes$ = new Subject<EntitySnapshot>();
+  private readonly topics = new ChangeTopics();
   private readonly partitions: PartitionWorker<Segment | undefined>[];
   private readonly waiters = new Map<string, Waiter>();
   private readonly scheduled: ScheduledMessages;
@@ -99,7 +100,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     this.waiters.clear();
     await this.store.close();
     this.state = 'stopped';
-    this.changes$.complete();
+    this.topics.end();
   }
 
   send(messages: readonly OperationMessage[]): Promise<void> {
@@ -129,6 +130,10 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
         reject(error);
       });
     });
+  }
+
+  watch(filter: WatchFilter): Observable<EntitySnapshot> {
+    return this.topics.watch(filter);
   }
 
   stats(): EngineStats {
@@ -196,7 +201,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       this.waiters.delete(reply.id);
       waiter?.resolve(reply);
     }
-    for (const snapshot of outcome.published) this.changes$.next(snapshot);
+    for (const snapshot of outcome.published) this.topics.publish(snapshot);
   }
 
   private deliver(message: OperationMessage, segment: Segment | undefined): void {
