@@ -16,6 +16,8 @@ export const ErrorCode = {
   Storage: 'JETSTATE_STORAGE',
   Timeout: 'JETSTATE_TIMEOUT',
   OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
+  PayloadTooLarge: 'JETSTATE_PAYLOAD_TOO_LARGE',
+  Transport: 'JETSTATE_TRANSPORT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -139,5 +141,27 @@ export class OutsideOperationError extends JetstateError {
       `${what} can only be used while an entity operation runs (inside an @Operation() method). ` +
         `Call it from the operation itself, not from a constructor, a timer or code that runs after the operation returned.`,
     );
+  }
+}
+
+/** A message is larger than the transport accepts; it was not sent. */
+export class PayloadTooLargeError extends JetstateError {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    what: string,
+  ) {
+    super(
+      ErrorCode.PayloadTooLarge,
+      `${what} is ${bytes} bytes, over the NATS server's max_payload of ${limit} bytes; it was not sent. ` +
+        `Send less data per operation (store large data elsewhere and pass a reference), or raise max_payload in the server's configuration.`,
+    );
+  }
+}
+
+/** The connection to the message broker failed; the message says what was being done. */
+export class TransportError extends JetstateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Transport, message, options);
   }
 }

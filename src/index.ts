@@ -3,7 +3,7 @@ import 'reflect-metadata';
 export { Entity, Operation, type EntityOptions, type OperationOptions } from '../decorators';
 export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
-export { DurableClient } from './client/durable-client';
+export { DurableClient, type DurableClientOptions } from './client/durable-client';
 export type {
   EntityChange,
   EntityClassHandle,
@@ -15,6 +15,7 @@ export type {
 } from './client/entity-types';
 export type { Durability } from './engine/embedded/embedded-engine';
 export type { EngineStats } from './engine/engine';
+export type { NatsServers } from './engine/nats/hub-connection';
 export {
   AppStoppedError,
   DefinitionError,
@@ -24,12 +25,15 @@ export {
   JetstateError,
   OperationFailedError,
   OutsideOperationError,
+  PayloadTooLargeError,
   SerializationError,
   StorageError,
   TimeoutError,
+  TransportError,
   UnknownOperationError,
 } from './errors';
 export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
 export type { Constructor } from './registry/entity-definition';
 export { entityContext, type EntityContext, type SignalOptions } from './runtime/entity-context';
 export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
+export type { ResolveInstance } from './runtime/instance-factory';

@@ -1,6 +1,7 @@
 import type { Logger, LoggerOptions } from 'pino';
 import type { Durability } from '../engine/embedded/embedded-engine';
-import type { Constructor } from '../registry/entity-definition';
+import type { NatsServers } from '../engine/nats/hub-connection';
+import type { ResolveInstance } from '../runtime/instance-factory';
 
 /**
  * Settings of {@link DurableApp.create}.
@@ -13,6 +14,17 @@ import type { Constructor } from '../registry/entity-definition';
 export interface DurableAppOptions {
   /** Entity classes this app hosts (each decorated with `@Entity()`). */
   entities?: Function[];
+  /**
+   * Run on NATS JetStream instead of the embedded engine: a server URL (`nats://host:4222`),
+   * several, or nats.js connection options. Any number of processes can host the same hub.
+   */
+  nats?: NatsServers;
+  /** The hub on the NATS server: its streams and buckets are named after it. Default `jetstate`. */
+  hub?: string;
+  /** NATS: a worker's partitions move to the others this long after it dies. Default 10,000 ms. */
+  leaseTimeMs?: number;
+  /** NATS: how long a `call` waits for its reply. Default 30,000 ms. */
+  callTimeoutMs?: number;
   /** Directory of the embedded engine's LevelDB database. Default `./.jetstate`. */
   dataDir?: string;
   /** A pino logger, or options for the one jetstate creates. Default: pino at level `info`. */
@@ -21,7 +33,7 @@ export interface DurableAppOptions {
    * Creates entity instances, for dependency injection. Must return a new instance on
    * every call. Default: `new cls()`.
    */
-  resolve?: <T>(cls: Constructor<T>) => T;
+  resolve?: ResolveInstance;
   /**
    * `strict` (default) fsyncs every group commit: what was acknowledged survives a power
    * cut. `relaxed` leaves flushing to the OS: it survives a process crash, not a power cut.
@@ -38,9 +50,15 @@ export interface DurableAppOptions {
 /** The options after validation, with every default filled in. */
 export interface DurableAppOptionsWithDefaults {
   readonly entities: readonly Function[];
+  readonly nats: NatsServers | undefined;
+  readonly hub: string;
+  readonly leaseTimeMs: number;
+  readonly callTimeoutMs: number;
+  /** Whether `partitionCount` was given (a NATS hub's stored count wins otherwise). */
+  readonly partitionCountGiven: boolean;
   readonly dataDir: string;
   readonly logger: Logger | LoggerOptions;
-  readonly resolve: (<T>(cls: Constructor<T>) => T) | undefined;
+  readonly resolve: ResolveInstance | undefined;
   readonly durability: Durability;
   readonly partitionCount: number;
   readonly maxBatchSize: number;

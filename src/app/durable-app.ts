@@ -1,9 +1,10 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { DurableClient } from '../client/durable-client';
-import { DefinitionError } from '../errors';
 import { EmbeddedEngine } from '../engine/embedded/embedded-engine';
+import { openNatsEngine } from '../engine/nats/open-nats-engine';
+import { createLogger } from '../logging';
+import { instanceFactory } from '../runtime/instance-factory';
 import type { Engine, EngineStats } from '../engine/engine';
-import type { Constructor } from '../registry/entity-definition';
 import { Registry } from '../registry/registry';
 import { EntityExecutor } from '../runtime/entity-executor';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
@@ -39,23 +40,25 @@ export class DurableApp {
   static async create(options: DurableAppOptions = {}): Promise<DurableApp> {
     const settings = validateOptions(options);
     const registry = Registry.create({ entities: settings.entities });
-    const logger = createLogger(settings);
-    const createInstance = instanceFactory(settings);
+    const logger = createLogger(settings.logger);
+    const createInstance = instanceFactory(settings.resolve);
     const executor = new EntityExecutor({ registry, logger, createInstance, now: Date.now });
-    const engine = await EmbeddedEngine.open({
-      directory: settings.dataDir,
-      executor,
-      logger,
-      partitionCount: settings.partitionCount,
-      durability: settings.durability,
-      maxBatchSize: settings.maxBatchSize,
-      cacheCapacity: settings.cacheCapacity,
-      now: Date.now,
-    });
+    const engine = settings.nats === undefined ? await openEmbedded(settings, executor, logger) : await openNatsEngine({
+            servers: settings.nats,
+            hub: settings.hub,
+            partitionCount: settings.partitionCount,
+            partitionCountGiven: settings.partitionCountGiven,
+            leaseTimeMs: settings.leaseTimeMs,
+            callTimeoutMs: settings.callTimeoutMs,
+            maxBatchSize: settings.maxBatchSize,
+            cacheCapacity: settings.cacheCapacity,
+            registry,
+            logger,
+            executor,
+          });
     const client = new DurableClient({ registry, engine, createInstance });
     return new DurableApp(client, logger, engine);
   }
-
   /** Starts applying operations. */
   async start(): Promise<void> {
     if (this.started) return;
@@ -79,28 +82,16 @@ export class DurableApp {
   }
 }
 
-function createLogger(settings: DurableAppOptionsWithDefaults): Logger {
-  const given = settings.logger;
-  if (typeof (given as Logger).child === 'function') return (given as Logger).child({ lib: 'jetstate' });
-  return pino({ name: 'jetstate', ...given });
+function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityExecutor, logger: Logger): Promise<Engine> {
+  return EmbeddedEngine.open({
+    directory: settings.dataDir,
+    executor,
+    logger,
+    partitionCount: settings.partitionCount,
+    durability: settings.durability,
+    maxBatchSize: settings.maxBatchSize,
+    cacheCapacity: settings.cacheCapacity,
+    now: Date.now,
+  });
 }
 
-function instanceFactory(settings: DurableAppOptionsWithDefaults): (ctor: Constructor) => object {
-  const resolve = settings.resolve;
-  if (!resolve) return (ctor) => new (ctor as new () => object)();
-  const handedOut = new WeakSet<object>();
-  return (ctor) => {
-    const instance = resolve(ctor) as object;
-    if (!(instance instanceof ctor)) {
-      throw new DefinitionError(`resolve(${ctor.name}) returned something that is not a ${ctor.name}. Return a new instance of the class you are given.`);
-    }
-    if (handedOut.has(instance)) {
-      throw new DefinitionError(
-        `resolve(${ctor.name}) returned an instance it had returned before. Every entity needs its own instance: ` +
-          `register the class with a transient scope (a new instance per request).`,
-      );
-    }
-    handedOut.add(instance);
-    return instance;
-  };
-}

@@ -2,7 +2,20 @@ import { InvalidOptionsError } from '../errors';
 import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
-const KNOWN_OPTIONS = new Set(['entities', 'dataDir', 'logger', 'resolve', 'durability', 'partitionCount', 'maxBatchSize', 'cacheCapacity']);
+const KNOWN_OPTIONS = new Set([
+  'entities',
+  'dataDir',
+  'logger',
+  'resolve',
+  'durability',
+  'partitionCount',
+  'maxBatchSize',
+  'cacheCapacity',
+  'nats',
+  'hub',
+  'leaseTimeMs',
+  'callTimeoutMs',
+]);
 
 /** Checks the options once and fills in the defaults; throws {@link InvalidOptionsError} with the fix. */
 export function validateOptions(options: DurableAppOptions): DurableAppOptionsWithDefaults {
@@ -26,8 +39,19 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   if (options.durability !== undefined && options.durability !== 'strict' && options.durability !== 'relaxed') {
     throw new InvalidOptionsError(`durability must be 'strict' or 'relaxed', got ${String(options.durability)}.`);
   }
+  if (options.nats !== undefined && typeof options.nats !== 'string' && !Array.isArray(options.nats) && (typeof options.nats !== 'object' || options.nats === null)) {
+    throw new InvalidOptionsError(`nats must be a server URL such as 'nats://127.0.0.1:4222', a list of them, or nats.js connection options.`);
+  }
+  if (options.hub !== undefined && (typeof options.hub !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(options.hub))) {
+    throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got ${String(options.hub)}.`);
+  }
   return {
     entities: options.entities ?? [],
+    nats: options.nats,
+    hub: options.hub ?? 'jetstate',
+    leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),
+    callTimeoutMs: positiveInteger('callTimeoutMs', options.callTimeoutMs, 30_000, 3_600_000),
+    partitionCountGiven: options.partitionCount !== undefined,
     dataDir: options.dataDir ?? './.jetstate',
     logger: options.logger ?? { level: 'info' },
     resolve: options.resolve,

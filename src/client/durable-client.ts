@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type Observable, filter, map } from 'rxjs';
-import { InvalidOptionsError, OperationFailedError } from '../errors';
+import { InvalidEntityIdError, InvalidOptionsError, OperationFailedError } from '../errors';
 import type { Engine } from '../engine/engine';
+import type { NatsServers } from '../engine/nats/hub-connection';
+import { openNatsEngine } from '../engine/nats/open-nats-engine';
+import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
+import { createLogger } from '../logging';
+import { instanceFactory, type ResolveInstance } from '../runtime/instance-factory';
+import type { Logger, LoggerOptions } from 'pino';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition } from '../registry/entity-definition';
-import { assertValidKey, type EntityId } from '../registry/entity-id';
+import { assertValidKey, isValidEntityName, type EntityId } from '../registry/entity-id';
 import { Registry } from '../registry/registry';
 import type { SignalOptions } from '../runtime/entity-context';
 import type { EntitySnapshot, OperationKind, OperationMessage } from '../runtime/messages';
@@ -23,6 +29,29 @@ import type {
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
 
+/**
+ * Settings of {@link DurableClient.connect}: a client-only process on a NATS hub.
+ *
+ * @example
+ * ```ts
+ * const client = await DurableClient.connect({ nats: 'nats://127.0.0.1:4222', hub: 'shop' });
+ * await client.entity(Counter, 'visits').signal.add(1);
+ * await client.close();
+ * ```
+ */
+export interface DurableClientOptions {
+  /** The NATS server URL(s) or nats.js connection options. */
+  nats: NatsServers;
+  /** The hub the workers run. Default `jetstate`. */
+  hub?: string;
+  /** A pino logger or options. Default: pino at level `info`. */
+  logger?: Logger | LoggerOptions;
+  /** Creates the entity instances that `read()`, `state$` and `changes$` return. */
+  resolve?: ResolveInstance;
+  /** How long a `call` waits for its reply. Default 30,000 ms. */
+  callTimeoutMs?: number;
+}
+
 /** What a {@link DurableClient} is built from. */
 export interface DurableClientDependencies {
   readonly registry: Registry;
@@ -39,7 +68,46 @@ export class DurableClient {
   private readonly clientId = randomBytes(9).toString('base64url');
   private sequence = 0;
 
-  constructor(private readonly deps: DurableClientDependencies) {}
+  constructor(
+    private readonly deps: DurableClientDependencies,
+    /** Set when this client owns its engine (a client-only connection), so `close()` stops it. */
+    private readonly ownsEngine = false,
+  ) {}
+
+  /**
+   * Connects a client-only process to a NATS hub: it hosts no entities and reaches the
+   * hub's workers. Entity classes are learned when first used with `entity(Class, key)`.
+   */
+  static async connect(options: DurableClientOptions): Promise<DurableClient> {
+    if (typeof options !== 'object' || options === null || options.nats === undefined) {
+      throw new InvalidOptionsError(`DurableClient.connect needs { nats: 'nats://host:4222' } (and the hub's name as hub).`);
+    }
+    const hub = options.hub ?? 'jetstate';
+    const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    if (!Number.isInteger(callTimeoutMs) || callTimeoutMs < 1) {
+      throw new InvalidOptionsError(`callTimeoutMs must be a positive integer, got ${String(options.callTimeoutMs)}.`);
+    }
+    const registry = Registry.openRegistry();
+    const engine = await openNatsEngine({
+      servers: options.nats,
+      hub,
+      partitionCount: DEFAULT_PARTITION_COUNT,
+      partitionCountGiven: false,
+      leaseTimeMs: 10_000,
+      callTimeoutMs,
+      maxBatchSize: 1,
+      cacheCapacity: 1,
+      registry,
+      logger: createLogger(options.logger),
+    });
+    await engine.start();
+    return new DurableClient({ registry, engine, createInstance: instanceFactory(options.resolve) }, true);
+  }
+
+  /** Closes a client made by {@link DurableClient.connect}. An app's own client closes with `app.stop()`. */
+  async close(): Promise<void> {
+    if (this.ownsEngine) await this.deps.engine.stop();
+  }
 
   /** A typed handle on the entity of class `cls` with key `key`. */
   entity<T extends object>(cls: Constructor<T>, key: string): EntityHandle<T> {
@@ -99,9 +167,10 @@ export class DurableClient {
   /** The committed state of an entity; the state is an instance of its class. */
   async readEntityState<T = unknown>(id: EntityId): Promise<EntityStateResponse<T>> {
     const definition = this.definitionOf(id);
-    const snapshot = await this.deps.engine.readSnapshot({ name: definition.name, key: id.key });
+    const snapshot = await this.deps.engine.readSnapshot({ name: id.name, key: id.key });
     if (!snapshot?.exists) return { entityExists: false };
-    return { entityExists: true, entityState: this.instantiate(definition, snapshot) as T };
+    const state = definition ? this.instantiate(definition, snapshot) : JSON.parse(snapshot.stateJson ?? 'null');
+    return { entityExists: true, entityState: state as T };
   }
 
   /** Existing entities, optionally of one name and last operated on in a time range, a page at a time. */
@@ -110,9 +179,8 @@ export class DurableClient {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidOptionsError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
     }
-    const definition = query.name === undefined ? undefined : this.deps.registry.entityNamed(query.name);
     const page = await this.deps.engine.listSnapshots({
-      ...(definition ? { name: definition.name } : {}),
+      ...(query.name === undefined ? {} : { name: this.definitionOf({ name: query.name, key: '_' })?.name ?? query.name }),
       ...(query.lastOperationFrom ? { lastModifiedFrom: query.lastOperationFrom.getTime() } : {}),
       ...(query.lastOperationTo ? { lastModifiedTo: query.lastOperationTo.getTime() } : {}),
       ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
@@ -130,12 +198,12 @@ export class DurableClient {
 
   private message(kind: OperationKind, id: EntityId, operation: string, input: unknown, scheduledTime: number | undefined): OperationMessage {
     const definition = this.definitionOf(id);
-    if (operation !== DELETE_OPERATION) Registry.operationOf(definition, operation);
-    const plainInput = input === undefined ? undefined : toPlain(input, `input of ${definition.name}.${operation}`);
+    if (definition && operation !== DELETE_OPERATION) Registry.operationOf(definition, operation);
+    const plainInput = input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`);
     // One object shape for every message (JSON drops the undefined fields).
     return {
       id: `${this.clientId}.${++this.sequence}`,
-      target: { name: definition.name, key: id.key },
+      target: { name: id.name, key: id.key },
       operation,
       kind,
       input: plainInput,
@@ -144,11 +212,23 @@ export class DurableClient {
     };
   }
 
-  private definitionOf(id: EntityId): EntityDefinition {
+  /**
+   * The definition of the entity `id` names. A client-only process (open registry) may not
+   * know the class: then only the name and key are checked, and the worker checks the rest.
+   */
+  private definitionOf(id: EntityId): EntityDefinition | undefined {
     if (typeof id !== 'object' || id === null) {
       throw new InvalidOptionsError(`An entity id must be an object { name, key }, got ${String(id)}.`);
     }
-    const definition = this.deps.registry.entityNamed(id.name);
+    const registry = this.deps.registry;
+    if (registry.open && !registry.hasEntity(id.name)) {
+      if (typeof id.name !== 'string' || !isValidEntityName(id.name)) {
+        throw new InvalidEntityIdError(`'${String(id.name)}' is not a valid entity name: use 1-64 letters, digits, '_' or '-'.`);
+      }
+      assertValidKey(id.name, id.key);
+      return undefined;
+    }
+    const definition = registry.entityNamed(id.name);
     assertValidKey(definition.name, id.key);
     return definition;
   }

@@ -42,6 +42,8 @@ export interface EngineStats {
   readonly backlog: number;
   /** Scheduled messages waiting for their time. */
   readonly scheduled: number;
+  /** Malformed messages moved out of the way (NATS engine: to the dead-letter stream). */
+  readonly deadLettered: number;
 }
 
 /**

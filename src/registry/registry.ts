@@ -8,12 +8,21 @@ import { isValidEntityName } from './entity-id';
  * Every mistake in a class declaration surfaces here, at start-up, with a fix.
  */
 export class Registry {
-  private readonly byName: ReadonlyMap<string, EntityDefinition>;
-  private readonly byClass: ReadonlyMap<Function, EntityDefinition>;
+  private readonly byName: Map<string, EntityDefinition>;
+  private readonly byClass: Map<Function, EntityDefinition>;
 
-  private constructor(definitions: readonly EntityDefinition[]) {
+  private constructor(
+    definitions: readonly EntityDefinition[],
+    /** An open registry (client-only processes) learns decorated classes when they are first used. */
+    readonly open = false,
+  ) {
     this.byName = new Map(definitions.map((d) => [d.name, d]));
     this.byClass = new Map(definitions.map((d) => [d.ctor, d]));
+  }
+
+  /** A registry for processes that host no entities: it accepts any decorated class on first use. */
+  static openRegistry(): Registry {
+    return new Registry([], true);
   }
 
   /** Builds a registry from entity classes; throws a {@link DefinitionError} on the first problem. */
@@ -47,6 +56,14 @@ export class Registry {
   entityOf<T extends object>(cls: Constructor<T> | Function): EntityDefinition<T> {
     const definition = this.byClass.get(cls);
     if (definition) return definition as unknown as EntityDefinition<T>;
+    if (this.open && typeof cls === 'function' && Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
+      const learned = readEntity(cls);
+      const clash = this.byName.get(learned.name);
+      if (clash) throw new DefinitionError(`Two entity classes are named '${learned.name}': ${clash.ctor.name} and ${cls.name}. Give one a different name with @Entity('OtherName').`);
+      this.byName.set(learned.name, learned);
+      this.byClass.set(cls, learned);
+      return learned as unknown as EntityDefinition<T>;
+    }
     if (typeof cls !== 'function') {
       throw new DefinitionError(`Expected an entity class, got ${describe(cls)}. Pass the class itself, e.g. entity(Counter, 'key').`);
     }

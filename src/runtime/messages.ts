@@ -16,6 +16,8 @@ export interface OperationMessage {
   readonly scheduledTime?: number;
   /** Log position assigned when the engine durably appends the message; calls have none. */
   seq?: number;
+  /** Where the reply to a call goes, for engines that carry calls across processes. */
+  replyTo?: string;
 }
 
 /** The error a remote operation threw, reduced to what crosses a process boundary. */

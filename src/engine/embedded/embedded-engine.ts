@@ -11,7 +11,7 @@ import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { CommitWriter, type Segment } from './commit-writer';
 import { LevelStore, type StoreOperation } from './level-store';
-import { ScheduledMessages, type ScheduledEntry } from './scheduled-messages';
+import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import { StorageKeys } from './storage-keys';
 
 /** How hard a commit tries to reach the disk. */
@@ -137,7 +137,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   stats(): EngineStats {
-    const stats = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: this.scheduled.size };
+    const stats = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: this.scheduled.size, deadLettered: 0 };
     for (const partition of this.partitions) {
       stats.applied += partition.totals.applied;
       stats.failed += partition.totals.failed;

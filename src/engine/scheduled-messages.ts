@@ -1,4 +1,4 @@
-import type { OperationMessage } from '../../runtime/messages';
+import type { OperationMessage } from '../runtime/messages';
 
 /** A message waiting for its time, and the storage key that holds it. */
 export interface ScheduledEntry {

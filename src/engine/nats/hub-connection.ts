@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  connect,
+  nanos,
+  type ConnectionOptions,
+  type JetStreamClient,
+  type JetStreamManager,
+  type KV,
+  type NatsConnection,
+  type NatsError,
+  type StreamConfig,
+} from 'nats';
+import type { Logger } from 'pino';
+import { InvalidOptionsError, TransportError } from '../../errors';
+import { HubLayout } from './hub-layout';
+
+/** Where and how to connect: a server URL, several, or nats.js connection options. */
+export type NatsServers = string | string[] | ConnectionOptions;
+
+/** JetStream's error code for "stream not found". */
+const STREAM_NOT_FOUND = 10059;
+const DUPLICATE_WINDOW_MS = 2 * 60_000;
+const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** A connection to a hub, with its streams, buckets and settings in place. */
+export interface HubConnection {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly layout: HubLayout;
+  readonly partitionCount: number;
+  readonly maxPayload: number;
+  readonly workerId: string;
+  /** Lease buckets; only workers open them. */
+  readonly leases?: KV;
+  readonly workers?: KV;
+  /** Creates (or updates) the durable consumer of a partition. */
+  ensureConsumer(partition: number, ackWaitMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What {@link connectHub} needs. */
+export interface ConnectHubOptions {
+  readonly servers: NatsServers;
+  readonly hub: string;
+  /** The partition count this process expects; the hub's stored count wins if it has one. */
+  readonly partitionCount: number;
+  /** True when the caller set `partitionCount` itself: a mismatch with the hub is then an error. */
+  readonly partitionCountGiven: boolean;
+  readonly leaseTimeMs: number;
+  readonly logger: Logger;
+  /** Workers open the lease buckets (with the lease time as their TTL); clients do not. */
+  readonly hostsEntities: boolean;
+}
+
+/**
+ * Connects to NATS (reconnecting forever, so a server restart is survived) and makes
+ * sure the hub's streams and KV buckets exist. Creating them is idempotent, so every
+ * process of a hub can do it on start.
+ */
+export async function connectHub(options: ConnectHubOptions): Promise<HubConnection> {
+  const layout = new HubLayout(options.hub);
+  const base: ConnectionOptions = typeof options.servers === 'object' && !Array.isArray(options.servers) ? options.servers : { servers: options.servers };
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `jetstate:${options.hub}`, ...base });
+  } catch (error) {
+    throw new TransportError(`Could not connect to NATS at ${JSON.stringify(base.servers ?? 'localhost:4222')}: ${(error as Error).message}. Check that nats-server is running with JetStream (-js).`, {
+      cause: error,
+    });
+  }
+  try {
+    const jsm = await nc.jetstreamManager();
+    const js = nc.jetstream();
+    await ensureStream(jsm, { name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await ensureStream(jsm, { name: layout.stateStream, subjects: [layout.stateFilter()], max_msgs_per_subject: 1, allow_direct: true });
+    await ensureStream(jsm, { name: layout.timerStream, subjects: [layout.timerFilter()], max_msgs_per_subject: 1, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await ensureStream(jsm, { name: layout.deadLetterStream, subjects: [`${options.hub}.dlq.>`], max_age: nanos(DEAD_LETTER_MAX_AGE_MS) });
+    const config = await js.views.kv(layout.configBucket, { history: 1 });
+    const partitionCount = await agreePartitionCount(config, options);
+    const leases = options.hostsEntities ? await js.views.kv(layout.leaseBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
+    const workers = options.hostsEntities ? await js.views.kv(layout.workerBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
+    return {
+      nc,
+      js,
+      jsm,
+      layout,
+      partitionCount,
+      maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+      workerId: randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
+      ...(leases && workers ? { leases, workers } : {}),
+      async ensureConsumer(partition, ackWaitMs) {
+        const config = {
+          durable_name: layout.consumerName(partition),
+          filter_subject: layout.workFilter(partition),
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ack_wait: nanos(ackWaitMs),
+          max_ack_pending: 20_000,
+        };
+        try {
+          await jsm.consumers.add(layout.workStream, config);
+        } catch {
+          await jsm.consumers.update(layout.workStream, config.durable_name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+        }
+      },
+      async close() {
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+  } catch (error) {
+    if ((error as NatsError).api_error?.err_code !== STREAM_NOT_FOUND) throw error;
+    await jsm.streams.add({ storage: StorageType.File, discard: DiscardPolicy.Old, num_replicas: 1, ...config });
+  }
+}
+
+async function agreePartitionCount(config: KV, options: ConnectHubOptions): Promise<number> {
+  const entry = await config.get('partitions');
+  if (entry && entry.operation === 'PUT') {
+    const stored = Number(new TextDecoder().decode(entry.value));
+    if (options.partitionCountGiven && stored !== options.partitionCount) {
+      throw new InvalidOptionsError(
+        `Hub '${options.hub}' has ${stored} partitions; this process asked for ${options.partitionCount}. ` +
+          `A hub's partition count is fixed: remove the partitionCount option, or use another hub.`,
+      );
+    }
+    return stored;
+  }
+  try {
+    await config.create('partitions', new TextEncoder().encode(String(options.partitionCount)));
+    return options.partitionCount;
+  } catch {
+    // Another process created it first: use theirs.
+    return agreePartitionCount(config, { ...options, partitionCountGiven: options.partitionCountGiven });
+  }
+}

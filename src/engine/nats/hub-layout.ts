@@ -1,0 +1,117 @@
+import { InvalidOptionsError } from '../../errors';
+import type { EntityId } from '../../registry/entity-id';
+
+const HUB_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const PLAIN_KEY_CHARACTER = /[A-Za-z0-9_-]/;
+
+/**
+ * Escapes an entity key into one valid subject token: letters, digits, '_' and '-' stay;
+ * every other UTF-8 byte becomes `~XX` (hex), so the mapping is reversible and tokens
+ * never contain '.', '*', '>' or white space.
+ */
+export function escapeKey(key: string): string {
+  let out = '';
+  for (const char of key) {
+    if (PLAIN_KEY_CHARACTER.test(char)) out += char;
+    else for (const byte of Buffer.from(char, 'utf8')) out += `~${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Inverse of {@link escapeKey}. */
+export function unescapeKey(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === '~') {
+      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(token.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Names of everything a hub owns on a NATS server. Every name derives from the hub, so
+ * several hubs share one server. The partition comes right after a fixed prefix, so one
+ * filter (`<hub>.w.<p>.>`) covers a partition.
+ *
+ * | stream / bucket     | subjects                          | role |
+ * |---------------------|-----------------------------------|------|
+ * | `<hub>_WORK`        | `<hub>.w.<p>.<Name>.<key>`        | entity operations (work queue, one consumer per partition) |
+ * | `<hub>_STATE`       | `<hub>.s.<p>.<Name>.<key>`        | entity snapshots, last one per subject |
+ * | `<hub>_TIMERS`      | `<hub>.t.<p>.<message id>`        | scheduled messages, last one per subject, purged when fired |
+ * | `<hub>_DLQ`         | `<hub>.dlq.<p>`                   | messages that could not be processed, with the reason |
+ * | KV `<hub>_leases`   | `p<p>`                            | partition ownership |
+ * | KV `<hub>_workers`  | worker id                         | live workers (heartbeats) |
+ * | KV `<hub>_config`   | `partitions`                      | the hub's fixed partition count |
+ * | core `<hub>.r.<client>` |                               | replies to calls |
+ */
+export class HubLayout {
+  readonly workStream: string;
+  readonly stateStream: string;
+  readonly timerStream: string;
+  readonly deadLetterStream: string;
+  readonly leaseBucket: string;
+  readonly workerBucket: string;
+  readonly configBucket: string;
+
+  constructor(readonly hub: string) {
+    if (!HUB_PATTERN.test(hub)) {
+      throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got '${hub}'.`);
+    }
+    this.workStream = `${hub}_WORK`;
+    this.stateStream = `${hub}_STATE`;
+    this.timerStream = `${hub}_TIMERS`;
+    this.deadLetterStream = `${hub}_DLQ`;
+    this.leaseBucket = `${hub}_leases`;
+    this.workerBucket = `${hub}_workers`;
+    this.configBucket = `${hub}_config`;
+  }
+
+  workSubject(partition: number, id: EntityId): string {
+    return `${this.hub}.w.${partition}.${id.name}.${escapeKey(id.key)}`;
+  }
+
+  workFilter(partition?: number): string {
+    return partition === undefined ? `${this.hub}.w.>` : `${this.hub}.w.${partition}.>`;
+  }
+
+  stateSubject(partition: number, id: EntityId): string {
+    return `${this.hub}.s.${partition}.${id.name}.${escapeKey(id.key)}`;
+  }
+
+  /** All snapshots, or those of one entity name (any partition). */
+  stateFilter(name?: string): string {
+    return name === undefined ? `${this.hub}.s.>` : `${this.hub}.s.*.${name}.>`;
+  }
+
+  /** The entity a state subject belongs to. */
+  entityOfStateSubject(subject: string): EntityId {
+    const [, , , name, key] = subject.split('.');
+    return { name: name!, key: unescapeKey(key!) };
+  }
+
+  timerSubject(partition: number, messageId: string): string {
+    return `${this.hub}.t.${partition}.${escapeKey(messageId)}`;
+  }
+
+  timerFilter(partition?: number): string {
+    return partition === undefined ? `${this.hub}.t.>` : `${this.hub}.t.${partition}.>`;
+  }
+
+  deadLetterSubject(partition: number): string {
+    return `${this.hub}.dlq.${partition}`;
+  }
+
+  replySubject(clientId: string): string {
+    return `${this.hub}.r.${clientId}`;
+  }
+
+  leaseKey(partition: number): string {
+    return `p${partition}`;
+  }
+
+  consumerName(partition: number): string {
+    return `p${partition}`;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Registry } from '../../registry/registry';
+import type { EntityExecutor } from '../../runtime/entity-executor';
+import { connectHub, type NatsServers } from './hub-connection';
+import { NatsEngine } from './nats-engine';
+
+/** What it takes to open a NATS engine. */
+export interface OpenNatsEngineOptions {
+  readonly servers: NatsServers;
+  readonly hub: string;
+  readonly partitionCount: number;
+  readonly partitionCountGiven: boolean;
+  readonly leaseTimeMs: number;
+  readonly callTimeoutMs: number;
+  readonly maxBatchSize: number;
+  readonly cacheCapacity: number;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** A worker hosts entities; without an executor the engine is client-only. */
+  readonly executor?: EntityExecutor;
+}
+
+/** Connects to a hub (creating its streams and buckets if needed) and builds the engine. */
+export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<NatsEngine> {
+  const connection = await connectHub({
+    servers: options.servers,
+    hub: options.hub,
+    partitionCount: options.partitionCount,
+    partitionCountGiven: options.partitionCountGiven,
+    leaseTimeMs: options.leaseTimeMs,
+    logger: options.logger,
+    hostsEntities: options.executor !== undefined,
+  });
+  return new NatsEngine({
+    connection,
+    registry: options.registry,
+    logger: options.logger.child({ engine: 'nats', hub: options.hub }),
+    ...(options.executor ? { executor: options.executor } : {}),
+    leaseTimeMs: options.leaseTimeMs,
+    maxBatchSize: options.maxBatchSize,
+    cacheCapacity: options.cacheCapacity,
+    callTimeoutMs: options.callTimeoutMs,
+    now: Date.now,
+  });
+}

@@ -1,0 +1,151 @@
+import type { KV } from 'nats';
+import type { Logger } from 'pino';
+import { fnv1a } from '../partitioner';
+
+/** What the lease manager tells its owner. */
+export interface LeaseListener {
+  /** This worker now owns `partition`: start processing it. */
+  acquired(partition: number): Promise<void>;
+  /** This worker gives `partition` up (rebalancing or stop): finish the batch in flight, then stop. */
+  released(partition: number): Promise<void>;
+  /** The lease was lost (expired or taken): stop at once; commits in flight will be fenced. */
+  lost(partition: number): Promise<void>;
+}
+
+/** Settings of {@link PartitionLeases}. */
+export interface PartitionLeasesOptions {
+  readonly leases: KV;
+  readonly workers: KV;
+  readonly workerId: string;
+  readonly partitionCount: number;
+  /** A lease not renewed for this long expires (the buckets' TTL). */
+  readonly leaseTimeMs: number;
+  readonly logger: Logger;
+  readonly listener: LeaseListener;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Partition ownership through two KV buckets whose entries expire after the lease time:
+ * `workers` (one heartbeat per live worker) and `leases` (one entry per owned partition).
+ * Every tick, a worker renews its heartbeat and leases, computes which partitions it
+ * should own (rendezvous hashing over the live workers, so a join or leave moves few
+ * partitions), takes the free ones it should own and gives up the ones it should not.
+ * A dead worker's entries expire, and the others take its partitions over.
+ */
+export class PartitionLeases {
+  private readonly owned = new Map<number, number>(); // partition -> lease revision
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: PartitionLeasesOptions) {}
+
+  /** Partitions this worker owns now. */
+  get partitions(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    await this.tick();
+    this.schedule();
+  }
+
+  /** Gives up every partition (after its batch in flight) and leaves the worker list. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.all([...this.owned.keys()].map((p) => this.release(p)));
+    await this.options.workers.delete(this.options.workerId).catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'partition lease round failed; retrying'))
+        .finally(() => {
+          this.ticking = undefined;
+          this.schedule();
+        });
+    }, Math.max(50, Math.floor(this.options.leaseTimeMs / 3)));
+  }
+
+  private async tick(): Promise<void> {
+    const { workers, workerId } = this.options;
+    await workers.put(workerId, encoder.encode(String(Date.now())));
+    await this.renewAll();
+    const live: string[] = [];
+    for await (const id of await workers.keys()) live.push(id);
+    if (!live.includes(workerId)) live.push(workerId);
+    const wanted = new Set<number>();
+    for (let p = 0; p < this.options.partitionCount; p++) {
+      if (ownerOf(p, live) === workerId) wanted.add(p);
+    }
+    for (const p of [...this.owned.keys()]) {
+      if (!wanted.has(p) && !this.stopped) await this.release(p);
+    }
+    for (const p of wanted) {
+      if (!this.owned.has(p) && !this.stopped) await this.tryAcquire(p);
+    }
+  }
+
+  private async renewAll(): Promise<void> {
+    for (const [p, revision] of [...this.owned]) {
+      try {
+        const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), revision);
+        this.owned.set(p, next);
+      } catch (error) {
+        this.owned.delete(p);
+        this.options.logger.warn({ partition: p, err: error }, 'partition lease lost');
+        await this.options.listener.lost(p);
+      }
+    }
+  }
+
+  private async tryAcquire(p: number): Promise<void> {
+    let revision: number;
+    try {
+      revision = await this.options.leases.create(this.key(p), encoder.encode(this.options.workerId));
+    } catch {
+      return; // still owned by someone else; their lease expires or they release it
+    }
+    this.owned.set(p, revision);
+    this.options.logger.info({ partition: p }, 'partition acquired');
+    try {
+      await this.options.listener.acquired(p);
+    } catch (error) {
+      this.options.logger.error({ partition: p, err: error }, 'could not start partition; giving it up');
+      await this.release(p);
+    }
+  }
+
+  private async release(p: number): Promise<void> {
+    const revision = this.owned.get(p);
+    if (revision === undefined) return;
+    this.owned.delete(p);
+    await this.options.listener.released(p);
+    await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
+    this.options.logger.info({ partition: p }, 'partition released');
+  }
+
+  private key(p: number): string {
+    return `p${p}`;
+  }
+}
+
+/** Rendezvous hashing: the live worker with the highest score for the partition owns it. */
+export function ownerOf(partition: number, workers: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const worker of workers) {
+    const score = fnv1a(`${worker}/${partition}`);
+    if (score > bestScore || (score === bestScore && best !== undefined && worker < best)) {
+      best = worker;
+      bestScore = score;
+    }
+  }
+  return best;
+}

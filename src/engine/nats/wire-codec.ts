@@ -1,0 +1,48 @@
+import type { Registry } from '../../registry/registry';
+import { DELETE_OPERATION } from '../../registry/entity-definition';
+import type { OperationMessage } from '../../runtime/messages';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function decodeText(data: Uint8Array): string {
+  return decoder.decode(data);
+}
+
+/** A decoded operation, or why the bytes are not one this app can run. */
+export type DecodedMessage = { readonly message: OperationMessage } | { readonly reason: string };
+
+/**
+ * Decodes an operation message taken from a hub subject and checks that this app can run
+ * it. Anything else gets a reason and goes to the dead-letter stream.
+ */
+export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decoder.decode(data));
+  } catch (error) {
+    return { reason: `not JSON: ${(error as Error).message}` };
+  }
+  const m = raw as Partial<OperationMessage> | null;
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.id !== 'string' ||
+    typeof m.operation !== 'string' ||
+    (m.kind !== 'signal' && m.kind !== 'call') ||
+    typeof m.target?.name !== 'string' ||
+    typeof m.target.key !== 'string'
+  ) {
+    return { reason: 'not an operation message (needs id, target { name, key }, operation and kind)' };
+  }
+  if (!registry.hasEntity(m.target.name)) return { reason: `unknown entity '${m.target.name}'` };
+  const definition = registry.entityNamed(m.target.name);
+  if (m.operation !== DELETE_OPERATION && !definition.operations.has(m.operation)) {
+    return { reason: `entity '${m.target.name}' has no operation '${m.operation}'` };
+  }
+  return { message: m as OperationMessage };
+}

@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from 'vitest';
+import { entityBasicsContract } from '../contract/entity-basics.contract';
+import { failuresContract } from '../contract/failures.contract';
+import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
+import { natsHarness } from './nats-harness';
+import { startNatsServer, type NatsServer } from './nats-server';
+
+let server: NatsServer;
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterAll(() => server.dispose());
+
+const harness = natsHarness(() => server);
+entityBasicsContract(harness);
+failuresContract(harness);
+streamsAndStorageContract(harness);
