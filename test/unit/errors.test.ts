@@ -98,6 +98,18 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.OutsideOperationError('entityContext()'),
     ctor: (lib) => lib.OutsideOperationError,
   },
+  {
+    className: 'PayloadTooLargeError',
+    code: 'JETSTATE_PAYLOAD_TOO_LARGE',
+    create: (lib) => new lib.PayloadTooLargeError(2048, 1024, 'The message'),
+    ctor: (lib) => lib.PayloadTooLargeError,
+  },
+  {
+    className: 'TransportError',
+    code: 'JETSTATE_TRANSPORT',
+    create: (lib) => new lib.TransportError('connection refused'),
+    ctor: (lib) => lib.TransportError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -120,6 +132,8 @@ describe('error codes and names', () => {
       Storage: 'JETSTATE_STORAGE',
       Timeout: 'JETSTATE_TIMEOUT',
       OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
+      PayloadTooLarge: 'JETSTATE_PAYLOAD_TOO_LARGE',
+      Transport: 'JETSTATE_TRANSPORT',
     });
   });
 

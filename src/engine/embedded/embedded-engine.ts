@@ -137,7 +137,16 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   stats(): EngineStats {
-    const stats = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: this.scheduled.size, deadLettered: 0 };
+    const stats = {
+      applied: 0,
+      failed: 0,
+      duplicates: 0,
+      batches: 0,
+      backlog: 0,
+      scheduled: this.scheduled.size,
+      deadLettered: 0,
+      partitions: this.partitions.map((p) => p.partition),
+    };
     for (const partition of this.partitions) {
       stats.applied += partition.totals.applied;
       stats.failed += partition.totals.failed;

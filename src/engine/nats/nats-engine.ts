@@ -146,11 +146,6 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     this.state = 'stopped';
   }
 
-  /** Partitions this worker owns now (empty in a client). */
-  get ownedPartitions(): number[] {
-    return this.leases?.partitions ?? [];
-  }
-
   async send(messages: readonly OperationMessage[]): Promise<void> {
     this.assertOpen();
     const now = this.options.now();
@@ -248,7 +243,7 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
   }
 
   stats(): EngineStats {
-    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered };
+    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered, partitions: [...this.owned.keys()].sort((a, b) => a - b) };
     for (const owned of this.owned.values()) {
       stats.backlog += owned.worker.backlog;
       stats.scheduled += owned.scheduled.size;
