@@ -42,8 +42,12 @@ export class DurableApp {
     const registry = Registry.create({ entities: settings.entities });
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
-    const executor = new EntityExecutor({ registry, logger, createInstance, now: Date.now });
-    const engine = settings.nats === undefined ? await openEmbedded(settings, executor, logger) : await openNatsEngine({
+    const createExecutor = (maxStateBytes?: number): EntityExecutor =>
+      new EntityExecutor({ registry, logger, createInstance, now: Date.now, ...(maxStateBytes === undefined ? {} : { maxStateBytes }) });
+    const engine =
+      settings.nats === undefined
+        ? await openEmbedded(settings, createExecutor(), logger)
+        : await openNatsEngine({
             servers: settings.nats,
             hub: settings.hub,
             partitionCount: settings.partitionCount,
@@ -54,7 +58,7 @@ export class DurableApp {
             cacheCapacity: settings.cacheCapacity,
             registry,
             logger,
-            executor,
+            createExecutor,
           });
     const client = new DurableClient({ registry, engine, createInstance });
     return new DurableApp(client, logger, engine);

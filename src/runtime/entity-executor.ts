@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { JetstateError, UnknownOperationError } from '../errors';
+import { JetstateError, SerializationError, UnknownOperationError } from '../errors';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from '../registry/entity-definition';
 import { entityIdToString, type EntityId } from '../registry/entity-id';
 import type { Registry } from '../registry/registry';
@@ -37,6 +37,8 @@ export interface EntityExecutorOptions {
   /** Creates a fresh entity instance (the dependency-injection hook). */
   readonly createInstance: (ctor: Constructor) => object;
   readonly now: () => number;
+  /** Largest stored state, in bytes of JSON; an operation that grows the state past it fails. */
+  readonly maxStateBytes?: number;
 }
 
 type RunResult =
@@ -145,7 +147,7 @@ export class EntityExecutor {
     let stateJson: string | undefined;
     if (entity.exists) {
       try {
-        stateJson = toJson(entity.instance, 'state');
+        stateJson = this.serialize(entity);
       } catch {
         this.restore(entity, checkpoint);
         checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
@@ -187,7 +189,7 @@ export class EntityExecutor {
       let result = isPromiseLike(pending) ? await pending : pending;
       if (result.ok) {
         try {
-          good = { exists: entity.exists, stateJson: entity.exists ? toJson(entity.instance, 'state') : undefined };
+          good = { exists: entity.exists, stateJson: entity.exists ? this.serialize(entity) : undefined };
         } catch (error) {
           result = { ok: false, error };
         }
@@ -251,6 +253,22 @@ export class EntityExecutor {
     } finally {
       context.active = false;
     }
+  }
+
+  private serialize(entity: LiveEntity): string {
+    const json = toJson(entity.instance, 'state');
+    const limit = this.options.maxStateBytes;
+    if (limit !== undefined && json.length > limit / 3) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > limit) {
+        throw new SerializationError(
+          `The state of ${entity.definition.name}/${entity.id.key} would be ${bytes} bytes of JSON; the engine stores at most ${limit}. ` +
+            `Keep large data elsewhere and store a reference, or split the entity.`,
+          'state',
+        );
+      }
+    }
+    return json;
   }
 
   private restore(entity: LiveEntity, checkpoint: Checkpoint): void {

@@ -16,9 +16,15 @@ export interface OpenNatsEngineOptions {
   readonly cacheCapacity: number;
   readonly registry: Registry;
   readonly logger: Logger;
-  /** A worker hosts entities; without an executor the engine is client-only. */
-  readonly executor?: EntityExecutor;
+  /**
+   * A worker hosts entities: this builds its executor, given the largest state a snapshot
+   * message can carry. Without it the engine is client-only.
+   */
+  readonly createExecutor?: (maxStateBytes: number) => EntityExecutor;
 }
+
+/** Room kept in a snapshot message for its header fields. */
+const SNAPSHOT_HEADER_BYTES = 1024;
 
 /** Connects to a hub (creating its streams and buckets if needed) and builds the engine. */
 export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<NatsEngine> {
@@ -29,13 +35,13 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     partitionCountGiven: options.partitionCountGiven,
     leaseTimeMs: options.leaseTimeMs,
     logger: options.logger,
-    hostsEntities: options.executor !== undefined,
+    hostsEntities: options.createExecutor !== undefined,
   });
   return new NatsEngine({
     connection,
     registry: options.registry,
     logger: options.logger.child({ engine: 'nats', hub: options.hub }),
-    ...(options.executor ? { executor: options.executor } : {}),
+    ...(options.createExecutor ? { executor: options.createExecutor(connection.maxPayload - SNAPSHOT_HEADER_BYTES) } : {}),
     leaseTimeMs: options.leaseTimeMs,
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,

@@ -1,0 +1,140 @@
+import { connect, type NatsConnection } from 'nats';
+import { firstValueFrom, filter } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError } from '../../src/index';
+import { partitionOf } from '../../src/internal';
+import { Counter, Journal } from '../contract/fixtures';
+import { startNatsServer, type NatsServer } from './nats-server';
+
+describe('NATS engine specifics', () => {
+  let server: NatsServer;
+  let raw: NatsConnection;
+  const open: { stop(): Promise<void> }[] = [];
+  let hubs = 0;
+  const nextHub = (): string => `n${process.pid}_${++hubs}`;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    raw = await connect({ servers: server.url });
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((app) => app.stop()));
+  });
+  afterAll(async () => {
+    await raw.close();
+    await server.dispose();
+  });
+
+  async function worker(hub: string, partitionCount?: number): Promise<DurableApp> {
+    const app = await DurableApp.create({
+      entities: [Counter, Journal],
+      nats: server.url,
+      hub,
+      logger: { level: 'silent' },
+      leaseTimeMs: 3000,
+      ...(partitionCount === undefined ? {} : { partitionCount }),
+    });
+    open.push(app);
+    await app.start();
+    return app;
+  }
+
+  async function client(hub: string): Promise<DurableClient> {
+    const connected = await DurableClient.connect({ nats: server.url, hub, logger: { level: 'silent' } });
+    open.push({ stop: () => connected.close() });
+    return connected;
+  }
+
+  test('a client-only process reaches the workers: signals, calls, reads and state$ across connections', async () => {
+    const hub = nextHub();
+    await worker(hub);
+    const remote = await client(hub);
+    const counter = remote.entity(Counter, 'remote');
+    const reached = firstValueFrom(counter.state$.pipe(filter((c) => c.value === 5)));
+    await counter.signal.add(2);
+    await counter.signal.add(3);
+    expect(await counter.call.get()).toBe(5);
+    const state = await reached;
+    expect(state).toBeInstanceOf(Counter);
+    expect((await counter.read()).entityState?.value).toBe(5);
+    // The untyped API works by name without the class.
+    expect(await remote.callEntity({ name: 'Counter', key: 'remote' }, 'get')).toBe(5);
+  });
+
+  test('malformed messages go to the dead-letter stream with their reason and never block the partition', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    const p = partitionOf({ name: 'Counter', key: 'k' }, 32);
+    const js = raw.jetstream();
+    const subject = `${hub}.w.${p}.Counter.k`;
+    await js.publish(subject, new TextEncoder().encode('{not json'));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x1', target: { name: 'Ghost', key: 'k' }, operation: 'boo', kind: 'signal' })));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x2', target: { name: 'Counter', key: 'k' }, operation: 'explode', kind: 'signal' })));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x3', target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', input: 4 })));
+    expect(await app.client.entity(Counter, 'k').call.get()).toBe(4);
+    expect(app.stats().deadLettered).toBe(3);
+    const jsm = await raw.jetstreamManager();
+    const reasons: string[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const dead = await jsm.streams.getMessage(`${hub}_DLQ`, { seq });
+      expect(dead.header.get('Jetstate-Subject')).toBe(subject);
+      reasons.push(dead.header.get('Jetstate-Reason'));
+    }
+    expect(reasons[0]).toMatch(/^not JSON/);
+    expect(reasons[1]).toBe("unknown entity 'Ghost'");
+    expect(reasons[2]).toBe("entity 'Counter' has no operation 'explode'");
+  });
+
+  test('a message over the server max_payload is refused before publishing', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    const jsm = await raw.jetstreamManager();
+    const before = (await jsm.streams.info(`${hub}_WORK`)).state.last_seq;
+    const error = await app.client.entity(Journal, 'big').signal.append('x'.repeat(1100 * 1024)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).limit).toBe(1024 * 1024);
+    expect((await jsm.streams.info(`${hub}_WORK`)).state.last_seq).toBe(before);
+  });
+
+  test('an operation that would grow the state past what a snapshot can carry fails and keeps the state', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    const journal = app.client.entity(Journal, 'growing');
+    await journal.call.append('a'.repeat(600 * 1024));
+    const error = await journal.call.append('b'.repeat(600 * 1024)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect((error as OperationFailedError).remoteName).toBe('SerializationError');
+    expect((await journal.call.read()).map((entry) => entry.length)).toEqual([600 * 1024]);
+  });
+
+  test('hubs on one server are independent', async () => {
+    const [a, b] = [nextHub(), nextHub()];
+    const [appA, appB] = [await worker(a), await worker(b)];
+    await appA.client.entity(Counter, 'same').call.increment();
+    await appB.client.entity(Counter, 'same').signal.add(10);
+    expect(await appA.client.entity(Counter, 'same').call.get()).toBe(1);
+    expect(await appB.client.entity(Counter, 'same').call.get()).toBe(10);
+  });
+
+  test('a hub keeps the partition count it was created with; asking for another is refused', async () => {
+    const hub = nextHub();
+    await worker(hub, 8);
+    await expect(worker(hub, 16)).rejects.toThrow(InvalidOptionsError);
+    await expect(worker(hub, 16)).rejects.toThrow(/has 8 partitions/);
+    const second = await worker(hub);
+    await expect.poll(() => second.stats().partitions.length + (open[0] as DurableApp).stats().partitions.length, { timeout: 10_000 }).toBe(8);
+  });
+
+  test('starting again reuses the hub streams and buckets', async () => {
+    const hub = nextHub();
+    const first = await worker(hub);
+    await first.client.entity(Counter, 'kept').call.increment();
+    await first.stop();
+    const second = await worker(hub);
+    expect(await second.client.entity(Counter, 'kept').call.increment()).toBe(2);
+    const jsm = await raw.jetstreamManager();
+    const names: string[] = [];
+    for await (const info of jsm.streams.list()) if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);
+    expect(names.sort()).toEqual([`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort());
+  });
+});
