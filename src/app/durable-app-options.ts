@@ -25,7 +25,11 @@ export interface DurableAppOptions {
   leaseTimeMs?: number;
   /** NATS: how long a `call` waits for its reply. Default 30,000 ms. */
   callTimeoutMs?: number;
-  /** Directory of the embedded engine's LevelDB database. Default `./.jetstate`. */
+  /**
+   * Directory of the LevelDB database: the embedded engine's storage (default `./.jetstate`),
+   * or a NATS worker's local snapshot copy (only when given; without it, a worker reads
+   * snapshots from the server).
+   */
   dataDir?: string;
   /** A pino logger, or options for the one jetstate creates. Default: pino at level `info`. */
   logger?: Logger | LoggerOptions;

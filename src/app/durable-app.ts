@@ -59,6 +59,7 @@ export class DurableApp {
             registry,
             logger,
             createExecutor,
+            ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
     return new DurableApp(client, logger, engine);

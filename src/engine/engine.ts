@@ -44,6 +44,8 @@ export interface EngineStats {
   readonly scheduled: number;
   /** Malformed messages moved out of the way (NATS engine: to the dead-letter stream). */
   readonly deadLettered: number;
+  /** Commits refused because an entity's stored snapshot had changed under this process (NATS fencing). */
+  readonly fenced: number;
   /** The partitions this process processes now (all of them on the embedded engine). */
   readonly partitions: readonly number[];
 }

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
+import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from './nats-server';
 
 describe('NATS engine specifics', () => {
@@ -25,7 +26,7 @@ describe('NATS engine specifics', () => {
     await server.dispose();
   });
 
-  async function worker(hub: string, partitionCount?: number): Promise<DurableApp> {
+  async function worker(hub: string, partitionCount?: number, dataDir?: string): Promise<DurableApp> {
     const app = await DurableApp.create({
       entities: [Counter, Journal],
       nats: server.url,
@@ -33,6 +34,7 @@ describe('NATS engine specifics', () => {
       logger: { level: 'silent' },
       leaseTimeMs: 3000,
       ...(partitionCount === undefined ? {} : { partitionCount }),
+      ...(dataDir === undefined ? {} : { dataDir }),
     });
     open.push(app);
     await app.start();
@@ -123,6 +125,32 @@ describe('NATS engine specifics', () => {
     await expect(worker(hub, 16)).rejects.toThrow(/has 8 partitions/);
     const second = await worker(hub);
     await expect.poll(() => second.stats().partitions.length + (open[0] as DurableApp).stats().partitions.length, { timeout: 10_000 }).toBe(8);
+  });
+
+  test('a worker that comes back catches its local snapshot copy up with changes made while it was away', async () => {
+    const hub = nextHub();
+    const [dirA, dirB] = [await tempDir(), await tempDir()];
+    try {
+      const first = await worker(hub, undefined, dirA.path);
+      await Promise.all(['k1', 'k2', 'k3'].map((key) => first.client.entity(Counter, key).call.increment()));
+      await first.stop();
+      const other = await worker(hub, undefined, dirB.path);
+      await other.client.entity(Counter, 'k1').signal.add(100);
+      await other.client.entity(Counter, 'k4').call.increment();
+      expect(await other.client.entity(Counter, 'k1').call.get()).toBe(101);
+      await other.stop();
+      const back = await worker(hub, undefined, dirA.path);
+      // Read-only calls commit nothing, so a stale local copy would show here.
+      expect(await back.client.entity(Counter, 'k1').call.get()).toBe(101);
+      expect(await back.client.entity(Counter, 'k2').call.get()).toBe(1);
+      expect(await back.client.entity(Counter, 'k4').call.get()).toBe(1);
+      expect(await back.client.entity(Counter, 'k1').call.increment()).toBe(102);
+      // Caught up before serving: no commit had to be refused for a stale local copy.
+      expect(back.stats().fenced).toBe(0);
+    } finally {
+      await Promise.all(open.splice(0).map((app) => app.stop()));
+      await Promise.all([dirA.remove(), dirB.remove()]);
+    }
   });
 
   test('starting again reuses the hub streams and buckets', async () => {

@@ -1,6 +1,6 @@
 import { AppStoppedError } from '../../errors';
 import type { OperationMessage } from '../../runtime/messages';
-import type { LevelStore, StoreOperation } from './level-store';
+import type { LevelStore, StoreOperation } from '../level-store';
 import { StorageKeys } from './storage-keys';
 
 /** An inbox segment: the messages one group commit appended. Deleted once all are applied. */

@@ -10,7 +10,7 @@ import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } fr
 import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { CommitWriter, type Segment } from './commit-writer';
-import { LevelStore, type StoreOperation } from './level-store';
+import { LevelStore, type StoreOperation } from '../level-store';
 import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import { StorageKeys } from './storage-keys';
 
@@ -145,6 +145,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       backlog: 0,
       scheduled: this.scheduled.size,
       deadLettered: 0,
+      fenced: 0,
       partitions: this.partitions.map((p) => p.partition),
     };
     for (const partition of this.partitions) {

@@ -25,6 +25,7 @@ import { PartitionWorker, type Delivery, type PartitionSink } from '../partition
 import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import type { HubLayout } from './hub-layout';
 import type { HubConnection } from './hub-connection';
+import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
 
@@ -49,6 +50,8 @@ export interface NatsEngineOptions {
   readonly logger: Logger;
   /** Present in a worker (it hosts entities); absent in a client-only process. */
   readonly executor?: EntityExecutor;
+  /** A worker's local snapshot copy (when it has a data directory). */
+  readonly local?: LocalSnapshots;
   readonly leaseTimeMs: number;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
@@ -62,6 +65,8 @@ interface OwnedPartition {
   /** The `<hub>_STATE` sequence of each entity's current snapshot: the fence of its next commit. */
   readonly stateSeqs: Map<string, number>;
   readonly scheduled: ScheduledMessages;
+  /** Entities whose local snapshot proved stale (a fenced commit): read them from the server. */
+  readonly fromServer: Set<string>;
   work?: ConsumerMessages;
   timers?: ConsumerMessages;
   loops: Promise<void>[];
@@ -98,6 +103,7 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
   private leases: PartitionLeases | undefined;
   private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
   private deadLettered = 0;
+  private fenced = 0;
   private state: 'open' | 'running' | 'stopping' | 'stopped' = 'open';
 
   constructor(private readonly options: NatsEngineOptions) {
@@ -143,6 +149,7 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     this.waiters.clear();
     this.replies?.unsubscribe();
     await this.options.connection.close();
+    await this.options.local?.close();
     this.state = 'stopped';
   }
 
@@ -243,7 +250,7 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
   }
 
   stats(): EngineStats {
-    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered, partitions: [...this.owned.keys()].sort((a, b) => a - b) };
+    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered, fenced: this.fenced, partitions: [...this.owned.keys()].sort((a, b) => a - b) };
     for (const owned of this.owned.values()) {
       stats.backlog += owned.worker.backlog;
       stats.scheduled += owned.scheduled.size;
@@ -254,13 +261,25 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
   // ---- PartitionSink -------------------------------------------------------------------
 
   async loadSnapshots(ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
-    return Promise.all(
-      ids.map(async (id) => {
-        const found = await this.fetchSnapshot(id);
-        this.owned.get(partitionOf(id, this.partitionCount))?.stateSeqs.set(entityIdToString(id), found?.streamSeq ?? 0);
-        return found?.snapshot;
-      }),
-    );
+    const local = this.options.local;
+    const trusted = (id: EntityId): boolean => {
+      const owned = this.owned.get(partitionOf(id, this.partitionCount));
+      return local !== undefined && owned !== undefined && !owned.fromServer.has(entityIdToString(id));
+    };
+    const localIds = ids.filter(trusted);
+    const localFound = localIds.length > 0 ? await local!.load(localIds) : [];
+    const byKey = new Map<string, SequencedSnapshot | undefined>(localIds.map((id, i) => [entityIdToString(id), localFound[i]]));
+    const fetched = await Promise.all(ids.filter((id) => !trusted(id)).map(async (id) => ({ id, found: await this.fetchSnapshot(id) })));
+    for (const { id, found } of fetched) {
+      byKey.set(entityIdToString(id), found);
+      this.owned.get(partitionOf(id, this.partitionCount))?.fromServer.delete(entityIdToString(id));
+    }
+    return ids.map((id) => {
+      const key = entityIdToString(id);
+      const found = byKey.get(key);
+      this.owned.get(partitionOf(id, this.partitionCount))?.stateSeqs.set(key, found?.streamSeq ?? 0);
+      return found?.snapshot;
+    });
   }
 
   async commit(partition: number, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): Promise<void> {
@@ -271,27 +290,35 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     // now re-runs the inputs and re-publishes the same message ids, which JetStream drops.
     await Promise.all(outcome.produced.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.publishTimer(m) : this.publishWork(m))));
     const committed = new Set<string>();
+    const saved: { snapshot: EntitySnapshot; streamSeq: number; encoded: string }[] = [];
     const published = new Set(outcome.published);
     const results = await Promise.allSettled(
       outcome.changes.map(async (snapshot) => {
         const key = entityIdToString(snapshot.id);
-        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), new TextEncoder().encode(encodeSnapshot(snapshot)), {
+        const encoded = encodeSnapshot(snapshot);
+        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), new TextEncoder().encode(encoded), {
           expect: { lastSubjectSequence: owned.stateSeqs.get(key) ?? 0 },
           // Only the stored position moved: watchers skip it.
           ...(published.has(snapshot) ? {} : { headers: unchangedHeader() }),
         });
         owned.stateSeqs.set(key, ack.seq);
         committed.add(key);
+        saved.push({ snapshot, streamSeq: ack.seq, encoded });
       }),
     );
+    await this.options.local?.save(saved);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failure) return;
     for (const snapshot of outcome.changes) {
-      if (!committed.has(entityIdToString(snapshot.id))) owned.stateSeqs.delete(entityIdToString(snapshot.id));
+      const key = entityIdToString(snapshot.id);
+      if (committed.has(key)) continue;
+      owned.stateSeqs.delete(key);
+      owned.fromServer.add(key);
     }
     // Entities that did commit will skip these messages on the retry, so answer their calls now.
     this.finish(batch.filter((d) => committed.has(entityIdToString(d.message.target))), outcome);
     const fenced = (failure.reason as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
+    if (fenced) this.fenced++;
     throw fenced
       ? new TransportError(`Partition ${partition}: an entity's snapshot changed under this worker (another worker owns it now); reloading.`)
       : failure.reason;
@@ -317,9 +344,11 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
         retryDelayMs: 50,
       }),
       stateSeqs: new Map(),
+      fromServer: new Set(),
       scheduled: new ScheduledMessages(this.options.now, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
+    await this.options.local?.catchUp(partition);
     this.owned.set(partition, owned);
     await this.options.connection.ensureConsumer(partition, this.options.leaseTimeMs);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
 import type { EntityExecutor } from '../../runtime/entity-executor';
+import { LevelStore } from '../level-store';
 import { connectHub, type NatsServers } from './hub-connection';
+import { LocalSnapshots } from './local-snapshots';
 import { NatsEngine } from './nats-engine';
 
 /** What it takes to open a NATS engine. */
@@ -21,6 +23,8 @@ export interface OpenNatsEngineOptions {
    * message can carry. Without it the engine is client-only.
    */
   readonly createExecutor?: (maxStateBytes: number) => EntityExecutor;
+  /** A worker's data directory for its local snapshot copy; without one, snapshots are read from the server. */
+  readonly dataDir?: string;
 }
 
 /** Room kept in a snapshot message for its header fields. */
@@ -37,7 +41,17 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     logger: options.logger,
     hostsEntities: options.createExecutor !== undefined,
   });
+  let local: LocalSnapshots | undefined;
+  if (options.createExecutor && options.dataDir !== undefined) {
+    try {
+      local = new LocalSnapshots(await LevelStore.open(options.dataDir), connection.js, connection.jsm, connection.layout);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
   return new NatsEngine({
+    ...(local ? { local } : {}),
     connection,
     registry: options.registry,
     logger: options.logger.child({ engine: 'nats', hub: options.hub }),

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Level } from 'level';
-import { StorageError } from '../../errors';
+import { StorageError } from '../errors';
 
 /** One write in an atomic batch. */
 export type StoreOperation = { readonly type: 'put'; readonly key: string; readonly value: string } | { readonly type: 'del'; readonly key: string };

@@ -1,0 +1,94 @@
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type NatsError } from 'nats';
+import { entityIdToString, type EntityId } from '../../registry/entity-id';
+import type { EntitySnapshot } from '../../runtime/messages';
+import { decodeSnapshot } from '../../runtime/snapshot-codec';
+import type { LevelStore, StoreOperation } from '../level-store';
+import type { HubLayout } from './hub-layout';
+import { decodeText } from './wire-codec';
+
+/** JetStream's error code for "no message found". */
+const NO_MESSAGE_FOUND = 10037;
+
+/** A snapshot and its sequence in `<hub>_STATE` (the fence of the entity's next commit). */
+export interface SequencedSnapshot {
+  readonly snapshot: EntitySnapshot;
+  readonly streamSeq: number;
+}
+
+/**
+ * A worker's local copy of the snapshots of the partitions it owns, in LevelDB. When a
+ * worker takes a partition, it reads from `<hub>_STATE` only what changed since it last
+ * caught up with that partition (the stream keeps one message per entity, so this is at
+ * most one message per entity), then serves loads locally. A stale local copy cannot do
+ * harm: a commit based on it fails its fence, and that entity is then read from the server.
+ *
+ * Keys: `s/<name>/<key>` = `<stream seq> <snapshot>`, `c/<partition>` = the `<hub>_STATE`
+ * sequence the partition was caught up to.
+ */
+export class LocalSnapshots {
+  constructor(
+    private readonly store: LevelStore,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly layout: HubLayout,
+  ) {}
+
+  /** Brings the local copy of `partition` up to date with `<hub>_STATE`; returns how many snapshots were read. */
+  async catchUp(partition: number): Promise<number> {
+    const filter = `${this.layout.hub}.s.${partition}.>`;
+    const last = await this.lastSequence(filter);
+    const caughtUpTo = Number((await this.store.get(`c/${partition}`)) ?? 0);
+    if (last <= caughtUpTo) return 0;
+    const consumer = await this.js.consumers.get(
+      this.layout.stateStream,
+      caughtUpTo > 0 ? { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: caughtUpTo + 1 } : { filterSubjects: filter },
+    );
+    const messages = await consumer.consume();
+    const operations: StoreOperation[] = [];
+    for await (const msg of messages) {
+      const id = this.layout.entityOfStateSubject(msg.subject);
+      operations.push({ type: 'put', key: snapshotKey(id), value: `${msg.seq} ${decodeText(msg.data)}` });
+      if (msg.seq >= last || msg.info.pending === 0) break;
+    }
+    messages.stop();
+    operations.push({ type: 'put', key: `c/${partition}`, value: String(last) });
+    await this.store.write(operations, false);
+    return operations.length - 1;
+  }
+
+  /** The local snapshots of `ids` (all in caught-up partitions); absent means the entity has none. */
+  async load(ids: readonly EntityId[]): Promise<(SequencedSnapshot | undefined)[]> {
+    const values = await this.store.getMany(ids.map(snapshotKey));
+    return values.map((value, i) => {
+      if (value === undefined) return undefined;
+      const space = value.indexOf(' ');
+      return { streamSeq: Number(value.slice(0, space)), snapshot: decodeSnapshot(ids[i]!, value.slice(space + 1)) };
+    });
+  }
+
+  /** Records snapshots just committed (or read from the server). Not synced: the server has them. */
+  async save(snapshots: readonly { readonly snapshot: EntitySnapshot; readonly streamSeq: number; readonly encoded: string }[]): Promise<void> {
+    if (snapshots.length === 0) return;
+    await this.store.write(
+      snapshots.map(({ snapshot, streamSeq, encoded }) => ({ type: 'put', key: snapshotKey(snapshot.id), value: `${streamSeq} ${encoded}` })),
+      false,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private async lastSequence(filter: string): Promise<number> {
+    try {
+      return (await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: filter })).seq;
+    } catch (error) {
+      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return 0;
+      throw error;
+    }
+  }
+}
+
+function snapshotKey(id: EntityId): string {
+  return `s/${entityIdToString(id)}`;
+}
