@@ -77,6 +77,11 @@ export class PartitionWorker<Ack> {
   /** Drops cached entities and queued messages (used when the partition moves elsewhere). */
   reset(): void {
     this.cache.clear();
+    this.dropQueue();
+  }
+
+  /** Drops queued messages; the engine will deliver them again (cached entities stay valid). */
+  dropQueue(): void {
     this.queue = [];
     this.head = 0;
   }

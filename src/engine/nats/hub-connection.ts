@@ -39,8 +39,13 @@ export interface HubConnection {
   /** Lease buckets; only workers open them. */
   readonly leases?: KV;
   readonly workers?: KV;
-  /** Creates (or updates) the durable consumer of a partition. */
-  ensureConsumer(partition: number, ackWaitMs: number): Promise<void>;
+  /**
+   * Replaces the durable consumer of a partition with a fresh one. On a work-queue stream
+   * it starts at the oldest unacknowledged message, so everything left unacknowledged
+   * (by a dead owner, or a delivery lost on the wire) comes again, in stream order,
+   * before anything newer.
+   */
+  resetConsumer(partition: number, ackWaitMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,20 +99,17 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       workerId: randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
       ...(leases && workers ? { leases, workers } : {}),
-      async ensureConsumer(partition, ackWaitMs) {
-        const config = {
-          durable_name: layout.consumerName(partition),
+      async resetConsumer(partition, ackWaitMs) {
+        const name = layout.consumerName(partition);
+        await jsm.consumers.delete(layout.workStream, name).catch(() => undefined);
+        await jsm.consumers.add(layout.workStream, {
+          durable_name: name,
           filter_subject: layout.workFilter(partition),
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,
-        };
-        try {
-          await jsm.consumers.add(layout.workStream, config);
-        } catch {
-          await jsm.consumers.update(layout.workStream, config.durable_name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
-        }
+        });
       },
       async close() {
         await nc.drain().catch(() => nc.close());

@@ -70,6 +70,7 @@ interface OwnedPartition {
   work?: ConsumerMessages;
   timers?: ConsumerMessages;
   loops: Promise<void>[];
+  restarting?: boolean;
 }
 
 interface Waiter {
@@ -121,6 +122,7 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     this.assertOpen();
     this.state = 'running';
     if (!this.options.executor) return;
+    void this.restartOnReconnect();
     this.leases = new PartitionLeases({
       leases: this.options.connection.leases!,
       workers: this.options.connection.workers!,
@@ -334,6 +336,14 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
 
   // ---- partitions ----------------------------------------------------------------------
 
+  /** After a reconnect, deliveries in flight may have been lost: start every partition over. */
+  private async restartOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type !== 'reconnect') continue;
+      for (const [partition, owned] of this.owned) void this.restartConsuming(partition, owned, 'reconnected to NATS');
+    }
+  }
+
   private async acquire(partition: number): Promise<void> {
     const executor = this.options.executor!;
     const logger = this.options.logger.child({ partition });
@@ -350,15 +360,47 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     };
     await this.options.local?.catchUp(partition);
     this.owned.set(partition, owned);
-    await this.options.connection.ensureConsumer(partition, this.options.leaseTimeMs);
-    const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
-    owned.work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
+    await this.startConsuming(partition, owned);
     // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly makes nats.js 2.29 hang on a 2.9 server.)
     const timers = await this.js.consumers.get(this.layout.timerStream, { filterSubjects: this.layout.timerFilter(partition) });
     owned.timers = await timers.consume();
-    owned.loops.push(this.consumeWork(partition, owned), this.consumeTimers(owned));
+    owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();
     owned.scheduled.start();
+  }
+
+  /**
+   * Starts a fresh consumer for the partition. Per-entity order matters beyond delivery:
+   * a message applied after a newer one of the same entity would be skipped as a
+   * duplicate. So the consumer is recreated on every acquisition (redelivering what the
+   * previous owner left unacknowledged before anything newer).
+   */
+  private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
+    await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
+    const work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
+    owned.work = work;
+    owned.loops.push(this.consumeWork(partition, owned, work));
+  }
+
+  /** Drops what is queued and starts over from the oldest unacknowledged message. */
+  private async restartConsuming(partition: number, owned: OwnedPartition, why: string): Promise<void> {
+    if (owned.restarting || this.owned.get(partition) !== owned) return;
+    owned.restarting = true;
+    this.options.logger.warn({ partition, why }, 'restarting the partition consumer');
+    try {
+      owned.work?.stop();
+      await owned.worker.deactivate();
+      owned.worker.dropQueue();
+      if (this.owned.get(partition) !== owned) return;
+      await this.startConsuming(partition, owned);
+      owned.worker.activate();
+    } catch (error) {
+      this.options.logger.error({ partition, err: error }, 'could not restart the partition consumer; retrying');
+      setTimeout(() => void this.restartConsuming(partition, owned, why), 1000);
+    } finally {
+      owned.restarting = false;
+    }
   }
 
   private async release(partition: number, graceful: boolean): Promise<void> {
@@ -374,8 +416,17 @@ export class NatsEngine implements Engine, PartitionSink<JsMsg> {
     await Promise.allSettled(owned.loops);
   }
 
-  private async consumeWork(partition: number, owned: OwnedPartition): Promise<void> {
-    for await (const msg of owned.work!) {
+  private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages): Promise<void> {
+    let lastDelivery = 0;
+    for await (const msg of work) {
+      // A gap in the consumer's delivery count means a delivery was lost on the wire; the
+      // message would come back only after the ack wait, behind newer ones.
+      const delivery = msg.info.deliverySequence;
+      if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
+        void this.restartConsuming(partition, owned, `delivery ${lastDelivery + 1} did not arrive`);
+        return;
+      }
+      lastDelivery = delivery;
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
         await this.deadLetter(partition, msg, decoded.reason);
