@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError } from '../../src/index';
+import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
 import { tempDir } from '../helpers';
@@ -151,6 +151,13 @@ describe('NATS engine specifics', () => {
       await Promise.all(open.splice(0).map((app) => app.stop()));
       await Promise.all([dirA.remove(), dirB.remove()]);
     }
+  });
+
+  test('an unreachable server is reported with a TransportError that says what to check', async () => {
+    const unreachable = 'nats://127.0.0.1:1';
+    const app = DurableApp.create({ entities: [Counter], nats: unreachable, logger: { level: 'silent' } });
+    await expect(app).rejects.toBeInstanceOf(TransportError);
+    await expect(DurableClient.connect({ nats: unreachable, logger: { level: 'silent' } })).rejects.toThrow(/Check that nats-server is running with JetStream/);
   });
 
   test('starting again reuses the hub streams and buckets', async () => {
