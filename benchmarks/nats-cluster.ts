@@ -1,0 +1,205 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { DurableApp, DurableClient, type EngineStats } from '../src/index';
+import { Counter } from './counter.entity';
+import type { WorkerReply, WorkerRequest } from './nats-worker';
+import { withTimeout } from './timeout';
+
+/** Where a worker runs: in a child process of its own (`node build/benchmarks/nats-worker.js`) or in the benchmark process. */
+export type WorkerPlacement = 'child' | 'in-process';
+
+/** One worker of a hub, wherever it runs. */
+export interface WorkerHandle {
+  readonly pid: number;
+  stats(): Promise<EngineStats>;
+  stop(): Promise<void>;
+}
+
+/** A hub on the benchmark's nats-server: its workers and a client-only connection in the benchmark process. */
+export interface NatsCluster {
+  readonly hub: string;
+  readonly placement: WorkerPlacement;
+  readonly workers: readonly WorkerHandle[];
+  readonly client: DurableClient;
+  /** The sum of the workers' counters. */
+  stats(): Promise<EngineStats>;
+  close(): Promise<void>;
+}
+
+export interface NatsClusterSettings {
+  readonly url: string;
+  readonly hub: string;
+  readonly workers: number;
+  readonly placement: WorkerPlacement;
+  /** How long the partitions may take to spread over the workers. */
+  readonly spreadTimeoutMs: number;
+  /** Extra `node` flags for child workers (for instance `--cpu-prof --cpu-prof-dir=...`). */
+  readonly execArgv?: readonly string[];
+}
+
+const PARTITION_COUNT = 32;
+// Compiled to build/benchmarks/nats-cluster.js, next to nats-worker.js.
+const WORKER_SCRIPT = join(__dirname, 'nats-worker.js');
+
+class ChildWorker implements WorkerHandle {
+  private readonly waiting: { type: WorkerReply['type']; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
+  private exited = false;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message: WorkerReply) => {
+      if (message.type === 'failed') return this.failAll(new Error(`worker ${child.pid} failed: ${message.error}`));
+      const index = this.waiting.findIndex((w) => w.type === message.type);
+      if (index >= 0) this.waiting.splice(index, 1)[0]!.resolve(message);
+    });
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.failAll(new Error(`worker ${child.pid} exited (code ${code}, signal ${signal})`));
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(url: string, hub: string, execArgv: readonly string[]): Promise<ChildWorker> {
+    const child = fork(WORKER_SCRIPT, [url, hub], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const worker = new ChildWorker(child);
+    try {
+      await withTimeout(worker.expect('ready'), 30_000, `worker ${child.pid} start`);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return worker;
+  }
+
+  async stats(): Promise<EngineStats> {
+    const reply = this.expect('stats');
+    this.send({ type: 'stats' });
+    return ((await withTimeout(reply, 10_000, `stats of worker ${this.pid}`)) as Extract<WorkerReply, { type: 'stats' }>).stats;
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      if (this.exited) return;
+      const exit = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      try {
+        this.send({ type: 'stop' });
+        await withTimeout(exit, 20_000, `stop of worker ${this.pid}`);
+      } catch {
+        this.child.kill('SIGKILL');
+        await exit;
+      }
+    })();
+    return this.stopped;
+  }
+
+  private expect(type: WorkerReply['type']): Promise<WorkerReply> {
+    if (this.exited) return Promise.reject(new Error(`worker ${this.child.pid} has exited`));
+    return new Promise((resolve, reject) => this.waiting.push({ type, resolve, reject }));
+  }
+
+  private send(request: WorkerRequest): void {
+    if (!this.exited && this.child.connected) this.child.send(request);
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+  }
+}
+
+class InProcessWorker implements WorkerHandle {
+  readonly pid = process.pid;
+
+  private constructor(private readonly app: DurableApp) {}
+
+  static async start(url: string, hub: string): Promise<InProcessWorker> {
+    const app = await DurableApp.create({ entities: [Counter], nats: url, hub, logger: { level: 'silent' } });
+    await app.start();
+    return new InProcessWorker(app);
+  }
+
+  async stats(): Promise<EngineStats> {
+    return this.app.stats();
+  }
+
+  stop(): Promise<void> {
+    return this.app.stop();
+  }
+}
+
+function sumStats(all: readonly EngineStats[]): EngineStats {
+  const sum = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, partitions: [] as number[] };
+  for (const s of all) {
+    sum.applied += s.applied;
+    sum.failed += s.failed;
+    sum.duplicates += s.duplicates;
+    sum.batches += s.batches;
+    sum.backlog += s.backlog;
+    sum.scheduled += s.scheduled;
+    sum.deadLettered += s.deadLettered;
+    sum.fenced += s.fenced;
+    sum.partitions.push(...s.partitions);
+  }
+  sum.partitions.sort((a, b) => a - b);
+  return sum;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts the workers of a fresh hub (the first alone, so it creates the streams and
+ * buckets, then the others together), waits until the hub's 32 partitions are spread over
+ * them (every partition owned once, every worker owning some, unchanged for two polls),
+ * and connects a client-only `DurableClient`.
+ */
+export async function startNatsCluster(settings: NatsClusterSettings): Promise<NatsCluster> {
+  const workers: WorkerHandle[] = [];
+  const startOne = (): Promise<WorkerHandle> =>
+    settings.placement === 'child' ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? []) : InProcessWorker.start(settings.url, settings.hub);
+  let client: DurableClient | undefined;
+  try {
+    workers.push(await startOne());
+    const others = await Promise.allSettled(Array.from({ length: settings.workers - 1 }, startOne));
+    for (const started of others) if (started.status === 'fulfilled') workers.push(started.value);
+    const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await withTimeout(waitForSpread(workers), settings.spreadTimeoutMs, `spreading ${PARTITION_COUNT} partitions over ${settings.workers} worker(s)`);
+    client = await DurableClient.connect({ nats: settings.url, hub: settings.hub, logger: { level: 'silent' } });
+  } catch (error) {
+    await Promise.allSettled(workers.map((w) => w.stop()));
+    throw error;
+  }
+  const connected = client;
+  return {
+    hub: settings.hub,
+    placement: settings.placement,
+    workers,
+    client: connected,
+    stats: async () => sumStats(await Promise.all(workers.map((w) => w.stats()))),
+    async close() {
+      await connected.close();
+      await Promise.allSettled(workers.map((w) => w.stop()));
+    },
+  };
+}
+
+async function waitForSpread(workers: readonly WorkerHandle[]): Promise<void> {
+  let stableSince: string | undefined;
+  for (;;) {
+    const all = await Promise.all(workers.map((w) => w.stats()));
+    const owned = all.flatMap((s) => s.partitions);
+    const spread = owned.length === PARTITION_COUNT && new Set(owned).size === PARTITION_COUNT && all.every((s) => s.partitions.length > 0);
+    const layout = all.map((s) => s.partitions.join(',')).join('|');
+    if (spread && stableSince === layout) return;
+    stableSince = spread ? layout : undefined;
+    await sleep(250);
+  }
+}
+
+/** The partitions each worker owns, e.g. "11+10+11". */
+export async function partitionSpread(cluster: NatsCluster): Promise<string> {
+  const all = await Promise.all(cluster.workers.map((w) => w.stats()));
+  return all.map((s) => s.partitions.length).join('+');
+}

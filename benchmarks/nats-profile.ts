@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { startNatsCluster, type WorkerPlacement } from './nats-cluster';
+import { measureNatsCeiling } from './nats-ceiling';
+import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
+import { startNatsServer } from './nats-server';
+import { formatInt, formatMs } from './table';
+
+/**
+ * One NATS configuration on its own, for profiling and quick experiments:
+ *
+ *   node scripts/run-ts.mjs benchmarks/nats-profile.ts [--workers=N] [--in-process] [--keys=N] [--total=N]
+ *        [--in-flight=N] [--calls=N] [--skip-signals] [--skip-calls] [--cpu-prof=DIR]
+ *
+ * With `--cpu-prof=DIR`, child workers run with `node --cpu-prof` and write their profiles
+ * to DIR when they stop; profile the client side (this process, plus in-process workers) by
+ * running the compiled script under `node --cpu-prof --cpu-prof-dir=DIR build/benchmarks/nats-profile.js`.
+ */
+interface ProfileArgs {
+  workers: number;
+  placement: WorkerPlacement;
+  keys: number;
+  total: number;
+  inFlight: number;
+  calls: number;
+  signals: boolean;
+  callsEnabled: boolean;
+  cpuProfDir: string | undefined;
+}
+
+function parse(args: readonly string[]): ProfileArgs {
+  const out: ProfileArgs = { workers: 1, placement: 'child', keys: 1000, total: 100_000, inFlight: 5000, calls: 1000, signals: true, callsEnabled: true, cpuProfDir: undefined };
+  for (const arg of args) {
+    const [name, value] = arg.split('=') as [string, string | undefined];
+    const int = (): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer`);
+      return n;
+    };
+    if (name === '--workers') out.workers = int();
+    else if (name === '--in-process') out.placement = 'in-process';
+    else if (name === '--keys') out.keys = int();
+    else if (name === '--total') out.total = int();
+    else if (name === '--in-flight') out.inFlight = int();
+    else if (name === '--calls') out.calls = int();
+    else if (name === '--skip-signals') out.signals = false;
+    else if (name === '--skip-calls') out.callsEnabled = false;
+    else if (name === '--cpu-prof' && value) out.cpuProfDir = resolve(value);
+    else throw new Error(`Unknown argument '${arg}'.`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  const server = await startNatsServer();
+  try {
+    const ceiling = await measureNatsCeiling(server.url, { durationMs: 1000, maxInFlight: args.inFlight });
+    console.log(`JetStream publish ceiling: ${formatInt(ceiling.publishesPerSecond)} msgs/s (${ceiling.messageBytes}-byte messages, ${args.inFlight} in flight)`);
+    if (args.cpuProfDir) await mkdir(args.cpuProfDir, { recursive: true });
+    const execArgv = args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [];
+    const cluster = await startNatsCluster({ url: server.url, hub: 'profile', workers: args.workers, placement: args.placement, spreadTimeoutMs: 60_000, execArgv });
+    try {
+      console.log(`${args.workers} ${args.placement} worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`);
+      if (args.signals) {
+        const sample = await measureNatsSignals(cluster, { total: args.total, keys: args.keys, maxInFlight: args.inFlight, timeoutMs: 600_000 });
+        console.log(
+          `${formatInt(args.total)} signals over ${args.keys} key(s): ${formatInt(sample.signalsPerSecond)} applied/s ` +
+            `(${formatInt(sample.enqueuedPerSecond)} enqueued/s), ${formatInt(sample.batches)} batches of ${sample.meanBatchSize.toFixed(1)} on average, ` +
+            `${sample.duplicates} duplicates, ${sample.fenced} fenced`,
+        );
+      }
+      if (args.callsEnabled) {
+        const calls = await measureNatsCalls(cluster, { count: args.calls, warmup: Math.min(100, args.calls), timeoutMs: 600_000 });
+        console.log(`calls: increment p50 ${formatMs(calls.increment.p50)} ms p99 ${formatMs(calls.increment.p99)} ms; get p50 ${formatMs(calls.get.p50)} ms p99 ${formatMs(calls.get.p99)} ms`);
+      }
+    } finally {
+      await cluster.close();
+    }
+  } finally {
+    await server.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('\nFAILED:', error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,134 @@
+import { Counter } from './counter.entity';
+import { sendBounded } from './bounded-producer';
+import type { NatsCluster } from './nats-cluster';
+import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
+import { withTimeout } from './timeout';
+
+export interface NatsSignalSettings {
+  /** Number of `add(1)` signals sent. */
+  readonly total: number;
+  /** Number of distinct keys; signal i goes to key i % keys. */
+  readonly keys: number;
+  /** Most signal promises outstanding at once. */
+  readonly maxInFlight: number;
+  readonly timeoutMs: number;
+}
+
+export interface NatsSignalSample {
+  /** Signals applied per second, from the first send until a call to every counter returned its full count. */
+  readonly signalsPerSecond: number;
+  /** Signals acknowledged by JetStream per second (until the last `signal` promise resolved). */
+  readonly enqueuedPerSecond: number;
+  readonly elapsedMs: number;
+  readonly enqueuedMs: number;
+  /** Committed batches the workers needed, and the mean number of messages per batch. */
+  readonly batches: number;
+  readonly meanBatchSize: number;
+  /** Redelivered messages the workers skipped, and commits refused by a fence, during the run. */
+  readonly duplicates: number;
+  readonly fenced: number;
+}
+
+let runs = 0;
+
+/**
+ * Sends `total` signals over `keys` fresh counters from the client-only connection and
+ * waits until the workers applied them all: a `call.get()` per key sent after every
+ * signal promise resolved is published to the entity's partition subject behind its
+ * signals, so its answer includes them. The answers are checked per key and must sum to
+ * `total`; the committed snapshots are read back and checked the same way.
+ */
+export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSignalSettings): Promise<NatsSignalSample> {
+  const run = ++runs;
+  const handles = Array.from({ length: settings.keys }, (_, i) => cluster.client.entity(Counter, `r${run}-k${i}`));
+  const expected = (i: number): number => Math.floor(settings.total / settings.keys) + (i < settings.total % settings.keys ? 1 : 0);
+  const before = await cluster.stats();
+
+  const start = nowMs();
+  const work = async (): Promise<{ values: number[]; enqueuedMs: number }> => {
+    await sendBounded(settings.total, settings.maxInFlight, (i) => handles[i % settings.keys]!.signal.add(1));
+    const enqueuedMs = nowMs() - start;
+    const values = await Promise.all(handles.map((handle) => handle.call.get()));
+    return { values, enqueuedMs };
+  };
+  const what = `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): ${settings.total} signals over ${settings.keys} key(s)`;
+  const { values, enqueuedMs } = await withTimeout(work(), settings.timeoutMs, what);
+  const elapsedMs = nowMs() - start;
+
+  verify(what, 'applied values, by call.get()', values, expected, settings);
+  const committed = await Promise.all(
+    handles.map(async (handle) => {
+      const response = await handle.read();
+      return response.entityState?.value ?? 0;
+    }),
+  );
+  verify(what, 'committed snapshots', committed, expected, settings);
+
+  const after = await cluster.stats();
+  const batches = after.batches - before.batches;
+  const applied = after.applied - before.applied;
+  if (after.failed !== before.failed) throw new Error(`${what}: ${after.failed - before.failed} operations failed in the workers.`);
+  return {
+    signalsPerSecond: settings.total / (elapsedMs / 1000),
+    enqueuedPerSecond: settings.total / (enqueuedMs / 1000),
+    elapsedMs,
+    enqueuedMs,
+    batches,
+    meanBatchSize: batches === 0 ? 0 : applied / batches,
+    duplicates: after.duplicates - before.duplicates,
+    fenced: after.fenced - before.fenced,
+  };
+}
+
+function verify(what: string, source: string, values: readonly number[], expected: (i: number) => number, settings: NatsSignalSettings): void {
+  const sum = values.reduce((total, v) => total + v, 0);
+  const wrong = values.findIndex((v, i) => v !== expected(i));
+  if (sum !== settings.total || wrong >= 0) {
+    throw new Error(
+      `Correctness check failed (${what}, ${source}): the counters sum to ${sum}, expected ${settings.total}` +
+        (wrong >= 0 ? `; key #${wrong} holds ${values[wrong]}, expected ${expected(wrong)}` : '') +
+        '.',
+    );
+  }
+}
+
+export interface NatsCallSettings {
+  readonly count: number;
+  readonly warmup: number;
+  readonly timeoutMs: number;
+}
+
+export interface NatsCallResult {
+  /** State-changing `call.increment()`, one after another: publish, apply, commit (snapshot publish), reply. */
+  readonly increment: LatencySummary;
+  /** Read-only `call.get()`, one after another. */
+  readonly get: LatencySummary;
+}
+
+/** Latency of sequential calls from the client-only connection to one fresh entity, after a warm-up; every answer is checked. */
+export async function measureNatsCalls(cluster: NatsCluster, settings: NatsCallSettings): Promise<NatsCallResult> {
+  const counter = cluster.client.entity(Counter, `latency-${++runs}`);
+  const work = async (): Promise<NatsCallResult> => {
+    let value = 0;
+    for (let i = 0; i < settings.warmup; i++) {
+      value = await counter.call.increment();
+      await counter.call.get();
+    }
+    const increments: number[] = [];
+    for (let i = 0; i < settings.count; i++) {
+      const start = nowMs();
+      const next = await counter.call.increment();
+      increments.push(nowMs() - start);
+      if (next !== ++value) throw new Error(`Correctness check failed: increment() returned ${next}, expected ${value}.`);
+    }
+    const gets: number[] = [];
+    for (let i = 0; i < settings.count; i++) {
+      const start = nowMs();
+      const current = await counter.call.get();
+      gets.push(nowMs() - start);
+      if (current !== value) throw new Error(`Correctness check failed: get() returned ${current}, expected ${value}.`);
+    }
+    return { increment: summarizeLatencies(increments), get: summarizeLatencies(gets) };
+  };
+  return withTimeout(work(), settings.timeoutMs, `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): sequential calls`);
+}

@@ -1,0 +1,78 @@
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsError } from 'nats';
+import { PayloadTooLargeError } from '../../errors';
+import type { EntityId } from '../../registry/entity-id';
+import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
+import { decodeSnapshot } from '../../runtime/snapshot-codec';
+import { partitionOf } from '../partitioner';
+import type { HubConnection } from './hub-connection';
+import type { HubLayout } from './hub-layout';
+import { decodeText, encodeJson } from './wire-codec';
+
+/** JetStream's error code for "no message found". */
+const NO_MESSAGE_FOUND = 10037;
+
+/** Publishing to and reading from a hub's streams: what workers and clients both do. */
+export class HubClient {
+  private readonly js: JetStreamClient;
+  private readonly jsm: JetStreamManager;
+  private readonly layout: HubLayout;
+  private readonly partitionCount: number;
+  private readonly maxPayload: number;
+
+  constructor(connection: HubConnection) {
+    this.js = connection.js;
+    this.jsm = connection.jsm;
+    this.layout = connection.layout;
+    this.partitionCount = connection.partitionCount;
+    this.maxPayload = connection.maxPayload;
+  }
+
+  /** Publishes to the work stream now, or to the timer stream when it is scheduled for later. */
+  send(message: OperationMessage, now: number): Promise<void> {
+    return message.scheduledTime !== undefined && message.scheduledTime > now ? this.publishTimer(message) : this.publishWork(message);
+  }
+
+  async publishWork(message: OperationMessage): Promise<void> {
+    const partition = partitionOf(message.target, this.partitionCount);
+    await this.publish(this.layout.workSubject(partition, message.target), message, message.id);
+  }
+
+  async publishTimer(message: OperationMessage): Promise<void> {
+    const partition = partitionOf(message.target, this.partitionCount);
+    await this.publish(this.layout.timerSubject(partition, message.id), message, `t:${message.id}`);
+  }
+
+  private async publish(subject: string, message: OperationMessage, msgID: string): Promise<void> {
+    const data = encodeJson(message);
+    if (data.length > this.maxPayload) {
+      throw new PayloadTooLargeError(data.length, this.maxPayload, `The message for ${message.target.name}/${message.target.key}.${message.operation}`);
+    }
+    await this.js.publish(subject, data, { msgID });
+  }
+
+  async fetchSnapshot(id: EntityId): Promise<{ snapshot: EntitySnapshot; streamSeq: number } | undefined> {
+    const subject = this.layout.stateSubject(partitionOf(id, this.partitionCount), id);
+    try {
+      const msg = await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: subject });
+      return { snapshot: decodeSnapshot(id, decodeText(msg.data)), streamSeq: msg.seq };
+    } catch (error) {
+      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every message of a filter as of now (an ordered consumer read to the end). */
+  async readAll(stream: string, filter: string, policy: DeliverPolicy): Promise<JsMsg[]> {
+    const out: JsMsg[] = [];
+    const info = await this.jsm.streams.info(stream, { subjects_filter: filter });
+    if (Object.keys(info.state.subjects ?? {}).length === 0) return out;
+    const consumer = await this.js.consumers.get(stream, { filterSubjects: filter, deliver_policy: policy });
+    const messages = await consumer.consume();
+    for await (const msg of messages) {
+      out.push(msg);
+      if (msg.info.pending === 0) break;
+    }
+    messages.stop();
+    return out;
+  }
+}

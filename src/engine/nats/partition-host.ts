@@ -1,0 +1,350 @@
+import {
+  headers,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type MsgHdrs,
+  type NatsConnection,
+  type NatsError,
+} from 'nats';
+import type { Logger } from 'pino';
+import { TransportError } from '../../errors';
+import { entityIdToString, type EntityId } from '../../registry/entity-id';
+import type { Registry } from '../../registry/registry';
+import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
+import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
+import { encodeSnapshot } from '../../runtime/snapshot-codec';
+import type { EngineStats } from '../engine';
+import { partitionOf } from '../partitioner';
+import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
+import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
+import type { HubClient } from './hub-client';
+import type { HubConnection } from './hub-connection';
+import type { HubLayout } from './hub-layout';
+import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
+import { PartitionLeases } from './partition-leases';
+import { decodeOperation, decodeText, encodeJson } from './wire-codec';
+
+/** JetStream's error code for a failed `Nats-Expected-Last-Subject-Sequence` check. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved). */
+export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
+
+function unchangedHeader(): MsgHdrs {
+  const h = headers();
+  h.set(UNCHANGED_HEADER, '1');
+  return h;
+}
+
+/** What a {@link PartitionHost} needs. */
+export interface PartitionHostOptions {
+  readonly connection: HubConnection;
+  readonly hub: HubClient;
+  readonly registry: Registry;
+  readonly executor: EntityExecutor;
+  readonly logger: Logger;
+  readonly local?: LocalSnapshots;
+  readonly leaseTimeMs: number;
+  readonly maxBatchSize: number;
+  readonly cacheCapacity: number;
+  readonly now: () => number;
+}
+
+/** A partition this worker owns. */
+interface OwnedPartition {
+  readonly worker: PartitionWorker<JsMsg>;
+  /** The `<hub>_STATE` sequence of each entity's current snapshot: the fence of its next commit. */
+  readonly stateSeqs: Map<string, number>;
+  readonly scheduled: ScheduledMessages;
+  /** Entities whose local snapshot proved stale (a fenced commit): read them from the server. */
+  readonly fromServer: Set<string>;
+  work?: ConsumerMessages;
+  timers?: ConsumerMessages;
+  loops: Promise<void>[];
+  restarting?: boolean;
+}
+
+/**
+ * The worker side of the NATS engine: owns partitions through leases, consumes their
+ * work, and commits batches. A commit publishes the messages the batch produced (with
+ * deterministic `Nats-Msg-Id`s, so re-publishing is harmless), then each touched entity's
+ * snapshot fenced with `Nats-Expected-Last-Subject-Sequence`, and only then acknowledges
+ * the inputs and answers calls. A worker that lost its partition fails the fence and
+ * cannot commit.
+ */
+export class PartitionHost implements PartitionSink<JsMsg> {
+  private readonly nc: NatsConnection;
+  private readonly js: JetStreamClient;
+  private readonly jsm: JetStreamManager;
+  private readonly layout: HubLayout;
+  private readonly partitionCount: number;
+  private readonly hub: HubClient;
+  private readonly owned = new Map<number, OwnedPartition>();
+  private readonly leases: PartitionLeases;
+  private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
+  private deadLettered = 0;
+  private fenced = 0;
+
+  constructor(private readonly options: PartitionHostOptions) {
+    this.nc = options.connection.nc;
+    this.js = options.connection.js;
+    this.jsm = options.connection.jsm;
+    this.layout = options.connection.layout;
+    this.partitionCount = options.connection.partitionCount;
+    this.hub = options.hub;
+    this.leases = new PartitionLeases({
+      leases: options.connection.leases!,
+      workers: options.connection.workers!,
+      workerId: options.connection.workerId,
+      partitionCount: this.partitionCount,
+      leaseTimeMs: options.leaseTimeMs,
+      logger: options.logger,
+      listener: {
+        acquired: (p) => this.acquire(p),
+        released: (p) => this.release(p, true),
+        lost: (p) => this.release(p, false),
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    void this.restartOnReconnect();
+    await this.leases.start();
+  }
+
+  /** Gives every partition up, after its batch in flight. */
+  async stop(): Promise<void> {
+    await this.leases.stop();
+  }
+
+  stats(): EngineStats {
+    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered, fenced: this.fenced, partitions: [...this.owned.keys()].sort((a, b) => a - b) };
+    for (const owned of this.owned.values()) {
+      stats.backlog += owned.worker.backlog;
+      stats.scheduled += owned.scheduled.size;
+    }
+    return stats;
+  }
+
+  async loadSnapshots(ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
+    const local = this.options.local;
+    const trusted = (id: EntityId): boolean => {
+      const owned = this.owned.get(partitionOf(id, this.partitionCount));
+      return local !== undefined && owned !== undefined && !owned.fromServer.has(entityIdToString(id));
+    };
+    const localIds = ids.filter(trusted);
+    const localFound = localIds.length > 0 ? await local!.load(localIds) : [];
+    const byKey = new Map<string, SequencedSnapshot | undefined>(localIds.map((id, i) => [entityIdToString(id), localFound[i]]));
+    const fetched = await Promise.all(ids.filter((id) => !trusted(id)).map(async (id) => ({ id, found: await this.hub.fetchSnapshot(id) })));
+    for (const { id, found } of fetched) {
+      byKey.set(entityIdToString(id), found);
+      this.owned.get(partitionOf(id, this.partitionCount))?.fromServer.delete(entityIdToString(id));
+    }
+    return ids.map((id) => {
+      const key = entityIdToString(id);
+      const found = byKey.get(key);
+      this.owned.get(partitionOf(id, this.partitionCount))?.stateSeqs.set(key, found?.streamSeq ?? 0);
+      return found?.snapshot;
+    });
+  }
+
+  async commit(partition: number, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): Promise<void> {
+    const owned = this.owned.get(partition);
+    if (!owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker; the batch is not committed.`);
+    const now = this.options.now();
+    // The outbox goes first: if the snapshot below is fenced off, whoever owns the entity
+    // now re-runs the inputs and re-publishes the same message ids, which JetStream drops.
+    await Promise.all(outcome.produced.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.hub.publishWork(m))));
+    const committed = new Set<string>();
+    const saved: { snapshot: EntitySnapshot; streamSeq: number; encoded: string }[] = [];
+    const published = new Set(outcome.published);
+    const results = await Promise.allSettled(
+      outcome.changes.map(async (snapshot) => {
+        const key = entityIdToString(snapshot.id);
+        const encoded = encodeSnapshot(snapshot);
+        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), new TextEncoder().encode(encoded), {
+          expect: { lastSubjectSequence: owned.stateSeqs.get(key) ?? 0 },
+          // Only the stored position moved: watchers skip it.
+          ...(published.has(snapshot) ? {} : { headers: unchangedHeader() }),
+        });
+        owned.stateSeqs.set(key, ack.seq);
+        committed.add(key);
+        saved.push({ snapshot, streamSeq: ack.seq, encoded });
+      }),
+    );
+    await this.options.local?.save(saved);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failure) return;
+    for (const snapshot of outcome.changes) {
+      const key = entityIdToString(snapshot.id);
+      if (committed.has(key)) continue;
+      owned.stateSeqs.delete(key);
+      owned.fromServer.add(key);
+    }
+    // Entities that did commit will skip these messages on the retry, so answer their calls now.
+    this.finish(batch.filter((d) => committed.has(entityIdToString(d.message.target))), outcome);
+    const fenced = (failure.reason as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
+    if (fenced) this.fenced++;
+    throw fenced
+      ? new TransportError(`Partition ${partition}: an entity's snapshot changed under this worker (another worker owns it now); reloading.`)
+      : failure.reason;
+  }
+
+  afterCommit(_partition: number, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+    this.totals.applied += outcome.applied;
+    this.totals.failed += outcome.failed;
+    this.totals.duplicates += outcome.duplicates;
+    this.totals.batches++;
+    this.finish(batch, outcome);
+  }
+
+  /** After a reconnect, deliveries in flight may have been lost: start every partition over. */
+  async restartOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type !== 'reconnect') continue;
+      for (const [partition, owned] of this.owned) void this.restartConsuming(partition, owned, 'reconnected to NATS');
+    }
+  }
+
+  async acquire(partition: number): Promise<void> {
+    const executor = this.options.executor!;
+    const logger = this.options.logger.child({ partition });
+    const owned: OwnedPartition = {
+      worker: new PartitionWorker<JsMsg>(partition, executor, this, logger, {
+        maxBatchSize: this.options.maxBatchSize,
+        cacheCapacity: Math.max(16, Math.ceil(this.options.cacheCapacity / this.partitionCount)),
+        retryDelayMs: 50,
+      }),
+      stateSeqs: new Map(),
+      fromServer: new Set(),
+      scheduled: new ScheduledMessages(this.options.now, (due) => this.fireScheduled(partition, due)),
+      loops: [],
+    };
+    await this.options.local?.catchUp(partition);
+    this.owned.set(partition, owned);
+    await this.startConsuming(partition, owned);
+    // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly makes nats.js 2.29 hang on a 2.9 server.)
+    const timers = await this.js.consumers.get(this.layout.timerStream, { filterSubjects: this.layout.timerFilter(partition) });
+    owned.timers = await timers.consume();
+    owned.loops.push(this.consumeTimers(owned));
+    owned.worker.activate();
+    owned.scheduled.start();
+  }
+
+  /**
+   * Starts a fresh consumer for the partition. Per-entity order matters beyond delivery:
+   * a message applied after a newer one of the same entity would be skipped as a
+   * duplicate. So the consumer is recreated on every acquisition (redelivering what the
+   * previous owner left unacknowledged before anything newer).
+   */
+  private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
+    await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
+    const work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
+    owned.work = work;
+    owned.loops.push(this.consumeWork(partition, owned, work));
+  }
+
+  /** Drops what is queued and starts over from the oldest unacknowledged message. */
+  private async restartConsuming(partition: number, owned: OwnedPartition, why: string): Promise<void> {
+    if (owned.restarting || this.owned.get(partition) !== owned) return;
+    owned.restarting = true;
+    this.options.logger.warn({ partition, why }, 'restarting the partition consumer');
+    try {
+      owned.work?.stop();
+      await owned.worker.deactivate();
+      owned.worker.dropQueue();
+      if (this.owned.get(partition) !== owned) return;
+      await this.startConsuming(partition, owned);
+      owned.worker.activate();
+    } catch (error) {
+      this.options.logger.error({ partition, err: error }, 'could not restart the partition consumer; retrying');
+      setTimeout(() => void this.restartConsuming(partition, owned, why), 1000);
+    } finally {
+      owned.restarting = false;
+    }
+  }
+
+  async release(partition: number, graceful: boolean): Promise<void> {
+    const owned = this.owned.get(partition);
+    if (!owned) return;
+    owned.work?.stop();
+    owned.timers?.stop();
+    owned.scheduled.stop();
+    if (graceful) await owned.worker.deactivate();
+    else void owned.worker.deactivate();
+    this.owned.delete(partition);
+    owned.worker.reset();
+    await Promise.allSettled(owned.loops);
+  }
+
+  private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages): Promise<void> {
+    let lastDelivery = 0;
+    for await (const msg of work) {
+      // A gap in the consumer's delivery count means a delivery was lost on the wire; the
+      // message would come back only after the ack wait, behind newer ones.
+      const delivery = msg.info.deliverySequence;
+      if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
+        void this.restartConsuming(partition, owned, `delivery ${lastDelivery + 1} did not arrive`);
+        return;
+      }
+      lastDelivery = delivery;
+      const decoded = decodeOperation(msg.data, this.options.registry);
+      if ('reason' in decoded) {
+        await this.deadLetter(partition, msg, decoded.reason);
+        continue;
+      }
+      decoded.message.seq = msg.seq;
+      owned.worker.enqueue({ message: decoded.message, ack: msg });
+    }
+  }
+
+  private async consumeTimers(owned: OwnedPartition): Promise<void> {
+    for await (const msg of owned.timers!) {
+      if (msg.data.length === 0) continue;
+      const message = JSON.parse(decodeText(msg.data)) as OperationMessage;
+      owned.scheduled.add([{ due: message.scheduledTime ?? 0, key: msg.subject, message }]);
+    }
+  }
+
+  private fireScheduled(partition: number, due: readonly ScheduledEntry[]): void {
+    void Promise.all(
+      due.map(async (entry) => {
+        await this.hub.publishWork(entry.message);
+        await this.jsm.streams.purge(this.layout.timerStream, { filter: entry.key });
+      }),
+    ).catch((error: unknown) => {
+      const owned = this.owned.get(partition);
+      if (!owned) return;
+      this.options.logger.warn({ partition, err: error }, 'could not fire scheduled messages; retrying');
+      setTimeout(() => owned.scheduled.add(due), 1000);
+    });
+  }
+
+  private async deadLetter(partition: number, msg: JsMsg, reason: string): Promise<void> {
+    const h = headers();
+    h.set('Jetstate-Reason', reason);
+    h.set('Jetstate-Subject', msg.subject);
+    h.set('Jetstate-Sequence', String(msg.seq));
+    try {
+      await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h });
+      msg.ack();
+      this.deadLettered++;
+      this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
+    } catch (error) {
+      this.options.logger.error({ partition, err: error }, 'could not dead-letter a message; it will be redelivered');
+    }
+  }
+
+  /** Acknowledges the deliveries and answers their calls. */
+  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+    const replies = new Map(outcome.replies.map((r) => [r.id, r]));
+    for (const { message, ack } of batch) {
+      ack.ack();
+      const reply = replies.get(message.id);
+      if (reply && message.replyTo) this.nc.publish(message.replyTo, encodeJson(reply));
+    }
+  }
+}
