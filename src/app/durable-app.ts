@@ -42,8 +42,8 @@ export class DurableApp {
     const registry = Registry.create({ entities: settings.entities });
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
-    const createExecutor = (maxStateBytes?: number): EntityExecutor =>
-      new EntityExecutor({ registry, logger, createInstance, now: Date.now, ...(maxStateBytes === undefined ? {} : { maxStateBytes }) });
+    const createExecutor = (limits?: { maxStateBytes: number; maxMessageBytes: number }): EntityExecutor =>
+      new EntityExecutor({ registry, logger, createInstance, now: Date.now, ...limits });
     const engine =
       settings.nats === undefined
         ? await openEmbedded(settings, createExecutor(), logger)

@@ -45,6 +45,16 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   if (options.hub !== undefined && (typeof options.hub !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(options.hub))) {
     throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got ${String(options.hub)}.`);
   }
+  if (options.nats === undefined) {
+    const natsOnly = (['hub', 'leaseTimeMs', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+    if (natsOnly.length > 0) {
+      throw new InvalidOptionsError(`${natsOnly.join(', ')} only apply on NATS. Add nats: 'nats://host:4222', or remove them.`);
+    }
+  } else if (options.durability !== undefined) {
+    throw new InvalidOptionsError(
+      `durability applies to the embedded engine. On NATS the server's storage settings decide durability (see the README's section on NATS durability); remove durability.`,
+    );
+  }
   return {
     entities: options.entities ?? [],
     nats: options.nats,

@@ -82,6 +82,10 @@ export class DurableClient {
     if (typeof options !== 'object' || options === null || options.nats === undefined) {
       throw new InvalidOptionsError(`DurableClient.connect needs { nats: 'nats://host:4222' } (and the hub's name as hub).`);
     }
+    const unknown = Object.keys(options).filter((key) => !['nats', 'hub', 'logger', 'resolve', 'callTimeoutMs'].includes(key));
+    if (unknown.length > 0) {
+      throw new InvalidOptionsError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: nats, hub, logger, resolve, callTimeoutMs.`);
+    }
     const hub = options.hub ?? 'jetstate';
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
     if (!Number.isInteger(callTimeoutMs) || callTimeoutMs < 1) {

@@ -24,6 +24,8 @@ export interface PartitionWorkerOptions {
   readonly cacheCapacity: number;
   /** Delay before a failed commit is retried; doubles up to 30 times this. */
   readonly retryDelayMs: number;
+  /** Checked before every batch; when false the worker pauses until {@link PartitionWorker.activate} is called again. */
+  readonly mayProcess?: () => boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export class PartitionWorker<Ack> {
     // Let the caller that triggered the loop finish queueing its burst first.
     await Promise.resolve();
     try {
-      while (this.active && this.backlog > 0) {
+      while (this.active && this.backlog > 0 && (this.options.mayProcess?.() ?? true)) {
         const batch = this.take();
         const committed = await this.process(batch);
         if (!committed) {

@@ -6,7 +6,7 @@ import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
 import { runInEntityContext } from './entity-context';
 import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } from './messages';
-import { OperationContext } from './operation-context';
+import { OperationContext, checkMessageSize } from './operation-context';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
 
 /** Reads committed snapshots for entities that are not in memory. */
@@ -39,6 +39,8 @@ export interface EntityExecutorOptions {
   readonly now: () => number;
   /** Largest stored state, in bytes of JSON; an operation that grows the state past it fails. */
   readonly maxStateBytes?: number;
+  /** Largest message the engine carries; an operation whose signal or call result is larger fails. */
+  readonly maxMessageBytes?: number;
 }
 
 type RunResult =
@@ -211,7 +213,7 @@ export class EntityExecutor {
       const known = [...entity.definition.operations.keys(), DELETE_OPERATION];
       return { ok: false, error: new UnknownOperationError(entity.definition.name, message.operation, known) };
     }
-    const context = new OperationContext(this.options.registry, message, this.options.logger);
+    const context = new OperationContext(this.options.registry, message, this.options.logger, this.options.maxMessageBytes);
     let value: unknown;
     try {
       const instance = entity.instance as Record<string, (input: unknown) => unknown>;
@@ -245,6 +247,7 @@ export class EntityExecutor {
   private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown): RunResult {
     try {
       const plain = message.kind === 'call' && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
+      if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;
       return { ok: true, value: plain, produced: context.produced };

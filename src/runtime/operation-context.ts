@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InvalidOptionsError, OutsideOperationError } from '../errors';
+import { InvalidOptionsError, OutsideOperationError, PayloadTooLargeError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { Registry } from '../registry/registry';
@@ -25,6 +25,8 @@ export class OperationContext implements ScopedEntityContext {
     private readonly registry: Registry,
     private readonly source: OperationMessage,
     private readonly baseLogger: Logger,
+    /** The engine's largest message, if it has one. */
+    private readonly maxMessageBytes?: number,
   ) {}
 
   get entityId(): EntityId {
@@ -50,14 +52,16 @@ export class OperationContext implements ScopedEntityContext {
       throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
     }
     const plainInput = input === undefined ? undefined : toPlain(input, `input of ${definition.name}.${operation}`);
-    this.produced.push({
+    const message: OperationMessage = {
       id: derivedMessageId(this.source.id, this.produced.length),
       target: { name: definition.name, key: id.key },
       operation,
       kind: 'signal',
       ...(plainInput === undefined ? {} : { input: plainInput }),
       ...(scheduledTime ? { scheduledTime: scheduledTime.getTime() } : {}),
-    });
+    };
+    checkMessageSize(message, this.maxMessageBytes, `The signal to ${definition.name}/${id.key}.${operation}`);
+    this.produced.push(message);
   }
 
   entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> } {
@@ -88,4 +92,16 @@ export class OperationContext implements ScopedEntityContext {
 export function derivedMessageId(sourceId: string, index: number): string {
   const id = `${sourceId}>${index}`;
   return id.length <= MAX_PLAIN_ID_LENGTH ? id : `h:${createHash('sha1').update(id).digest('base64url')}`;
+}
+
+/**
+ * Throws a {@link PayloadTooLargeError} when `value` would not fit in one engine message,
+ * so the operation that made it fails (and rolls back) instead of its commit failing.
+ */
+export function checkMessageSize(value: unknown, limit: number | undefined, what: string): void {
+  if (limit === undefined) return;
+  const json = JSON.stringify(value) ?? '';
+  if (json.length * 3 <= limit) return;
+  const bytes = Buffer.byteLength(json);
+  if (bytes > limit) throw new PayloadTooLargeError(bytes, limit, what);
 }

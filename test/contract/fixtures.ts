@@ -38,6 +38,11 @@ export class Journal {
   @Operation() read(): string[] {
     return this.entries;
   }
+  /** Appends, then answers with the entries twice over (a result larger than the state). */
+  @Operation() appendAndEcho(entry: string): string[] {
+    this.entries.push(entry);
+    return [...this.entries, ...this.entries];
+  }
   @Operation() clear(): void {
     entityContext().deleteState();
   }

@@ -5,7 +5,6 @@ import {
   PARTITIONS,
   Scenario,
   disposeScenarios,
-  evenlySpread,
   exactlyOnceProblems,
   overlaps,
   ownership,
@@ -24,16 +23,19 @@ describe('NATS failover after SIGKILL', () => {
     const scenario = await Scenario.open('failover', 2000);
     const workers = [await scenario.spawnWorker('w1'), await scenario.spawnWorker('w2'), await scenario.spawnWorker('w3')];
 
-    // Rendezvous rebalancing spreads the 32 partitions over the three workers.
+    // Rendezvous rebalancing assigns the 32 partitions among the three workers. (How evenly
+    // is rebalance.test.ts's concern; the victim below is whoever owns the most.)
     await waitFor(
-      'the partitions spread over three workers',
-      () => (scenario.assertWorkersAlive(), evenlySpread(ownership(workers))),
+      'the three workers settle on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
       20_000,
       () => scenario.describeWorkers(),
+      100,
     );
 
     const client = await scenario.client();
-    const burst = new Burst(client, { window: 200, first: 1, count: 12_000, relayEvery: 3 }).start();
+    // A burst that runs until the test stops it, so signals keep arriving during the takeover.
+    const burst = new Burst(client, { window: 200, first: 1, relayEvery: 3 }).start();
 
     // Kill the worker owning the most partitions once the burst is well under way, while
     // its partitions are busy: signals keep flowing to them after its death.
@@ -45,7 +47,7 @@ describe('NATS failover after SIGKILL', () => {
     const survivors = workers.filter((w) => w !== victim);
     const victimPartitions = new Set(victim.partitions());
     const appliedByVictim = victim.latest?.applied ?? 0;
-    await victim.kill(); console.log("KILL", Date.now(), [...victimPartitions].length, appliedByVictim, burst.acked.size, burst.sent.size);
+    await victim.kill();
     const sentBeforeKill = burst.sent.size;
     expect(victim.exit?.signal).toBe('SIGKILL');
 
@@ -61,16 +63,19 @@ describe('NATS failover after SIGKILL', () => {
       () => scenario.describeWorkers(),
     );
 
-    console.log("TAKEOVER", Date.now(), burst.acked.size); await burst.done; console.log("DONE", Date.now());
+    // Keep the burst going a little past the takeover, then let it drain.
+    await burst.acknowledged(burst.acked.size + 2_000);
+    await burst.stop();
     expect(burst.rejected.size, [...burst.rejected.values()].slice(0, 3).join('; ')).toBe(0);
-    expect(burst.acked.size).toBe(12_000);
+    expect(burst.acked.size).toBe(burst.sent.size);
 
     const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
-    expect(exactlyOnceProblems(lists, burst), scenario.describeWorkers()).toEqual([]);
-    expect(settled, `${pending} messages left in the work stream`).toBe(true);
+    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
+    expect(settled, `${pending} messages left in the work stream. ${context}`).toBe(true);
 
-    // At a quiet moment the two survivors split the partitions without overlap.
-    await waitFor('the survivors settle', () => evenlySpread(ownership(survivors)), 10_000, () => scenario.describeWorkers());
+    // At a quiet moment the two survivors hold the rendezvous assignment between them, without overlap.
+    await waitFor('the survivors settle', () => scenario.settledOn(survivors), 10_000, () => scenario.describeWorkers(), 100);
     expect(overlaps(ownership(survivors))).toEqual([]);
 
     // The kill mattered: the victim was working, and signals went to its partitions after it died

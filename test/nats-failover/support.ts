@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
 import { DurableClient } from '../../src/index';
 import { partitionOf } from '../../src/internal';
+import { ownerOf } from '../../src/engine/nats/partition-leases';
 import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from '../nats/nats-server';
 import { ALL_LEDGER_KEYS, ALL_RELAY_KEYS, Ledger, Relay, ledgerKey, relayKey } from './fixtures/entities';
@@ -268,6 +269,58 @@ export class Scenario {
     return ids;
   }
 
+  /**
+   * Whether `workers` (all of the hub's live workers) agree on a settled assignment: every
+   * partition leased to the worker rendezvous hashing picks among the live heartbeats, and
+   * reported by exactly one of the processes, whose partitions all carry one lease holder.
+   */
+  async settledOn(workers: readonly WorkerProcess[]): Promise<boolean> {
+    const views = ownership(workers);
+    if (!covers(views)) return false;
+    try {
+      const live = await this.liveWorkerIds();
+      if (live.length !== workers.length) return false;
+      const holders = await this.leaseHolders();
+      for (let p = 0; p < PARTITIONS; p++) {
+        if (holders.get(p) === undefined || holders.get(p) !== ownerOf(p, live)) return false;
+      }
+      return views.every((view) => new Set(view.map((p) => holders.get(p))).size <= 1) && covers(ownership(workers));
+    } catch {
+      return false; // the server may be coming back
+    }
+  }
+
+  /** What is left in `<hub>_WORK`, per subject, and each partition consumer's position: for failure messages. */
+  async describeWork(): Promise<string> {
+    try {
+      const jsm = await this.raw.jetstreamManager();
+      const info = await jsm.streams.info(`${this.hub}_WORK`, { subjects_filter: '>' });
+      const subjects = Object.entries(info.state.subjects ?? {}).map(([subject, n]) => `${subject}=${n}`);
+      const consumers: string[] = [];
+      for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
+        if (c.num_pending > 0 || c.num_ack_pending > 0) {
+          consumers.push(`${c.name}: pending ${c.num_pending}, ack pending ${c.num_ack_pending}, delivered ${c.delivered.consumer_seq}/${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, redelivered ${c.num_redelivered}, waiting ${c.num_waiting}`);
+        }
+      }
+      return `work stream: ${info.state.messages} messages [${subjects.slice(0, 40).join(' ')}]; consumers with work: [${consumers.join('; ')}]`;
+    } catch (error) {
+      return `work stream unreadable: ${String(error)}`;
+    }
+  }
+
+  /** The workers' warnings and errors (pino level 40 and up), last `limit` of each. */
+  describeLogs(limit = 15): string {
+    return this.workers
+      .map((w) => {
+        const lines = w.log().filter((l) => (l.level ?? 0) >= 40);
+        return `${w.name}: ${lines
+          .slice(-limit)
+          .map((l) => `${l.msg}${l.partition === undefined ? '' : ` p${l.partition}`}${l.why ? ` (${l.why})` : ''}${l.err?.message ? ` [${l.err.message}]` : ''}`)
+          .join(' / ')}`;
+      })
+      .join('\n');
+  }
+
   killAllSync(): void {
     for (const worker of this.workers) {
       if (worker.alive) {
@@ -305,6 +358,12 @@ export function evenlySpread(views: readonly (readonly number[])[]): boolean {
   const union = new Set(views.flat());
   const total = views.reduce((sum, v) => sum + v.length, 0);
   return union.size === PARTITIONS && total === PARTITIONS && views.every((v) => v.length > 0);
+}
+
+/** Every partition is owned, each by exactly one of `views`. */
+export function covers(views: readonly (readonly number[])[]): boolean {
+  const union = new Set(views.flat());
+  return union.size === PARTITIONS && views.reduce((sum, v) => sum + v.length, 0) === PARTITIONS;
 }
 
 /** Partitions that appear in more than one view. */

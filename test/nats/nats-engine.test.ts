@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
+import { Relay } from './nats-fixtures';
 import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from './nats-server';
 
@@ -28,7 +29,7 @@ describe('NATS engine specifics', () => {
 
   async function worker(hub: string, partitionCount?: number, dataDir?: string): Promise<DurableApp> {
     const app = await DurableApp.create({
-      entities: [Counter, Journal],
+      entities: [Counter, Journal, Relay],
       nats: server.url,
       hub,
       logger: { level: 'silent' },
@@ -151,6 +152,44 @@ describe('NATS engine specifics', () => {
       await Promise.all(open.splice(0).map((app) => app.stop()));
       await Promise.all([dirA.remove(), dirB.remove()]);
     }
+  });
+
+  test('a signal sent by an operation that is too large fails that operation instead of stalling the partition', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    const error = await app.client.entity(Relay, 'r').call.forward('x'.repeat(600 * 1024)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect((error as OperationFailedError).remoteName).toBe('PayloadTooLargeError');
+    expect(await app.client.entity(Relay, 'r').call.count()).toBe(0);
+    expect(await app.client.entity(Counter, 'after').call.increment()).toBe(1);
+  });
+
+  test('a call whose result is too large fails and is rolled back; the partition keeps going', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    const journal = app.client.entity(Journal, 'j');
+    await journal.call.append('y'.repeat(400 * 1024));
+    await journal.call.append('z'.repeat(400 * 1024));
+    const error = await journal.call.appendAndEcho('w'.repeat(10 * 1024)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect((error as OperationFailedError).remoteName).toBe('PayloadTooLargeError');
+    expect((await journal.call.read()).length).toBe(2);
+  });
+
+  test('a call that is dead-lettered is answered with the reason at once', async () => {
+    const hub = nextHub();
+    await worker(hub);
+    const remote = await client(hub);
+    const error = await remote.callEntity({ name: 'Unhosted', key: 'k' }, 'anything').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect((error as OperationFailedError).remoteName).toBe('MessageRejected');
+    expect((error as OperationFailedError).remoteMessage).toContain("unknown entity 'Unhosted'");
+  });
+
+  test('options that only apply to one engine are refused on the other', async () => {
+    await expect(DurableApp.create({ hub: 'x', logger: { level: 'silent' } })).rejects.toThrow(/only apply on NATS/);
+    await expect(DurableApp.create({ nats: server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(/durability applies to the embedded engine/);
+    await expect(DurableClient.connect({ nats: server.url, hubb: 'x' } as never)).rejects.toThrow(/Unknown option 'hubb'/);
   });
 
   test('an unreachable server is reported with a TransportError that says what to check', async () => {

@@ -8,6 +8,9 @@ import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import { decodeText, encodeJson } from './wire-codec';
 
+/** Room for the headers of a published message. */
+const HEADER_BYTES = 256;
+
 /** JetStream's error code for "no message found". */
 const NO_MESSAGE_FOUND = 10037;
 
@@ -44,7 +47,8 @@ export class HubClient {
 
   private async publish(subject: string, message: OperationMessage, msgID: string): Promise<void> {
     const data = encodeJson(message);
-    if (data.length > this.maxPayload) {
+    // Headers (the message id) count against max_payload too.
+    if (data.length + HEADER_BYTES > this.maxPayload) {
       throw new PayloadTooLargeError(data.length, this.maxPayload, `The message for ${message.target.name}/${message.target.key}.${message.operation}`);
     }
     await this.js.publish(subject, data, { msgID });

@@ -36,6 +36,8 @@ export interface HubConnection {
   readonly partitionCount: number;
   readonly maxPayload: number;
   readonly workerId: string;
+  /** The lease time in force: the TTL of the hub's lease bucket (whoever created it chose it). */
+  readonly leaseTimeMs: number;
   /** Lease buckets; only workers open them. */
   readonly leases?: KV;
   readonly workers?: KV;
@@ -90,7 +92,19 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     const partitionCount = await agreePartitionCount(config, options);
     const leases = options.hostsEntities ? await js.views.kv(layout.leaseBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
     const workers = options.hostsEntities ? await js.views.kv(layout.workerBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
+    let leaseTimeMs = options.leaseTimeMs;
+    if (leases) {
+      const bucketTtl = (await leases.status()).ttl;
+      if (bucketTtl > 0 && bucketTtl !== leaseTimeMs) {
+        options.logger.warn(
+          { hub: options.hub, asked: leaseTimeMs, inForce: bucketTtl },
+          'the hub was created with another lease time; using it (every worker of a hub must renew on the same schedule)',
+        );
+        leaseTimeMs = bucketTtl;
+      }
+    }
     return {
+      leaseTimeMs,
       nc,
       js,
       jsm,
@@ -117,6 +131,12 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     };
   } catch (error) {
     await nc.close();
+    if ((error as NatsError).code === '503') {
+      throw new TransportError(
+        `The NATS server at ${JSON.stringify(base.servers ?? 'localhost:4222')} does not have JetStream enabled. Start nats-server with -js (and a store directory, -sd).`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -22,13 +22,13 @@ export interface OpenNatsEngineOptions {
    * A worker hosts entities: this builds its executor, given the largest state a snapshot
    * message can carry. Without it the engine is client-only.
    */
-  readonly createExecutor?: (maxStateBytes: number) => EntityExecutor;
+  readonly createExecutor?: (limits: { maxStateBytes: number; maxMessageBytes: number }) => EntityExecutor;
   /** A worker's data directory for its local snapshot copy; without one, snapshots are read from the server. */
   readonly dataDir?: string;
 }
 
-/** Room kept in a snapshot message for its header fields. */
-const SNAPSHOT_HEADER_BYTES = 1024;
+/** Room kept in a message for its envelope and headers. */
+const ENVELOPE_BYTES = 1024;
 
 /** Connects to a hub (creating its streams and buckets if needed) and builds the engine. */
 export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<NatsEngine> {
@@ -55,8 +55,10 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     connection,
     registry: options.registry,
     logger: options.logger.child({ engine: 'nats', hub: options.hub }),
-    ...(options.createExecutor ? { executor: options.createExecutor(connection.maxPayload - SNAPSHOT_HEADER_BYTES) } : {}),
-    leaseTimeMs: options.leaseTimeMs,
+    ...(options.createExecutor
+      ? { executor: options.createExecutor({ maxStateBytes: connection.maxPayload - ENVELOPE_BYTES, maxMessageBytes: connection.maxPayload - ENVELOPE_BYTES }) }
+      : {}),
+    leaseTimeMs: connection.leaseTimeMs,
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,

@@ -13,7 +13,7 @@ import { TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
-import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
+import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { encodeSnapshot } from '../../runtime/snapshot-codec';
 import type { EngineStats } from '../engine';
 import { partitionOf } from '../partitioner';
@@ -105,6 +105,7 @@ export class PartitionHost implements PartitionSink<JsMsg> {
         acquired: (p) => this.acquire(p),
         released: (p) => this.release(p, true),
         lost: (p) => this.release(p, false),
+        renewed: (p) => this.owned.get(p)?.worker.activate(),
       },
     });
   }
@@ -216,6 +217,7 @@ export class PartitionHost implements PartitionSink<JsMsg> {
         maxBatchSize: this.options.maxBatchSize,
         cacheCapacity: Math.max(16, Math.ceil(this.options.cacheCapacity / this.partitionCount)),
         retryDelayMs: 50,
+        mayProcess: () => this.leases.holds(partition),
       }),
       stateSeqs: new Map(),
       fromServer: new Set(),
@@ -253,6 +255,11 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     owned.restarting = true;
     this.options.logger.warn({ partition, why }, 'restarting the partition consumer');
     try {
+      // Recreating the consumer would take it from under a new owner: make sure it is still ours.
+      if (!(await this.leases.confirm(partition))) {
+        await this.leases.forfeit(partition);
+        return;
+      }
       owned.work?.stop();
       await owned.worker.deactivate();
       owned.worker.dropQueue();
@@ -331,6 +338,7 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     try {
       await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h });
       msg.ack();
+      this.rejectCall(msg.data, reason);
       this.deadLettered++;
       this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
     } catch (error) {
@@ -344,7 +352,28 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     for (const { message, ack } of batch) {
       ack.ack();
       const reply = replies.get(message.id);
-      if (reply && message.replyTo) this.nc.publish(message.replyTo, encodeJson(reply));
+      if (reply && message.replyTo) this.reply(message.replyTo, reply);
+    }
+  }
+
+  /** A rejected message that was a call still gets an answer, so its caller does not wait for its timeout. */
+  private rejectCall(data: Uint8Array, reason: string): void {
+    let call: { id?: unknown; replyTo?: unknown };
+    try {
+      call = JSON.parse(decodeText(data)) as { id?: unknown; replyTo?: unknown };
+    } catch {
+      return;
+    }
+    if (typeof call?.id !== 'string' || typeof call.replyTo !== 'string') return;
+    this.reply(call.replyTo, { id: call.id, ok: false, error: { name: 'MessageRejected', message: `The worker could not run this message (${reason}); it is in the dead-letter stream.` } });
+  }
+
+  /** Answers a call; a reply that cannot be sent is logged, never thrown into the partition loop. */
+  private reply(to: string, reply: OperationReply): void {
+    try {
+      this.nc.publish(to, encodeJson(reply));
+    } catch (error) {
+      this.options.logger.error({ err: error, call: reply.id }, 'could not send the reply to a call');
     }
   }
 }

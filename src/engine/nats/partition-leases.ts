@@ -10,6 +10,8 @@ export interface LeaseListener {
   released(partition: number): Promise<void>;
   /** The lease was lost (expired or taken): stop at once; commits in flight will be fenced. */
   lost(partition: number): Promise<void>;
+  /** The lease was renewed: processing that paused on an uncertain lease may resume. */
+  renewed(partition: number): void;
 }
 
 /** Settings of {@link PartitionLeases}. */
@@ -36,6 +38,8 @@ const encoder = new TextEncoder();
  */
 export class PartitionLeases {
   private readonly owned = new Map<number, number>(); // partition -> lease revision
+  /** Until when (local clock) each lease is certainly still ours. */
+  private readonly validUntil = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -45,6 +49,31 @@ export class PartitionLeases {
   /** Partitions this worker owns now. */
   get partitions(): number[] {
     return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * True while the lease on `partition` is certainly ours by the local clock: it was
+   * renewed less than a lease time ago (with a margin). A worker that was paused (or cut
+   * off) past its lease stops taking batches at once, before any network round trip
+   * tells it the lease is gone.
+   */
+  holds(partition: number): boolean {
+    return this.owned.has(partition) && Date.now() < (this.validUntil.get(partition) ?? 0);
+  }
+
+  /** Asks the server whether the lease on `partition` is still this worker's. */
+  async confirm(partition: number): Promise<boolean> {
+    const revision = this.owned.get(partition);
+    if (revision === undefined) return false;
+    const entry = await this.options.leases.get(this.key(partition));
+    return entry?.operation === 'PUT' && entry.revision === revision && new TextDecoder().decode(entry.value) === this.options.workerId;
+  }
+
+  /** Drops a partition whose lease turned out to be gone. */
+  async forfeit(partition: number): Promise<void> {
+    if (!this.owned.delete(partition)) return;
+    this.validUntil.delete(partition);
+    await this.options.listener.lost(partition);
   }
 
   async start(): Promise<void> {
@@ -94,25 +123,29 @@ export class PartitionLeases {
 
   private async renewAll(): Promise<void> {
     for (const [p, revision] of [...this.owned]) {
+      const sentAt = Date.now();
       try {
         const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), revision);
         this.owned.set(p, next);
+        this.validUntil.set(p, this.expiry(sentAt));
+        this.options.listener.renewed(p);
       } catch (error) {
-        this.owned.delete(p);
         this.options.logger.warn({ partition: p, err: error }, 'partition lease lost');
-        await this.options.listener.lost(p);
+        await this.forfeit(p);
       }
     }
   }
 
   private async tryAcquire(p: number): Promise<void> {
     let revision: number;
+    const sentAt = Date.now();
     try {
       revision = await this.options.leases.create(this.key(p), encoder.encode(this.options.workerId));
     } catch {
       return; // still owned by someone else; their lease expires or they release it
     }
     this.owned.set(p, revision);
+    this.validUntil.set(p, this.expiry(sentAt));
     this.options.logger.info({ partition: p }, 'partition acquired');
     try {
       await this.options.listener.acquired(p);
@@ -126,9 +159,15 @@ export class PartitionLeases {
     const revision = this.owned.get(p);
     if (revision === undefined) return;
     this.owned.delete(p);
+    this.validUntil.delete(p);
     await this.options.listener.released(p);
     await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
     this.options.logger.info({ partition: p }, 'partition released');
+  }
+
+  /** The server expires a lease a lease time after it received the write; keep a sixth as margin. */
+  private expiry(sentAt: number): number {
+    return sentAt + this.options.leaseTimeMs - this.options.leaseTimeMs / 6;
   }
 
   private key(p: number): string {
