@@ -141,7 +141,7 @@ describe('NATS engine specifics', () => {
       expect(await other.client.entity(Counter, 'k1').call.get()).toBe(101);
       await other.stop();
       const back = await worker(hub, undefined, dirA.path);
-      // Read-only calls commit nothing, so a stale local copy would show here.
+      // Every call advances lastAppliedSeq, so a stale local copy would trip the fence (counted below).
       expect(await back.client.entity(Counter, 'k1').call.get()).toBe(101);
       expect(await back.client.entity(Counter, 'k2').call.get()).toBe(1);
       expect(await back.client.entity(Counter, 'k4').call.get()).toBe(1);
