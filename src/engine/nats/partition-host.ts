@@ -26,6 +26,8 @@ import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
 
+const ENCODER = new TextEncoder();
+
 /** JetStream's error code for a failed `Nats-Expected-Last-Subject-Sequence` check. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -165,7 +167,7 @@ export class PartitionHost implements PartitionSink<JsMsg> {
       outcome.changes.map(async (snapshot) => {
         const key = entityIdToString(snapshot.id);
         const encoded = encodeSnapshot(snapshot);
-        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), new TextEncoder().encode(encoded), {
+        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), ENCODER.encode(encoded), {
           expect: { lastSubjectSequence: owned.stateSeqs.get(key) ?? 0 },
           // Only the stored position moved: watchers skip it.
           ...(published.has(snapshot) ? {} : { headers: unchangedHeader() }),
@@ -292,8 +294,9 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     for await (const msg of work) {
       // A gap in the consumer's delivery count means a delivery was lost on the wire; the
       // message would come back only after the ack wait, behind newer ones.
+      // The consumer was created just before this loop started, so the first delivery is 1.
       const delivery = msg.info.deliverySequence;
-      if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
+      if (delivery !== lastDelivery + 1) {
         void this.restartConsuming(partition, owned, `delivery ${lastDelivery + 1} did not arrive`);
         return;
       }

@@ -175,16 +175,31 @@ export class PartitionLeases {
   }
 }
 
-/** Rendezvous hashing: the live worker with the highest score for the partition owns it. */
+/**
+ * Rendezvous hashing: the live worker with the highest score for the partition owns it.
+ * FNV-1a alone mixes its last input bytes poorly (the partition number), so scores of one
+ * worker would be correlated across partitions; a finalizer spreads them.
+ */
 export function ownerOf(partition: number, workers: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = -1;
   for (const worker of workers) {
-    const score = fnv1a(`${worker}/${partition}`);
+    const score = mix32(fnv1a(`${worker}/${partition}`));
     if (score > bestScore || (score === bestScore && best !== undefined && worker < best)) {
       best = worker;
       bestScore = score;
     }
   }
   return best;
+}
+
+/** The 32-bit finalizer of MurmurHash3: every input bit affects every output bit. */
+function mix32(hash: number): number {
+  let h = hash;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
