@@ -6,6 +6,7 @@ import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
 import { runInEntityContext } from './entity-context';
 import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } from './messages';
+import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
 
@@ -127,6 +128,7 @@ export class EntityExecutor {
     let checkpoint: Checkpoint = { exists: entity.committed?.exists ?? false, stateJson: entity.committed?.stateJson };
     let sinceCheckpoint: OperationMessage[] = [];
     const results = new Map<OperationMessage, RunResult>();
+    const origins = new MessageOrigins(entity.committed?.origins);
     for (const message of group) {
       if (message.seq !== undefined) {
         if (message.seq <= lastSeq) {
@@ -134,6 +136,14 @@ export class EntityExecutor {
           continue;
         }
         lastSeq = message.seq;
+      }
+      if (message.origin) {
+        // A copy its sender published again (a retried commit) that is past the log's own deduplication.
+        if (origins.seen(message.origin)) {
+          outcome.duplicates++;
+          continue;
+        }
+        origins.record(message.origin);
       }
       const pending = this.run(entity, message);
       const result = isPromiseLike(pending) ? await pending : pending;
@@ -165,6 +175,7 @@ export class EntityExecutor {
     // Read-only calls that change nothing commit nothing. Signals always advance the
     // stored position, so a redelivery never runs them again, even when they failed.
     if (!stateChanged && lastSeq === startSeq) return;
+    const originsSnapshot = origins.toSnapshot();
     const snapshot: EntitySnapshot = {
       id: entity.id,
       exists: entity.exists,
@@ -172,6 +183,7 @@ export class EntityExecutor {
       lastAppliedSeq: lastSeq,
       version: (previous?.version ?? 0) + (stateChanged ? 1 : 0),
       lastModified: stateChanged || !previous ? this.options.now() : previous.lastModified,
+      ...(originsSnapshot === undefined ? {} : { origins: originsSnapshot }),
     };
     entity.committed = snapshot;
     outcome.changes.push(snapshot);

@@ -8,14 +8,19 @@ const STATE_FIELD = ',"state":';
  * never stringifies the state twice.
  */
 export function encodeSnapshot(snapshot: EntitySnapshot): string {
-  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}`;
+  const origins = snapshot.origins === undefined ? '' : `,"o":${JSON.stringify(snapshot.origins)}`;
+  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}${origins}`;
   return snapshot.stateJson === undefined ? `${head}}` : `${head}${STATE_FIELD}${snapshot.stateJson}}`;
 }
 
-/** Decodes what {@link encodeSnapshot} wrote; the header holds only numbers, so the first state field is the state. */
+/**
+ * Decodes what {@link encodeSnapshot} wrote. The state comes last, and the header before it
+ * cannot contain the text of the state field (sender names in it are JSON strings, whose
+ * quotes are escaped), so the first state field is the state.
+ */
 export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
   const at = text.indexOf(STATE_FIELD);
-  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1 };
+  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; o?: EntitySnapshot['origins'] };
   return {
     id,
     exists: head.e === 1,
@@ -23,5 +28,6 @@ export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
     lastAppliedSeq: head.s,
     version: head.v,
     lastModified: head.t,
+    ...(head.o === undefined ? {} : { origins: head.o }),
   };
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerKey, relayKey } from './fixtures/entities';
 import {
-  Burst,
   PARTITIONS,
   Scenario,
   disposeScenarios,
@@ -35,7 +34,7 @@ describe('NATS failover after SIGKILL', () => {
 
     const client = await scenario.client();
     // A burst that runs until the test stops it, so signals keep arriving during the takeover.
-    const burst = new Burst(client, { window: 200, first: 1, relayEvery: 3 }).start();
+    const burst = scenario.burst(client, { window: 200, first: 1, relayEvery: 3 });
 
     // Kill the worker owning the most partitions once the burst is well under way, while
     // its partitions are busy: signals keep flowing to them after its death.

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
@@ -65,6 +65,16 @@ export interface StatsLine {
   readonly backlog: number;
 }
 
+/** A line of a worker's pino log. */
+export interface LogLine {
+  readonly time: number;
+  readonly level: number;
+  readonly msg?: string;
+  readonly partition?: number;
+  readonly why?: string;
+  readonly err?: { readonly message?: string };
+}
+
 interface ReportLine {
   readonly type: string;
   readonly [field: string]: unknown;
@@ -74,6 +84,8 @@ interface ReportLine {
 export class WorkerProcess {
   readonly events: ReportLine[] = [];
   latest: StatsLine | undefined;
+  /** Every stats line, in order. */
+  readonly history: StatsLine[] = [];
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Set when the test ends the process on purpose. */
   expectedExit = false;
@@ -117,7 +129,10 @@ export class WorkerProcess {
     this.partial = lines.pop()!;
     for (const line of lines) {
       const parsed = JSON.parse(line) as ReportLine;
-      if (parsed.type === 'stats') this.latest = parsed as unknown as StatsLine;
+      if (parsed.type === 'stats') {
+        this.latest = parsed as unknown as StatsLine;
+        this.history.push(this.latest);
+      }
       else this.events.push(parsed);
     }
   }
@@ -129,12 +144,12 @@ export class WorkerProcess {
   }
 
   /** The process's log lines (pino JSON). */
-  log(): { msg?: string; partition?: number; level?: number; why?: string; err?: { message?: string } }[] {
+  log(): LogLine[] {
     if (!existsSync(this.logFile)) return [];
     return readFileSync(this.logFile, 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg?: string });
+      .map((line) => JSON.parse(line) as LogLine);
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -170,6 +185,7 @@ process.once('exit', () => {
 export class Scenario {
   readonly workers: WorkerProcess[] = [];
   private readonly clients: DurableClient[] = [];
+  private readonly bursts: Burst[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
   private spawned = 0;
 
@@ -226,6 +242,13 @@ export class Scenario {
       () => worker.describe(),
     );
     return worker;
+  }
+
+  /** Starts a burst from `client`; {@link dispose} stops it before closing the clients. */
+  burst(client: DurableClient, options: BurstOptions): Burst {
+    const burst = new Burst(client, options);
+    this.bursts.push(burst);
+    return burst.start();
   }
 
   async client(): Promise<DurableClient> {
@@ -332,7 +355,11 @@ export class Scenario {
 
   async dispose(): Promise<void> {
     scenarios.delete(this);
+    await Promise.allSettled(this.bursts.map((b) => Promise.race([b.stop(), delay(10_000)])));
     await Promise.all(this.workers.map((w) => w.kill()));
+    // Set JETSTATE_FAILOVER_KEEP to a directory to keep the workers' reports and logs.
+    const keep = process.env.JETSTATE_FAILOVER_KEEP;
+    if (keep) await cp(this.dir, join(keep, `${this.hub}-${Date.now()}`), { recursive: true, filter: (src) => !src.includes('/data') }).catch(() => undefined);
     await Promise.allSettled(this.clients.map((c) => c.close()));
     await this.raw.close().catch(() => undefined);
     await this.server.dispose();
@@ -351,13 +378,6 @@ export async function disposeScenarios(): Promise<void> {
 /** The partitions each worker reported last. */
 export function ownership(workers: readonly WorkerProcess[]): number[][] {
   return workers.map((w) => w.partitions());
-}
-
-/** Every partition is owned, each by exactly one of `views`, and each view owns at least one. */
-export function evenlySpread(views: readonly (readonly number[])[]): boolean {
-  const union = new Set(views.flat());
-  const total = views.reduce((sum, v) => sum + v.length, 0);
-  return union.size === PARTITIONS && total === PARTITIONS && views.every((v) => v.length > 0);
 }
 
 /** Every partition is owned, each by exactly one of `views`. */
@@ -388,6 +408,8 @@ export interface BurstOptions {
   readonly accept?: (n: number) => boolean;
   /** Every `relayEvery`-th number goes through a Relay (default 3). */
   readonly relayEvery?: number;
+  /** Each of the `window` slots waits this long after a signal settles before sending the next (default 0). */
+  readonly pauseMs?: number;
 }
 
 /**
@@ -399,8 +421,6 @@ export class Burst {
   readonly sent = new Map<number, Kind>();
   readonly acked = new Set<number>();
   readonly rejected = new Map<number, string>();
-  /** Numbers in the order their acknowledgement arrived. */
-  readonly ackOrder: number[] = [];
   private next: number;
   private remaining: number;
   private stopped = false;
@@ -449,7 +469,6 @@ export class Burst {
     return signalled.then(
       () => {
         this.acked.add(n);
-        this.ackOrder.push(n);
         for (const waiter of [...this.waiters]) {
           if (this.acked.size >= waiter.count) {
             this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -470,7 +489,10 @@ export class Burst {
     this.remaining--;
     this.inFlight++;
     const kind: Kind = n % (this.options.relayEvery ?? 3) === 0 ? 'relay' : 'direct';
-    void this.sendOne(n, kind).finally(() => {
+    void this.sendOne(n, kind).then(async () => {
+      // After a failure (the server may be away), pause instead of spinning through numbers.
+      if (this.rejected.has(n)) await delay(50);
+      else if (this.options.pauseMs) await delay(this.options.pauseMs);
       this.inFlight--;
       this.sendNext();
       this.checkDone();

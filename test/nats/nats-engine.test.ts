@@ -88,6 +88,25 @@ describe('NATS engine specifics', () => {
     expect(reasons[2]).toBe("entity 'Counter' has no operation 'explode'");
   });
 
+  test('a signal an entity sent, published again after the server forgot its message id, is applied once', async () => {
+    const hub = nextHub();
+    const app = await worker(hub);
+    // Watch what the relay publishes to the journal's work subject.
+    const sent = raw.subscribe(`${hub}.w.*.Journal.relayed`, { max: 1 });
+    await app.client.entity(Relay, 'r').signal.forward('a');
+    let copy: Uint8Array | undefined;
+    for await (const msg of sent) copy = msg.data;
+    expect(JSON.parse(new TextDecoder().decode(copy)).origin).toMatchObject({ entity: 'Relay/r', index: 0 });
+    expect(await app.client.entity(Journal, 'relayed').call.read()).toEqual(['aa']);
+    // What a re-sent outbox looks like once JetStream's duplicate window no longer has the id
+    // (a server restart, or a retry after the window): the same message under a new stream sequence.
+    const duplicatesBefore = app.stats().duplicates;
+    await raw.jetstream().publish(`${hub}.w.${partitionOf({ name: 'Journal', key: 'relayed' }, 32)}.Journal.relayed`, copy!, { msgID: 'another-id' });
+    await app.client.entity(Relay, 'r').signal.forward('b');
+    await expect.poll(() => app.client.entity(Journal, 'relayed').call.read(), { timeout: 10_000 }).toEqual(['aa', 'bb']);
+    expect(app.stats().duplicates).toBe(duplicatesBefore + 1);
+  });
+
   test('a message over the server max_payload is refused before publishing', async () => {
     const hub = nextHub();
     const app = await worker(hub);

@@ -68,3 +68,13 @@ describe('decodeSnapshot', () => {
     expect(decodeSnapshot(id, encodeSnapshot(original))).toEqual(original);
   });
 });
+
+describe('snapshots with message origins', () => {
+  test('round-trip, and a sender name that looks like the state field does not split the text', () => {
+    const origins = { 'Relay/r': [12, 0], 'Relay/,"state":{': [40, 3] } as const;
+    const original = snapshot({ origins });
+    const decoded = decodeSnapshot(id, encodeSnapshot(original));
+    expect(decoded).toEqual(original);
+    expect(decoded.stateJson).toBe('{"value":5}');
+  });
+});

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsError } from 'nats';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
 import { PayloadTooLargeError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
@@ -7,12 +7,11 @@ import { partitionOf } from '../partitioner';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import { decodeText, encodeJson } from './wire-codec';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** Room for the headers of a published message. */
 const HEADER_BYTES = 256;
 
-/** JetStream's error code for "no message found". */
-const NO_MESSAGE_FOUND = 10037;
 
 /** Publishing to and reading from a hub's streams: what workers and clients both do. */
 export class HubClient {
@@ -60,7 +59,7 @@ export class HubClient {
       const msg = await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: subject });
       return { snapshot: decodeSnapshot(id, decodeText(msg.data)), streamSeq: msg.seq };
     } catch (error) {
-      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return undefined;
+      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return undefined;
       throw error;
     }
   }

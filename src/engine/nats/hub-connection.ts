@@ -18,12 +18,11 @@ import {
 import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
 export type NatsServers = string | string[] | ConnectionOptions;
 
-/** JetStream's error code for "stream not found". */
-const STREAM_NOT_FOUND = 10059;
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
 
@@ -147,7 +146,7 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
   try {
     await jsm.streams.info(config.name);
   } catch (error) {
-    if ((error as NatsError).api_error?.err_code !== STREAM_NOT_FOUND) throw error;
+    if (jetStreamErrorCode(error) !== JetStreamErrorCode.StreamNotFound) throw error;
     await jsm.streams.add({ storage: StorageType.File, discard: DiscardPolicy.Old, num_replicas: 1, ...config });
   }
 }

@@ -1,13 +1,11 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type NatsError } from 'nats';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { EntitySnapshot } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { LevelStore, StoreOperation } from '../level-store';
 import type { HubLayout } from './hub-layout';
 import { decodeText } from './wire-codec';
-
-/** JetStream's error code for "no message found". */
-const NO_MESSAGE_FOUND = 10037;
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** A snapshot and its sequence in `<hub>_STATE` (the fence of the entity's next commit). */
 export interface SequencedSnapshot {
@@ -83,7 +81,7 @@ export class LocalSnapshots {
     try {
       return (await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: filter })).seq;
     } catch (error) {
-      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return 0;
+      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return 0;
       throw error;
     }
   }

@@ -6,7 +6,6 @@ import {
   type JsMsg,
   type MsgHdrs,
   type NatsConnection,
-  type NatsError,
 } from 'nats';
 import type { Logger } from 'pino';
 import { TransportError } from '../../errors';
@@ -16,7 +15,6 @@ import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { encodeSnapshot } from '../../runtime/snapshot-codec';
 import type { EngineStats } from '../engine';
-import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import type { HubClient } from './hub-client';
@@ -25,11 +23,10 @@ import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 const ENCODER = new TextEncoder();
 
-/** JetStream's error code for a failed `Nats-Expected-Last-Subject-Sequence` check. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 /** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved). */
 export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
@@ -56,6 +53,7 @@ export interface PartitionHostOptions {
 
 /** A partition this worker owns. */
 interface OwnedPartition {
+  readonly partition: number;
   readonly worker: PartitionWorker<JsMsg>;
   /** The `<hub>_STATE` sequence of each entity's current snapshot: the fence of its next commit. */
   readonly stateSeqs: Map<string, number>;
@@ -76,7 +74,7 @@ interface OwnedPartition {
  * the inputs and answers calls. A worker that lost its partition fails the fence and
  * cannot commit.
  */
-export class PartitionHost implements PartitionSink<JsMsg> {
+export class PartitionHost {
   private readonly nc: NatsConnection;
   private readonly js: JetStreamClient;
   private readonly jsm: JetStreamManager;
@@ -131,35 +129,41 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     return stats;
   }
 
-  async loadSnapshots(ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
+  /** Reads snapshots for one ownership of a partition, recording each one's stream sequence as its commit fence. */
+  private async loadSnapshots(owned: OwnedPartition, ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
     const local = this.options.local;
-    const trusted = (id: EntityId): boolean => {
-      const owned = this.owned.get(partitionOf(id, this.partitionCount));
-      return local !== undefined && owned !== undefined && !owned.fromServer.has(entityIdToString(id));
-    };
+    const current = this.owned.get(owned.partition) === owned;
+    const trusted = (id: EntityId): boolean => local !== undefined && current && !owned.fromServer.has(entityIdToString(id));
     const localIds = ids.filter(trusted);
     const localFound = localIds.length > 0 ? await local!.load(localIds) : [];
     const byKey = new Map<string, SequencedSnapshot | undefined>(localIds.map((id, i) => [entityIdToString(id), localFound[i]]));
     const fetched = await Promise.all(ids.filter((id) => !trusted(id)).map(async (id) => ({ id, found: await this.hub.fetchSnapshot(id) })));
     for (const { id, found } of fetched) {
       byKey.set(entityIdToString(id), found);
-      this.owned.get(partitionOf(id, this.partitionCount))?.fromServer.delete(entityIdToString(id));
+      owned.fromServer.delete(entityIdToString(id));
     }
     return ids.map((id) => {
       const key = entityIdToString(id);
       const found = byKey.get(key);
-      this.owned.get(partitionOf(id, this.partitionCount))?.stateSeqs.set(key, found?.streamSeq ?? 0);
+      owned.stateSeqs.set(key, found?.streamSeq ?? 0);
       return found?.snapshot;
     });
   }
 
-  async commit(partition: number, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): Promise<void> {
-    const owned = this.owned.get(partition);
-    if (!owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker; the batch is not committed.`);
+  /**
+   * Commits a batch of one ownership of a partition. A batch started under an earlier
+   * ownership (the partition was lost and acquired again meanwhile) was computed on state
+   * that may have moved on, and is refused.
+   */
+  private async commit(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): Promise<void> {
+    const partition = owned.partition;
+    if (this.owned.get(partition) !== owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker (or was lost and acquired again since this batch began); the batch is not committed.`);
+    // A worker paused past its lease finds out here, before it publishes anything; the fence below covers the rest.
+    if (!this.leases.holds(partition)) throw new TransportError(`Partition ${partition}: this worker's lease may have expired; the batch is not committed.`);
     const now = this.options.now();
     // The outbox goes first: if the snapshot below is fenced off, whoever owns the entity
     // now re-runs the inputs and re-publishes the same message ids, which JetStream drops.
-    await Promise.all(outcome.produced.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.hub.publishWork(m))));
+    await this.publishOutbox(outcome.produced, now);
     const committed = new Set<string>();
     const saved: { snapshot: EntitySnapshot; streamSeq: number; encoded: string }[] = [];
     const published = new Set(outcome.published);
@@ -188,14 +192,45 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     }
     // Entities that did commit will skip these messages on the retry, so answer their calls now.
     this.finish(batch.filter((d) => committed.has(entityIdToString(d.message.target))), outcome);
-    const fenced = (failure.reason as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
+    const fenced = jetStreamErrorCode(failure.reason) === JetStreamErrorCode.WrongLastSequence;
     if (fenced) this.fenced++;
     throw fenced
       ? new TransportError(`Partition ${partition}: an entity's snapshot changed under this worker (another worker owns it now); reloading.`)
       : failure.reason;
   }
 
-  afterCommit(_partition: number, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+  /**
+   * Publishes what a batch sent. Signals to one target go one after the other, each once
+   * the previous is stored: a receiver drops anything at or below the last position it
+   * applied from a sender, so a later signal stored ahead of an earlier one (lost on a
+   * broken connection) would make the earlier one's re-sent copy look like a duplicate.
+   */
+  private async publishOutbox(produced: readonly OperationMessage[], now: number): Promise<void> {
+    const byTarget = new Map<string, OperationMessage[]>();
+    const publishing: Promise<void>[] = [];
+    for (const message of produced) {
+      if (message.scheduledTime !== undefined && message.scheduledTime > now) {
+        publishing.push(this.hub.publishTimer(message));
+        continue;
+      }
+      const key = entityIdToString(message.target);
+      const chain = byTarget.get(key);
+      if (chain) chain.push(message);
+      else byTarget.set(key, [message]);
+    }
+    for (const chain of byTarget.values()) {
+      publishing.push(
+        chain.length === 1
+          ? this.hub.publishWork(chain[0]!)
+          : (async () => {
+              for (const message of chain) await this.hub.publishWork(message);
+            })(),
+      );
+    }
+    await Promise.all(publishing);
+  }
+
+  private afterCommit(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
     this.totals.applied += outcome.applied;
     this.totals.failed += outcome.failed;
     this.totals.duplicates += outcome.duplicates;
@@ -214,8 +249,15 @@ export class PartitionHost implements PartitionSink<JsMsg> {
   async acquire(partition: number): Promise<void> {
     const executor = this.options.executor!;
     const logger = this.options.logger.child({ partition });
+    // The worker's storage is bound to this ownership, so a batch outliving it cannot touch the next one's fences.
+    const sink: PartitionSink<JsMsg> = {
+      loadSnapshots: (ids) => this.loadSnapshots(owned, ids),
+      commit: (_partition, batch, outcome) => this.commit(owned, batch, outcome),
+      afterCommit: (_partition, batch, outcome) => this.afterCommit(batch, outcome),
+    };
     const owned: OwnedPartition = {
-      worker: new PartitionWorker<JsMsg>(partition, executor, this, logger, {
+      partition,
+      worker: new PartitionWorker<JsMsg>(partition, executor, sink, logger, {
         maxBatchSize: this.options.maxBatchSize,
         cacheCapacity: Math.max(16, Math.ceil(this.options.cacheCapacity / this.partitionCount)),
         retryDelayMs: 50,
@@ -259,7 +301,7 @@ export class PartitionHost implements PartitionSink<JsMsg> {
     try {
       // Recreating the consumer would take it from under a new owner: make sure it is still ours.
       if (!(await this.leases.confirm(partition))) {
-        await this.leases.forfeit(partition);
+        await this.leases.forfeit(partition, `the lease was gone when the consumer had to restart (${why})`);
         return;
       }
       owned.work?.stop();

@@ -1,6 +1,7 @@
 import type { KV } from 'nats';
 import type { Logger } from 'pino';
 import { fnv1a } from '../partitioner';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** What the lease manager tells its owner. */
 export interface LeaseListener {
@@ -28,12 +29,15 @@ export interface PartitionLeasesOptions {
 
 const encoder = new TextEncoder();
 
+
 /**
  * Partition ownership through two KV buckets whose entries expire after the lease time:
  * `workers` (one heartbeat per live worker) and `leases` (one entry per owned partition).
- * Every tick, a worker renews its heartbeat and leases, computes which partitions it
- * should own (rendezvous hashing over the live workers, so a join or leave moves few
- * partitions), takes the free ones it should own and gives up the ones it should not.
+ * Every third of a lease time a worker renews its heartbeat and leases; on the same
+ * cadence, in a separate round, it computes which partitions it should own (rendezvous
+ * hashing over the live workers, so a join or leave moves few partitions), takes the free
+ * ones it should own and gives up the ones it should not. Renewal does not wait for a
+ * round, so starting many partitions on a busy worker never lets its leases lapse.
  * A dead worker's entries expire, and the others take its partitions over.
  */
 export class PartitionLeases {
@@ -42,6 +46,8 @@ export class PartitionLeases {
   private readonly validUntil = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: PartitionLeasesOptions) {}
@@ -70,22 +76,27 @@ export class PartitionLeases {
   }
 
   /** Drops a partition whose lease turned out to be gone. */
-  async forfeit(partition: number): Promise<void> {
+  async forfeit(partition: number, why: string): Promise<void> {
     if (!this.owned.delete(partition)) return;
     this.validUntil.delete(partition);
+    this.options.logger.warn({ partition, why }, 'partition lease lost; stopping the partition');
     await this.options.listener.lost(partition);
   }
 
   async start(): Promise<void> {
+    await this.heartbeat();
     await this.tick();
     this.schedule();
+    this.scheduleRenewal();
   }
 
   /** Gives up every partition (after its batch in flight) and leaves the worker list. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.renewTimer);
     await this.ticking;
+    await this.renewing;
     await Promise.all([...this.owned.keys()].map((p) => this.release(p)));
     await this.options.workers.delete(this.options.workerId).catch(() => undefined);
   }
@@ -99,13 +110,32 @@ export class PartitionLeases {
           this.ticking = undefined;
           this.schedule();
         });
-    }, Math.max(50, Math.floor(this.options.leaseTimeMs / 3)));
+    }, this.interval());
+  }
+
+  private scheduleRenewal(): void {
+    if (this.stopped) return;
+    this.renewTimer = setTimeout(() => {
+      this.renewing = this.heartbeat()
+        .then(() => this.renewAll())
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'partition lease renewal failed; retrying'))
+        .finally(() => {
+          this.renewing = undefined;
+          this.scheduleRenewal();
+        });
+    }, this.interval());
+  }
+
+  private interval(): number {
+    return Math.max(50, Math.floor(this.options.leaseTimeMs / 3));
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.options.workers.put(this.options.workerId, encoder.encode(String(Date.now())));
   }
 
   private async tick(): Promise<void> {
     const { workers, workerId } = this.options;
-    await workers.put(workerId, encoder.encode(String(Date.now())));
-    await this.renewAll();
     const live: string[] = [];
     for await (const id of await workers.keys()) live.push(id);
     if (!live.includes(workerId)) live.push(workerId);
@@ -122,18 +152,27 @@ export class PartitionLeases {
   }
 
   private async renewAll(): Promise<void> {
-    for (const [p, revision] of [...this.owned]) {
-      const sentAt = Date.now();
-      try {
-        const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), revision);
-        this.owned.set(p, next);
-        this.validUntil.set(p, this.expiry(sentAt));
-        this.options.listener.renewed(p);
-      } catch (error) {
-        this.options.logger.warn({ partition: p, err: error }, 'partition lease lost');
-        await this.forfeit(p);
-      }
-    }
+    await Promise.all(
+      [...this.owned].map(async ([p, revision]) => {
+        const sentAt = Date.now();
+        try {
+          const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), revision);
+          // Released or lost while the update was in flight: not ours to keep.
+          if (this.owned.get(p) !== revision) return;
+          this.owned.set(p, next);
+          this.validUntil.set(p, this.expiry(sentAt));
+          this.options.listener.renewed(p);
+        } catch (error) {
+          if (this.owned.get(p) !== revision) return;
+          // Cut off from the server: keep trying; holds() turns false once the lease may have expired.
+          if (jetStreamErrorCode(error) !== JetStreamErrorCode.WrongLastSequence) {
+            this.options.logger.warn({ partition: p, err: error }, 'could not renew the partition lease; retrying');
+            return;
+          }
+          await this.forfeit(p, 'the lease was taken or expired');
+        }
+      }),
+    );
   }
 
   private async tryAcquire(p: number): Promise<void> {
