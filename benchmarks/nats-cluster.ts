@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
 import { DurableApp, DurableClient, type EngineStats } from '../src/index';
 import { Counter } from './counter.entity';
 import type { WorkerReply, WorkerRequest } from './nats-worker';
+import { nowMs } from './stats';
 import { withTimeout } from './timeout';
 
 /** Where a worker runs: in a child process of its own (`node build/benchmarks/nats-worker.js`) or in the benchmark process. */
@@ -21,13 +23,18 @@ export interface NatsCluster {
   readonly placement: WorkerPlacement;
   readonly workers: readonly WorkerHandle[];
   readonly client: DurableClient;
+  /** Process ids to watch for CPU use: this process (the client, and in-process workers), child workers, the server. */
+  readonly pids: { readonly bench: number; readonly workers: readonly number[]; readonly server: number };
   /** The sum of the workers' counters. */
   stats(): Promise<EngineStats>;
+  /** Messages in the hub's `<hub>_WORK` stream: published and not yet acknowledged-and-removed by the server. */
+  workStreamMessages(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface NatsClusterSettings {
   readonly url: string;
+  readonly serverPid: number;
   readonly hub: string;
   readonly workers: number;
   readonly placement: WorkerPlacement;
@@ -35,9 +42,13 @@ export interface NatsClusterSettings {
   readonly spreadTimeoutMs: number;
   /** Extra `node` flags for child workers (for instance `--cpu-prof --cpu-prof-dir=...`). */
   readonly execArgv?: readonly string[];
+  /** Extra nats.js connection options for the workers and the client (experiments; default: none, as users connect). */
+  readonly connection?: Readonly<Record<string, unknown>>;
 }
 
 const PARTITION_COUNT = 32;
+/** Longer than one lease round of the default 10 s lease time (a round every 3.3 s). */
+const SETTLE_MS = 5000;
 // Compiled to build/benchmarks/nats-cluster.js, next to nats-worker.js.
 const WORKER_SCRIPT = join(__dirname, 'nats-worker.js');
 
@@ -54,6 +65,7 @@ class ChildWorker implements WorkerHandle {
     });
     child.once('exit', (code, signal) => {
       this.exited = true;
+      if (!this.stopped) process.stderr.write(`  WARNING: worker ${child.pid} exited unexpectedly (code ${code}, signal ${signal})\n`);
       this.failAll(new Error(`worker ${child.pid} exited (code ${code}, signal ${signal})`));
     });
   }
@@ -62,8 +74,8 @@ class ChildWorker implements WorkerHandle {
     return this.child.pid!;
   }
 
-  static async start(url: string, hub: string, execArgv: readonly string[]): Promise<ChildWorker> {
-    const child = fork(WORKER_SCRIPT, [url, hub], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(url: string, hub: string, execArgv: readonly string[], connection: Readonly<Record<string, unknown>> | undefined): Promise<ChildWorker> {
+    const child = fork(WORKER_SCRIPT, [url, hub, ...(connection ? [JSON.stringify(connection)] : [])], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker = new ChildWorker(child);
     try {
       await withTimeout(worker.expect('ready'), 30_000, `worker ${child.pid} start`);
@@ -114,8 +126,8 @@ class InProcessWorker implements WorkerHandle {
 
   private constructor(private readonly app: DurableApp) {}
 
-  static async start(url: string, hub: string): Promise<InProcessWorker> {
-    const app = await DurableApp.create({ entities: [Counter], nats: url, hub, logger: { level: 'silent' } });
+  static async start(url: string, hub: string, connection: Readonly<Record<string, unknown>> | undefined): Promise<InProcessWorker> {
+    const app = await DurableApp.create({ entities: [Counter], nats: connection ? { ...connection, servers: url } : url, hub, logger: { level: 'silent' } });
     await app.start();
     return new InProcessWorker(app);
   }
@@ -151,14 +163,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Starts the workers of a fresh hub (the first alone, so it creates the streams and
  * buckets, then the others together), waits until the hub's 32 partitions are spread over
- * them (every partition owned once, every worker owning some, unchanged for two polls),
- * and connects a client-only `DurableClient`.
+ * them (see {@link waitForSpread}; a worker may end up owning none), and connects a
+ * client-only `DurableClient`.
  */
 export async function startNatsCluster(settings: NatsClusterSettings): Promise<NatsCluster> {
   const workers: WorkerHandle[] = [];
   const startOne = (): Promise<WorkerHandle> =>
-    settings.placement === 'child' ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? []) : InProcessWorker.start(settings.url, settings.hub);
+    settings.placement === 'child'
+      ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? [], settings.connection)
+      : InProcessWorker.start(settings.url, settings.hub, settings.connection);
   let client: DurableClient | undefined;
+  let monitor: NatsConnection | undefined;
   try {
     workers.push(await startOne());
     const others = await Promise.allSettled(Array.from({ length: settings.workers - 1 }, startOne));
@@ -166,34 +181,58 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
     const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     await withTimeout(waitForSpread(workers), settings.spreadTimeoutMs, `spreading ${PARTITION_COUNT} partitions over ${settings.workers} worker(s)`);
-    client = await DurableClient.connect({ nats: settings.url, hub: settings.hub, logger: { level: 'silent' } });
+    client = await DurableClient.connect({
+      nats: settings.connection ? { ...settings.connection, servers: settings.url } : settings.url,
+      hub: settings.hub,
+      logger: { level: 'silent' },
+    });
+    monitor = await connect({ servers: settings.url, name: 'jetstate-bench:monitor' });
   } catch (error) {
+    await client?.close();
     await Promise.allSettled(workers.map((w) => w.stop()));
     throw error;
   }
   const connected = client;
+  const observer = monitor;
+  const jsm = await observer.jetstreamManager();
   return {
     hub: settings.hub,
     placement: settings.placement,
     workers,
     client: connected,
+    pids: { bench: process.pid, workers: workers.map((w) => w.pid).filter((pid) => pid !== process.pid), server: settings.serverPid },
     stats: async () => sumStats(await Promise.all(workers.map((w) => w.stats()))),
+    workStreamMessages: async () => (await jsm.streams.info(`${settings.hub}_WORK`)).state.messages,
     async close() {
+      await observer.close();
       await connected.close();
       await Promise.allSettled(workers.map((w) => w.stop()));
     },
   };
 }
 
+/**
+ * Waits until each of the 32 partitions is owned by exactly one worker and the assignment
+ * has not changed for a while: 1 s when every worker owns some, or longer than a lease
+ * round (a third of the 10 s default lease time, plus margin) when one owns none, which
+ * is then final: ownership goes by hashing the worker ids.
+ */
 async function waitForSpread(workers: readonly WorkerHandle[]): Promise<void> {
-  let stableSince: string | undefined;
+  let layout = '';
+  let since = 0;
   for (;;) {
     const all = await Promise.all(workers.map((w) => w.stats()));
     const owned = all.flatMap((s) => s.partitions);
-    const spread = owned.length === PARTITION_COUNT && new Set(owned).size === PARTITION_COUNT && all.every((s) => s.partitions.length > 0);
-    const layout = all.map((s) => s.partitions.join(',')).join('|');
-    if (spread && stableSince === layout) return;
-    stableSince = spread ? layout : undefined;
+    const complete = owned.length === PARTITION_COUNT && new Set(owned).size === PARTITION_COUNT;
+    const current = all.map((s) => s.partitions.join(',')).join('|');
+    if (!complete || current !== layout) {
+      layout = current;
+      since = nowMs();
+    } else {
+      const stableMs = nowMs() - since;
+      if (stableMs >= 1000 && all.every((s) => s.partitions.length > 0)) return;
+      if (stableMs >= SETTLE_MS) return;
+    }
     await sleep(250);
   }
 }

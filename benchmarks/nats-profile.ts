@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startNatsCluster, type WorkerPlacement } from './nats-cluster';
-import { measureNatsCeiling } from './nats-ceiling';
+import { measureNatsCeiling, type PublishRate } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
 import { startNatsServer } from './nats-server';
 import { formatInt, formatMs } from './table';
@@ -11,11 +11,13 @@ import { formatInt, formatMs } from './table';
  * One NATS configuration on its own, for profiling and quick experiments:
  *
  *   node scripts/run-ts.mjs benchmarks/nats-profile.ts [--workers=N] [--in-process] [--keys=N] [--total=N]
- *        [--in-flight=N] [--calls=N] [--skip-signals] [--skip-calls] [--cpu-prof=DIR]
+ *        [--in-flight=N] [--calls=N] [--skip-signals] [--skip-calls] [--cpu-prof=DIR] [--no-async-traces] [--skip-ceiling]
  *
  * With `--cpu-prof=DIR`, child workers run with `node --cpu-prof` and write their profiles
  * to DIR when they stop; profile the client side (this process, plus in-process workers) by
  * running the compiled script under `node --cpu-prof --cpu-prof-dir=DIR build/benchmarks/nats-profile.js`.
+ * `--no-async-traces` connects the workers and the client with nats.js's `noAsyncTraces: true`
+ * (through the `nats` connection-options form of the `nats` setting).
  */
 interface ProfileArgs {
   workers: number;
@@ -27,10 +29,12 @@ interface ProfileArgs {
   signals: boolean;
   callsEnabled: boolean;
   cpuProfDir: string | undefined;
+  noAsyncTraces: boolean;
+  ceiling: boolean;
 }
 
 function parse(args: readonly string[]): ProfileArgs {
-  const out: ProfileArgs = { workers: 1, placement: 'child', keys: 1000, total: 100_000, inFlight: 5000, calls: 1000, signals: true, callsEnabled: true, cpuProfDir: undefined };
+  const out: ProfileArgs = { workers: 1, placement: 'child', keys: 1000, total: 100_000, inFlight: 5000, calls: 1000, signals: true, callsEnabled: true, cpuProfDir: undefined, noAsyncTraces: false, ceiling: true };
   for (const arg of args) {
     const [name, value] = arg.split('=') as [string, string | undefined];
     const int = (): number => {
@@ -47,6 +51,8 @@ function parse(args: readonly string[]): ProfileArgs {
     else if (name === '--skip-signals') out.signals = false;
     else if (name === '--skip-calls') out.callsEnabled = false;
     else if (name === '--cpu-prof' && value) out.cpuProfDir = resolve(value);
+    else if (name === '--no-async-traces') out.noAsyncTraces = true;
+    else if (name === '--skip-ceiling') out.ceiling = false;
     else throw new Error(`Unknown argument '${arg}'.`);
   }
   return out;
@@ -56,20 +62,38 @@ async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   const server = await startNatsServer();
   try {
-    const ceiling = await measureNatsCeiling(server.url, { durationMs: 1000, maxInFlight: args.inFlight });
-    console.log(`JetStream publish ceiling: ${formatInt(ceiling.publishesPerSecond)} msgs/s (${ceiling.messageBytes}-byte messages, ${args.inFlight} in flight)`);
+    if (args.ceiling) {
+      const ceiling = await measureNatsCeiling(server.url, server.pid, { durationMs: 1000, maxInFlight: args.inFlight });
+      const rate = (r: PublishRate): string => `${formatInt(r.perSecond)} msgs/s (cores busy: publisher ${r.cpu.bench?.toFixed(2)}, nats-server ${r.cpu.server?.toFixed(2)})`;
+      console.log(`JetStream ceiling, ${ceiling.messageBytes}-byte messages, ${args.inFlight} in flight, nats-server ${ceiling.serverVersion}:`);
+      console.log(`  js.publish:                   ${rate(ceiling.jsPublish)}`);
+      console.log(`  js.publish, noAsyncTraces:    ${rate(ceiling.jsPublishNoTraces)}`);
+      console.log(`  core publish + PubAck inbox:  ${rate(ceiling.muxPublish)}`);
+    }
     if (args.cpuProfDir) await mkdir(args.cpuProfDir, { recursive: true });
     const execArgv = args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [];
-    const cluster = await startNatsCluster({ url: server.url, hub: 'profile', workers: args.workers, placement: args.placement, spreadTimeoutMs: 60_000, execArgv });
+    const cluster = await startNatsCluster({
+      url: server.url,
+      serverPid: server.pid,
+      hub: 'profile',
+      workers: args.workers,
+      placement: args.placement,
+      spreadTimeoutMs: 60_000,
+      execArgv,
+      ...(args.noAsyncTraces ? { connection: { noAsyncTraces: true } } : {}),
+    });
     try {
       console.log(`${args.workers} ${args.placement} worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`);
       if (args.signals) {
         const sample = await measureNatsSignals(cluster, { total: args.total, keys: args.keys, maxInFlight: args.inFlight, timeoutMs: 600_000 });
+        const round = (_key: string, v: unknown): unknown => (typeof v === 'number' ? Math.round(v * 100) / 100 : v);
+        const micros = Object.fromEntries(Object.entries(sample.cpu).map(([side, cores]) => [side, cores === undefined ? undefined : Math.round((cores * sample.drainedMs * 1000) / sample.total)]));
         console.log(
           `${formatInt(args.total)} signals over ${args.keys} key(s): ${formatInt(sample.signalsPerSecond)} applied/s ` +
-            `(${formatInt(sample.enqueuedPerSecond)} enqueued/s), ${formatInt(sample.batches)} batches of ${sample.meanBatchSize.toFixed(1)} on average, ` +
-            `${sample.duplicates} duplicates, ${sample.fenced} fenced`,
+            `(${formatInt(sample.enqueuedPerSecond)} enqueued/s, work stream drained after ${formatMs(sample.drainedMs)} ms), ` +
+            `${formatInt(sample.batches)} batches of ${sample.meanBatchSize.toFixed(1)} on average, ${sample.duplicates} duplicates, ${sample.fenced} fenced`,
         );
+        console.log(`  cores busy: ${JSON.stringify(sample.cpu, round)}; CPU µs per signal: ${JSON.stringify(micros)}`);
       }
       if (args.callsEnabled) {
         const calls = await measureNatsCalls(cluster, { count: args.calls, warmup: Math.min(100, args.calls), timeoutMs: 600_000 });

@@ -1,5 +1,6 @@
 import { Counter } from './counter.entity';
 import { sendBounded } from './bounded-producer';
+import { startCpuMeter, type CpuBusy } from './cpu-usage';
 import type { NatsCluster } from './nats-cluster';
 import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
 import { withTimeout } from './timeout';
@@ -15,18 +16,27 @@ export interface NatsSignalSettings {
 }
 
 export interface NatsSignalSample {
+  readonly total: number;
   /** Signals applied per second, from the first send until a call to every counter returned its full count. */
   readonly signalsPerSecond: number;
   /** Signals acknowledged by JetStream per second (until the last `signal` promise resolved). */
   readonly enqueuedPerSecond: number;
   readonly elapsedMs: number;
   readonly enqueuedMs: number;
+  /**
+   * From the first send until the server had removed every acknowledged message from the
+   * work stream. Acknowledgements are fire-and-forget, so the server may still be working
+   * through them after the last signal was applied; the next run starts only after that.
+   */
+  readonly drainedMs: number;
   /** Committed batches the workers needed, and the mean number of messages per batch. */
   readonly batches: number;
   readonly meanBatchSize: number;
   /** Redelivered messages the workers skipped, and commits refused by a fence, during the run. */
   readonly duplicates: number;
   readonly fenced: number;
+  /** Cores each side kept busy from the first send until the work stream was drained: `bench` is this process (the client, and the worker when in-process). */
+  readonly cpu: CpuBusy;
 }
 
 let runs = 0;
@@ -44,6 +54,7 @@ export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSig
   const expected = (i: number): number => Math.floor(settings.total / settings.keys) + (i < settings.total % settings.keys ? 1 : 0);
   const before = await cluster.stats();
 
+  const cpu = startCpuMeter({ bench: [cluster.pids.bench], workers: cluster.pids.workers, server: [cluster.pids.server] });
   const start = nowMs();
   const work = async (): Promise<{ values: number[]; enqueuedMs: number }> => {
     await sendBounded(settings.total, settings.maxInFlight, (i) => handles[i % settings.keys]!.signal.add(1));
@@ -54,6 +65,9 @@ export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSig
   const what = `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): ${settings.total} signals over ${settings.keys} key(s)`;
   const { values, enqueuedMs } = await withTimeout(work(), settings.timeoutMs, what);
   const elapsedMs = nowMs() - start;
+  await withTimeout(waitUntilDrained(cluster), settings.timeoutMs, `${what}: draining the work stream`);
+  const drainedMs = nowMs() - start;
+  const busy = cpu();
 
   verify(what, 'applied values, by call.get()', values, expected, settings);
   const committed = await Promise.all(
@@ -69,15 +83,22 @@ export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSig
   const applied = after.applied - before.applied;
   if (after.failed !== before.failed) throw new Error(`${what}: ${after.failed - before.failed} operations failed in the workers.`);
   return {
+    total: settings.total,
     signalsPerSecond: settings.total / (elapsedMs / 1000),
     enqueuedPerSecond: settings.total / (enqueuedMs / 1000),
     elapsedMs,
     enqueuedMs,
+    drainedMs,
     batches,
     meanBatchSize: batches === 0 ? 0 : applied / batches,
     duplicates: after.duplicates - before.duplicates,
     fenced: after.fenced - before.fenced,
+    cpu: busy,
   };
+}
+
+async function waitUntilDrained(cluster: NatsCluster): Promise<void> {
+  while ((await cluster.workStreamMessages()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 function verify(what: string, source: string, values: readonly number[], expected: (i: number) => number, settings: NatsSignalSettings): void {

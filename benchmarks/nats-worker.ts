@@ -3,7 +3,7 @@ import { DurableApp } from '../src/index';
 import { Counter } from './counter.entity';
 
 /**
- * A worker process of the NATS benchmark: `node build/benchmarks/nats-worker.js <url> <hub>`,
+ * A worker process of the NATS benchmark: `node build/benchmarks/nats-worker.js <url> <hub> [<connection options JSON>]`,
  * started with an IPC channel (`fork`). It hosts {@link Counter} with default settings and
  * answers the parent's messages:
  *
@@ -24,9 +24,12 @@ function reply(message: WorkerReply): void {
 }
 
 async function main(): Promise<void> {
-  const [url, hub] = process.argv.slice(2);
-  if (!url || !hub || !process.send) throw new Error('usage: fork("nats-worker.js", [url, hub]) (needs an IPC channel)');
-  const app = await DurableApp.create({ entities: [Counter], nats: url, hub, logger: { level: 'silent' } });
+  const [url, hub, extra] = process.argv.slice(2);
+  if (!url || !hub || !process.send) throw new Error('usage: fork("nats-worker.js", [url, hub, optionsJson?]) (needs an IPC channel)');
+  const nats = extra ? { ...(JSON.parse(extra) as object), servers: url } : url;
+  // JETSTATE_BENCH_WORKER_LOG=info (or warn, debug...) shows the worker's log on stderr.
+  const level = process.env.JETSTATE_BENCH_WORKER_LOG ?? 'silent';
+  const app = await DurableApp.create({ entities: [Counter], nats, hub, logger: { level } });
   await app.start();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

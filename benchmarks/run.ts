@@ -4,12 +4,17 @@ import { join } from 'node:path';
 import { measureCallLatency } from './call-latency';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
 import { machineInfo } from './machine-info';
+import { runNatsBench } from './nats-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
 import { settingsFromArgs, TARGETS } from './settings';
 import { measureSignals, type SignalSample } from './signal-throughput';
 import { nowMs, spreadOf } from './stats';
 import { formatInt, formatMs } from './table';
 
+// `npm run bench [-- --quick] [--no-nats]`: the embedded engine first, then the NATS
+// JetStream scenarios against a nats-server the run starts itself ($NATS_SERVER_BIN, or
+// nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the PATH); `--no-nats` skips
+// them. `benchmarks/nats-profile.ts` runs one NATS configuration alone, for profiling.
 // Compiled to build/benchmarks/run.js; results go to <project>/benchmarks/results.
 const RESULTS_DIR = join(__dirname, '..', '..', 'benchmarks', 'results');
 
@@ -52,6 +57,9 @@ async function main(): Promise<void> {
   const calls = await measureCallLatency({ ...settings.calls, timeoutMs: settings.scenarioTimeoutMs });
   progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
 
+  // NATS JetStream afterwards, so the embedded figures are taken without a nats-server running.
+  const nats = settings.nats ? await runNatsBench(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;
+
   const ceilingPuts = spreadOf(ceilings.map((c) => c.putsPerSecond));
   const ceilingPacked = spreadOf(ceilings.map((c) => c.packedSignalsPerSecond));
   const throughput = (samples: SignalSample[], target: number) => {
@@ -83,6 +91,7 @@ async function main(): Promise<void> {
     signalsManyKeys: throughput(manyKeys, TARGETS.manyKeysSignalsPerSecond),
     signalsOneKey: throughput(oneKey, TARGETS.oneKeySignalsPerSecond),
     callLatencyMs: callLatencyResults(calls, syncWrite),
+    ...(nats ? { nats } : {}),
     totalSeconds: (nowMs() - began) / 1000,
   };
 

@@ -1,3 +1,31 @@
+import type { WorkerPlacement } from './nats-cluster';
+
+/** One way of running a hub's workers in the NATS scenarios. */
+export interface NatsConfiguration {
+  readonly workers: number;
+  readonly placement: WorkerPlacement;
+}
+
+/** Sizes of the NATS JetStream scenarios (a nats-server started by the benchmark). */
+export interface NatsSettings {
+  /** Each JetStream publish ceiling measurement: how long, and how many publishes outstanding. */
+  readonly ceiling: { readonly durationMs: number; readonly maxInFlight: number };
+  /** Measured one after another, each on a fresh hub with fresh workers; the client is this process. */
+  readonly configurations: readonly NatsConfiguration[];
+  /** Unreported runs on each fresh hub first (JIT warm-up of new worker processes). */
+  readonly warmup: { readonly manyKeysTotal: number; readonly oneKeyTotal: number };
+  readonly manyKeys: { readonly total: number; readonly keys: number; readonly maxInFlight: number };
+  readonly oneKey: { readonly total: number; readonly keys: number; readonly maxInFlight: number };
+  readonly calls: { readonly count: number; readonly warmup: number };
+  /**
+   * Partition ownership is decided by hashing random worker ids, so a start can leave a
+   * worker with nothing or with most partitions. Workers are started again (new ids) while
+   * one owns none, or, for the first `balancedAttempts` starts, while one owns more than
+   * `maxImbalance` times its fair share (32 / workers); at most `attempts` starts.
+   */
+  readonly spread: { readonly maxImbalance: number; readonly balancedAttempts: number; readonly attempts: number; readonly timeoutMs: number };
+}
+
 /** Sizes of one benchmark run. */
 export interface BenchSettings {
   readonly mode: 'full' | 'quick';
@@ -11,7 +39,36 @@ export interface BenchSettings {
   readonly calls: { readonly count: number; readonly warmup: number };
   /** Any single scenario taking longer than this fails the run. */
   readonly scenarioTimeoutMs: number;
+  /** Absent with `--no-nats`. */
+  readonly nats?: NatsSettings;
 }
+
+const NATS_FULL: NatsSettings = {
+  ceiling: { durationMs: 1000, maxInFlight: 5000 },
+  configurations: [
+    { workers: 1, placement: 'child' },
+    { workers: 3, placement: 'child' },
+    { workers: 1, placement: 'in-process' },
+  ],
+  warmup: { manyKeysTotal: 10_000, oneKeyTotal: 5_000 },
+  manyKeys: { total: 30_000, keys: 1000, maxInFlight: 5000 },
+  oneKey: { total: 30_000, keys: 1, maxInFlight: 5000 },
+  calls: { count: 1000, warmup: 100 },
+  spread: { maxImbalance: 1.5, balancedAttempts: 5, attempts: 10, timeoutMs: 30_000 },
+};
+
+const NATS_QUICK: NatsSettings = {
+  ceiling: { durationMs: 300, maxInFlight: 5000 },
+  configurations: [
+    { workers: 1, placement: 'child' },
+    { workers: 3, placement: 'child' },
+  ],
+  warmup: { manyKeysTotal: 2_000, oneKeyTotal: 1_000 },
+  manyKeys: { total: 5_000, keys: 1000, maxInFlight: 5000 },
+  oneKey: { total: 5_000, keys: 1, maxInFlight: 5000 },
+  calls: { count: 200, warmup: 50 },
+  spread: { maxImbalance: 1.5, balancedAttempts: 1, attempts: 10, timeoutMs: 30_000 },
+};
 
 export const FULL: BenchSettings = {
   mode: 'full',
@@ -22,6 +79,7 @@ export const FULL: BenchSettings = {
   oneKey: { total: 100_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 2000, warmup: 200 },
   scenarioTimeoutMs: 60_000,
+  nats: NATS_FULL,
 };
 
 export const QUICK: BenchSettings = {
@@ -33,6 +91,7 @@ export const QUICK: BenchSettings = {
   oneKey: { total: 10_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 300, warmup: 50 },
   scenarioTimeoutMs: 30_000,
+  nats: NATS_QUICK,
 };
 
 /** Targets printed next to the results; missing one does not fail the run. */
@@ -40,11 +99,17 @@ export const TARGETS = {
   manyKeysSignalsPerSecond: 50_000,
   oneKeySignalsPerSecond: 20_000,
   callP50Ms: 0.3,
+  /** NATS: signals applied per second, as a fraction of the JetStream `js.publish` ceiling. */
+  natsSignalsRatioToPublishCeiling: 0.5,
+  natsCallP50Ms: 2,
 } as const;
 
 export function settingsFromArgs(args: readonly string[]): BenchSettings {
   for (const arg of args) {
-    if (arg !== '--quick') throw new Error(`Unknown argument '${arg}'. Usage: npm run bench [-- --quick]`);
+    if (arg !== '--quick' && arg !== '--no-nats') throw new Error(`Unknown argument '${arg}'. Usage: npm run bench [-- [--quick] [--no-nats]]`);
   }
-  return args.includes('--quick') ? QUICK : FULL;
+  const settings = args.includes('--quick') ? QUICK : FULL;
+  if (!args.includes('--no-nats')) return settings;
+  const { nats: _skipped, ...embeddedOnly } = settings;
+  return embeddedOnly;
 }
