@@ -34,6 +34,7 @@ export {
 } from './errors';
 export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
 export type { Constructor } from './registry/entity-definition';
+export { ManualClock, systemClock, type Clock, type ClockTimer } from './runtime/clock';
 export { entityContext, type EntityContext, type SignalOptions } from './runtime/entity-context';
 export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
 export type { ResolveInstance } from './runtime/instance-factory';

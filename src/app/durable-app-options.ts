@@ -1,6 +1,7 @@
 import type { Logger, LoggerOptions } from 'pino';
 import type { Durability } from '../engine/embedded/embedded-engine';
 import type { NatsServers } from '../engine/nats/hub-connection';
+import type { Clock } from '../runtime/clock';
 import type { ResolveInstance } from '../runtime/instance-factory';
 
 /**
@@ -49,6 +50,11 @@ export interface DurableAppOptions {
   maxBatchSize?: number;
   /** Most entities kept in memory between batches, over all partitions. Default 100,000. */
   cacheCapacity?: number;
+  /**
+   * Where time comes from (scheduled signals, timestamps). Default: the system clock. Tests
+   * pass a {@link ManualClock} to move time on at will.
+   */
+  clock?: Clock;
 }
 
 /** The options after validation, with every default filled in. */
@@ -67,4 +73,5 @@ export interface DurableAppOptionsWithDefaults {
   readonly partitionCount: number;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
+  readonly clock: Clock;
 }

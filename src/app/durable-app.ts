@@ -43,7 +43,7 @@ export class DurableApp {
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
     const createExecutor = (limits?: { maxStateBytes: number; maxMessageBytes: number }): EntityExecutor =>
-      new EntityExecutor({ registry, logger, createInstance, now: Date.now, ...limits });
+      new EntityExecutor({ registry, logger, createInstance, now: () => settings.clock.now(), ...limits });
     const engine =
       settings.nats === undefined
         ? await openEmbedded(settings, createExecutor(), logger)
@@ -59,6 +59,7 @@ export class DurableApp {
             registry,
             logger,
             createExecutor,
+            clock: settings.clock,
             ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
@@ -96,7 +97,7 @@ function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityE
     durability: settings.durability,
     maxBatchSize: settings.maxBatchSize,
     cacheCapacity: settings.cacheCapacity,
-    now: Date.now,
+    clock: settings.clock,
   });
 }
 

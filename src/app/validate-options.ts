@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors';
 import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
+import { systemClock } from '../runtime/clock';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
 const KNOWN_OPTIONS = new Set([
@@ -15,6 +16,7 @@ const KNOWN_OPTIONS = new Set([
   'hub',
   'leaseTimeMs',
   'callTimeoutMs',
+  'clock',
 ]);
 
 /** Checks the options once and fills in the defaults; throws {@link InvalidOptionsError} with the fix. */
@@ -45,6 +47,9 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   if (options.hub !== undefined && (typeof options.hub !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(options.hub))) {
     throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got ${String(options.hub)}.`);
   }
+  if (options.clock !== undefined && (typeof options.clock?.now !== 'function' || typeof options.clock.setTimer !== 'function')) {
+    throw new InvalidOptionsError('clock must have now() and setTimer(fire, delayMs), like the ManualClock jetstate exports.');
+  }
   if (options.nats === undefined) {
     const natsOnly = (['hub', 'leaseTimeMs', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
     if (natsOnly.length > 0) {
@@ -69,6 +74,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     partitionCount: positiveInteger('partitionCount', options.partitionCount, DEFAULT_PARTITION_COUNT, 1024),
     maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, 1000, 100_000),
     cacheCapacity: positiveInteger('cacheCapacity', options.cacheCapacity, 100_000, 100_000_000),
+    clock: options.clock ?? systemClock,
   };
 }
 

@@ -25,6 +25,7 @@ import type {
   EntityStateResponse,
   ListEntitiesQuery,
 } from './entity-types';
+import { systemClock } from '../runtime/clock';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
@@ -103,6 +104,7 @@ export class DurableClient {
       cacheCapacity: 1,
       registry,
       logger: createLogger(options.logger),
+      clock: systemClock,
     });
     await engine.start();
     return new DurableClient({ registry, engine, createInstance: instanceFactory(options.resolve) }, true);

@@ -1,3 +1,4 @@
+import type { Clock, ClockTimer } from '../runtime/clock';
 import type { OperationMessage } from '../runtime/messages';
 
 /** A message waiting for its time, and the storage key that holds it. */
@@ -7,20 +8,17 @@ export interface ScheduledEntry {
   readonly message: OperationMessage;
 }
 
-/** The largest delay `setTimeout` accepts. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
  * In-memory index of scheduled messages with a single timer armed for the earliest one.
  * The durable copy lives in storage; this index is rebuilt from it on start.
  */
 export class ScheduledMessages {
   private entries: ScheduledEntry[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private armed = false;
 
   constructor(
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly fire: (due: readonly ScheduledEntry[]) => void,
   ) {}
 
@@ -43,22 +41,21 @@ export class ScheduledMessages {
 
   stop(): void {
     this.armed = false;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
   private rearm(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     const next = this.entries[0];
     if (!this.armed || !next) return;
-    const wait = Math.min(Math.max(next.due - this.now(), 0), MAX_TIMEOUT_MS);
     // Not unref'd: a started app with scheduled work keeps the process alive until stop().
-    this.timer = setTimeout(() => this.onTimer(), wait);
+    this.timer = this.clock.setTimer(() => this.onTimer(), next.due - this.clock.now());
   }
 
   private onTimer(): void {
-    const now = this.now();
+    const now = this.clock.now();
     let count = 0;
     while (count < this.entries.length && this.entries[count]!.due <= now) count++;
     const due = this.entries.splice(0, count);

@@ -13,6 +13,7 @@ import { CommitWriter, type Segment } from './commit-writer';
 import { LevelStore, type StoreOperation } from '../level-store';
 import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import { StorageKeys } from './storage-keys';
+import type { Clock } from '../../runtime/clock';
 
 /** How hard a commit tries to reach the disk. */
 export type Durability = 'strict' | 'relaxed';
@@ -27,7 +28,7 @@ export interface EmbeddedEngineOptions {
   readonly durability: Durability;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
-  readonly now: () => number;
+  readonly clock: Clock;
 }
 
 interface Waiter {
@@ -64,7 +65,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
         }),
     );
     this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment));
-    this.scheduled = new ScheduledMessages(options.now, (due) => this.fireScheduled(due));
+    this.scheduled = new ScheduledMessages(options.clock, (due) => this.fireScheduled(due));
   }
 
   /** Opens the database and recovers the inbox and scheduled messages; processing waits for {@link start}. */
@@ -110,7 +111,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   private async sendScheduled(messages: readonly OperationMessage[]): Promise<void> {
-    const now = this.options.now();
+    const now = this.options.clock.now();
     const append: OperationMessage[] = [];
     const timers: ScheduledEntry[] = [];
     for (const message of messages) {
@@ -191,7 +192,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
 
   async commit(_partition: number, _batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): Promise<void> {
     const operations: StoreOperation[] = outcome.changes.map((snapshot) => ({ type: 'put', key: StorageKeys.snapshot(snapshot.id), value: encodeSnapshot(snapshot) }));
-    const now = this.options.now();
+    const now = this.options.clock.now();
     const append: OperationMessage[] = [];
     for (const message of outcome.produced) {
       if (message.scheduledTime !== undefined && message.scheduledTime > now) operations.push(timerPut(scheduledEntry(message)));
@@ -201,7 +202,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   afterCommit(_partition: number, batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): void {
-    const now = this.options.now();
+    const now = this.options.clock.now();
     this.scheduled.add(outcome.produced.filter((m) => m.scheduledTime !== undefined && m.scheduledTime > now).map(scheduledEntry));
     for (const { ack: segment } of batch) {
       if (segment && --segment.remaining === 0) this.writer.release(segment);

@@ -16,6 +16,7 @@ import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
 import { PartitionHost, UNCHANGED_HEADER } from './partition-host';
 import { decodeText } from './wire-codec';
+import type { Clock } from '../../runtime/clock';
 
 /** Settings of a {@link NatsEngine}. */
 export interface NatsEngineOptions {
@@ -30,7 +31,7 @@ export interface NatsEngineOptions {
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
   readonly callTimeoutMs: number;
-  readonly now: () => number;
+  readonly clock: Clock;
 }
 
 interface Waiter {
@@ -76,7 +77,7 @@ export class NatsEngine implements Engine {
           leaseTimeMs: options.leaseTimeMs,
           maxBatchSize: options.maxBatchSize,
           cacheCapacity: options.cacheCapacity,
-          now: options.now,
+          clock: options.clock,
         })
       : undefined;
     this.replyInbox = this.layout.replySubject(randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'));
@@ -106,7 +107,7 @@ export class NatsEngine implements Engine {
 
   async send(messages: readonly OperationMessage[]): Promise<void> {
     this.assertOpen();
-    const now = this.options.now();
+    const now = this.options.clock.now();
     await Promise.all(messages.map((m) => this.hub.send(m, now)));
   }
 

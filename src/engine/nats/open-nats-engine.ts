@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
+import type { Clock } from '../../runtime/clock';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
 import { connectHub, type NatsServers } from './hub-connection';
@@ -23,6 +24,7 @@ export interface OpenNatsEngineOptions {
    * message can carry. Without it the engine is client-only.
    */
   readonly createExecutor?: (limits: { maxStateBytes: number; maxMessageBytes: number }) => EntityExecutor;
+  readonly clock: Clock;
   /** A worker's data directory for its local snapshot copy; without one, snapshots are read from the server. */
   readonly dataDir?: string;
 }
@@ -62,6 +64,6 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,
-    now: Date.now,
+    clock: options.clock,
   });
 }

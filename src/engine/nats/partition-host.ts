@@ -24,6 +24,7 @@ import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import type { Clock } from '../../runtime/clock';
 
 const ENCODER = new TextEncoder();
 
@@ -48,7 +49,7 @@ export interface PartitionHostOptions {
   readonly leaseTimeMs: number;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
-  readonly now: () => number;
+  readonly clock: Clock;
 }
 
 /** A partition this worker owns. */
@@ -160,7 +161,7 @@ export class PartitionHost {
     if (this.owned.get(partition) !== owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker (or was lost and acquired again since this batch began); the batch is not committed.`);
     // A worker paused past its lease finds out here, before it publishes anything; the fence below covers the rest.
     if (!this.leases.holds(partition)) throw new TransportError(`Partition ${partition}: this worker's lease may have expired; the batch is not committed.`);
-    const now = this.options.now();
+    const now = this.options.clock.now();
     // The outbox goes first: if the snapshot below is fenced off, whoever owns the entity
     // now re-runs the inputs and re-publishes the same message ids, which JetStream drops.
     await this.publishOutbox(outcome.produced, now);
@@ -265,7 +266,7 @@ export class PartitionHost {
       }),
       stateSeqs: new Map(),
       fromServer: new Set(),
-      scheduled: new ScheduledMessages(this.options.now, (due) => this.fireScheduled(partition, due)),
+      scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
     await this.options.local?.catchUp(partition);
