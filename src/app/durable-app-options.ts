@@ -50,6 +50,8 @@ export interface DurableAppOptions {
   maxBatchSize?: number;
   /** Most entities kept in memory between batches, over all partitions. Default 100,000. */
   cacheCapacity?: number;
+  /** Most activities one process runs at once. Default 100. */
+  maxConcurrentActivities?: number;
   /**
    * Where time comes from (scheduled signals, timestamps). Default: the system clock. Tests
    * pass a {@link ManualClock} to move time on at will.
@@ -74,4 +76,5 @@ export interface DurableAppOptionsWithDefaults {
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
   readonly clock: Clock;
+  readonly maxConcurrentActivities: number;
 }

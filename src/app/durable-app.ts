@@ -98,6 +98,7 @@ function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityE
     maxBatchSize: settings.maxBatchSize,
     cacheCapacity: settings.cacheCapacity,
     clock: settings.clock,
+    activityConcurrency: settings.maxConcurrentActivities,
   });
 }
 

@@ -17,6 +17,7 @@ const KNOWN_OPTIONS = new Set([
   'leaseTimeMs',
   'callTimeoutMs',
   'clock',
+  'maxConcurrentActivities',
 ]);
 
 /** Checks the options once and fills in the defaults; throws {@link InvalidOptionsError} with the fix. */
@@ -75,6 +76,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     maxBatchSize: positiveInteger('maxBatchSize', options.maxBatchSize, 1000, 100_000),
     cacheCapacity: positiveInteger('cacheCapacity', options.cacheCapacity, 100_000, 100_000_000),
     clock: options.clock ?? systemClock,
+    maxConcurrentActivities: positiveInteger('maxConcurrentActivities', options.maxConcurrentActivities, 100, 100_000),
   };
 }
 

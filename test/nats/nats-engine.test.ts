@@ -228,6 +228,6 @@ describe('NATS engine specifics', () => {
     const jsm = await raw.jetstreamManager();
     const names: string[] = [];
     for await (const info of jsm.streams.list()) if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);
-    expect(names.sort()).toEqual([`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort());
+    expect(names.sort()).toEqual([`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_ACT`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort());
   });
 });

@@ -5,6 +5,8 @@ import type { EntityId } from '../../registry/entity-id';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
+import { isActivityTask, type ActivityHandler } from '../../runtime/activity-tasks';
+import { ActivityPool } from '../activity-pool';
 import { ChangeTopics } from '../change-topics';
 import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
@@ -29,6 +31,10 @@ export interface EmbeddedEngineOptions {
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
   readonly clock: Clock;
+  /** Runs activity tasks; without it, tasks stay stored until an app with activities opens the directory. */
+  readonly activities?: ActivityHandler;
+  /** Most activities running at once. */
+  readonly activityConcurrency: number;
 }
 
 interface Waiter {
@@ -47,6 +53,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   private readonly waiters = new Map<string, Waiter>();
   private readonly scheduled: ScheduledMessages;
   private readonly writer: CommitWriter;
+  private readonly activities: ActivityPool<Segment | undefined> | undefined;
   private state: 'open' | 'running' | 'stopping' | 'stopped' = 'open';
 
   private constructor(
@@ -66,6 +73,19 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     );
     this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment));
     this.scheduled = new ScheduledMessages(options.clock, (due) => this.fireScheduled(due));
+    this.activities = options.activities
+      ? new ActivityPool<Segment | undefined>({
+          handler: options.activities,
+          concurrency: options.activityConcurrency,
+          logger,
+          retryDelayMs: 100,
+          // The outcome is stored before the task is consumed: a crash in between runs the task again.
+          complete: async ({ ack: segment }, outcome) => {
+            await this.writer.submit({ append: outcome });
+            this.consumed(segment);
+          },
+        })
+      : undefined;
   }
 
   /** Opens the database and recovers the inbox and scheduled messages; processing waits for {@link start}. */
@@ -87,13 +107,14 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     this.state = 'running';
     for (const partition of this.partitions) partition.activate();
     this.scheduled.start();
+    this.activities?.start();
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     this.scheduled.stop();
-    await Promise.all(this.partitions.map((p) => p.deactivate()));
+    await Promise.all([...this.partitions.map((p) => p.deactivate()), this.activities?.stop()]);
     await this.writer.close();
     for (const waiter of this.waiters.values()) {
       waiter.reject(new AppStoppedError('The app stopped before this call was applied; it was not applied. Call again after restarting.'));
@@ -204,9 +225,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   afterCommit(_partition: number, batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): void {
     const now = this.options.clock.now();
     this.scheduled.add(outcome.produced.filter((m) => m.scheduledTime !== undefined && m.scheduledTime > now).map(scheduledEntry));
-    for (const { ack: segment } of batch) {
-      if (segment && --segment.remaining === 0) this.writer.release(segment);
-    }
+    for (const { ack: segment } of batch) this.consumed(segment);
     for (const reply of outcome.replies) {
       const waiter = this.waiters.get(reply.id);
       this.waiters.delete(reply.id);
@@ -215,7 +234,17 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     for (const snapshot of outcome.published) this.topics.publish(snapshot);
   }
 
+  /** One more message of the segment is done with; the last one frees the segment. */
+  private consumed(segment: Segment | undefined): void {
+    if (segment && --segment.remaining === 0) this.writer.release(segment);
+  }
+
   private deliver(message: OperationMessage, segment: Segment | undefined): void {
+    if (isActivityTask(message)) {
+      if (this.activities) this.activities.enqueue({ message, ack: segment });
+      else this.options.logger.warn({ activity: message.operation, task: message.id }, 'an activity task arrived but this app runs no activities; it stays stored');
+      return;
+    }
     this.partitions[partitionOf(message.target, this.partitions.length)]!.enqueue({ message, ack: segment });
   }
 

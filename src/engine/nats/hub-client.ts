@@ -1,6 +1,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
 import { PayloadTooLargeError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
+import { isActivityTask } from '../../runtime/activity-tasks';
 import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import { partitionOf } from '../partitioner';
@@ -35,6 +36,10 @@ export class HubClient {
   }
 
   async publishWork(message: OperationMessage): Promise<void> {
+    if (isActivityTask(message)) {
+      await this.publish(this.layout.activitySubject(message.operation), message, message.id);
+      return;
+    }
     const partition = partitionOf(message.target, this.partitionCount);
     await this.publish(this.layout.workSubject(partition, message.target), message, message.id);
   }

@@ -88,6 +88,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     await ensureStream(jsm, { name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
     await ensureStream(jsm, { name: layout.stateStream, subjects: [layout.stateFilter()], max_msgs_per_subject: 1, allow_direct: true });
     await ensureStream(jsm, { name: layout.timerStream, subjects: [layout.timerFilter()], max_msgs_per_subject: 1, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await ensureStream(jsm, { name: layout.activityStream, subjects: [layout.activityFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
     await ensureStream(jsm, { name: layout.deadLetterStream, subjects: [`${options.hub}.dlq.>`], max_age: nanos(DEAD_LETTER_MAX_AGE_MS) });
     const config = await js.views.kv(layout.configBucket, { history: 1 });
     const partitionCount = await agreePartitionCount(config, options);

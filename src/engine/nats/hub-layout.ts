@@ -40,6 +40,7 @@ export function unescapeKey(token: string): string {
  * | `<hub>_WORK`        | `<hub>.w.<p>.<Name>.<key>`        | entity operations (work queue, one consumer per partition) |
  * | `<hub>_STATE`       | `<hub>.s.<p>.<Name>.<key>`        | entity snapshots, last one per subject |
  * | `<hub>_TIMERS`      | `<hub>.t.<p>.<message id>`        | scheduled messages, last one per subject, purged when fired |
+ * | `<hub>_ACT`         | `<hub>.a.<activity name>`         | activity tasks (work queue, one consumer shared by all workers) |
  * | `<hub>_DLQ`         | `<hub>.dlq.<p>`                   | messages that could not be processed, with the reason |
  * | KV `<hub>_leases`   | `p<p>`                            | partition ownership |
  * | KV `<hub>_workers`  | worker id                         | live workers (heartbeats) |
@@ -51,6 +52,9 @@ export class HubLayout {
   readonly stateStream: string;
   readonly timerStream: string;
   readonly deadLetterStream: string;
+  readonly activityStream: string;
+  /** The durable consumer every worker pulls activity tasks from. */
+  readonly activityConsumer = 'activities';
   readonly leaseBucket: string;
   readonly workerBucket: string;
   readonly configBucket: string;
@@ -63,6 +67,7 @@ export class HubLayout {
     this.stateStream = `${hub}_STATE`;
     this.timerStream = `${hub}_TIMERS`;
     this.deadLetterStream = `${hub}_DLQ`;
+    this.activityStream = `${hub}_ACT`;
     this.leaseBucket = `${hub}_leases`;
     this.workerBucket = `${hub}_workers`;
     this.configBucket = `${hub}_config`;
@@ -97,6 +102,14 @@ export class HubLayout {
 
   timerFilter(partition?: number): string {
     return partition === undefined ? `${this.hub}.t.>` : `${this.hub}.t.${partition}.>`;
+  }
+
+  activitySubject(activityName: string): string {
+    return `${this.hub}.a.${escapeKey(activityName)}`;
+  }
+
+  activityFilter(): string {
+    return `${this.hub}.a.>`;
   }
 
   deadLetterSubject(partition: number): string {

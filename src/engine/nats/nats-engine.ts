@@ -10,6 +10,7 @@ import type { EntitySnapshot, OperationMessage, OperationReply } from '../../run
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
+import { ActivityHost } from './activity-host';
 import { HubClient } from './hub-client';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
@@ -17,6 +18,7 @@ import type { LocalSnapshots } from './local-snapshots';
 import { PartitionHost, UNCHANGED_HEADER } from './partition-host';
 import { decodeText } from './wire-codec';
 import type { Clock } from '../../runtime/clock';
+import type { ActivityHandler } from '../../runtime/activity-tasks';
 
 /** Settings of a {@link NatsEngine}. */
 export interface NatsEngineOptions {
@@ -32,6 +34,9 @@ export interface NatsEngineOptions {
   readonly cacheCapacity: number;
   readonly callTimeoutMs: number;
   readonly clock: Clock;
+  /** A worker's activity runner; a worker without one leaves activity tasks to others. */
+  readonly activities?: ActivityHandler;
+  readonly activityConcurrency: number;
 }
 
 interface Waiter {
@@ -53,6 +58,7 @@ export class NatsEngine implements Engine {
   private readonly partitionCount: number;
   private readonly hub: HubClient;
   private readonly host: PartitionHost | undefined;
+  private readonly activityHost: ActivityHost | undefined;
   private readonly waiters = new Map<string, Waiter>();
   private readonly watchers = new Set<ConsumerMessages>();
   private readonly replyInbox: string;
@@ -80,6 +86,10 @@ export class NatsEngine implements Engine {
           clock: options.clock,
         })
       : undefined;
+    this.activityHost =
+      options.executor && options.activities
+        ? new ActivityHost({ connection, hub: this.hub, handler: options.activities, concurrency: options.activityConcurrency, logger: options.logger, clock: options.clock })
+        : undefined;
     this.replyInbox = this.layout.replySubject(randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'));
   }
 
@@ -87,12 +97,13 @@ export class NatsEngine implements Engine {
     this.assertOpen();
     this.state = 'running';
     await this.host?.start();
+    await this.activityHost?.start();
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
-    await this.host?.stop();
+    await Promise.all([this.host?.stop(), this.activityHost?.stop()]);
     for (const watcher of this.watchers) watcher.stop();
     for (const waiter of this.waiters.values()) {
       clearTimeout(waiter.timer);

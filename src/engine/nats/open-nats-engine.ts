@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
 import type { Clock } from '../../runtime/clock';
+import type { ActivityHandler } from '../../runtime/activity-tasks';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
 import { connectHub, type NatsServers } from './hub-connection';
@@ -25,6 +26,9 @@ export interface OpenNatsEngineOptions {
    */
   readonly createExecutor?: (limits: { maxStateBytes: number; maxMessageBytes: number }) => EntityExecutor;
   readonly clock: Clock;
+  /** A worker's activity runner. */
+  readonly activities?: ActivityHandler;
+  readonly activityConcurrency?: number;
   /** A worker's data directory for its local snapshot copy; without one, snapshots are read from the server. */
   readonly dataDir?: string;
 }
@@ -65,5 +69,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,
     clock: options.clock,
+    ...(options.activities ? { activities: options.activities } : {}),
+    activityConcurrency: options.activityConcurrency ?? 100,
   });
 }
