@@ -18,6 +18,12 @@ export const ErrorCode = {
   OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
   PayloadTooLarge: 'JETSTATE_PAYLOAD_TOO_LARGE',
   Transport: 'JETSTATE_TRANSPORT',
+  NonDeterminism: 'JETSTATE_NON_DETERMINISM',
+  ActivityFailed: 'JETSTATE_ACTIVITY_FAILED',
+  SubOrchestrationFailed: 'JETSTATE_SUB_ORCHESTRATION_FAILED',
+  UnknownActivity: 'JETSTATE_UNKNOWN_ACTIVITY',
+  UnknownOrchestrator: 'JETSTATE_UNKNOWN_ORCHESTRATOR',
+  CriticalSection: 'JETSTATE_CRITICAL_SECTION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -163,5 +169,111 @@ export class PayloadTooLargeError extends JetstateError {
 export class TransportError extends JetstateError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.Transport, message, options);
+  }
+}
+
+/**
+ * Replaying an orchestration no longer matches its history: the orchestrator's code
+ * changed, or it depends on something other than its context (the clock, random numbers,
+ * I/O). The instance fails with this error; it is never retried.
+ */
+export class NonDeterminismError extends JetstateError {
+  constructor(
+    /** The instance whose replay diverged. */
+    readonly instanceId: string,
+    /** The orchestrator's name. */
+    readonly orchestrator: string,
+    /** The step (sequence number of the durable call) where code and history differ. */
+    readonly seq: number,
+    /** What the history recorded at that step, e.g. `TaskScheduled 'Greeter.sayHello'`. */
+    readonly expected: string,
+    /** What the code does there now. */
+    readonly found: string,
+  ) {
+    super(
+      ErrorCode.NonDeterminism,
+      `Orchestration '${orchestrator}' (instance '${instanceId}') is not deterministic at step ${seq}: ` +
+        `the history has ${expected} there, but the code now does ${found}. ` +
+        `Orchestrator code must make the same durable calls in the same order on every replay: use ctx.currentUtcDateTime, ` +
+        `ctx.newGuid() and activities instead of the clock, random numbers or I/O, and deploy changed orchestrators under a new name ` +
+        `(or let running instances finish first).`,
+    );
+  }
+}
+
+/** An activity threw; the orchestrator that called it receives this error and may catch it. */
+export class ActivityFailedError extends JetstateError {
+  constructor(
+    /** The activity that failed. */
+    readonly activityName: string,
+    /** `name` of the error the activity threw. */
+    readonly remoteName: string,
+    /** `message` of the error the activity threw. */
+    readonly remoteMessage: string,
+    /** `code` of the remote error, when it had one. */
+    readonly remoteCode?: string,
+    /** How many attempts were made (more than one with a retry policy). */
+    readonly attempts = 1,
+  ) {
+    super(
+      ErrorCode.ActivityFailed,
+      `Activity '${activityName}' failed with ${remoteName}: ${remoteMessage}` + (attempts > 1 ? ` (after ${attempts} attempts)` : ''),
+    );
+  }
+}
+
+/** A sub-orchestration failed (or was terminated); the parent receives this error and may catch it. */
+export class SubOrchestrationFailedError extends JetstateError {
+  constructor(
+    /** The sub-orchestrator's name. */
+    readonly orchestratorName: string,
+    /** The instance id of the sub-orchestration. */
+    readonly subInstanceId: string,
+    /** `name` of the error the sub-orchestration failed with. */
+    readonly remoteName: string,
+    /** `message` of the error the sub-orchestration failed with. */
+    readonly remoteMessage: string,
+    /** `code` of the remote error, when it had one. */
+    readonly remoteCode?: string,
+  ) {
+    super(
+      ErrorCode.SubOrchestrationFailed,
+      `Sub-orchestration '${orchestratorName}' (instance '${subInstanceId}') failed with ${remoteName}: ${remoteMessage}`,
+    );
+  }
+}
+
+/** No activity of that name is registered where the task was run. */
+export class UnknownActivityError extends JetstateError {
+  constructor(
+    readonly activityName: string,
+    known: readonly string[],
+  ) {
+    super(
+      ErrorCode.UnknownActivity,
+      `No activity named '${activityName}' is registered. Known activities: ${known.map((k) => `'${k}'`).join(', ') || '(none)'}. ` +
+        `Mark the method with @Activity(), list its class in DurableApp.create({ activities: [...] }), or fix the name.`,
+    );
+  }
+}
+
+/** No orchestrator of that name is registered. */
+export class UnknownOrchestratorError extends JetstateError {
+  constructor(
+    readonly orchestratorName: string,
+    known: readonly string[],
+  ) {
+    super(
+      ErrorCode.UnknownOrchestrator,
+      `No orchestrator named '${orchestratorName}' is registered. Known orchestrators: ${known.map((k) => `'${k}'`).join(', ') || '(none)'}. ` +
+        `Decorate the class with @Orchestrator(), list it in DurableApp.create({ orchestrators: [...] }), or fix the name.`,
+    );
+  }
+}
+
+/** An orchestration broke a rule of critical sections (`ctx.lock`). */
+export class CriticalSectionError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.CriticalSection, message);
   }
 }

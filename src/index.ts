@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 
-export { Entity, Operation, type EntityOptions, type OperationOptions } from '../decorators';
+export {
+  Activity,
+  Entity,
+  Operation,
+  Orchestrator,
+  type ActivityOptions,
+  type EntityOptions,
+  type OperationOptions,
+  type OrchestratorOptions,
+} from '../decorators';
 export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
 export { DurableClient, type DurableClientOptions } from './client/durable-client';
@@ -17,20 +26,26 @@ export type { Durability } from './engine/embedded/embedded-engine';
 export type { EngineStats } from './engine/engine';
 export type { NatsServers } from './engine/nats/hub-connection';
 export {
+  ActivityFailedError,
   AppStoppedError,
+  CriticalSectionError,
   DefinitionError,
   ErrorCode,
   InvalidEntityIdError,
   InvalidOptionsError,
   JetstateError,
+  NonDeterminismError,
   OperationFailedError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,
   StorageError,
+  SubOrchestrationFailedError,
   TimeoutError,
   TransportError,
+  UnknownActivityError,
   UnknownOperationError,
+  UnknownOrchestratorError,
 } from './errors';
 export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
 export type { Constructor } from './registry/entity-definition';
@@ -38,3 +53,26 @@ export { ManualClock, systemClock, type Clock, type ClockTimer } from './runtime
 export { entityContext, type EntityContext, type SignalOptions } from './runtime/entity-context';
 export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
 export type { ResolveInstance } from './runtime/instance-factory';
+export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
+export type {
+  CallActivityOptions,
+  CancellableTask,
+  ContinueAsNewOptions,
+  EntitySignalOptions,
+  LockTarget,
+  OrchestrationContext,
+  OrchestrationEntityHandle,
+  OrchestratorClass,
+  OrchestratorInput,
+  OrchestratorOutput,
+  ReplaySafeLogger,
+  SignalSender,
+  SubOrchestratorOptions,
+  Task,
+  TaskProxy,
+  TaskResult,
+  TaskWinner,
+  TimerTask,
+} from './runtime/orchestration/orchestration-context';
+export { OrchestrationRuntimeStatus } from './runtime/orchestration/orchestration-status';
+export type { RetryOptions } from './runtime/orchestration/retry-policy';

@@ -1,7 +1,18 @@
 import { ENTITY_METADATA, OPERATIONS_METADATA, type EntityMetadata, type OperationMetadata } from '../../decorators';
-import { DefinitionError, UnknownOperationError } from '../errors';
+import { DefinitionError, UnknownOperationError, type UnknownActivityError, type UnknownOrchestratorError } from '../errors';
+import type { ActivityClassDefinition, ActivityDefinition } from './activity-definition';
+import { declaredParamType, describeValue, findMethod } from './class-reflection';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from './entity-definition';
 import { isValidEntityName } from './entity-id';
+import { OrchestrationCatalog } from './orchestration-catalog';
+import type { OrchestratorDefinition } from './orchestrator-definition';
+
+/** The classes an app hosts, as given to {@link Registry.create}. */
+export interface RegistryOptions {
+  entities?: readonly Function[];
+  orchestrators?: readonly Function[];
+  activities?: readonly Function[];
+}
 
 /**
  * Reads the decorators' metadata once, validates it and freezes the definitions.
@@ -13,6 +24,7 @@ export class Registry {
 
   private constructor(
     definitions: readonly EntityDefinition[],
+    private readonly catalog: OrchestrationCatalog,
     /** An open registry (client-only processes) learns decorated classes when they are first used. */
     readonly open = false,
   ) {
@@ -22,11 +34,11 @@ export class Registry {
 
   /** A registry for processes that host no entities: it accepts any decorated class on first use. */
   static openRegistry(): Registry {
-    return new Registry([], true);
+    return new Registry([], new OrchestrationCatalog([], [], true), true);
   }
 
-  /** Builds a registry from entity classes; throws a {@link DefinitionError} on the first problem. */
-  static create(options: { entities?: readonly Function[] }): Registry {
+  /** Builds a registry from entity, orchestrator and activity classes; throws a {@link DefinitionError} on the first problem. */
+  static create(options: RegistryOptions): Registry {
     const definitions: EntityDefinition[] = [];
     const seen = new Map<string, Function>();
     for (const cls of options.entities ?? []) {
@@ -44,7 +56,7 @@ export class Registry {
       seen.set(definition.name, cls);
       definitions.push(definition);
     }
-    return new Registry(definitions);
+    return new Registry(definitions, new OrchestrationCatalog(options.orchestrators ?? [], options.activities ?? [], false));
   }
 
   /** All registered entities. */
@@ -65,7 +77,7 @@ export class Registry {
       return learned as unknown as EntityDefinition<T>;
     }
     if (typeof cls !== 'function') {
-      throw new DefinitionError(`Expected an entity class, got ${describe(cls)}. Pass the class itself, e.g. entity(Counter, 'key').`);
+      throw new DefinitionError(`Expected an entity class, got ${describeValue(cls)}. Pass the class itself, e.g. entity(Counter, 'key').`);
     }
     if (!Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
       throw new DefinitionError(`${cls.name} is not an entity. Decorate the class with @Entity() and list it in DurableApp.create({ entities: [...] }).`);
@@ -86,6 +98,46 @@ export class Registry {
     return this.byName.has(name);
   }
 
+  /** All registered orchestrators. */
+  get orchestrators(): readonly OrchestratorDefinition[] {
+    return this.catalog.orchestrators;
+  }
+
+  /** The definition of a registered orchestrator class, or a {@link DefinitionError} saying how to register it. */
+  orchestratorOf(cls: Function): OrchestratorDefinition {
+    return this.catalog.orchestratorOf(cls);
+  }
+
+  /** The orchestrator registered under `name`, or an {@link UnknownOrchestratorError}. */
+  orchestratorNamed(name: string): OrchestratorDefinition {
+    return this.catalog.orchestratorNamed(name);
+  }
+
+  /** True when an orchestrator of that name is registered. */
+  hasOrchestrator(name: string): boolean {
+    return this.catalog.hasOrchestrator(name);
+  }
+
+  /** All registered activities. */
+  get activities(): readonly ActivityDefinition[] {
+    return this.catalog.activities;
+  }
+
+  /** The activities of a registered activity class, or a {@link DefinitionError} saying how to register it. */
+  activitiesOf(cls: Function): ActivityClassDefinition {
+    return this.catalog.activitiesOf(cls);
+  }
+
+  /** The activity registered under `name`, or an {@link UnknownActivityError}. */
+  activityNamed(name: string): ActivityDefinition {
+    return this.catalog.activityNamed(name);
+  }
+
+  /** True when an activity of that name is registered. */
+  hasActivity(name: string): boolean {
+    return this.catalog.hasActivity(name);
+  }
+
   /** The operation `operation` of `definition`, or an {@link UnknownOperationError}. */
   static operationOf(definition: EntityDefinition, operation: string): OperationDefinition {
     const found = definition.operations.get(operation);
@@ -96,7 +148,7 @@ export class Registry {
 
 function readEntity(cls: Function): EntityDefinition {
   if (typeof cls !== 'function') {
-    throw new DefinitionError(`entities must contain classes, got ${describe(cls)}.`);
+    throw new DefinitionError(`entities must contain classes, got ${describeValue(cls)}.`);
   }
   const meta: EntityMetadata | undefined = Reflect.getOwnMetadata(ENTITY_METADATA, cls);
   if (!meta) {
@@ -171,24 +223,7 @@ function isAsyncMethod(prototype: object, methodName: string): boolean {
   return method.constructor.name === 'AsyncFunction' || Reflect.getMetadata('design:returntype', prototype, methodName) === Promise;
 }
 
-/** The method `name` of a prototype chain, read from property descriptors so getters never run. */
-function findMethod(prototype: object, name: string): unknown {
-  for (let p: object | null = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    const descriptor = Object.getOwnPropertyDescriptor(p, name);
-    if (descriptor) return descriptor.value;
-  }
-  return undefined;
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
-const PLAIN_TYPES: ReadonlySet<Function> = new Set([Object, String, Number, Boolean, Array, Function, Promise, Symbol]);
-
 /** The class or Date an operation declares for its input, when the compiler emitted `design:paramtypes`. */
 function declaredInputType(prototype: object, methodName: string): Function | undefined {
-  const types: Function[] | undefined = Reflect.getMetadata('design:paramtypes', prototype, methodName);
-  const first = types?.[0];
-  return first && !PLAIN_TYPES.has(first) ? first : undefined;
+  return declaredParamType(prototype, methodName, 0);
 }

@@ -5,16 +5,19 @@ import { describe, expect, test } from 'vitest';
 import * as source from '../../src/errors';
 import * as index from '../../src/index';
 import {
+  ActivityFailedError,
   AppStoppedError,
   DefinitionError,
   ErrorCode,
   InvalidEntityIdError,
   InvalidOptionsError,
   JetstateError,
+  NonDeterminismError,
   OperationFailedError,
   OutsideOperationError,
   SerializationError,
   StorageError,
+  SubOrchestrationFailedError,
   TimeoutError,
   UnknownOperationError,
 } from '../../src/errors';
@@ -110,6 +113,42 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.TransportError('connection refused'),
     ctor: (lib) => lib.TransportError,
   },
+  {
+    className: 'NonDeterminismError',
+    code: 'JETSTATE_NON_DETERMINISM',
+    create: (lib) => new lib.NonDeterminismError('order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'"),
+    ctor: (lib) => lib.NonDeterminismError,
+  },
+  {
+    className: 'ActivityFailedError',
+    code: 'JETSTATE_ACTIVITY_FAILED',
+    create: (lib) => new lib.ActivityFailedError('Greeter.hello', 'TypeError', 'boom'),
+    ctor: (lib) => lib.ActivityFailedError,
+  },
+  {
+    className: 'SubOrchestrationFailedError',
+    code: 'JETSTATE_SUB_ORCHESTRATION_FAILED',
+    create: (lib) => new lib.SubOrchestrationFailedError('Child', 'p:0', 'Error', 'bad'),
+    ctor: (lib) => lib.SubOrchestrationFailedError,
+  },
+  {
+    className: 'UnknownActivityError',
+    code: 'JETSTATE_UNKNOWN_ACTIVITY',
+    create: (lib) => new lib.UnknownActivityError('Nope.run', ['Greeter.hello']),
+    ctor: (lib) => lib.UnknownActivityError,
+  },
+  {
+    className: 'UnknownOrchestratorError',
+    code: 'JETSTATE_UNKNOWN_ORCHESTRATOR',
+    create: (lib) => new lib.UnknownOrchestratorError('Nope', []),
+    ctor: (lib) => lib.UnknownOrchestratorError,
+  },
+  {
+    className: 'CriticalSectionError',
+    code: 'JETSTATE_CRITICAL_SECTION',
+    create: (lib) => new lib.CriticalSectionError('nested lock'),
+    ctor: (lib) => lib.CriticalSectionError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -134,6 +173,12 @@ describe('error codes and names', () => {
       OutsideOperation: 'JETSTATE_OUTSIDE_OPERATION',
       PayloadTooLarge: 'JETSTATE_PAYLOAD_TOO_LARGE',
       Transport: 'JETSTATE_TRANSPORT',
+      NonDeterminism: 'JETSTATE_NON_DETERMINISM',
+      ActivityFailed: 'JETSTATE_ACTIVITY_FAILED',
+      SubOrchestrationFailed: 'JETSTATE_SUB_ORCHESTRATION_FAILED',
+      UnknownActivity: 'JETSTATE_UNKNOWN_ACTIVITY',
+      UnknownOrchestrator: 'JETSTATE_UNKNOWN_ORCHESTRATOR',
+      CriticalSection: 'JETSTATE_CRITICAL_SECTION',
     });
   });
 
@@ -267,6 +312,28 @@ describe('error details', () => {
     );
   });
 
+  test('NonDeterminismError names the step, what history has and what the code does', () => {
+    const error = new NonDeterminismError('order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'");
+    expect([error.instanceId, error.orchestrator, error.seq, error.expected, error.found]).toEqual(['order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'"]);
+    expect(error.message).toMatch(/^Orchestration 'Order' \(instance 'order-1'\) is not deterministic at step 3: the history has TaskScheduled 'A' there, but the code now does TaskScheduled 'B'\./);
+  });
+
+  test('ActivityFailedError and SubOrchestrationFailedError carry the remote error', () => {
+    const activity = new ActivityFailedError('Payments.charge', 'CardDeclined', 'no funds', 'E_CARD', 3);
+    expect([activity.activityName, activity.remoteName, activity.remoteMessage, activity.remoteCode, activity.attempts]).toEqual([
+      'Payments.charge',
+      'CardDeclined',
+      'no funds',
+      'E_CARD',
+      3,
+    ]);
+    expect(activity.message).toBe("Activity 'Payments.charge' failed with CardDeclined: no funds (after 3 attempts)");
+    expect(new ActivityFailedError('A.b', 'Error', 'x').message).toBe("Activity 'A.b' failed with Error: x");
+    const sub = new SubOrchestrationFailedError('Child', 'p:0', 'ActivityFailedError', 'boom', 'JETSTATE_ACTIVITY_FAILED');
+    expect([sub.orchestratorName, sub.subInstanceId, sub.remoteCode]).toEqual(['Child', 'p:0', 'JETSTATE_ACTIVITY_FAILED']);
+    expect(sub.message).toBe("Sub-orchestration 'Child' (instance 'p:0') failed with ActivityFailedError: boom");
+  });
+
   test('the public entry point exports the same error classes', () => {
     expect(index.DefinitionError).toBe(DefinitionError);
     expect(index.InvalidEntityIdError).toBe(InvalidEntityIdError);
@@ -274,5 +341,7 @@ describe('error details', () => {
     expect(index.SerializationError).toBe(SerializationError);
     expect(index.TimeoutError).toBe(TimeoutError);
     expect(index.ErrorCode).toBe(ErrorCode);
+    expect(index.NonDeterminismError).toBe(NonDeterminismError);
+    expect(index.ActivityFailedError).toBe(ActivityFailedError);
   });
 });

@@ -1,0 +1,160 @@
+import type { EntityId } from '../../registry/entity-id';
+import type { CommandEvent, ExecutionStartedEvent, HistoryEvent, LocksReleasedEvent } from './history-events';
+import { deterministicUuid, executionStarted, messageIdAt } from './orchestration-ids';
+
+/**
+ * What an engine must carry out after committing a turn. Every action names the instance
+ * and execution that produced it; responses the engine sends back must carry the same
+ * `seq` and `executionId`.
+ */
+export type OrchestrationAction =
+  | ScheduleActivityAction
+  | CreateTimerAction
+  | StartSubOrchestrationAction
+  | CallEntityAction
+  | SignalEntityAction
+  | RequestLocksAction
+  | ReleaseLocksAction
+  | SendEventAction;
+
+interface ActionFields {
+  /** The orchestration instance that produced the action. */
+  readonly instanceId: string;
+  readonly executionId: string;
+}
+
+/** Run the activity (at least once) and send `TaskCompleted`/`TaskFailed` with this `seq` to the instance. */
+export interface ScheduleActivityAction extends ActionFields {
+  readonly type: 'scheduleActivity';
+  readonly seq: number;
+  readonly name: string;
+  readonly input?: unknown;
+}
+
+/** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
+export interface CreateTimerAction extends ActionFields {
+  readonly type: 'createTimer';
+  readonly seq: number;
+  /** Epoch milliseconds. */
+  readonly fireAt: number;
+}
+
+/**
+ * Start instance `subInstanceId` with the `started` event. When it ends, that instance's
+ * turn produces a `sendEvent` back to this one; if it cannot be started (the id is taken),
+ * send `SubOrchestrationFailed` with this `seq` instead.
+ */
+export interface StartSubOrchestrationAction extends ActionFields {
+  readonly type: 'startSubOrchestration';
+  readonly seq: number;
+  readonly subInstanceId: string;
+  readonly started: ExecutionStartedEvent;
+}
+
+/** Send a `call` operation to the entity; answer with `EntityResponse` and this `seq`. */
+export interface CallEntityAction extends ActionFields {
+  readonly type: 'callEntity';
+  readonly seq: number;
+  /** Deterministic: receivers drop duplicates by it. */
+  readonly messageId: string;
+  readonly target: EntityId;
+  readonly operation: string;
+  readonly input?: unknown;
+}
+
+/** Send a one-way operation to the entity. */
+export interface SignalEntityAction extends ActionFields {
+  readonly type: 'signalEntity';
+  readonly seq: number;
+  readonly messageId: string;
+  readonly target: EntityId;
+  readonly operation: string;
+  readonly input?: unknown;
+  /** Epoch milliseconds before which the operation must not run. */
+  readonly scheduledTime?: number;
+}
+
+/**
+ * Acquire the entities' locks for this instance one after the other, in the given
+ * (sorted) order, then send `LockGranted` with this `seq`. A locked entity runs only this
+ * instance's operations until the locks are released.
+ */
+export interface RequestLocksAction extends ActionFields {
+  readonly type: 'requestLocks';
+  readonly seq: number;
+  /** Identifies the lock request at the entities. */
+  readonly lockRequestId: string;
+  readonly entities: readonly EntityId[];
+}
+
+/** Release the locks of the request at step `seq` (also if not all of them were granted yet). */
+export interface ReleaseLocksAction extends ActionFields {
+  readonly type: 'releaseLocks';
+  readonly seq: number;
+  readonly lockRequestId: string;
+  readonly entities: readonly EntityId[];
+}
+
+/** Deliver `event` to another instance (the outcome of a sub-orchestration, to its parent). */
+export interface SendEventAction extends ActionFields {
+  readonly type: 'sendEvent';
+  readonly targetInstanceId: string;
+  readonly event: HistoryEvent;
+}
+
+/** Where an action comes from: enough to address its responses. */
+export interface ActionSource {
+  readonly instanceId: string;
+  readonly started: ExecutionStartedEvent;
+}
+
+/** The action that carries out a command recorded in history. */
+export function actionFor(source: ActionSource, event: CommandEvent | LocksReleasedEvent): OrchestrationAction {
+  const { executionId } = source.started;
+  const fields = { instanceId: source.instanceId, executionId };
+  switch (event.kind) {
+    case 'TaskScheduled':
+      return { ...fields, type: 'scheduleActivity', seq: event.seq, name: event.name, ...optionalInput(event.input) };
+    case 'TimerCreated':
+      return { ...fields, type: 'createTimer', seq: event.seq, fireAt: event.fireAt };
+    case 'SubOrchestrationCreated': {
+      const started = executionStarted({
+        name: event.name,
+        input: event.input,
+        // The child's execution id is derived, so a re-run of this turn starts the same execution.
+        executionId: deterministicUuid(`${executionId}/sub/${event.seq}`),
+        parent: { instanceId: source.instanceId, executionId, seq: event.seq },
+      });
+      return { ...fields, type: 'startSubOrchestration', seq: event.seq, subInstanceId: event.instanceId, started };
+    }
+    case 'EntityCalled':
+      return {
+        ...fields,
+        type: 'callEntity',
+        seq: event.seq,
+        messageId: messageIdAt(executionId, event.seq),
+        target: event.target,
+        operation: event.operation,
+        ...optionalInput(event.input),
+      };
+    case 'EntitySignaled':
+      return {
+        ...fields,
+        type: 'signalEntity',
+        seq: event.seq,
+        messageId: messageIdAt(executionId, event.seq),
+        target: event.target,
+        operation: event.operation,
+        ...optionalInput(event.input),
+        ...(event.scheduledTime === undefined ? {} : { scheduledTime: event.scheduledTime }),
+      };
+    case 'LockRequested':
+      return { ...fields, type: 'requestLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+    case 'LocksReleased':
+      return { ...fields, type: 'releaseLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+  }
+}
+
+function optionalInput(input: unknown): { input?: unknown } {
+  return input === undefined ? {} : { input };
+}

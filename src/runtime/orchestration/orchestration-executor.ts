@@ -1,0 +1,222 @@
+import type { Logger } from 'pino';
+import { NonDeterminismError, UnknownOrchestratorError } from '../../errors';
+import type { Constructor } from '../../registry/entity-definition';
+import type { Registry } from '../../registry/registry';
+import { fromPlain } from '../value-codec';
+import { describeCommand, isResponseEvent } from './history-event-kinds';
+import type { ExecutionStartedEvent, HistoryEvent } from './history-events';
+import { CallChecks } from './call-checks';
+import { InstanceEnding } from './instance-ending';
+import { LiveOrchestration } from './live-orchestration';
+import { OrchestrationContextImpl } from './orchestration-context-impl';
+import type { OrchestratorInstance } from './orchestration-context';
+import { TurnBuilder, type OrchestrationTurn } from './orchestration-turn';
+
+/** Dependencies of the {@link OrchestrationExecutor}. */
+export interface OrchestrationExecutorOptions {
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** Creates orchestrator instances (the dependency-injection hook); `new ctor()` by default. */
+  readonly createInstance?: (ctor: Constructor) => object;
+  /**
+   * Refuse `callActivity` names the registry does not know (true, the default), or accept any
+   * valid name (for workers that host orchestrators but not their activities).
+   */
+  readonly requireRegisteredActivities?: boolean;
+}
+
+// Captured once: a test's fake timers must not stop the executor from settling.
+const immediate = setImmediate;
+
+/** Lets every microtask run: the code continues until it waits on a durable task again. */
+function drain(): Promise<void> {
+  return new Promise((resolve) => immediate(resolve));
+}
+
+/**
+ * Runs orchestrator code against history, deterministically. Engine-agnostic: an engine
+ * stores histories, feeds arriving events, commits each turn's output and carries out
+ * its actions.
+ *
+ * - {@link restore} rebuilds a {@link LiveOrchestration} by replaying a stored history: the
+ *   recorded inputs are delivered in order, and every durable call the code makes is
+ *   matched with the command recorded at its step.
+ * - {@link advance} appends newly arrived events to a live instance, delivering each to the
+ *   code in turn, and returns an {@link OrchestrationTurn}.
+ *
+ * A live instance is advanced turn after turn without replay; after eviction or a restart
+ * it is restored from history. A replay that diverges from history fails the instance
+ * with a {@link NonDeterminismError} at its next turn, appending nothing it replayed.
+ */
+export class OrchestrationExecutor {
+  private readonly checks: CallChecks;
+  private readonly ending: InstanceEnding;
+
+  constructor(private readonly options: OrchestrationExecutorOptions) {
+    this.checks = new CallChecks(options.registry, options.requireRegisteredActivities ?? true);
+    this.ending = new InstanceEnding(options.logger);
+  }
+
+  /** Rebuilds an instance from its stored history (full replay). */
+  async restore(instanceId: string, history: readonly HistoryEvent[]): Promise<LiveOrchestration> {
+    const live = new LiveOrchestration(instanceId, history);
+    if (live.state.isTerminal) return live;
+    this.setReplaying(live, true);
+    try {
+      for (const event of history) {
+        await this.deliver(live, event);
+        const problem = this.replayProblem(live);
+        if (problem) {
+          live.pendingFailure = problem;
+          break;
+        }
+      }
+      live.pendingFailure ??= live.ledger.checkAllRepeated();
+    } finally {
+      this.setReplaying(live, false);
+    }
+    return live;
+  }
+
+  /**
+   * Runs one turn: appends the arriving `events` that are valid (others are reported as
+   * dropped), delivers each to the code, and records what the code does. `now` (epoch
+   * milliseconds) is the turn's `currentUtcDateTime`. Assumes the turn will be committed:
+   * if the commit fails, discard `live` and restore from the stored history.
+   */
+  async advance(live: LiveOrchestration, events: readonly HistoryEvent[], now: number): Promise<OrchestrationTurn> {
+    if (live.busy) throw new Error(`internal: two turns of instance '${live.instanceId}' ran at once`);
+    live.busy = true;
+    const turn = new TurnBuilder(live);
+    try {
+      if (!live.state.isTerminal) {
+        turn.append({ kind: 'OrchestratorStarted', timestamp: now });
+        live.currentTime = now;
+      }
+      live.ledger.recorder = (event) => turn.command(event);
+      live.active = true;
+      if (live.pendingFailure && !live.state.isTerminal) this.ending.fail(live, turn, live.pendingFailure);
+      for (const event of events) {
+        if (live.state.isTerminal) {
+          turn.afterEnd(event);
+          continue;
+        }
+        const reason = live.state.rejectReason(event);
+        if (reason) {
+          turn.dropped.push({ event, reason });
+          continue;
+        }
+        turn.append(event);
+        if (event.kind === 'ExecutionTerminated') {
+          this.ending.terminated(live, turn);
+          continue;
+        }
+        await this.deliver(live, event);
+        this.ending.settle(live, turn);
+      }
+      this.ending.failIfStuck(live, turn);
+    } finally {
+      live.active = false;
+      live.ledger.recorder = undefined;
+      live.busy = false;
+    }
+    const result = turn.build();
+    live.history.push(...result.newHistory);
+    return result;
+  }
+
+  /** {@link restore} followed by {@link advance}: one turn of an instance that is not in memory. */
+  async execute(instanceId: string, history: readonly HistoryEvent[], events: readonly HistoryEvent[], now: number): Promise<{ live: LiveOrchestration; turn: OrchestrationTurn }> {
+    const live = await this.restore(instanceId, history);
+    return { live, turn: await this.advance(live, events, now) };
+  }
+
+  private setReplaying(live: LiveOrchestration, replaying: boolean): void {
+    live.replaying = replaying;
+    live.ledger.replaying = replaying;
+    live.active = replaying;
+  }
+
+  /** Delivers one history event to the code (recorded commands are matched by step, not delivered). */
+  private async deliver(live: LiveOrchestration, event: HistoryEvent): Promise<void> {
+    switch (event.kind) {
+      case 'OrchestratorStarted':
+        live.currentTime = event.timestamp;
+        return;
+      case 'ExecutionStarted':
+        this.start(live, event);
+        await drain();
+        return;
+      case 'ExecutionSuspended':
+        live.suspended = true;
+        return;
+      case 'ExecutionResumed':
+        live.suspended = false;
+        for (const deferred of live.deferred.splice(0)) {
+          if (live.runOutcome || live.ledger.failure) return;
+          await this.deliverInput(live, deferred);
+        }
+        return;
+      case 'EventRaised':
+        if (live.suspended) live.deferred.push(event);
+        else await this.deliverInput(live, event);
+        return;
+      default:
+        if (!isResponseEvent(event)) return;
+        if (live.suspended) live.deferred.push(event);
+        else await this.deliverInput(live, event);
+    }
+  }
+
+  private async deliverInput(live: LiveOrchestration, event: HistoryEvent): Promise<void> {
+    if (event.kind === 'EventRaised') {
+      if (live.inbox.receive(event)) await drain();
+      return;
+    }
+    if (!isResponseEvent(event)) return;
+    if (live.context?.receive(event)) {
+      await drain();
+      return;
+    }
+    // The code did not make the call this answers: it no longer makes it, or makes it later.
+    const recorded = live.state.commands.get(event.seq)?.event;
+    if (live.replaying && recorded) live.ledger.fail(event.seq, describeCommand(recorded), 'no such call before its response in history');
+  }
+
+  private start(live: LiveOrchestration, started: ExecutionStartedEvent): void {
+    let pending: unknown;
+    try {
+      const definition = this.options.registry.orchestratorNamed(started.name);
+      const context = new OrchestrationContextImpl(live, started, { checks: this.checks, logger: this.options.logger });
+      live.context = context;
+      const input = fromPlain(definition.inputType, started.input);
+      const create = this.options.createInstance ?? ((ctor: Constructor) => new (ctor as new () => object)());
+      const instance = create(definition.ctor) as OrchestratorInstance;
+      pending = instance.run(context, input);
+    } catch (error) {
+      live.runOutcome = { ok: false, error };
+      return;
+    }
+    Promise.resolve(pending).then(
+      (value) => (live.runOutcome ??= { ok: true, value }),
+      (error: unknown) => (live.runOutcome ??= { ok: false, error }),
+    );
+  }
+
+  /** During replay: the first sign that the code no longer matches its history. */
+  private replayProblem(live: LiveOrchestration): Error | undefined {
+    if (live.ledger.failure) return live.ledger.failure;
+    const outcome = live.runOutcome;
+    if (!outcome) return undefined;
+    if (!outcome.ok && outcome.error instanceof UnknownOrchestratorError) return outcome.error;
+    // A history without an outcome was recorded while run() was still running.
+    const next = live.state.commands.get(live.ledger.nextSeq)?.event;
+    const found = outcome.ok ? 'run() returning' : `run() throwing ${describeError(outcome.error)}`;
+    live.ledger.fail(live.ledger.nextSeq, next ? describeCommand(next) : 'the instance still running', found);
+    return live.ledger.failure;
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
