@@ -129,6 +129,11 @@ export class EntityExecutor {
     let sinceCheckpoint: OperationMessage[] = [];
     const results = new Map<OperationMessage, RunResult>();
     const origins = new MessageOrigins(entity.committed?.origins);
+    const startSent = entity.committed?.sent ?? 0;
+    let sent = startSent;
+    const sender = entityIdToString(entity.id);
+    // Signals this entity sends are numbered in order (scheduled ones excepted: they fire out of order).
+    const stamp = (m: OperationMessage): OperationMessage => (m.scheduledTime !== undefined ? m : { ...m, origin: { entity: sender, n: ++sent } });
     for (const message of group) {
       if (message.seq !== undefined) {
         if (message.seq <= lastSeq) {
@@ -168,13 +173,13 @@ export class EntityExecutor {
     }
     for (const message of group) {
       const result = results.get(message);
-      if (result) this.record(message, result, outcome);
+      if (result) this.record(message, result, outcome, stamp);
     }
     const previous = entity.committed;
     const stateChanged = entity.exists !== (previous?.exists ?? false) || (entity.exists && stateJson !== previous?.stateJson);
     // Read-only calls that change nothing commit nothing. Signals always advance the
     // stored position, so a redelivery never runs them again, even when they failed.
-    if (!stateChanged && lastSeq === startSeq) return;
+    if (!stateChanged && lastSeq === startSeq && sent === startSent) return;
     const originsSnapshot = origins.toSnapshot();
     const snapshot: EntitySnapshot = {
       id: entity.id,
@@ -183,6 +188,7 @@ export class EntityExecutor {
       lastAppliedSeq: lastSeq,
       version: (previous?.version ?? 0) + (stateChanged ? 1 : 0),
       lastModified: stateChanged || !previous ? this.options.now() : previous.lastModified,
+      ...(sent === 0 ? {} : { sent }),
       ...(originsSnapshot === undefined ? {} : { origins: originsSnapshot }),
     };
     entity.committed = snapshot;
@@ -297,10 +303,10 @@ export class EntityExecutor {
     this.restore(entity, { exists: false, stateJson: undefined });
   }
 
-  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome): void {
+  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage): void {
     if (result.ok) {
       outcome.applied++;
-      for (const produced of result.produced) outcome.produced.push(produced);
+      for (const produced of result.produced) outcome.produced.push(stamp ? stamp(produced) : produced);
       if (message.kind === 'call') outcome.replies.push({ id: message.id, ok: true, value: result.value });
       return;
     }

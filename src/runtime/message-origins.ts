@@ -7,28 +7,29 @@ import type { EntitySnapshot, MessageOrigin } from './messages';
 export const ORIGINS_KEPT = 1000;
 
 /**
- * The newest message an entity applied from each entity that signalled it, as
- * `[seq, index]` per sender. Senders publish to one target in that order, so anything at
- * or below the recorded position is a copy already applied: JetStream's duplicate window
- * forgets message ids when the server restarts or the window passes, this does not.
+ * The number of the newest signal an entity applied from each entity that signalled it.
+ * A sender numbers its signals in order and publishes them to one target in that order,
+ * so anything at or below the recorded number is a copy already applied: JetStream's
+ * duplicate window forgets message ids when the server restarts or the window passes,
+ * this does not.
  */
 export class MessageOrigins {
-  private latest: Map<string, readonly [number, number]> | undefined;
+  private latest: Map<string, number> | undefined;
   private changed = false;
 
   constructor(private readonly committed: EntitySnapshot['origins']) {}
 
-  /** True when a message from the same sender at or after this position was applied already. */
+  /** True when a signal from the same sender with this number or a later one was applied already. */
   seen(origin: MessageOrigin): boolean {
     const last = this.latest ? this.latest.get(origin.entity) : this.committed?.[origin.entity];
-    return last !== undefined && (origin.seq < last[0] || (origin.seq === last[0] && origin.index <= last[1]));
+    return last !== undefined && origin.n <= last;
   }
 
-  /** Records an applied message; the least recently heard sender is forgotten past {@link ORIGINS_KEPT}. */
+  /** Records an applied signal; the least recently heard sender is forgotten past {@link ORIGINS_KEPT}. */
   record(origin: MessageOrigin): void {
     this.latest ??= new Map(Object.entries(this.committed ?? {}));
     this.latest.delete(origin.entity);
-    this.latest.set(origin.entity, [origin.seq, origin.index]);
+    this.latest.set(origin.entity, origin.n);
     if (this.latest.size > ORIGINS_KEPT) this.latest.delete(this.latest.keys().next().value!);
     this.changed = true;
   }

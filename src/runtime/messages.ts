@@ -18,20 +18,20 @@ export interface OperationMessage {
   seq?: number;
   /** Where the reply to a call goes, for engines that carry calls across processes. */
   replyTo?: string;
-  /** Set on signals an entity sends (unless scheduled): who sent it, and from which of its inputs. */
+  /** Set on signals an entity sends (unless scheduled): who sent it, and its number among the sender's signals. */
   readonly origin?: MessageOrigin;
 }
 
 /**
- * Where an entity-sent signal comes from: the sending entity, the log position of the
- * operation that sent it, and its index among that operation's signals. Per sender these
- * only grow, which lets a receiver drop a re-sent copy.
+ * Where an entity-sent signal comes from: the sending entity and the signal's number
+ * among everything that entity has sent (counted in its committed state, so a re-run
+ * numbers the same signals the same way). Per sender the numbers only grow, which lets
+ * a receiver drop a re-sent copy.
  */
 export interface MessageOrigin {
   /** The sender, as `name/key`. */
   readonly entity: string;
-  readonly seq: number;
-  readonly index: number;
+  readonly n: number;
 }
 
 /** The error a remote operation threw, reduced to what crosses a process boundary. */
@@ -58,6 +58,8 @@ export interface EntitySnapshot {
   readonly version: number;
   /** Epoch milliseconds of the last applied operation. */
   readonly lastModified: number;
-  /** The newest `[seq, index]` applied from each entity that signalled this one (see `MessageOrigins`). */
-  readonly origins?: Readonly<Record<string, readonly [number, number]>>;
+  /** How many numbered signals this entity has sent (see {@link MessageOrigin}). */
+  readonly sent?: number;
+  /** The number of the newest signal applied from each entity that signalled this one (see `MessageOrigins`). */
+  readonly origins?: Readonly<Record<string, number>>;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { InvalidOptionsError, OutsideOperationError, PayloadTooLargeError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
-import { assertValidKey, entityIdToString, type EntityId } from '../registry/entity-id';
+import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { Registry } from '../registry/registry';
 import type { ScopedEntityContext, SignalOptions } from './entity-context';
 import type { OperationMessage } from './messages';
@@ -52,18 +52,13 @@ export class OperationContext implements ScopedEntityContext {
       throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
     }
     const plainInput = input === undefined ? undefined : toPlain(input, `input of ${definition.name}.${operation}`);
-    const index = this.produced.length;
-    // A scheduled signal is published when due, out of order with the sender's other
-    // signals, so only immediate ones carry the position receivers deduplicate on.
-    const origin = scheduledTime === undefined && this.source.seq !== undefined ? { entity: entityIdToString(this.source.target), seq: this.source.seq, index } : undefined;
     const message: OperationMessage = {
-      id: derivedMessageId(this.source.id, index),
+      id: derivedMessageId(this.source.id, this.produced.length),
       target: { name: definition.name, key: id.key },
       operation,
       kind: 'signal',
       ...(plainInput === undefined ? {} : { input: plainInput }),
       ...(scheduledTime ? { scheduledTime: scheduledTime.getTime() } : {}),
-      ...(origin ? { origin } : {}),
     };
     checkMessageSize(message, this.maxMessageBytes, `The signal to ${definition.name}/${id.key}.${operation}`);
     this.produced.push(message);
@@ -78,6 +73,20 @@ export class OperationContext implements ScopedEntityContext {
         return Promise.resolve();
       });
     return { signal: proxy(), signalAt: (time) => proxy({ scheduledTime: time }) };
+  }
+
+  /** The message this operation runs for. */
+  get message(): OperationMessage {
+    return this.source;
+  }
+
+  /**
+   * Sends an already-built message with the operation's outcome (for the runtime's built-in
+   * targets, whose messages are not entity signals). Dropped, like signals, if the operation fails.
+   */
+  emit(message: OperationMessage): void {
+    this.assertActive('emit()');
+    this.produced.push(message);
   }
 
   deleteState(): void {

@@ -8,8 +8,9 @@ const STATE_FIELD = ',"state":';
  * never stringifies the state twice.
  */
 export function encodeSnapshot(snapshot: EntitySnapshot): string {
+  const sent = snapshot.sent === undefined ? '' : `,"n":${snapshot.sent}`;
   const origins = snapshot.origins === undefined ? '' : `,"o":${JSON.stringify(snapshot.origins)}`;
-  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}${origins}`;
+  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}${sent}${origins}`;
   return snapshot.stateJson === undefined ? `${head}}` : `${head}${STATE_FIELD}${snapshot.stateJson}}`;
 }
 
@@ -20,7 +21,7 @@ export function encodeSnapshot(snapshot: EntitySnapshot): string {
  */
 export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
   const at = text.indexOf(STATE_FIELD);
-  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; o?: EntitySnapshot['origins'] };
+  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; n?: number; o?: EntitySnapshot['origins'] };
   return {
     id,
     exists: head.e === 1,
@@ -28,6 +29,7 @@ export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
     lastAppliedSeq: head.s,
     version: head.v,
     lastModified: head.t,
+    ...(head.n === undefined ? {} : { sent: head.n }),
     ...(head.o === undefined ? {} : { origins: head.o }),
   };
 }

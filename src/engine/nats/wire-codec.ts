@@ -40,8 +40,8 @@ export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMe
     return { reason: 'not an operation message (needs id, target { name, key }, operation and kind)' };
   }
   const origin = m.origin;
-  if (origin !== undefined && (typeof origin?.entity !== 'string' || !Number.isSafeInteger(origin.seq) || !Number.isSafeInteger(origin.index))) {
-    return { reason: 'its origin is not { entity, seq, index }' };
+  if (origin !== undefined && (typeof origin?.entity !== 'string' || !Number.isSafeInteger(origin.n))) {
+    return { reason: 'its origin is not { entity, n }' };
   }
   if (!registry.hasEntity(m.target.name)) return { reason: `unknown entity '${m.target.name}'` };
   const definition = registry.entityNamed(m.target.name);
