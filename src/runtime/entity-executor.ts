@@ -6,6 +6,7 @@ import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
 import { runInEntityContext } from './entity-context';
 import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } from './messages';
+import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type UnlockRequest } from './entity-locks';
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
@@ -29,6 +30,11 @@ export interface BatchOutcome {
   failed: number;
   /** Messages skipped because they were at or below their entity's `lastAppliedSeq`. */
   duplicates: number;
+  /**
+   * Messages of earlier batches that waited for a lock and ran in this one: their replies
+   * are in `replies`, and engines answer their callers from here.
+   */
+  readonly released: OperationMessage[];
 }
 
 /** Dependencies of the {@link EntityExecutor}. */
@@ -66,7 +72,7 @@ export class EntityExecutor {
   constructor(private readonly options: EntityExecutorOptions) {}
 
   async execute(messages: readonly OperationMessage[], cache: EntityCache, loader: SnapshotLoader): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], applied: 0, failed: 0, duplicates: 0 };
+    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], released: [], applied: 0, failed: 0, duplicates: 0 };
     const groups = new Map<string, OperationMessage[]>();
     for (const message of messages) {
       const key = entityIdToString(message.target);
@@ -134,22 +140,56 @@ export class EntityExecutor {
     const sender = entityIdToString(entity.id);
     // Signals this entity sends are numbered in order (scheduled ones excepted: they fire out of order).
     const stamp = (m: OperationMessage): OperationMessage => (m.scheduledTime !== undefined ? m : { ...m, origin: { entity: sender, n: ++sent } });
-    for (const message of group) {
-      if (message.seq !== undefined) {
-        if (message.seq <= lastSeq) {
-          outcome.duplicates++;
+    let lock = entity.committed?.lock;
+    const lockBefore = lock;
+    // The batch's messages, then whatever a released lock lets through, in order.
+    const work: { message: OperationMessage; released: boolean }[] = group.map((message) => ({ message, released: false }));
+    const ran: OperationMessage[] = [];
+    for (let i = 0; i < work.length; i++) {
+      const { message, released } = work[i]!;
+      if (!released) {
+        if (message.seq !== undefined) {
+          if (message.seq <= lastSeq) {
+            outcome.duplicates++;
+            continue;
+          }
+          lastSeq = message.seq;
+        }
+        if (message.origin) {
+          // A copy its sender published again (a retried commit) that is past the log's own deduplication.
+          if (origins.seen(message.origin)) {
+            outcome.duplicates++;
+            continue;
+          }
+          origins.record(message.origin);
+        }
+      }
+      if (message.operation === LOCK_OPERATION) {
+        if (!isLockRequest(message.input)) {
+          this.options.logger.error({ entity: entity.id.name, key: entity.id.key, message: message.id }, 'dropping a malformed lock request');
           continue;
         }
-        lastSeq = message.seq;
-      }
-      if (message.origin) {
-        // A copy its sender published again (a retried commit) that is past the log's own deduplication.
-        if (origins.seen(message.origin)) {
-          outcome.duplicates++;
+        if (lock && lock.owner !== message.input.owner) {
+          lock = { owner: lock.owner, queue: [...lock.queue, message] };
           continue;
         }
-        origins.record(message.origin);
+        lock = { owner: message.input.owner, queue: lock?.queue ?? [] };
+        outcome.produced.push(stamp(nextLockStep(message, message.input)));
+        continue;
       }
+      if (message.operation === UNLOCK_OPERATION) {
+        if (lock && lock.owner === (message.input as UnlockRequest | undefined)?.owner) {
+          work.splice(i + 1, 0, ...lock.queue.map((waiting) => ({ message: waiting, released: true })));
+          lock = undefined;
+        }
+        continue;
+      }
+      if (lock && message.lockOwner !== lock.owner) {
+        lock = { owner: lock.owner, queue: [...lock.queue, message] };
+        continue;
+      }
+      ran.push(message);
+      if (released) outcome.released.push(message);
       const pending = this.run(entity, message);
       const result = isPromiseLike(pending) ? await pending : pending;
       results.set(message, result);
@@ -171,7 +211,7 @@ export class EntityExecutor {
         stateJson = checkpoint.stateJson;
       }
     }
-    for (const message of group) {
+    for (const message of ran) {
       const result = results.get(message);
       if (result) this.record(message, result, outcome, stamp);
     }
@@ -179,7 +219,7 @@ export class EntityExecutor {
     const stateChanged = entity.exists !== (previous?.exists ?? false) || (entity.exists && stateJson !== previous?.stateJson);
     // Read-only calls that change nothing commit nothing. Signals always advance the
     // stored position, so a redelivery never runs them again, even when they failed.
-    if (!stateChanged && lastSeq === startSeq && sent === startSent) return;
+    if (!stateChanged && lastSeq === startSeq && sent === startSent && lock === lockBefore) return;
     const originsSnapshot = origins.toSnapshot();
     const snapshot: EntitySnapshot = {
       id: entity.id,
@@ -188,6 +228,7 @@ export class EntityExecutor {
       lastAppliedSeq: lastSeq,
       version: (previous?.version ?? 0) + (stateChanged ? 1 : 0),
       lastModified: stateChanged || !previous ? this.options.now() : previous.lastModified,
+      ...(lock === undefined ? {} : { lock }),
       ...(sent === 0 ? {} : { sent }),
       ...(originsSnapshot === undefined ? {} : { origins: originsSnapshot }),
     };
@@ -264,7 +305,7 @@ export class EntityExecutor {
 
   private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown): RunResult {
     try {
-      const plain = message.kind === 'call' && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
+      const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
       if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;
@@ -304,13 +345,16 @@ export class EntityExecutor {
   }
 
   private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage): void {
+    const keep = (m: OperationMessage): void => void outcome.produced.push(stamp ? stamp(m) : m);
     if (result.ok) {
       outcome.applied++;
-      for (const produced of result.produced) outcome.produced.push(stamp ? stamp(produced) : produced);
+      for (const produced of result.produced) keep(produced);
       if (message.kind === 'call') outcome.replies.push({ id: message.id, ok: true, value: result.value });
+      if (message.replyVia) keep(replyMessage(message, { id: message.id, ok: true, value: result.value }));
       return;
     }
     outcome.failed++;
+    if (message.replyVia) keep(replyMessage(message, { id: message.id, ok: false, error: toRemoteError(result.error) }));
     if (message.kind === 'call') {
       outcome.replies.push({ id: message.id, ok: false, error: toRemoteError(result.error) });
     } else {
@@ -326,6 +370,12 @@ export class EntityExecutor {
     this.options.logger.error({ entity: target.name, key: target.key, err: error }, `dropping ${group.length} operation(s): ${why}`);
     for (const message of group) this.record(message, { ok: false, error }, outcome);
   }
+}
+
+/** The message that carries an operation's outcome along its {@link ReplyRoute}. */
+function replyMessage(message: OperationMessage, reply: OperationReply): OperationMessage {
+  const route = message.replyVia!;
+  return { id: `${message.id}>reply`, target: route.target, operation: route.operation, kind: 'signal', input: { context: route.context, reply } };
 }
 
 /** Reduces an error to what a caller in another process can receive. */

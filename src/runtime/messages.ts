@@ -1,4 +1,5 @@
 import type { EntityId } from '../registry/entity-id';
+import type { EntityLock } from './entity-locks';
 
 /** How the sender waits: `signal` is one-way, `call` expects a reply. */
 export type OperationKind = 'signal' | 'call';
@@ -20,6 +21,20 @@ export interface OperationMessage {
   replyTo?: string;
   /** Set on signals an entity sends (unless scheduled): who sent it, and its number among the sender's signals. */
   readonly origin?: MessageOrigin;
+  /** The critical section the sender holds: a locked entity runs messages of its lock's owner only. */
+  readonly lockOwner?: string;
+  /** Deliver the outcome of this operation as a message (how orchestrations receive entity call results). */
+  readonly replyVia?: ReplyRoute;
+}
+
+/**
+ * Where the outcome of an operation goes as a message: to `target`'s `operation`, with
+ * the input `{ context, reply }` (`reply` being the {@link OperationReply}).
+ */
+export interface ReplyRoute {
+  readonly target: EntityId;
+  readonly operation: string;
+  readonly context?: unknown;
 }
 
 /**
@@ -58,6 +73,8 @@ export interface EntitySnapshot {
   readonly version: number;
   /** Epoch milliseconds of the last applied operation. */
   readonly lastModified: number;
+  /** The critical section holding this entity, and the messages waiting for it. */
+  readonly lock?: EntityLock;
   /** How many numbered signals this entity has sent (see {@link MessageOrigin}). */
   readonly sent?: number;
   /** The number of the newest signal applied from each entity that signalled this one (see `MessageOrigins`). */

@@ -10,7 +10,8 @@ const STATE_FIELD = ',"state":';
 export function encodeSnapshot(snapshot: EntitySnapshot): string {
   const sent = snapshot.sent === undefined ? '' : `,"n":${snapshot.sent}`;
   const origins = snapshot.origins === undefined ? '' : `,"o":${JSON.stringify(snapshot.origins)}`;
-  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}${sent}${origins}`;
+  const lock = snapshot.lock === undefined ? '' : `,"l":${JSON.stringify(snapshot.lock)}`;
+  const head = `{"v":${snapshot.version},"s":${snapshot.lastAppliedSeq},"t":${snapshot.lastModified},"e":${snapshot.exists ? 1 : 0}${sent}${origins}${lock}`;
   return snapshot.stateJson === undefined ? `${head}}` : `${head}${STATE_FIELD}${snapshot.stateJson}}`;
 }
 
@@ -21,7 +22,7 @@ export function encodeSnapshot(snapshot: EntitySnapshot): string {
  */
 export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
   const at = text.indexOf(STATE_FIELD);
-  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; n?: number; o?: EntitySnapshot['origins'] };
+  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; n?: number; o?: EntitySnapshot['origins']; l?: EntitySnapshot['lock'] };
   return {
     id,
     exists: head.e === 1,
@@ -31,5 +32,6 @@ export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
     lastModified: head.t,
     ...(head.n === undefined ? {} : { sent: head.n }),
     ...(head.o === undefined ? {} : { origins: head.o }),
+    ...(head.l === undefined ? {} : { lock: head.l }),
   };
 }

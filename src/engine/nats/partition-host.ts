@@ -192,7 +192,12 @@ export class PartitionHost {
       owned.fromServer.add(key);
     }
     // Entities that did commit will skip these messages on the retry, so answer their calls now.
-    this.finish(batch.filter((d) => committed.has(entityIdToString(d.message.target))), outcome);
+    const isCommitted = (m: OperationMessage): boolean => committed.has(entityIdToString(m.target));
+    this.finish(
+      batch.filter((d) => isCommitted(d.message)),
+      outcome,
+      outcome.released.filter(isCommitted),
+    );
     const fenced = jetStreamErrorCode(failure.reason) === JetStreamErrorCode.WrongLastSequence;
     if (fenced) this.fenced++;
     throw fenced
@@ -393,10 +398,15 @@ export class PartitionHost {
   }
 
   /** Acknowledges the deliveries and answers their calls. */
-  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[] = outcome.released): void {
     const replies = new Map(outcome.replies.map((r) => [r.id, r]));
     for (const { message, ack } of batch) {
       ack.ack();
+      const reply = replies.get(message.id);
+      if (reply && message.replyTo) this.reply(message.replyTo, reply);
+    }
+    // Calls that waited for an entity's lock, from earlier batches.
+    for (const message of released) {
       const reply = replies.get(message.id);
       if (reply && message.replyTo) this.reply(message.replyTo, reply);
     }

@@ -1,5 +1,6 @@
 import type { Registry } from '../../registry/registry';
 import { DELETE_OPERATION } from '../../registry/entity-definition';
+import { isLockOperation } from '../../runtime/entity-locks';
 import type { OperationMessage } from '../../runtime/messages';
 
 const encoder = new TextEncoder();
@@ -45,7 +46,7 @@ export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMe
   }
   if (!registry.hasEntity(m.target.name)) return { reason: `unknown entity '${m.target.name}'` };
   const definition = registry.entityNamed(m.target.name);
-  if (m.operation !== DELETE_OPERATION && !definition.operations.has(m.operation)) {
+  if (m.operation !== DELETE_OPERATION && !isLockOperation(m.operation) && !definition.operations.has(m.operation)) {
     return { reason: `entity '${m.target.name}' has no operation '${m.operation}'` };
   }
   return { message: m as OperationMessage };
