@@ -24,6 +24,11 @@ export const ErrorCode = {
   UnknownActivity: 'JETSTATE_UNKNOWN_ACTIVITY',
   UnknownOrchestrator: 'JETSTATE_UNKNOWN_ORCHESTRATOR',
   CriticalSection: 'JETSTATE_CRITICAL_SECTION',
+  OrchestrationNotFound: 'JETSTATE_ORCHESTRATION_NOT_FOUND',
+  OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
+  OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
+  OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
+  NotSupported: 'JETSTATE_NOT_SUPPORTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -275,5 +280,62 @@ export class UnknownOrchestratorError extends JetstateError {
 export class CriticalSectionError extends JetstateError {
   constructor(message: string) {
     super(ErrorCode.CriticalSection, message);
+  }
+}
+
+/** No orchestration instance has that id (it was never started, or it was purged). */
+export class OrchestrationNotFoundError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    message = `No orchestration instance '${instanceId}' exists. Check the id; purged instances are gone.`,
+  ) {
+    super(ErrorCode.OrchestrationNotFound, message);
+  }
+}
+
+/** `startNew` with the id of an instance that is still pending, running or suspended. */
+export class OrchestrationAlreadyExistsError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    message = `Orchestration instance '${instanceId}' is already running. Use another instance id, or terminate or wait for the running one first.`,
+  ) {
+    super(ErrorCode.OrchestrationAlreadyExists, message);
+  }
+}
+
+/** The instance has ended (completed, failed or terminated) and takes no more events. */
+export class OrchestrationNotRunningError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    message = `Orchestration instance '${instanceId}' has ended and takes no more events.`,
+  ) {
+    super(ErrorCode.OrchestrationNotRunning, message);
+  }
+}
+
+/** The instance whose result was awaited failed or was terminated; carries its status and failure details. */
+export class OrchestrationFailedError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    /** `Failed`, `Terminated` or `Canceled`. */
+    readonly runtimeStatus: string,
+    /** Why it failed: the error's name, message and code (absent when terminated). */
+    readonly failureDetails?: { readonly name: string; readonly message: string; readonly code?: string },
+    /** The termination reason, when terminated. */
+    readonly reason?: unknown,
+  ) {
+    super(
+      ErrorCode.OrchestrationFailed,
+      runtimeStatus === 'Failed'
+        ? `Orchestration instance '${instanceId}' failed with ${failureDetails?.name ?? 'Error'}: ${failureDetails?.message ?? '(no details)'}`
+        : `Orchestration instance '${instanceId}' ended as ${runtimeStatus}${reason === undefined ? '' : `: ${String(reason)}`}.`,
+    );
+  }
+}
+
+/** A feature this engine or this version does not provide yet. */
+export class NotSupportedError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.NotSupported, message);
   }
 }

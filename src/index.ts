@@ -22,6 +22,16 @@ export type {
   EntityStateResponse,
   ListEntitiesQuery,
 } from './client/entity-types';
+export { OrchestrationClient, type PurgeResult } from './client/orchestration-client';
+export type {
+  GetStatusOptions,
+  InstancesPage,
+  ListInstancesQuery,
+  OrchestrationHandle,
+  OrchestrationStatus,
+  StartOrchestrationOptions,
+  WaitForCompletionOptions,
+} from './client/orchestration-handle';
 export type { Durability } from './engine/embedded/embedded-engine';
 export type { EngineStats } from './engine/engine';
 export type { NatsServers } from './engine/nats/hub-connection';
@@ -35,7 +45,12 @@ export {
   InvalidOptionsError,
   JetstateError,
   NonDeterminismError,
+  NotSupportedError,
   OperationFailedError,
+  OrchestrationAlreadyExistsError,
+  OrchestrationFailedError,
+  OrchestrationNotFoundError,
+  OrchestrationNotRunningError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,

@@ -15,6 +15,10 @@ import type { ResolveInstance } from '../runtime/instance-factory';
 export interface DurableAppOptions {
   /** Entity classes this app hosts (each decorated with `@Entity()`). */
   entities?: Function[];
+  /** Orchestrator classes this app hosts (each decorated with `@Orchestrator()`). */
+  orchestrators?: Function[];
+  /** Classes whose methods are activities (marked with `@Activity()`) this app runs. */
+  activities?: Function[];
   /**
    * Run on NATS JetStream instead of the embedded engine: a server URL (`nats://host:4222`),
    * several, or nats.js connection options. Any number of processes can host the same hub.
@@ -62,6 +66,8 @@ export interface DurableAppOptions {
 /** The options after validation, with every default filled in. */
 export interface DurableAppOptionsWithDefaults {
   readonly entities: readonly Function[];
+  readonly orchestrators: readonly Function[];
+  readonly activities: readonly Function[];
   readonly nats: NatsServers | undefined;
   readonly hub: string;
   readonly leaseTimeMs: number;

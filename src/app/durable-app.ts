@@ -6,7 +6,12 @@ import { createLogger } from '../logging';
 import { instanceFactory } from '../runtime/instance-factory';
 import type { Engine, EngineStats } from '../engine/engine';
 import { Registry } from '../registry/registry';
+import type { Constructor } from '../registry/entity-definition';
 import { EntityExecutor } from '../runtime/entity-executor';
+import type { ActivityHandler } from '../runtime/activity-tasks';
+import { createActivityHandler } from '../runtime/orchestration/activity-handler';
+import { ActivityRunner } from '../runtime/orchestration/activity-runner';
+import { OrchestrationHost } from '../runtime/orchestration/orchestration-host';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 import { validateOptions } from './validate-options';
 
@@ -39,14 +44,25 @@ export class DurableApp {
    */
   static async create(options: DurableAppOptions = {}): Promise<DurableApp> {
     const settings = validateOptions(options);
-    const registry = Registry.create({ entities: settings.entities });
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
+    // Orchestration instances are a built-in entity the partition workers process.
+    const orchestrations = new OrchestrationHost({ logger, clock: settings.clock, createInstance, cacheCapacity: settings.cacheCapacity });
+    const registry = Registry.create({
+      entities: settings.entities,
+      orchestrators: settings.orchestrators,
+      activities: settings.activities,
+      builtIns: [orchestrations.definition],
+    });
+    orchestrations.bind(registry);
+    const createEntity = (ctor: Constructor): object => (orchestrations.owns(ctor) ? new (ctor as new () => object)() : createInstance(ctor));
     const createExecutor = (limits?: { maxStateBytes: number; maxMessageBytes: number }): EntityExecutor =>
-      new EntityExecutor({ registry, logger, createInstance, now: () => settings.clock.now(), ...limits });
+      new EntityExecutor({ registry, logger, createInstance: createEntity, now: () => settings.clock.now(), ...limits });
+    const activities: ActivityHandler | undefined =
+      registry.activities.length > 0 ? createActivityHandler(new ActivityRunner({ registry, createInstance, logger })) : undefined;
     const engine =
       settings.nats === undefined
-        ? await openEmbedded(settings, createExecutor(), logger)
+        ? await openEmbedded(settings, createExecutor(), logger, activities)
         : await openNatsEngine({
             servers: settings.nats,
             hub: settings.hub,
@@ -60,6 +76,8 @@ export class DurableApp {
             logger,
             createExecutor,
             clock: settings.clock,
+            ...(activities ? { activities } : {}),
+            activityConcurrency: settings.maxConcurrentActivities,
             ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
@@ -88,7 +106,7 @@ export class DurableApp {
   }
 }
 
-function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityExecutor, logger: Logger): Promise<Engine> {
+function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityExecutor, logger: Logger, activities: ActivityHandler | undefined): Promise<Engine> {
   return EmbeddedEngine.open({
     directory: settings.dataDir,
     executor,
@@ -99,6 +117,7 @@ function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityE
     cacheCapacity: settings.cacheCapacity,
     clock: settings.clock,
     activityConcurrency: settings.maxConcurrentActivities,
+    ...(activities ? { activities } : {}),
   });
 }
 

@@ -5,6 +5,8 @@ import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable
 
 const KNOWN_OPTIONS = new Set([
   'entities',
+  'orchestrators',
+  'activities',
   'dataDir',
   'logger',
   'resolve',
@@ -32,6 +34,12 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   }
   if (options.entities !== undefined && !Array.isArray(options.entities)) {
     throw new InvalidOptionsError('entities must be an array of entity classes, e.g. { entities: [Counter] }.');
+  }
+  if (options.orchestrators !== undefined && !Array.isArray(options.orchestrators)) {
+    throw new InvalidOptionsError('orchestrators must be an array of orchestrator classes, e.g. { orchestrators: [HelloSequence] }.');
+  }
+  if (options.activities !== undefined && !Array.isArray(options.activities)) {
+    throw new InvalidOptionsError('activities must be an array of classes with @Activity() methods, e.g. { activities: [Greeter] }.');
   }
   if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
     throw new InvalidOptionsError('dataDir must be a non-empty directory path.');
@@ -63,6 +71,8 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   }
   return {
     entities: options.entities ?? [],
+    orchestrators: options.orchestrators ?? [],
+    activities: options.activities ?? [],
     nats: options.nats,
     hub: options.hub ?? 'jetstate',
     leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),

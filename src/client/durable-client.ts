@@ -10,7 +10,7 @@ import { instanceFactory, type ResolveInstance } from '../runtime/instance-facto
 import type { Logger, LoggerOptions } from 'pino';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition } from '../registry/entity-definition';
 import { assertValidKey, isValidEntityName, type EntityId } from '../registry/entity-id';
-import { Registry } from '../registry/registry';
+import { BUILT_IN_PREFIX, Registry } from '../registry/registry';
 import type { SignalOptions } from '../runtime/entity-context';
 import type { EntitySnapshot, OperationKind, OperationMessage } from '../runtime/messages';
 import { createOperationProxy, type CallProxy, type SignalProxy } from '../runtime/operation-proxy';
@@ -26,6 +26,7 @@ import type {
   ListEntitiesQuery,
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
+import { OrchestrationClient } from './orchestration-client';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
@@ -63,17 +64,40 @@ export interface DurableClientDependencies {
 /**
  * Reaches entities: typed handles (`entity`, `entities`) and the untyped, Durable
  * Functions style calls (`signalEntity`, `callEntity`, `readEntityState`, `listEntities`).
+ * Starts and manages orchestrations: `startNew` (which returns a handle), and by instance
+ * id `getStatus`, `raiseEvent`, `terminate`, `suspend`, `resume`, `purgeInstanceHistory`,
+ * `waitForCompletion`, `listInstances` (see {@link OrchestrationClient}).
  * Everything is validated before it is sent: a bad request throws and enqueues nothing.
  */
 export class DurableClient {
   private readonly clientId = randomBytes(9).toString('base64url');
   private sequence = 0;
+  readonly startNew: OrchestrationClient['startNew'];
+  readonly getStatus: OrchestrationClient['getStatus'];
+  readonly raiseEvent: OrchestrationClient['raiseEvent'];
+  readonly terminate: OrchestrationClient['terminate'];
+  readonly suspend: OrchestrationClient['suspend'];
+  readonly resume: OrchestrationClient['resume'];
+  readonly purgeInstanceHistory: OrchestrationClient['purgeInstanceHistory'];
+  readonly waitForCompletion: OrchestrationClient['waitForCompletion'];
+  readonly listInstances: OrchestrationClient['listInstances'];
 
   constructor(
     private readonly deps: DurableClientDependencies,
     /** Set when this client owns its engine (a client-only connection), so `close()` stops it. */
     private readonly ownsEngine = false,
-  ) {}
+  ) {
+    const orchestrations = new OrchestrationClient(deps);
+    this.startNew = orchestrations.startNew.bind(orchestrations) as OrchestrationClient['startNew'];
+    this.getStatus = orchestrations.getStatus.bind(orchestrations);
+    this.raiseEvent = orchestrations.raiseEvent.bind(orchestrations);
+    this.terminate = orchestrations.terminate.bind(orchestrations);
+    this.suspend = orchestrations.suspend.bind(orchestrations);
+    this.resume = orchestrations.resume.bind(orchestrations);
+    this.purgeInstanceHistory = orchestrations.purgeInstanceHistory.bind(orchestrations);
+    this.waitForCompletion = orchestrations.waitForCompletion.bind(orchestrations);
+    this.listInstances = orchestrations.listInstances.bind(orchestrations);
+  }
 
   /**
    * Connects a client-only process to a NATS hub: it hosts no entities and reaches the
@@ -193,7 +217,8 @@ export class DurableClient {
       pageSize,
     });
     const fetchState = query.fetchState ?? true;
-    const entities = page.snapshots.map((snapshot): EntityMetadata => {
+    // Built-in targets (orchestration instances) are listed with listInstances, not here.
+    const entities = page.snapshots.filter((snapshot) => !snapshot.id.name.startsWith(BUILT_IN_PREFIX)).map((snapshot): EntityMetadata => {
       const metadata = { id: snapshot.id, lastOperationTime: new Date(snapshot.lastModified) };
       if (!fetchState) return metadata;
       const owner = this.deps.registry.hasEntity(snapshot.id.name) ? this.deps.registry.entityNamed(snapshot.id.name) : undefined;
@@ -227,6 +252,9 @@ export class DurableClient {
       throw new InvalidOptionsError(`An entity id must be an object { name, key }, got ${String(id)}.`);
     }
     const registry = this.deps.registry;
+    if (typeof id.name === 'string' && id.name.startsWith(BUILT_IN_PREFIX)) {
+      throw new InvalidEntityIdError(`'${id.name}' is not an entity name: names starting with '${BUILT_IN_PREFIX}' belong to the runtime. Use the orchestration API for orchestration instances.`);
+    }
     if (registry.open && !registry.hasEntity(id.name)) {
       if (typeof id.name !== 'string' || !isValidEntityName(id.name)) {
         throw new InvalidEntityIdError(`'${String(id.name)}' is not a valid entity name: use 1-64 letters, digits, '_' or '-'.`);

@@ -12,7 +12,15 @@ export interface RegistryOptions {
   entities?: readonly Function[];
   orchestrators?: readonly Function[];
   activities?: readonly Function[];
+  /**
+   * Entities the runtime itself provides (orchestration instances), already defined. Their
+   * names start with '$', which user entity names cannot, so they never clash with them.
+   */
+  builtIns?: readonly EntityDefinition[];
 }
+
+/** The prefix of built-in (runtime-provided) entity names. */
+export const BUILT_IN_PREFIX = '$';
 
 /**
  * Reads the decorators' metadata once, validates it and freezes the definitions.
@@ -56,12 +64,18 @@ export class Registry {
       seen.set(definition.name, cls);
       definitions.push(definition);
     }
+    for (const builtIn of options.builtIns ?? []) {
+      if (!builtIn.name.startsWith(BUILT_IN_PREFIX) || definitions.some((d) => d.name === builtIn.name)) {
+        throw new DefinitionError(`internal: built-in entity '${builtIn.name}' must have a unique name starting with '${BUILT_IN_PREFIX}'.`);
+      }
+      definitions.push(builtIn);
+    }
     return new Registry(definitions, new OrchestrationCatalog(options.orchestrators ?? [], options.activities ?? [], false));
   }
 
-  /** All registered entities. */
+  /** All registered user entities (built-ins excluded). */
   get entities(): readonly EntityDefinition[] {
-    return [...this.byName.values()];
+    return [...this.byName.values()].filter((d) => !d.name.startsWith(BUILT_IN_PREFIX));
   }
 
   /** The definition of a registered entity class, or a {@link DefinitionError} saying how to register it. */
@@ -89,7 +103,7 @@ export class Registry {
   entityNamed(name: string): EntityDefinition {
     const definition = this.byName.get(name);
     if (definition) return definition;
-    const known = [...this.byName.keys()].map((n) => `'${n}'`).join(', ') || '(none)';
+    const known = [...this.byName.keys()].filter((n) => !n.startsWith(BUILT_IN_PREFIX)).map((n) => `'${n}'`).join(', ') || '(none)';
     throw new DefinitionError(`No entity named '${name}' is registered. Registered entities: ${known}. Check the name or register the class.`);
   }
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InvalidOptionsError, OutsideOperationError, PayloadTooLargeError } from '../errors';
+import { InvalidEntityIdError, InvalidOptionsError, OutsideOperationError, PayloadTooLargeError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import { assertValidKey, type EntityId } from '../registry/entity-id';
-import { Registry } from '../registry/registry';
+import { BUILT_IN_PREFIX, Registry } from '../registry/registry';
 import type { ScopedEntityContext, SignalOptions } from './entity-context';
 import type { OperationMessage } from './messages';
 import { createOperationProxy, type SignalProxy } from './operation-proxy';
@@ -44,6 +44,9 @@ export class OperationContext implements ScopedEntityContext {
 
   signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): void {
     this.assertActive('signalEntity()');
+    if (typeof id?.name === 'string' && id.name.startsWith(BUILT_IN_PREFIX)) {
+      throw new InvalidEntityIdError(`'${id.name}' is not an entity name: names starting with '${BUILT_IN_PREFIX}' belong to the runtime.`);
+    }
     const definition = this.registry.entityNamed(id?.name);
     assertValidKey(definition.name, id.key);
     if (operation !== 'delete') Registry.operationOf(definition, operation);

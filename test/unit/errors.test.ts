@@ -149,6 +149,36 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.CriticalSectionError('nested lock'),
     ctor: (lib) => lib.CriticalSectionError,
   },
+  {
+    className: 'OrchestrationNotFoundError',
+    code: 'JETSTATE_ORCHESTRATION_NOT_FOUND',
+    create: (lib) => new lib.OrchestrationNotFoundError('order-1'),
+    ctor: (lib) => lib.OrchestrationNotFoundError,
+  },
+  {
+    className: 'OrchestrationAlreadyExistsError',
+    code: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
+    create: (lib) => new lib.OrchestrationAlreadyExistsError('order-1'),
+    ctor: (lib) => lib.OrchestrationAlreadyExistsError,
+  },
+  {
+    className: 'OrchestrationNotRunningError',
+    code: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
+    create: (lib) => new lib.OrchestrationNotRunningError('order-1'),
+    ctor: (lib) => lib.OrchestrationNotRunningError,
+  },
+  {
+    className: 'OrchestrationFailedError',
+    code: 'JETSTATE_ORCHESTRATION_FAILED',
+    create: (lib) => new lib.OrchestrationFailedError('order-1', 'Failed', { name: 'Error', message: 'boom' }),
+    ctor: (lib) => lib.OrchestrationFailedError,
+  },
+  {
+    className: 'NotSupportedError',
+    code: 'JETSTATE_NOT_SUPPORTED',
+    create: (lib) => new lib.NotSupportedError('not yet'),
+    ctor: (lib) => lib.NotSupportedError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -179,6 +209,11 @@ describe('error codes and names', () => {
       UnknownActivity: 'JETSTATE_UNKNOWN_ACTIVITY',
       UnknownOrchestrator: 'JETSTATE_UNKNOWN_ORCHESTRATOR',
       CriticalSection: 'JETSTATE_CRITICAL_SECTION',
+      OrchestrationNotFound: 'JETSTATE_ORCHESTRATION_NOT_FOUND',
+      OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
+      OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
+      OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
+      NotSupported: 'JETSTATE_NOT_SUPPORTED',
     });
   });
 

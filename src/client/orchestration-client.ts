@@ -1,0 +1,277 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type Observable, distinctUntilChanged, filter, map } from 'rxjs';
+import {
+  AppStoppedError,
+  ErrorCode,
+  InvalidOptionsError,
+  OperationFailedError,
+  OrchestrationAlreadyExistsError,
+  OrchestrationFailedError,
+  OrchestrationNotFoundError,
+  OrchestrationNotRunningError,
+  TimeoutError,
+} from '../errors';
+import type { Engine } from '../engine/engine';
+import type { Registry } from '../registry/registry';
+import { isValidOrchestratorName } from '../registry/orchestrator-definition';
+import type { RemoteError } from '../runtime/messages';
+import type { OrchestratorClass, OrchestratorInput, OrchestratorOutput } from '../runtime/orchestration/orchestration-context';
+import { assertValidInstanceId, executionStarted } from '../runtime/orchestration/orchestration-ids';
+import { isTerminalStatus, OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
+import { instanceMessage, instanceTarget, InstanceOperation, ORCHESTRATION_TARGET, type StoredInstance } from '../runtime/orchestration/orchestration-target';
+import { toPlain } from '../runtime/value-codec';
+import { entitySnapshots$ } from '../rx/state-streams';
+import type { EntitySnapshot } from '../runtime/messages';
+import type {
+  GetStatusOptions,
+  InstancesPage,
+  ListInstancesQuery,
+  OrchestrationHandle,
+  OrchestrationStatus,
+  StartOrchestrationOptions,
+  WaitForCompletionOptions,
+} from './orchestration-handle';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 10_000;
+
+/** The result of `purgeInstanceHistory`. */
+export interface PurgeResult {
+  readonly instancesDeleted: number;
+}
+
+/** What an {@link OrchestrationClient} is built from. */
+export interface OrchestrationClientDependencies {
+  readonly registry: Registry;
+  readonly engine: Engine;
+}
+
+/**
+ * Starts and manages orchestration instances (the orchestration half of the app's client).
+ * Requests that must see the instance's current state (start, raise, terminate, suspend,
+ * resume, purge) are `call`s to the instance, so their checks and effects are atomic with
+ * its other events; statuses are read from committed state.
+ */
+export class OrchestrationClient {
+  private readonly clientId = randomBytes(9).toString('base64url');
+  private sequence = 0;
+
+  constructor(private readonly deps: OrchestrationClientDependencies) {}
+
+  /** Starts an instance of an orchestrator (class or registered name) and returns its handle once it is stored. */
+  startNew<C extends OrchestratorClass>(
+    orchestrator: C,
+    input?: OrchestratorInput<C>,
+    options?: StartOrchestrationOptions,
+  ): Promise<OrchestrationHandle<OrchestratorInput<C>, OrchestratorOutput<C>>>;
+  startNew<I = unknown, O = unknown>(orchestrator: string, input?: I, options?: StartOrchestrationOptions): Promise<OrchestrationHandle<I, O>>;
+  async startNew(orchestrator: Function | string, input?: unknown, options?: StartOrchestrationOptions): Promise<OrchestrationHandle> {
+    const name = this.orchestratorName(orchestrator);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new InvalidOptionsError(`startNew options must be an object such as { instanceId: 'order-42' }.`);
+    }
+    const instanceId = options?.instanceId ?? randomUUID();
+    assertValidInstanceId(instanceId);
+    const plainInput = input === undefined ? undefined : toPlain(input, `input of orchestrator '${name}'`);
+    await this.call(instanceId, InstanceOperation.start, { started: executionStarted({ name, input: plainInput }) });
+    return this.handle(instanceId);
+  }
+
+  /** A handle on an existing instance by id (nothing is checked until it is used). */
+  handle<I = unknown, O = unknown>(instanceId: string): OrchestrationHandle<I, O> {
+    assertValidInstanceId(instanceId);
+    return {
+      instanceId,
+      result: (options) => this.result(instanceId, options) as Promise<O>,
+      waitForCompletion: (options) => this.waitForCompletion(instanceId, options) as Promise<OrchestrationStatus<I, O>>,
+      status: async (options) => {
+        const status = await this.getStatus(instanceId, options);
+        if (!status) throw new OrchestrationNotFoundError(instanceId);
+        return status as OrchestrationStatus<I, O>;
+      },
+      status$: this.status$(instanceId) as Observable<OrchestrationStatus<I, O>>,
+      raiseEvent: (name, data) => this.raiseEvent(instanceId, name, data),
+      terminate: (reason) => this.terminate(instanceId, reason),
+      suspend: (reason) => this.suspend(instanceId, reason),
+      resume: (reason) => this.resume(instanceId, reason),
+      purge: async () => {
+        await this.purgeInstanceHistory(instanceId);
+      },
+    };
+  }
+
+  /** The committed status of an instance, or `undefined` if there is none. */
+  async getStatus(instanceId: string, options: GetStatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    assertValidInstanceId(instanceId);
+    const snapshot = await this.deps.engine.readSnapshot(instanceTarget(instanceId));
+    if (!snapshot?.exists) return undefined;
+    return toStatus(snapshot, options);
+  }
+
+  /** The instance's current status, then each committed change of its status, output or custom status. */
+  status$(instanceId: string): Observable<OrchestrationStatus> {
+    assertValidInstanceId(instanceId);
+    return entitySnapshots$(this.deps.engine, instanceTarget(instanceId)).pipe(
+      filter((snapshot) => snapshot.exists),
+      map((snapshot) => toStatus(snapshot, {})),
+      distinctUntilChanged(
+        (a, b) => a.runtimeStatus === b.runtimeStatus && JSON.stringify(a.customStatus) === JSON.stringify(b.customStatus) && JSON.stringify(a.output) === JSON.stringify(b.output),
+      ),
+    );
+  }
+
+  /** Raises external event `name` with `data`; rejects for an unknown or ended instance. */
+  async raiseEvent(instanceId: string, name: string, data?: unknown): Promise<void> {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionsError(`An event name must be a non-empty string, got ${String(name)}.`);
+    const plain = data === undefined ? undefined : toPlain(data, `data of event '${name}'`);
+    await this.call(instanceId, InstanceOperation.raiseEvent, { name, ...(plain === undefined ? {} : { data: plain }) });
+  }
+
+  /** Ends a running instance at once, with `reason` as its output. Does nothing to an ended one. */
+  async terminate(instanceId: string, reason?: string): Promise<void> {
+    await this.call(instanceId, InstanceOperation.terminate, reasonInput(reason));
+  }
+
+  /** Pauses a running instance: events are kept and delivered on resume. */
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    await this.call(instanceId, InstanceOperation.suspend, reasonInput(reason));
+  }
+
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    await this.call(instanceId, InstanceOperation.resume, reasonInput(reason));
+  }
+
+  /** Deletes an instance and its history. Answers that arrive later are dropped. */
+  async purgeInstanceHistory(instanceId: string): Promise<PurgeResult> {
+    const deleted = await this.call(instanceId, InstanceOperation.purge, undefined);
+    return { instancesDeleted: typeof deleted === 'number' ? deleted : 0 };
+  }
+
+  /** Resolves with the final status once the instance has ended; rejects with a `TimeoutError` after `timeout` ms. */
+  waitForCompletion(instanceId: string, options: WaitForCompletionOptions = {}): Promise<OrchestrationStatus> {
+    const timeout = options.timeout;
+    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
+      return Promise.reject(new InvalidOptionsError(`timeout must be a non-negative number of milliseconds, got ${String(timeout)}.`));
+    }
+    return new Promise<OrchestrationStatus>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        queueMicrotask(() => subscription.unsubscribe());
+        outcome();
+      };
+      const subscription = this.status$(instanceId).subscribe({
+        next: (status) => {
+          if (isTerminalStatus(status.runtimeStatus)) finish(() => resolve(status));
+        },
+        error: (error: unknown) => finish(() => reject(error)),
+        complete: () => finish(() => reject(new AppStoppedError(`The app stopped while waiting for orchestration instance '${instanceId}'.`))),
+      });
+      if (timeout !== undefined) {
+        timer = setTimeout(() => finish(() => reject(new TimeoutError(`Orchestration instance '${instanceId}' did not complete within ${timeout} ms.`))), timeout);
+      }
+      this.getStatus(instanceId).then(
+        (status) => {
+          if (!status) finish(() => reject(new OrchestrationNotFoundError(instanceId)));
+        },
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
+  }
+
+  /** Waits for the instance to end; its output if it completed, an `OrchestrationFailedError` otherwise. */
+  async result(instanceId: string, options?: WaitForCompletionOptions): Promise<unknown> {
+    const status = await this.waitForCompletion(instanceId, options);
+    if (status.runtimeStatus === OrchestrationRuntimeStatus.Completed) return status.output;
+    throw new OrchestrationFailedError(instanceId, status.runtimeStatus, status.failureDetails, status.output);
+  }
+
+  /** Instances matching the query, a page at a time, in instance id order. */
+  async listInstances(query: ListInstancesQuery = {}): Promise<InstancesPage> {
+    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new InvalidOptionsError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
+    }
+    const statuses = query.runtimeStatus ? new Set<string>(query.runtimeStatus) : undefined;
+    const from = query.createdTimeFrom?.getTime();
+    const to = query.createdTimeTo?.getTime();
+    const instances: OrchestrationStatus[] = [];
+    let token = query.continuationToken;
+    // Ask for exactly the number still missing: every snapshot fetched is then either
+    // returned or filtered out, so the engine's token marks where the next page starts.
+    do {
+      const page = await this.deps.engine.listSnapshots({
+        name: ORCHESTRATION_TARGET,
+        pageSize: pageSize - instances.length,
+        ...(token === undefined ? {} : { continuationToken: token }),
+      });
+      for (const snapshot of page.snapshots) {
+        const status = toStatus(snapshot, { showInput: true });
+        if (statuses && !statuses.has(status.runtimeStatus)) continue;
+        if (from !== undefined && status.createdTime.getTime() < from) continue;
+        if (to !== undefined && status.createdTime.getTime() > to) continue;
+        if (query.instanceIdPrefix !== undefined && !status.instanceId.startsWith(query.instanceIdPrefix)) continue;
+        instances.push(status);
+      }
+      token = page.continuationToken;
+    } while (token !== undefined && instances.length < pageSize);
+    return { instances, ...(token === undefined ? {} : { continuationToken: token }) };
+  }
+
+  private orchestratorName(orchestrator: Function | string): string {
+    const registry = this.deps.registry;
+    if (typeof orchestrator !== 'string') return registry.orchestratorOf(orchestrator).name;
+    if (registry.open && !registry.hasOrchestrator(orchestrator)) {
+      if (!isValidOrchestratorName(orchestrator)) throw new InvalidOptionsError(`'${orchestrator}' is not a valid orchestrator name.`);
+      return orchestrator;
+    }
+    return registry.orchestratorNamed(orchestrator).name;
+  }
+
+  private async call(instanceId: string, operation: InstanceOperation, input: unknown): Promise<unknown> {
+    assertValidInstanceId(instanceId);
+    const reply = await this.deps.engine.call(instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input));
+    if (reply.ok) return reply.value;
+    throw remoteOrchestrationError(instanceId, operation, reply.error);
+  }
+}
+
+function reasonInput(reason: string | undefined): { reason?: string } | undefined {
+  if (reason === undefined) return undefined;
+  if (typeof reason !== 'string') throw new InvalidOptionsError(`A reason must be a string, got ${typeof reason}.`);
+  return { reason };
+}
+
+/** The typed error for an instance operation that failed where the instance lives. */
+function remoteOrchestrationError(instanceId: string, operation: string, error: RemoteError): Error {
+  switch (error.code) {
+    case ErrorCode.OrchestrationNotFound:
+      return new OrchestrationNotFoundError(instanceId, error.message);
+    case ErrorCode.OrchestrationAlreadyExists:
+      return new OrchestrationAlreadyExistsError(instanceId, error.message);
+    case ErrorCode.OrchestrationNotRunning:
+      return new OrchestrationNotRunningError(instanceId, error.message);
+    default:
+      return new OperationFailedError(`orchestration instance '${instanceId}' ${operation}`, error.name, error.message, error.code);
+  }
+}
+
+function toStatus(snapshot: EntitySnapshot, options: GetStatusOptions): OrchestrationStatus {
+  const stored = JSON.parse(snapshot.stateJson ?? '{}') as StoredInstance;
+  return {
+    name: stored.name,
+    instanceId: stored.instanceId ?? snapshot.id.key,
+    runtimeStatus: stored.runtimeStatus,
+    ...(stored.input === undefined || options.showInput === false ? {} : { input: stored.input }),
+    ...(stored.output === undefined ? {} : { output: stored.output }),
+    ...(stored.customStatus === undefined ? {} : { customStatus: stored.customStatus }),
+    createdTime: new Date(stored.createdTime),
+    lastUpdatedTime: new Date(stored.lastUpdatedTime),
+    ...(stored.failure ? { failureDetails: stored.failure } : {}),
+    ...(stored.parent ? { parentInstanceId: stored.parent.instanceId } : {}),
+    ...(options.showHistory ? { history: stored.history } : {}),
+  };
+}

@@ -1,0 +1,18 @@
+import type { ActivityHandler } from '../activity-tasks';
+import type { OperationMessage } from '../messages';
+import type { ActivityRunner } from './activity-runner';
+import { deliverMessage, type ActivityTaskInput } from './orchestration-target';
+
+/**
+ * The engines' activity handler: runs the task with the {@link ActivityRunner} and answers
+ * the orchestration instance that scheduled it with `TaskCompleted` or `TaskFailed`. The
+ * answer's message id is derived from the task's, so a task run again after a crash sends
+ * the same message, and the instance drops the second answer to the same step.
+ */
+export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
+  return async (task: OperationMessage): Promise<readonly OperationMessage[]> => {
+    const { instanceId, executionId, seq, input } = task.input as ActivityTaskInput;
+    const event = await runner.run({ name: task.operation, seq, executionId, instanceId, ...(input === undefined ? {} : { input }) });
+    return [deliverMessage(`${task.id}>done`, instanceId, [event])];
+  };
+}

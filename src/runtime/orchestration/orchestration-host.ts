@@ -1,0 +1,315 @@
+import type { Logger } from 'pino';
+import { NotSupportedError, OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError } from '../../errors';
+import type { Constructor, EntityDefinition, OperationDefinition } from '../../registry/entity-definition';
+import type { Registry } from '../../registry/registry';
+import { ACTIVITY_TASK_TARGET } from '../activity-tasks';
+import type { Clock } from '../clock';
+import { entityContext } from '../entity-context';
+import { toRemoteError } from '../entity-executor';
+import { OperationContext } from '../operation-context';
+import type { HistoryEvent } from './history-events';
+import type { LiveOrchestration } from './live-orchestration';
+import type { OrchestrationAction } from './orchestration-actions';
+import { OrchestrationExecutor } from './orchestration-executor';
+import { messageIdAt } from './orchestration-ids';
+import { isTerminalStatus, OrchestrationRuntimeStatus } from './orchestration-status';
+import type { OrchestrationTurn } from './orchestration-turn';
+import {
+  deliverMessage,
+  instanceMessage,
+  InstanceOperation,
+  ORCHESTRATION_TARGET,
+  type ActivityTaskInput,
+  type ControlInput,
+  type DeliverInput,
+  type RaiseInput,
+  type StartInput,
+  type StoredInstance,
+} from './orchestration-target';
+
+/** Dependencies of the {@link OrchestrationHost}. */
+export interface OrchestrationHostOptions {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Creates orchestrator instances (the dependency-injection hook). */
+  readonly createInstance?: (ctor: Constructor) => object;
+  /** Most live instances kept in memory. */
+  readonly cacheCapacity: number;
+}
+
+/** The built-in entity's state while an operation runs on it (absent fields: no instance). */
+type InstanceRecord = { -readonly [K in keyof StoredInstance]?: StoredInstance[K] } & { history?: HistoryEvent[] };
+
+/** Ceiling on `continueAsNew` hops handled within one operation. */
+const MAX_CONTINUATIONS = 1000;
+
+/**
+ * Runs orchestration instances as a built-in entity ({@link ORCHESTRATION_TARGET}, keyed by
+ * instance id), so the partition workers of any engine process them: one operation at a
+ * time per instance, state committed atomically with the messages the turn produced.
+ *
+ * Each operation takes the instance's {@link LiveOrchestration} from an in-memory cache
+ * (valid only while its history matches the committed one; otherwise it is restored from
+ * the stored history), advances it with the arrived events at the clock's time, appends
+ * the new history, updates the status fields and turns the actions into messages: activity
+ * tasks, scheduled timer messages, starts and outcomes for other instances, entity signals.
+ */
+export class OrchestrationHost {
+  /** The built-in entity definition to register. */
+  readonly definition: EntityDefinition;
+  private executor: OrchestrationExecutor | undefined;
+  private readonly live = new Map<string, LiveOrchestration>();
+
+  constructor(private readonly options: OrchestrationHostOptions) {
+    this.definition = this.define();
+  }
+
+  /** Connects the host to the app's registry (which contains its definition). */
+  bind(registry: Registry): void {
+    this.executor = new OrchestrationExecutor({
+      registry,
+      logger: this.options.logger,
+      ...(this.options.createInstance ? { createInstance: this.options.createInstance } : {}),
+    });
+  }
+
+  /** True for the built-in entity's class, which the runtime creates itself. */
+  owns(ctor: Constructor): boolean {
+    return ctor === this.definition.ctor;
+  }
+
+  private define(): EntityDefinition {
+    const host = this;
+    class OrchestrationInstance {
+      start(input: StartInput): Promise<void> {
+        return host.start(this as InstanceRecord, input);
+      }
+      deliver(input: DeliverInput): Promise<void> {
+        return host.deliver(this as InstanceRecord, input);
+      }
+      raiseEvent(input: RaiseInput): Promise<void> {
+        return host.raiseEvent(this as InstanceRecord, input);
+      }
+      terminate(input: ControlInput | undefined): Promise<void> {
+        return host.control(this as InstanceRecord, 'terminate', input?.reason);
+      }
+      suspend(input: ControlInput | undefined): Promise<void> {
+        return host.control(this as InstanceRecord, 'suspend', input?.reason);
+      }
+      resume(input: ControlInput | undefined): Promise<void> {
+        return host.control(this as InstanceRecord, 'resume', input?.reason);
+      }
+      async purge(): Promise<number> {
+        return host.purge(this as InstanceRecord);
+      }
+    }
+    const operations = new Map<string, OperationDefinition>(
+      Object.values(InstanceOperation).map((name) => [name, Object.freeze({ name, methodName: name, isAsync: true })]),
+    );
+    return Object.freeze({
+      name: ORCHESTRATION_TARGET,
+      ctor: OrchestrationInstance as Constructor,
+      operations,
+      operationsByMethod: new Map([...operations.keys()].map((name) => [name, name])),
+    });
+  }
+
+  private async start(record: InstanceRecord, { started }: StartInput): Promise<void> {
+    const context = currentOperation();
+    const instanceId = context.entityId.key;
+    // A redelivered start of the execution that already began changes nothing.
+    if (record.executionId === started.executionId) return;
+    if (record.runtimeStatus !== undefined && !isTerminalStatus(record.runtimeStatus)) {
+      const refused = new OrchestrationAlreadyExistsError(instanceId);
+      const parent = started.parent;
+      if (!parent) throw refused;
+      context.emit(
+        deliverMessage(`${started.executionId}>refused`, parent.instanceId, [
+          { kind: 'SubOrchestrationFailed', seq: parent.seq, executionId: parent.executionId, error: toRemoteError(refused) },
+        ]),
+      );
+      return;
+    }
+    this.live.delete(instanceId);
+    const now = this.options.clock.now();
+    for (const key of Object.keys(record)) delete (record as Record<string, unknown>)[key];
+    Object.assign(record, {
+      name: started.name,
+      instanceId,
+      runtimeStatus: OrchestrationRuntimeStatus.Pending,
+      executionId: started.executionId,
+      ...(started.input === undefined ? {} : { input: started.input }),
+      createdTime: now,
+      lastUpdatedTime: now,
+      ...(started.parent ? { parent: started.parent } : {}),
+      history: [],
+    });
+    await this.runTurn(record, [started], context);
+  }
+
+  private async deliver(record: InstanceRecord, { events }: DeliverInput): Promise<void> {
+    const context = currentOperation();
+    if (record.runtimeStatus === undefined) {
+      // Late answers for a purged (or never started) instance: keep it absent.
+      this.options.logger.debug({ instanceId: context.entityId.key, events: events.length }, 'events for an unknown orchestration instance dropped');
+      context.deleteState();
+      return;
+    }
+    await this.runTurn(record, events, context);
+  }
+
+  private async raiseEvent(record: InstanceRecord, { name, data }: RaiseInput): Promise<void> {
+    const context = currentOperation();
+    const instanceId = context.entityId.key;
+    if (record.runtimeStatus === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot raise event '${name}': no orchestration instance '${instanceId}' exists.`);
+    if (isTerminalStatus(record.runtimeStatus)) {
+      throw new OrchestrationNotRunningError(instanceId, `Cannot raise event '${name}': orchestration instance '${instanceId}' is ${record.runtimeStatus} and takes no more events.`);
+    }
+    await this.runTurn(record, [{ kind: 'EventRaised', name, ...(data === undefined ? {} : { input: data }) }], context);
+  }
+
+  private async control(record: InstanceRecord, what: 'terminate' | 'suspend' | 'resume', reason: string | undefined): Promise<void> {
+    const context = currentOperation();
+    const instanceId = context.entityId.key;
+    if (record.runtimeStatus === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot ${what}: no orchestration instance '${instanceId}' exists.`);
+    if (isTerminalStatus(record.runtimeStatus)) {
+      if (what === 'terminate') return; // terminating an ended instance changes nothing
+      throw new OrchestrationNotRunningError(instanceId, `Cannot ${what}: orchestration instance '${instanceId}' is ${record.runtimeStatus}.`);
+    }
+    const why = reason === undefined ? {} : { reason };
+    const event: HistoryEvent =
+      what === 'terminate' ? { kind: 'ExecutionTerminated', ...why } : what === 'suspend' ? { kind: 'ExecutionSuspended', ...why } : { kind: 'ExecutionResumed', ...why };
+    await this.runTurn(record, [event], context);
+  }
+
+  private purge(record: InstanceRecord): number {
+    const context = currentOperation();
+    const existed = record.runtimeStatus !== undefined;
+    this.live.delete(context.entityId.key);
+    context.deleteState();
+    return existed ? 1 : 0;
+  }
+
+  /** One turn (or more, through `continueAsNew`): advance, append, update the status, send what it asks for. */
+  private async runTurn(record: InstanceRecord, events: readonly HistoryEvent[], context: OperationContext): Promise<void> {
+    const executor = this.executor;
+    if (!executor) throw new Error('internal: the orchestration host is not bound to a registry');
+    const instanceId = context.entityId.key;
+    const now = this.options.clock.now();
+    const history = (record.history ??= []);
+    let live = this.cached(instanceId, record) ?? (await executor.restore(instanceId, history));
+    // Until this operation succeeds, the live instance may be ahead of what is committed.
+    this.live.delete(instanceId);
+    const actions: OrchestrationAction[] = [];
+    let changed = false;
+    const take = (turn: OrchestrationTurn): OrchestrationTurn => {
+      record.history!.push(...turn.newHistory);
+      actions.push(...turn.actions);
+      if (turn.newHistory.length > 0) changed = true;
+      for (const { event, reason } of turn.dropped) this.options.logger.debug({ instanceId, event: event.kind, reason }, 'orchestration event dropped');
+      return turn;
+    };
+    let turn = take(await executor.advance(live, events, now));
+    const unsupported = turn.actions.find((action) => action.type === 'callEntity' || action.type === 'requestLocks');
+    if (unsupported && !isTerminalStatus(turn.status)) {
+      live.pendingFailure = new NotSupportedError(
+        `Orchestration '${live.name}' (instance '${instanceId}') ${unsupported.type === 'callEntity' ? 'called an entity' : 'requested entity locks'}; ` +
+          `entity calls and critical sections (ctx.callEntity, ctx.entity(...).call, ctx.lock) are not available to orchestrations yet. ` +
+          `Use ctx.signalEntity / ctx.entity(...).signal, or an activity.`,
+      );
+      turn = take(await executor.advance(live, [], now));
+    }
+    for (let hops = 0; turn.continuedAsNew && hops < MAX_CONTINUATIONS; hops++) {
+      const { started, carriedEvents } = turn.continuedAsNew;
+      record.history = [];
+      record.executionId = started.executionId;
+      if (started.input === undefined) delete record.input;
+      else record.input = started.input;
+      delete record.output;
+      delete record.failure;
+      live = await executor.restore(instanceId, []);
+      turn = take(await executor.advance(live, [started, ...carriedEvents], now));
+      changed = true;
+    }
+    if (changed) {
+      record.runtimeStatus = turn.status;
+      record.lastUpdatedTime = now;
+      if (turn.output === undefined) delete record.output;
+      else record.output = turn.output;
+      if (turn.failure) record.failure = turn.failure;
+      else delete record.failure;
+      if (turn.customStatus === undefined) delete record.customStatus;
+      else record.customStatus = turn.customStatus;
+    }
+    this.remember(instanceId, live);
+    for (const action of actions) this.carryOut(action, context);
+  }
+
+  /** The cached live instance, if it is exactly at the committed history. */
+  private cached(instanceId: string, record: InstanceRecord): LiveOrchestration | undefined {
+    const live = this.live.get(instanceId);
+    if (!live) return undefined;
+    if (live.history.length === record.history!.length && live.state.started?.executionId === record.executionId) return live;
+    this.live.delete(instanceId);
+    return undefined;
+  }
+
+  private remember(instanceId: string, live: LiveOrchestration): void {
+    this.live.delete(instanceId);
+    if (live.state.isTerminal) return;
+    this.live.set(instanceId, live);
+    if (this.live.size > this.options.cacheCapacity) this.live.delete(this.live.keys().next().value!);
+  }
+
+  private carryOut(action: OrchestrationAction, context: OperationContext): void {
+    const { instanceId, executionId } = action;
+    switch (action.type) {
+      case 'scheduleActivity': {
+        const input: ActivityTaskInput = { instanceId, executionId, seq: action.seq, ...(action.input === undefined ? {} : { input: action.input }) };
+        context.emit({
+          id: messageIdAt(executionId, action.seq),
+          target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },
+          operation: action.name,
+          kind: 'signal',
+          input,
+        });
+        return;
+      }
+      case 'createTimer':
+        context.emit(
+          deliverMessage(`${messageIdAt(executionId, action.seq)}>timer`, instanceId, [{ kind: 'TimerFired', seq: action.seq, executionId, fireAt: action.fireAt }], action.fireAt),
+        );
+        return;
+      case 'startSubOrchestration':
+        context.emit(instanceMessage(`${messageIdAt(executionId, action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', { started: action.started } satisfies StartInput));
+        return;
+      case 'signalEntity':
+        context.emit({
+          id: action.messageId,
+          target: action.target,
+          operation: action.operation,
+          kind: 'signal',
+          ...(action.input === undefined ? {} : { input: action.input }),
+          ...(action.scheduledTime === undefined ? {} : { scheduledTime: action.scheduledTime }),
+        });
+        return;
+      case 'sendEvent': {
+        const event = action.event;
+        const step = 'seq' in event ? `:${event.seq}` : '';
+        context.emit(deliverMessage(`${executionId}>${event.kind}${step}`, action.targetInstanceId, [event]));
+        return;
+      }
+      case 'callEntity':
+      case 'requestLocks':
+      case 'releaseLocks':
+        // Not carried out yet: the instance failed with a NotSupportedError in the same operation.
+        return;
+    }
+  }
+}
+
+function currentOperation(): OperationContext {
+  const context = entityContext();
+  if (!(context instanceof OperationContext)) throw new Error('internal: an orchestration operation ran without its operation context');
+  return context;
+}
