@@ -65,7 +65,7 @@ export {
 export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
 export type { Constructor } from './registry/entity-definition';
 export { ManualClock, systemClock, type Clock, type ClockTimer } from './runtime/clock';
-export { entityContext, type EntityContext, type SignalOptions } from './runtime/entity-context';
+export { entityContext, type EntityContext, type SignalOptions, type StartOrchestrationFromEntityOptions } from './runtime/entity-context';
 export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
@@ -91,3 +91,4 @@ export type {
 } from './runtime/orchestration/orchestration-context';
 export { OrchestrationRuntimeStatus } from './runtime/orchestration/orchestration-status';
 export type { RetryOptions } from './runtime/orchestration/retry-policy';
+export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './testing/test-environment';

@@ -4,6 +4,7 @@ import { OutsideOperationError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import type { EntityId } from '../registry/entity-id';
 import type { SignalProxy } from './operation-proxy';
+import type { OrchestratorClass, OrchestratorInput } from './orchestration/orchestration-context';
 
 /** Options of a signal. */
 export interface SignalOptions {
@@ -42,6 +43,28 @@ export interface EntityContext {
   entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> };
   /** Deletes this entity's state when the operation succeeds; a later operation starts from a fresh instance. */
   deleteState(): void;
+  /**
+   * Starts an orchestration when this operation succeeds (atomically with this entity's
+   * new state) and returns its instance id: `options.instanceId`, or an id derived from
+   * this operation, the same on every re-run. Starting an id that is still running fails
+   * that start (logged), not this operation.
+   *
+   * @example
+   * ```ts
+   * @Operation() close(): void {
+   *   this.closed = true;
+   *   entityContext().startNewOrchestration(SettleAccount, { account: entityContext().entityId.key });
+   * }
+   * ```
+   */
+  startNewOrchestration<C extends OrchestratorClass>(orchestrator: C, input?: OrchestratorInput<C>, options?: StartOrchestrationFromEntityOptions): string;
+  startNewOrchestration(orchestrator: string, input?: unknown, options?: StartOrchestrationFromEntityOptions): string;
+}
+
+/** Options of {@link EntityContext.startNewOrchestration}. */
+export interface StartOrchestrationFromEntityOptions {
+  /** The new instance's id; by default one derived from the starting operation. */
+  readonly instanceId?: string;
 }
 
 /** A context that knows whether its operation is still running. */

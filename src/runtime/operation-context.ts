@@ -4,10 +4,12 @@ import { InvalidEntityIdError, InvalidOptionsError, OutsideOperationError, Paylo
 import type { Constructor } from '../registry/entity-definition';
 import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { BUILT_IN_PREFIX, Registry } from '../registry/registry';
-import type { ScopedEntityContext, SignalOptions } from './entity-context';
+import type { ScopedEntityContext, SignalOptions, StartOrchestrationFromEntityOptions } from './entity-context';
 import type { OperationMessage } from './messages';
 import { createOperationProxy, type SignalProxy } from './operation-proxy';
 import { toPlain } from './value-codec';
+import { assertValidInstanceId, deterministicUuid, executionStarted } from './orchestration/orchestration-ids';
+import { instanceMessage, InstanceOperation, type StartInput } from './orchestration/orchestration-target';
 
 const MAX_PLAIN_ID_LENGTH = 80;
 
@@ -90,6 +92,22 @@ export class OperationContext implements ScopedEntityContext {
   emit(message: OperationMessage): void {
     this.assertActive('emit()');
     this.produced.push(message);
+  }
+
+  startNewOrchestration(orchestrator: Function | string, input?: unknown, options?: StartOrchestrationFromEntityOptions): string {
+    this.assertActive('startNewOrchestration()');
+    const name = typeof orchestrator === 'string' ? this.registry.orchestratorNamed(orchestrator).name : this.registry.orchestratorOf(orchestrator).name;
+    const messageId = derivedMessageId(this.source.id, this.produced.length);
+    const instanceId = options?.instanceId ?? deterministicUuid(`${messageId}:instance`);
+    assertValidInstanceId(instanceId);
+    const plainInput = input === undefined ? undefined : toPlain(input, `input of orchestrator '${name}'`);
+    // Derived from the operation, so a re-run starts the same execution (and its duplicate is dropped).
+    const started = executionStarted({ name, input: plainInput, executionId: deterministicUuid(`${messageId}:execution`) });
+    const start: StartInput = { started };
+    const message = instanceMessage(messageId, instanceId, InstanceOperation.start, 'signal', start);
+    checkMessageSize(message, this.maxMessageBytes, `The start of orchestrator '${name}'`);
+    this.produced.push(message);
+    return instanceId;
   }
 
   deleteState(): void {

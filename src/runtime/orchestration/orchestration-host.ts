@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { NotSupportedError, OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError } from '../../errors';
+import { OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError } from '../../errors';
 import type { Constructor, EntityDefinition, OperationDefinition } from '../../registry/entity-definition';
 import type { Registry } from '../../registry/registry';
 import { ACTIVITY_TASK_TARGET } from '../activity-tasks';
 import type { Clock } from '../clock';
 import { entityContext } from '../entity-context';
+import { LOCK_OPERATION, UNLOCK_OPERATION, type LockRequest, type UnlockRequest } from '../entity-locks';
 import { toRemoteError } from '../entity-executor';
 import { OperationContext } from '../operation-context';
 import type { HistoryEvent } from './history-events';
@@ -19,9 +20,12 @@ import {
   instanceMessage,
   InstanceOperation,
   ORCHESTRATION_TARGET,
+  instanceTarget,
   type ActivityTaskInput,
   type ControlInput,
   type DeliverInput,
+  type EntityCallContext,
+  type EntityReplyInput,
   type RaiseInput,
   type StartInput,
   type StoredInstance,
@@ -102,6 +106,9 @@ export class OrchestrationHost {
       async purge(): Promise<number> {
         return host.purge(this as InstanceRecord);
       }
+      entityResponse(input: EntityReplyInput): Promise<void> {
+        return host.entityResponse(this as InstanceRecord, input);
+      }
     }
     const operations = new Map<string, OperationDefinition>(
       Object.values(InstanceOperation).map((name) => [name, Object.freeze({ name, methodName: name, isAsync: true })]),
@@ -158,6 +165,13 @@ export class OrchestrationHost {
     await this.runTurn(record, events, context);
   }
 
+  private async entityResponse(record: InstanceRecord, { context: call, reply }: EntityReplyInput): Promise<void> {
+    const event: HistoryEvent = reply.ok
+      ? { kind: 'EntityResponse', seq: call.seq, executionId: call.executionId, ...(reply.value === undefined ? {} : { result: reply.value }) }
+      : { kind: 'EntityResponse', seq: call.seq, executionId: call.executionId, error: reply.error };
+    await this.deliver(record, { events: [event] });
+  }
+
   private async raiseEvent(record: InstanceRecord, { name, data }: RaiseInput): Promise<void> {
     const context = currentOperation();
     const instanceId = context.entityId.key;
@@ -210,15 +224,6 @@ export class OrchestrationHost {
       return turn;
     };
     let turn = take(await executor.advance(live, events, now));
-    const unsupported = turn.actions.find((action) => action.type === 'callEntity' || action.type === 'requestLocks');
-    if (unsupported && !isTerminalStatus(turn.status)) {
-      live.pendingFailure = new NotSupportedError(
-        `Orchestration '${live.name}' (instance '${instanceId}') ${unsupported.type === 'callEntity' ? 'called an entity' : 'requested entity locks'}; ` +
-          `entity calls and critical sections (ctx.callEntity, ctx.entity(...).call, ctx.lock) are not available to orchestrations yet. ` +
-          `Use ctx.signalEntity / ctx.entity(...).signal, or an activity.`,
-      );
-      turn = take(await executor.advance(live, [], now));
-    }
     for (let hops = 0; turn.continuedAsNew && hops < MAX_CONTINUATIONS; hops++) {
       const { started, carriedEvents } = turn.continuedAsNew;
       record.history = [];
@@ -291,7 +296,44 @@ export class OrchestrationHost {
           kind: 'signal',
           ...(action.input === undefined ? {} : { input: action.input }),
           ...(action.scheduledTime === undefined ? {} : { scheduledTime: action.scheduledTime }),
+          // Runs on an entity this instance has locked; waits on one locked by another.
+          lockOwner: instanceId,
         });
+        return;
+      case 'callEntity': {
+        const call: EntityCallContext = { seq: action.seq, executionId };
+        context.emit({
+          id: action.messageId,
+          target: action.target,
+          operation: action.operation,
+          kind: 'signal',
+          ...(action.input === undefined ? {} : { input: action.input }),
+          lockOwner: instanceId,
+          replyVia: { target: instanceTarget(instanceId), operation: InstanceOperation.entityResponse, context: call },
+        });
+        return;
+      }
+      case 'requestLocks': {
+        const [first] = action.entities;
+        const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }] };
+        if (!first) {
+          context.emit(deliverMessage(`${action.lockRequestId}>granted`, instanceId, granted.events));
+          return;
+        }
+        const request: LockRequest = {
+          owner: instanceId,
+          entities: action.entities,
+          index: 0,
+          grant: { target: instanceTarget(instanceId), operation: InstanceOperation.deliver, input: granted },
+        };
+        context.emit({ id: `${action.lockRequestId}>lock`, target: first, operation: LOCK_OPERATION, kind: 'signal', input: request });
+        return;
+      }
+      case 'releaseLocks':
+        for (const [i, entity] of action.entities.entries()) {
+          const unlock: UnlockRequest = { owner: instanceId };
+          context.emit({ id: `${action.lockRequestId}>unlock>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
+        }
         return;
       case 'sendEvent': {
         const event = action.event;
@@ -299,11 +341,6 @@ export class OrchestrationHost {
         context.emit(deliverMessage(`${executionId}>${event.kind}${step}`, action.targetInstanceId, [event]));
         return;
       }
-      case 'callEntity':
-      case 'requestLocks':
-      case 'releaseLocks':
-        // Not carried out yet: the instance failed with a NotSupportedError in the same operation.
-        return;
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityId } from '../../registry/entity-id';
-import type { OperationKind, OperationMessage } from '../messages';
+import type { OperationKind, OperationMessage, OperationReply } from '../messages';
 import type { ExecutionStartedEvent, FailureDetails, HistoryEvent, ParentInstance } from './history-events';
 import type { OrchestrationRuntimeStatus } from './orchestration-status';
 
@@ -23,6 +23,8 @@ export const InstanceOperation = {
   resume: 'resume',
   /** Deletes the instance and its history; answers how many instances were deleted (0 or 1). */
   purge: 'purge',
+  /** The outcome of an entity call, sent by the entity: input {@link EntityReplyInput}. */
+  entityResponse: 'entityResponse',
 } as const;
 export type InstanceOperation = (typeof InstanceOperation)[keyof typeof InstanceOperation];
 
@@ -32,6 +34,18 @@ export interface StartInput {
 
 export interface DeliverInput {
   readonly events: readonly HistoryEvent[];
+}
+
+/** Which call an entity's reply answers. */
+export interface EntityCallContext {
+  readonly seq: number;
+  readonly executionId: string;
+}
+
+/** What an entity sends back for a call from an orchestration (see `ReplyRoute`). */
+export interface EntityReplyInput {
+  readonly context: EntityCallContext;
+  readonly reply: OperationReply;
 }
 
 export interface RaiseInput {
