@@ -7,6 +7,8 @@ import { StorageKeys } from './storage-keys';
 export interface Segment {
   readonly key: string;
   remaining: number;
+  /** Done markers of the segment's finished activity tasks, deleted together with the segment. */
+  readonly markers: string[];
 }
 
 /** What one writer of the database wants committed. */
@@ -53,9 +55,9 @@ export class CommitWriter {
     });
   }
 
-  /** Marks a fully applied segment for deletion with the next write. */
+  /** Marks a fully applied segment (and its done markers) for deletion with the next write. */
   release(segment: Segment): void {
-    this.releasedSegments.push(segment.key);
+    this.releasedSegments.push(segment.key, ...segment.markers);
     this.flushing ??= this.flush();
   }
 
@@ -88,7 +90,7 @@ export class CommitWriter {
       if (request.operations) for (const op of request.operations) operations.push(op);
       if (request.append) for (const message of request.append) appended.push(message);
     }
-    const segment: Segment | undefined = appended.length > 0 ? { key: StorageKeys.segment(firstSeq), remaining: appended.length } : undefined;
+    const segment: Segment | undefined = appended.length > 0 ? { key: StorageKeys.segment(firstSeq), remaining: appended.length, markers: [] } : undefined;
     if (segment) {
       // Positions are not stored: a message's position is the segment's plus its index.
       operations.push({ type: 'put', key: segment.key, value: JSON.stringify(appended) });

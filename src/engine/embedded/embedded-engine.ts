@@ -80,8 +80,12 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
           logger,
           retryDelayMs: 100,
           // The outcome is stored before the task is consumed: a crash in between runs the task again.
-          complete: async ({ ack: segment }, outcome) => {
-            await this.writer.submit({ append: outcome });
+          // A done marker is stored atomically with the outcome, because the task's segment stays
+          // until all of its messages are consumed and recovery would otherwise run it again.
+          complete: async ({ message, ack: segment }, outcome) => {
+            const marker = segment && message.seq !== undefined ? StorageKeys.activityDone(message.seq) : undefined;
+            await this.writer.submit({ append: outcome, ...(marker ? { operations: [{ type: 'put', key: marker, value: '' }] } : {}) });
+            if (marker) segment!.markers.push(marker);
             this.consumed(segment);
           },
         })
@@ -258,17 +262,28 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       });
   }
 
-  /** Reloads unapplied inbox segments (in log order) and scheduled messages. */
+  /**
+   * Reloads unapplied inbox segments (in log order) and scheduled messages. Activity tasks
+   * with a done marker are not delivered again: their outcome is already in the inbox.
+   */
   private async recover(): Promise<void> {
+    const done = new Map<number, string>();
+    for await (const [key] of this.store.entries(StorageKeys.activitiesDoneStart, StorageKeys.activitiesDoneEnd)) done.set(StorageKeys.activityDoneSeq(key), key);
     for await (const [key, text] of this.store.entries(StorageKeys.segmentsStart, StorageKeys.segmentsEnd)) {
       const messages = JSON.parse(text) as OperationMessage[];
-      const segment: Segment = { key, remaining: messages.length };
+      const segment: Segment = { key, remaining: messages.length, markers: [] };
       const firstSeq = StorageKeys.segmentSeq(key);
       messages.forEach((message, i) => {
         message.seq = firstSeq + i;
-        this.deliver(message, segment);
+        const marker = isActivityTask(message) ? done.get(message.seq) : undefined;
+        if (marker === undefined) return this.deliver(message, segment);
+        done.delete(message.seq);
+        segment.markers.push(marker);
+        this.consumed(segment);
       });
     }
+    // A marker is deleted in the same write as its segment, so none should be left; any left marks nothing.
+    if (done.size > 0) await this.store.write([...done.values()].map((key) => ({ type: 'del' as const, key })), false);
     const timers: ScheduledEntry[] = [];
     for await (const [key, text] of this.store.entries(StorageKeys.timersStart, StorageKeys.timersEnd)) {
       const message = JSON.parse(text) as OperationMessage;

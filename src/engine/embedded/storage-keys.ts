@@ -10,6 +10,7 @@ import type { EntityId } from '../../registry/entity-id';
  * | `q/<seq>`                   | an inbox segment: the messages of one group commit, positions `seq`, `seq+1`, ... |
  * | `s/<name>/<key>`            | the entity's snapshot                           |
  * | `t/<due>/<message id>`      | a scheduled message, due at epoch ms `due`      |
+ * | `a/<seq>`                   | the activity task at position `seq` is done: its outcome is in the inbox |
  */
 export const StorageKeys = {
   lastSeq: 'm/seq',
@@ -27,6 +28,10 @@ export const StorageKeys = {
   timer: (due: number, messageId: string): string => `t/${pad(due, 15)}/${messageId}`,
   timersStart: 't/',
   timersEnd: 't0',
+  activityDone: (seq: number): string => `a/${pad(seq, 16)}`,
+  activityDoneSeq: (key: string): number => Number(key.slice(2)),
+  activitiesDoneStart: 'a/',
+  activitiesDoneEnd: 'a0',
 } as const;
 
 function pad(n: number, width: number): string {
