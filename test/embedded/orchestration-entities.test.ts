@@ -146,6 +146,25 @@ describe('orchestrations and entities', () => {
     expect((await a.client.waitForCompletion('held-by-desk', { timeout: 10_000 })).output).toBe(1);
   });
 
+  test('an instance that ends while its locks are being taken leaves no entity locked', async () => {
+    const a = await app();
+    const holder = await a.client.startNew(HoldAccount, 'busy');
+    await eventually(async () => (await a.client.entity(Account, 'busy').read()).entityState?.balance === 1);
+    // The transfer locks 'aaa' (sorted first), then waits for 'busy', held by the holder.
+    const transfer = await a.client.startNew(Transfer, { from: 'aaa', to: 'busy', amount: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    await transfer.terminate('gave up');
+    expect((await transfer.waitForCompletion({ timeout: 10_000 })).runtimeStatus).toBe('Terminated');
+    // The holder ends; its queue hands 'busy' to the terminated transfer, whose grant nobody takes.
+    await holder.raiseEvent('release', undefined);
+    expect(await holder.result()).toBe(1);
+    // Both accounts take operations from anyone again.
+    await a.client.entity(Account, 'busy').signal.deposit(10);
+    await a.client.entity(Account, 'aaa').signal.deposit(10);
+    await eventually(async () => (await a.client.entity(Account, 'busy').read()).entityState?.balance === 11, 10_000);
+    await eventually(async () => (await a.client.entity(Account, 'aaa').read()).entityState?.balance === 10, 10_000);
+  });
+
   test('bank invariant: concurrent transfers that lock two accounts keep the total exact, with no deadlock', async () => {
     const a = await app();
     const accounts = ['a', 'b', 'c', 'd'];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError } from '../../errors';
 import type { Constructor, EntityDefinition, OperationDefinition } from '../../registry/entity-definition';
+import type { EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
 import { ACTIVITY_TASK_TARGET } from '../activity-tasks';
 import type { Clock } from '../clock';
@@ -154,15 +155,28 @@ export class OrchestrationHost {
     await this.runTurn(record, [started], context);
   }
 
-  private async deliver(record: InstanceRecord, { events }: DeliverInput): Promise<void> {
+  private async deliver(record: InstanceRecord, { events, locked }: DeliverInput): Promise<void> {
     const context = currentOperation();
     if (record.runtimeStatus === undefined) {
       // Late answers for a purged (or never started) instance: keep it absent.
       this.options.logger.debug({ instanceId: context.entityId.key, events: events.length }, 'events for an unknown orchestration instance dropped');
+      if (locked) this.unlock(context, locked, events);
       context.deleteState();
       return;
     }
-    await this.runTurn(record, events, context);
+    const turn = await this.runTurn(record, events, context);
+    // A grant nobody waits for any more (the instance ended while its locks were taken, and
+    // its release may have reached some entities before their lock): free them all again.
+    if (locked && turn.dropped.some(({ event }) => event.kind === 'LockGranted')) this.unlock(context, locked, events);
+  }
+
+  private unlock(context: OperationContext, entities: readonly EntityId[], events: readonly HistoryEvent[]): void {
+    const instanceId = context.entityId.key;
+    const step = events.map((e) => ('seq' in e ? e.seq : '')).join(',');
+    for (const [i, entity] of entities.entries()) {
+      const unlock: UnlockRequest = { owner: instanceId };
+      context.emit({ id: `${context.message.id}>late-unlock>${step}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
+    }
   }
 
   private async entityResponse(record: InstanceRecord, { context: call, reply }: EntityReplyInput): Promise<void> {
@@ -204,8 +218,8 @@ export class OrchestrationHost {
     return existed ? 1 : 0;
   }
 
-  /** One turn (or more, through `continueAsNew`): advance, append, update the status, send what it asks for. */
-  private async runTurn(record: InstanceRecord, events: readonly HistoryEvent[], context: OperationContext): Promise<void> {
+  /** One turn (or more, through `continueAsNew`): advance, append, update the status, send what it asks for. Returns the first turn. */
+  private async runTurn(record: InstanceRecord, events: readonly HistoryEvent[], context: OperationContext): Promise<OrchestrationTurn> {
     const executor = this.executor;
     if (!executor) throw new Error('internal: the orchestration host is not bound to a registry');
     const instanceId = context.entityId.key;
@@ -223,7 +237,8 @@ export class OrchestrationHost {
       for (const { event, reason } of turn.dropped) this.options.logger.debug({ instanceId, event: event.kind, reason }, 'orchestration event dropped');
       return turn;
     };
-    let turn = take(await executor.advance(live, events, now));
+    const first = take(await executor.advance(live, events, now));
+    let turn = first;
     for (let hops = 0; turn.continuedAsNew && hops < MAX_CONTINUATIONS; hops++) {
       const { started, carriedEvents } = turn.continuedAsNew;
       record.history = [];
@@ -248,6 +263,7 @@ export class OrchestrationHost {
     }
     this.remember(instanceId, live);
     for (const action of actions) this.carryOut(action, context);
+    return first;
   }
 
   /** The cached live instance, if it is exactly at the committed history. */
@@ -315,7 +331,7 @@ export class OrchestrationHost {
       }
       case 'requestLocks': {
         const [first] = action.entities;
-        const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }] };
+        const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }], locked: action.entities };
         if (!first) {
           context.emit(deliverMessage(`${action.lockRequestId}>granted`, instanceId, granted.events));
           return;

@@ -34,6 +34,11 @@ export interface StartInput {
 
 export interface DeliverInput {
   readonly events: readonly HistoryEvent[];
+  /**
+   * On a lock grant: the entities it locked. If the instance no longer waits for the grant
+   * (it ended while the locks were being taken), it releases them at once.
+   */
+  readonly locked?: readonly EntityId[];
 }
 
 /** Which call an entity's reply answers. */
