@@ -23,7 +23,7 @@ export interface TestEnvironmentOptions
   start?: boolean;
   /**
    * How long (real time) the app must show no activity before {@link TestEnvironment.settle}
-   * counts it as idle. Default 25 ms; raise it on a very slow machine.
+   * counts it as idle. Default 50 ms; raise it on a slow or heavily loaded machine.
    */
   quietPeriodMs?: number;
   /** How long (real time) {@link TestEnvironment.settle} waits before giving up with a `TimeoutError`. Default 10,000 ms. */
@@ -71,11 +71,16 @@ export interface TestEnvironment {
 }
 
 /** The default {@link TestEnvironmentOptions.quietPeriodMs}. */
-const DEFAULT_QUIET_MS = 25;
+const DEFAULT_QUIET_MS = 50;
 /** The default {@link TestEnvironmentOptions.settleTimeoutMs}. */
 const DEFAULT_SETTLE_TIMEOUT_MS = 10_000;
 /** How often settle() samples the app. */
 const POLL_MS = 2;
+/**
+ * Quiet samples settle() needs besides the quiet period: a process that was not scheduled
+ * for a while must still see several turns of its event loop with nothing happening.
+ */
+const MIN_QUIET_SAMPLES = 10;
 
 /**
  * Creates a test environment: the embedded engine in a fresh temporary directory, running on
@@ -164,13 +169,15 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     const deadline = Date.now() + settleTimeoutMs;
     let last = '';
     let quietSince = Date.now();
+    let quietSamples = 0;
     for (;;) {
       const busy = app.stats().backlog > 0 || activities.running > 0 || timers.hasDue();
       const current = fingerprint();
       if (busy || current !== last) {
         last = current;
         quietSince = Date.now();
-      } else if (Date.now() - quietSince >= quietPeriodMs) {
+        quietSamples = 0;
+      } else if (++quietSamples >= MIN_QUIET_SAMPLES && Date.now() - quietSince >= quietPeriodMs) {
         return;
       }
       if (Date.now() > deadline) {

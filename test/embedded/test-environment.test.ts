@@ -15,6 +15,7 @@ import {
   type TestEnvironment,
   type TestEnvironmentOptions,
 } from '../../src/index';
+import { eventually } from '../helpers';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -141,21 +142,22 @@ describe('createTestEnvironment', () => {
     const env = await create();
     const handle = await env.client.startNew(Ticker, 5);
     await env.advance(5 * MINUTE);
-    // No waiting for the result: advance returned after the last tick had settled.
-    const status = await handle.status();
-    expect(status.runtimeStatus).toBe('Completed');
-    expect(status.output).toEqual(['plain:08:01', 'plain:08:02', 'plain:08:03', 'plain:08:04', 'plain:08:05']);
+    // The clock moves no further: the result comes only if all five timers fired in that span.
+    expect(await handle.result({ timeout: 5_000 })).toEqual(['plain:08:01', 'plain:08:02', 'plain:08:03', 'plain:08:04', 'plain:08:05']);
+    expect(env.now().getTime()).toBe(START.getTime() + 5 * MINUTE);
   });
 
   test('advance stops at the target: later timers stay armed', async () => {
     const env = await create();
     const handle = await env.client.startNew(Ticker, 10);
     await env.advance(3 * MINUTE + 30_000);
-    const history = (await handle.status({ showHistory: true })).history!;
-    expect(history.filter((e) => e.kind === 'TimerFired')).toHaveLength(3);
+    const timersFired = async (): Promise<number> => (await handle.status({ showHistory: true })).history!.filter((e) => e.kind === 'TimerFired').length;
+    await eventually(async () => (await timersFired()) === 3);
     expect((await handle.status()).runtimeStatus).toBe('Running');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await timersFired()).toBe(3);
     await env.advanceTo(new Date(START.getTime() + 10 * MINUTE));
-    expect((await handle.status()).output).toHaveLength(10);
+    expect(await handle.result({ timeout: 5_000 })).toHaveLength(10);
   });
 
   test('scheduled entity signals are applied when the clock reaches them', async () => {
