@@ -66,7 +66,7 @@ export interface DurableClientDependencies {
  * Functions style calls (`signalEntity`, `callEntity`, `readEntityState`, `listEntities`).
  * Starts and manages orchestrations: `startNew` (which returns a handle), and by instance
  * id `getStatus`, `raiseEvent`, `terminate`, `suspend`, `resume`, `purgeInstanceHistory`,
- * `waitForCompletion`, `listInstances` (see {@link OrchestrationClient}).
+ * `waitForCompletion`, `listInstances`, and `getHandle(id)` for a handle (see {@link OrchestrationClient}).
  * Everything is validated before it is sent: a bad request throws and enqueues nothing.
  */
 export class DurableClient {
@@ -81,6 +81,8 @@ export class DurableClient {
   readonly purgeInstanceHistory: OrchestrationClient['purgeInstanceHistory'];
   readonly waitForCompletion: OrchestrationClient['waitForCompletion'];
   readonly listInstances: OrchestrationClient['listInstances'];
+  /** A handle on an existing instance, by id (nothing is checked until it is used). */
+  readonly getHandle: OrchestrationClient['handle'];
 
   constructor(
     private readonly deps: DurableClientDependencies,
@@ -97,6 +99,7 @@ export class DurableClient {
     this.purgeInstanceHistory = orchestrations.purgeInstanceHistory.bind(orchestrations);
     this.waitForCompletion = orchestrations.waitForCompletion.bind(orchestrations);
     this.listInstances = orchestrations.listInstances.bind(orchestrations);
+    this.getHandle = orchestrations.handle.bind(orchestrations) as OrchestrationClient['handle'];
   }
 
   /**

@@ -196,8 +196,11 @@ describe('createTestEnvironment', () => {
     await env.advance(48 * HOUR);
     const status = await env.client.waitForCompletion('survives', { timeout: 5_000 });
     expect(status.output).toBe('2026-05-07T08:00:00.000Z');
-    // The old handle belongs to the stopped app's client.
+    // The old handle belongs to the stopped app's client; the new client hands out a new one.
     await expect(handle.status()).rejects.toBeInstanceOf(AppStoppedError);
+    const again = env.client.getHandle<undefined, string>('survives');
+    expect(again.instanceId).toBe('survives');
+    expect(await again.result()).toBe('2026-05-07T08:00:00.000Z');
   });
 
   test("the user's resolve still creates activity instances", async () => {
