@@ -18,6 +18,11 @@ export interface EntityDefinition<T extends object = object> {
   readonly operations: ReadonlyMap<string, OperationDefinition>;
   /** Operation names by method name: typed proxies name methods, messages name operations. */
   readonly operationsByMethod: ReadonlyMap<string, string>;
+  /**
+   * The state is plain JSON data already (the runtime's built-in targets): it is stored
+   * with `JSON.stringify` and restored with `Object.assign`, without class-transformer.
+   */
+  readonly plainState?: boolean;
 }
 
 /** The operation every entity has: it deletes the entity's state. */

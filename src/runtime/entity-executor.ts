@@ -318,7 +318,7 @@ export class EntityExecutor {
   }
 
   private serialize(entity: LiveEntity): string {
-    const json = toJson(entity.instance, 'state');
+    const json = entity.definition.plainState ? JSON.stringify(entity.instance) : toJson(entity.instance, 'state');
     const limit = this.options.maxStateBytes;
     if (limit !== undefined && json.length > limit / 3) {
       const bytes = Buffer.byteLength(json);
@@ -335,7 +335,11 @@ export class EntityExecutor {
 
   private restore(entity: LiveEntity, checkpoint: Checkpoint): void {
     const instance = this.options.createInstance(entity.definition.ctor);
-    if (checkpoint.exists && checkpoint.stateJson !== undefined) assignPlain(instance, JSON.parse(checkpoint.stateJson));
+    if (checkpoint.exists && checkpoint.stateJson !== undefined) {
+      const plain: unknown = JSON.parse(checkpoint.stateJson);
+      if (entity.definition.plainState) Object.assign(instance, plain);
+      else assignPlain(instance, plain);
+    }
     entity.instance = instance;
     entity.exists = checkpoint.exists;
   }

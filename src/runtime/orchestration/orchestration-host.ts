@@ -119,6 +119,8 @@ export class OrchestrationHost {
       ctor: OrchestrationInstance as Constructor,
       operations,
       operationsByMethod: new Map([...operations.keys()].map((name) => [name, name])),
+      // History and status are plain JSON: class-transformer would only cost time on every turn.
+      plainState: true,
     });
   }
 
