@@ -47,6 +47,8 @@ export interface HubConnection {
    * before anything newer.
    */
   resetConsumer(partition: number, ackWaitMs: number): Promise<void>;
+  /** The ids of the workers whose heartbeat is current (workers only). */
+  liveWorkers(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,17 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,
         });
+      },
+      async liveWorkers() {
+        if (!workers) return [];
+        // Not KV keys(): on nats-server 2.9 its consumer can wait forever once entries have
+        // expired. The stream's subject counts come from one request and reflect expiry.
+        const stream = `KV_${layout.workerBucket}`;
+        const prefix = `$KV.${layout.workerBucket}.`;
+        const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
+        const ids = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+        const entries = await Promise.all(ids.map((id) => workers.get(id)));
+        return ids.filter((_, i) => entries[i]?.operation === 'PUT');
       },
       async close() {
         await nc.drain().catch(() => nc.close());

@@ -98,6 +98,7 @@ export class PartitionHost {
     this.leases = new PartitionLeases({
       leases: options.connection.leases!,
       workers: options.connection.workers!,
+      liveWorkers: () => options.connection.liveWorkers(),
       workerId: options.connection.workerId,
       partitionCount: this.partitionCount,
       leaseTimeMs: options.leaseTimeMs,

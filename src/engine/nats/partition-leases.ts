@@ -19,6 +19,8 @@ export interface LeaseListener {
 export interface PartitionLeasesOptions {
   readonly leases: KV;
   readonly workers: KV;
+  /** The ids of the live workers (heartbeats not expired or deleted). */
+  readonly liveWorkers: () => Promise<string[]>;
   readonly workerId: string;
   readonly partitionCount: number;
   /** A lease not renewed for this long expires (the buckets' TTL). */
@@ -135,9 +137,8 @@ export class PartitionLeases {
   }
 
   private async tick(): Promise<void> {
-    const { workers, workerId } = this.options;
-    const live: string[] = [];
-    for await (const id of await workers.keys()) live.push(id);
+    const { workerId } = this.options;
+    const live = await this.options.liveWorkers();
     if (!live.includes(workerId)) live.push(workerId);
     const wanted = new Set<number>();
     for (let p = 0; p < this.options.partitionCount; p++) {
