@@ -55,9 +55,9 @@ export class ActivityPool<Ack> {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Forgets waiting tasks (their queue will deliver them again). */
-  dropWaiting(): void {
-    this.waiting.length = 0;
+  /** Forgets the waiting tasks (their queue will deliver them again) and returns them, so an engine can hand them back at once. */
+  dropWaiting(): Delivery<Ack>[] {
+    return this.waiting.splice(0);
   }
 
   private pump(): void {

@@ -1,8 +1,10 @@
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
+import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { embeddedHarness } from './embedded-harness';
 
 entityBasicsContract(embeddedHarness);
 failuresContract(embeddedHarness);
 streamsAndStorageContract(embeddedHarness);
+orchestrationsContract(embeddedHarness);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
+import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { natsHarness } from './nats-harness';
 import { startNatsServer, type NatsServer } from './nats-server';
@@ -15,3 +16,4 @@ const harness = natsHarness(() => server);
 entityBasicsContract(harness);
 failuresContract(harness);
 streamsAndStorageContract(harness);
+orchestrationsContract(harness);

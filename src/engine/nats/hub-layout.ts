@@ -41,7 +41,7 @@ export function unescapeKey(token: string): string {
  * | `<hub>_STATE`       | `<hub>.s.<p>.<Name>.<key>`        | entity snapshots, last one per subject |
  * | `<hub>_TIMERS`      | `<hub>.t.<p>.<message id>`        | scheduled messages, last one per subject, purged when fired |
  * | `<hub>_ACT`         | `<hub>.a.<activity name>`         | activity tasks (work queue, one consumer shared by all workers) |
- * | `<hub>_DLQ`         | `<hub>.dlq.<p>`                   | messages that could not be processed, with the reason |
+ * | `<hub>_DLQ`         | `<hub>.dlq.<p>`, `<hub>.dlq.act`  | messages that could not be processed, with the reason |
  * | KV `<hub>_leases`   | `p<p>`                            | partition ownership |
  * | KV `<hub>_workers`  | worker id                         | live workers (heartbeats) |
  * | KV `<hub>_config`   | `partitions`                      | the hub's fixed partition count |
@@ -114,6 +114,11 @@ export class HubLayout {
 
   deadLetterSubject(partition: number): string {
     return `${this.hub}.dlq.${partition}`;
+  }
+
+  /** Where activity tasks that cannot be run are moved (same dead-letter stream). */
+  activityDeadLetterSubject(): string {
+    return `${this.hub}.dlq.act`;
   }
 
   replySubject(clientId: string): string {

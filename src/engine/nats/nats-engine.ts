@@ -88,7 +88,7 @@ export class NatsEngine implements Engine {
       : undefined;
     this.activityHost =
       options.executor && options.activities
-        ? new ActivityHost({ connection, hub: this.hub, handler: options.activities, concurrency: options.activityConcurrency, logger: options.logger, clock: options.clock })
+        ? new ActivityHost({ connection, hub: this.hub, registry: options.registry, handler: options.activities, concurrency: options.activityConcurrency, logger: options.logger, clock: options.clock })
         : undefined;
     this.replyInbox = this.layout.replySubject(randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'));
   }
@@ -213,7 +213,8 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    return this.host?.stats() ?? { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, partitions: [] };
+    const stats = this.host?.stats() ?? { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, partitions: [] };
+    return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
   }
 
   private onReply(data: Uint8Array): void {

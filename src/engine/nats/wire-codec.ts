@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/registry';
 import { DELETE_OPERATION } from '../../registry/entity-definition';
 import { isLockOperation } from '../../runtime/entity-locks';
+import { ACTIVITY_TASK_TARGET } from '../../runtime/activity-tasks';
 import type { OperationMessage } from '../../runtime/messages';
 
 const encoder = new TextEncoder();
@@ -48,6 +49,40 @@ export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMe
   const definition = registry.entityNamed(m.target.name);
   if (m.operation !== DELETE_OPERATION && !isLockOperation(m.operation) && !definition.operations.has(m.operation)) {
     return { reason: `entity '${m.target.name}' has no operation '${m.operation}'` };
+  }
+  return { message: m as OperationMessage };
+}
+
+/**
+ * Decodes an activity task taken from `<hub>_ACT`: an operation message to
+ * `$activity/<task id>` whose operation is the activity's name and whose input says which
+ * orchestration step it answers (`{ instanceId, executionId, seq, input? }`). Anything else
+ * gets a reason and goes to the dead-letter stream (it could never be answered). Whether
+ * this worker has the activity is the caller's concern: another worker may have it.
+ */
+export function decodeActivityTask(data: Uint8Array): DecodedMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decoder.decode(data));
+  } catch (error) {
+    return { reason: `not JSON: ${(error as Error).message}` };
+  }
+  const m = raw as Partial<OperationMessage> | null;
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.id !== 'string' ||
+    typeof m.operation !== 'string' ||
+    m.operation.length === 0 ||
+    m.kind !== 'signal' ||
+    m.target?.name !== ACTIVITY_TASK_TARGET ||
+    typeof m.target.key !== 'string'
+  ) {
+    return { reason: `not an activity task (needs id, target { name: '${ACTIVITY_TASK_TARGET}', key }, the activity name as operation and kind 'signal')` };
+  }
+  const input = m.input as { instanceId?: unknown; executionId?: unknown; seq?: unknown } | null | undefined;
+  if (typeof input !== 'object' || input === null || typeof input.instanceId !== 'string' || typeof input.executionId !== 'string' || !Number.isSafeInteger(input.seq)) {
+    return { reason: 'its input is not { instanceId, executionId, seq, input? }' };
   }
   return { message: m as OperationMessage };
 }
