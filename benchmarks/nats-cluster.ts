@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { DurableApp, DurableClient, type EngineStats } from '../src/index';
 import { Counter } from './counter.entity';
+import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 import type { WorkerReply, WorkerRequest } from './nats-worker';
 import { nowMs } from './stats';
 import { withTimeout } from './timeout';
@@ -44,6 +45,8 @@ export interface NatsClusterSettings {
   readonly execArgv?: readonly string[];
   /** Extra nats.js connection options for the workers and the client (experiments; default: none, as users connect). */
   readonly connection?: Readonly<Record<string, unknown>>;
+  /** Workers also host the orchestrators and activities of `orchestration-fixtures.ts`. */
+  readonly orchestrations?: boolean;
 }
 
 const PARTITION_COUNT = 32;
@@ -74,8 +77,9 @@ class ChildWorker implements WorkerHandle {
     return this.child.pid!;
   }
 
-  static async start(url: string, hub: string, execArgv: readonly string[], connection: Readonly<Record<string, unknown>> | undefined): Promise<ChildWorker> {
-    const child = fork(WORKER_SCRIPT, [url, hub, ...(connection ? [JSON.stringify(connection)] : [])], { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(url: string, hub: string, execArgv: readonly string[], connection: Readonly<Record<string, unknown>> | undefined, orchestrations: boolean): Promise<ChildWorker> {
+    const args = [url, hub, ...(connection ? [JSON.stringify(connection)] : []), ...(orchestrations ? ['--orchestrations'] : [])];
+    const child = fork(WORKER_SCRIPT, args, { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker = new ChildWorker(child);
     try {
       await withTimeout(worker.expect('ready'), 30_000, `worker ${child.pid} start`);
@@ -126,8 +130,9 @@ class InProcessWorker implements WorkerHandle {
 
   private constructor(private readonly app: DurableApp) {}
 
-  static async start(url: string, hub: string, connection: Readonly<Record<string, unknown>> | undefined): Promise<InProcessWorker> {
-    const app = await DurableApp.create({ entities: [Counter], nats: connection ? { ...connection, servers: url } : url, hub, logger: { level: 'silent' } });
+  static async start(url: string, hub: string, connection: Readonly<Record<string, unknown>> | undefined, orchestrations: boolean): Promise<InProcessWorker> {
+    const hosted = orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
+    const app = await DurableApp.create({ entities: [Counter], ...hosted, nats: connection ? { ...connection, servers: url } : url, hub, logger: { level: 'silent' } });
     await app.start();
     return new InProcessWorker(app);
   }
@@ -170,8 +175,8 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
   const workers: WorkerHandle[] = [];
   const startOne = (): Promise<WorkerHandle> =>
     settings.placement === 'child'
-      ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? [], settings.connection)
-      : InProcessWorker.start(settings.url, settings.hub, settings.connection);
+      ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? [], settings.connection, settings.orchestrations ?? false)
+      : InProcessWorker.start(settings.url, settings.hub, settings.connection, settings.orchestrations ?? false);
   let client: DurableClient | undefined;
   let monitor: NatsConnection | undefined;
   try {

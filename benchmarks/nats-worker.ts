@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { DurableApp } from '../src/index';
 import { Counter } from './counter.entity';
+import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 
 /**
- * A worker process of the NATS benchmark: `node build/benchmarks/nats-worker.js <url> <hub> [<connection options JSON>]`,
- * started with an IPC channel (`fork`). It hosts {@link Counter} with default settings and
+ * A worker process of the NATS benchmark: `node build/benchmarks/nats-worker.js <url> <hub> [<connection options JSON>] [--orchestrations]`,
+ * started with an IPC channel (`fork`). It hosts {@link Counter} with default settings (with
+ * `--orchestrations`, also the orchestrators and activities of `orchestration-fixtures.ts`) and
  * answers the parent's messages:
  *
  *   parent -> worker: `{ type: 'stats' }` | `{ type: 'stop' }`
@@ -24,12 +26,15 @@ function reply(message: WorkerReply): void {
 }
 
 async function main(): Promise<void> {
-  const [url, hub, extra] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const orchestrations = args.includes('--orchestrations');
+  const [url, hub, extra] = args.filter((arg) => arg !== '--orchestrations');
   if (!url || !hub || !process.send) throw new Error('usage: fork("nats-worker.js", [url, hub, optionsJson?]) (needs an IPC channel)');
   const nats = extra ? { ...(JSON.parse(extra) as object), servers: url } : url;
   // JETSTATE_BENCH_WORKER_LOG=info (or warn, debug...) shows the worker's log on stderr.
   const level = process.env.JETSTATE_BENCH_WORKER_LOG ?? 'silent';
-  const app = await DurableApp.create({ entities: [Counter], nats, hub, logger: { level } });
+  const hosted = orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
+  const app = await DurableApp.create({ entities: [Counter], ...hosted, nats, hub, logger: { level } });
   await app.start();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

@@ -2,9 +2,10 @@ import type { CallLatencyResult } from './call-latency';
 import type { CpuBusy } from './cpu-usage';
 import { configurationLabel, type NatsResults, type NatsThroughputResult } from './nats-bench';
 import type { MachineInfo } from './machine-info';
+import type { EmbeddedOrchestrationResults, NatsOrchestrationResults, OrchestrationThroughput } from './orchestration-bench';
 import type { BenchSettings } from './settings';
 import { TARGETS } from './settings';
-import type { LatencySummary, Spread } from './stats';
+import { spreadOf, type LatencySummary, type Spread } from './stats';
 import { formatInt, formatMs, formatRatio, formatSpread, renderTable } from './table';
 
 /** A throughput scenario: the spread of its repetitions and its detail per repetition. */
@@ -46,6 +47,10 @@ export interface BenchResults {
   };
   /** The NATS JetStream scenarios; absent with `--no-nats`. */
   readonly nats?: NatsResults;
+  /** Orchestrations on the embedded engine. */
+  readonly orchestrations: EmbeddedOrchestrationResults;
+  /** Orchestrations on NATS JetStream; absent with `--no-nats`. */
+  readonly natsOrchestrations?: NatsOrchestrationResults;
   readonly totalSeconds: number;
 }
 
@@ -68,6 +73,9 @@ export function renderReport(r: BenchResults): string {
     `${m.cpuModel}, ${m.cores} cores, node ${m.node}, ${m.platform} ${m.osRelease}; data in ${m.dataDirBase} (${m.dataDirFileSystem}); load avg at start ${m.loadAverage.join(' ')}`,
     `durability 'strict' (fsync per group commit); throughput figures are the median of ${s.repetitions} runs, each in a fresh data directory`,
     `vs ceiling: result / LevelStore ceiling puts/s (in parentheses: / packed ceiling); latencies: p50 / single sync write p50`,
+    `Orchestrations: activities do trivial work, so the figures are the runtime's cost; HelloSequence runs from the first startNew to the last result(), a fan-out/fan-in from its startNew to its result(); ` +
+      `each embedded run in a fresh data directory; replay times are OrchestrationExecutor.restore (full replay: what an instance costs after eviction or a restart) ` +
+      `and advance (a live instance, kept in memory between turns)`,
   ];
   const rows: string[][] = [
     [
@@ -153,9 +161,17 @@ export function renderReport(r: BenchResults): string {
       mark(r.callLatencyMs.get.pass),
     ],
   ];
+  rows.push(...orchestrationRows(r));
   if (r.nats) {
     header.push(...natsHeader(r));
     rows.push(...natsRows(r, r.nats));
+  }
+  if (r.natsOrchestrations) {
+    header.push(
+      `NATS orchestrations: a nats-server of their own started by the benchmark, a fresh hub whose worker child process(es) host the orchestrators and activities ` +
+        `(DurableApp, default settings); instances started from a client-only DurableClient.connect in this process; medians of ${r.settings.repetitions} runs on that hub`,
+    );
+    rows.push(...natsOrchestrationRows(r, r.natsOrchestrations));
   }
   header.push('');
   const table = renderTable(['Scenario', 'Result (median)', 'Spread (min..max)', 'vs ceiling', 'Target', ''], ['l', 'r', 'r', 'r', 'l', 'l'], rows);
@@ -273,5 +289,107 @@ function natsRows(r: BenchResults, n: NatsResults): string[][] {
       ]);
     }
   }
+  return rows;
+}
+
+/** Long error messages are cut to keep the table readable (the whole text is in the JSON results). */
+function shortError(message: string): string {
+  const line = message.split('\n', 1)[0]!;
+  return line.length > 110 ? `${line.slice(0, 107)}...` : line;
+}
+
+/** The rows of one orchestration throughput scenario: its rate, or its failure. */
+function orchestrationThroughputRows<S>(what: string, t: OrchestrationThroughput<S>, unit: string, extra: (median: S) => string[][]): string[][] {
+  const target = `>= ${formatInt(t.target)}/s`;
+  const rows: string[][] = [];
+  if (t.perSecond) rows.push([what, ...rate(t.perSecond, unit), '', target, mark(t.pass)]);
+  else rows.push([what, 'no result', '', '', target, 'FAIL']);
+  if (t.error) rows.push([`    FAILED${t.perSecond ? ` after ${t.runs.length} run(s)` : ''}: ${shortError(t.error)}`, '', '', '', '', '']);
+  if (t.perSecond && t.runs.length > 0) {
+    const samples = t.perSecond.samples;
+    const sorted = [...samples].sort((a, b) => a - b);
+    const median = t.runs[samples.indexOf(sorted[Math.floor((sorted.length - 1) / 2)]!)]!;
+    rows.push(...extra(median));
+  }
+  return rows;
+}
+
+function orchestrationRows(r: BenchResults): string[][] {
+  const s = r.settings.orchestrations;
+  const o = r.orchestrations;
+  const p = r.settings.replay;
+  const rows: string[][] = [
+    ['', '', '', '', '', ''],
+    ...orchestrationThroughputRows(
+      `Orchestrations: ${formatInt(s.helloSequence.instances)} HelloSequence (5 activities each), ${formatInt(s.helloSequence.maxInFlight)} in flight`,
+      o.helloSequence,
+      'orch/s',
+      () => [[`  (the same runs, in activities)`, ...rate(spreadOf(o.helloSequence.runs.map((run) => run.activitiesPerSecond)), 'activities/s'), '', '', '']],
+    ),
+    ...orchestrationThroughputRows(`Orchestrations: 1 fan-out/fan-in of ${formatInt(s.fanOut.activities)} activities`, o.fanOut, 'activities/s', () => []),
+  ];
+  const replay = o.replay;
+  const h = replay.history;
+  const source = h.source === 'engine' ? 'read from the embedded engine' : `built by driving the executor alone in ${formatMs(h.buildMs)} ms (no storage)`;
+  rows.push([
+    `Replay: restore (full replay) of a ${formatInt(h.events)}-event history`,
+    replay.restoreMs ? `${formatMs(replay.restoreMs.median)} ms` : 'no result',
+    replay.restoreMs ? `${formatMs(replay.restoreMs.min)}..${formatMs(replay.restoreMs.max)} (${replay.restoreMs.samples.length} runs)` : '',
+    '',
+    '',
+    replay.restoreMs ? '' : 'FAIL',
+  ]);
+  rows.push([`  (history: ${formatInt(h.steps)} sequential activities, ${formatInt(h.bytes / 1024)} KiB as JSON, ${source})`, '', '', '', '', '']);
+  if (replay.liveTurnMs) {
+    rows.push([`  live instance: advance by 1 event, p50 / p99 of ${formatInt(replay.liveTurnMs.count)}`, latency(replay.liveTurnMs), `max ${formatMs(replay.liveTurnMs.max)}`, '', '', '']);
+  }
+  if (replay.error) rows.push([`    FAILED: ${shortError(replay.error)}`, '', '', '', '', '']);
+  const e = replay.engine;
+  if (e) {
+    if (e.events > 0) {
+      rows.push([
+        `  engine: a chain of ${formatInt(e.steps)} sequential activities (${formatInt(e.events)} events, ${formatInt(e.bytes / 1024)} KiB)`,
+        `${formatInt(e.buildMs)} ms`,
+        `${formatInt(e.steps / (e.buildMs / 1000))} activities/s`,
+        '',
+        '',
+        '',
+      ]);
+    }
+    if (e.liveCallMs) {
+      rows.push([`  engine: raiseEvent on it while live (cached), p50 / p99 of ${formatInt(e.liveCallMs.count)}`, latency(e.liveCallMs), `max ${formatMs(e.liveCallMs.max)}`, '', '', '']);
+    }
+    if (e.afterRestartCallMs) {
+      rows.push([
+        `  engine: raiseEvent on it, first after an app restart (replays), median of ${p.restarts}`,
+        `${formatMs(e.afterRestartCallMs.median)} ms`,
+        `${formatMs(e.afterRestartCallMs.min)}..${formatMs(e.afterRestartCallMs.max)}`,
+        '',
+        '',
+        '',
+      ]);
+    }
+    if (e.error) rows.push([`    engine part FAILED: ${shortError(e.error)}`, '', '', '', '', '']);
+  }
+  return rows;
+}
+
+function natsOrchestrationRows(r: BenchResults, n: NatsOrchestrationResults): string[][] {
+  const s = r.settings.nats!.orchestrations;
+  const cores = (cpu: CpuBusy | undefined): string[][] => (cpu ? [[`    cores (median run): ${busy(cpu, 'child')}`, '', '', '', '', '']] : []);
+  const rows: string[][] = [
+    ['', '', '', '', '', ''],
+    [`NATS orchestrations, ${configurationLabel({ workers: n.workers, placement: 'child' })}: ${n.partitionSpread ? `partitions ${n.partitionSpread}` : 'not started'}`, '', '', '', '', ''],
+  ];
+  if (n.error) rows.push([`  FAILED: ${shortError(n.error)}`, '', '', '', '', '']);
+  rows.push(
+    ...orchestrationThroughputRows(
+      `  Orchestrations: ${formatInt(s.helloSequence.instances)} HelloSequence (5 activities each), ${formatInt(s.helloSequence.maxInFlight)} in flight`,
+      n.helloSequence,
+      'orch/s',
+      (m) => [[`    (the same runs, in activities)`, ...rate(spreadOf(n.helloSequence.runs.map((run) => run.activitiesPerSecond)), 'activities/s'), '', '', ''], ...cores(m.cpu)],
+    ),
+    ...orchestrationThroughputRows(`  Orchestrations: 1 fan-out/fan-in of ${formatInt(s.fanOut.activities)} activities`, n.fanOut, 'activities/s', (m) => cores(m.cpu)),
+  );
   return rows;
 }

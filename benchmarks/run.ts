@@ -5,16 +5,19 @@ import { measureCallLatency } from './call-latency';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
 import { machineInfo } from './machine-info';
 import { runNatsBench } from './nats-bench';
+import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestration-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
 import { settingsFromArgs, TARGETS } from './settings';
 import { measureSignals, type SignalSample } from './signal-throughput';
 import { nowMs, spreadOf } from './stats';
 import { formatInt, formatMs } from './table';
 
-// `npm run bench [-- --quick] [--no-nats]`: the embedded engine first, then the NATS
-// JetStream scenarios against a nats-server the run starts itself ($NATS_SERVER_BIN, or
-// nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the PATH); `--no-nats` skips
-// them. `benchmarks/nats-profile.ts` runs one NATS configuration alone, for profiling.
+// `npm run bench [-- --quick] [--no-nats]`: the embedded engine first (entities, then
+// orchestrations), then the NATS JetStream scenarios against a nats-server the run starts
+// itself ($NATS_SERVER_BIN, or nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the
+// PATH), entities first, then orchestrations on a server and hub of their own; `--no-nats`
+// skips them. `benchmarks/nats-profile.ts` runs one NATS configuration alone, for profiling;
+// `benchmarks/orchestration-profile.ts` the orchestration scenarios on one engine.
 // Compiled to build/benchmarks/run.js; results go to <project>/benchmarks/results.
 const RESULTS_DIR = join(__dirname, '..', '..', 'benchmarks', 'results');
 
@@ -56,9 +59,12 @@ async function main(): Promise<void> {
   progress(`single sync write: p50 ${formatMs(syncWrite.p50)} ms, p99 ${formatMs(syncWrite.p99)} ms`);
   const calls = await measureCallLatency({ ...settings.calls, timeoutMs: settings.scenarioTimeoutMs });
   progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
+  const orchestrations = await runEmbeddedOrchestrations(settings.orchestrations, settings.replay, settings.repetitions, settings.scenarioTimeoutMs, progress);
 
   // NATS JetStream afterwards, so the embedded figures are taken without a nats-server running.
   const nats = settings.nats ? await runNatsBench(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;
+  // Failures of the NATS orchestration scenarios are kept in their results and shown in the report.
+  const natsOrchestrations = settings.nats ? await runNatsOrchestrations(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;
 
   const ceilingPuts = spreadOf(ceilings.map((c) => c.putsPerSecond));
   const ceilingPacked = spreadOf(ceilings.map((c) => c.packedSignalsPerSecond));
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
     signalsOneKey: throughput(oneKey, TARGETS.oneKeySignalsPerSecond),
     callLatencyMs: callLatencyResults(calls, syncWrite),
     ...(nats ? { nats } : {}),
+    orchestrations,
+    ...(natsOrchestrations ? { natsOrchestrations } : {}),
     totalSeconds: (nowMs() - began) / 1000,
   };
 

@@ -6,6 +6,34 @@ export interface NatsConfiguration {
   readonly placement: WorkerPlacement;
 }
 
+/** Sizes of the orchestration scenarios on one engine. */
+export interface OrchestrationSettings {
+  /** Unreported runs first, on a fresh app or hub (JIT warm-up): HelloSequence instances, fan-out activities. */
+  readonly warmup: { readonly helloInstances: number; readonly fanOutActivities: number };
+  /** HelloSequence (5 sequential activities): instances started, most of them running at once. */
+  readonly helloSequence: { readonly instances: number; readonly maxInFlight: number };
+  /** One fan-out/fan-in instance of this many activities. */
+  readonly fanOut: { readonly activities: number };
+}
+
+/**
+ * The replay scenario (embedded engine): a LongChain of `steps` sequential activities
+ * (3 history events each) is timed with `OrchestrationExecutor.restore` (full replay,
+ * `restores` times, median) and `advance` of the live instance by one event (`liveTurns`).
+ * The history is read from the engine when `engineSteps` equals `steps`, otherwise built by
+ * driving the executor alone (same events, no storage). On the engine, an `engineSteps`
+ * chain is then sent `engineTurns` events while live and one event after each of
+ * `restarts` app restarts (the first operation after a restart replays the whole history).
+ */
+export interface ReplaySettings {
+  readonly steps: number;
+  readonly restores: number;
+  readonly liveTurns: number;
+  readonly engineSteps: number;
+  readonly engineTurns: number;
+  readonly restarts: number;
+}
+
 /** Sizes of the NATS JetStream scenarios (a nats-server started by the benchmark). */
 export interface NatsSettings {
   /** Each JetStream publish ceiling measurement: how long, and how many publishes outstanding. */
@@ -24,6 +52,9 @@ export interface NatsSettings {
    * `maxImbalance` times its fair share (32 / workers); at most `attempts` starts.
    */
   readonly spread: { readonly maxImbalance: number; readonly balancedAttempts: number; readonly attempts: number; readonly timeoutMs: number };
+  /** Orchestrations on a hub of their own, with `orchestrationWorkers` child worker processes against the same kind of server. */
+  readonly orchestrations: OrchestrationSettings;
+  readonly orchestrationWorkers: number;
 }
 
 /** Sizes of one benchmark run. */
@@ -37,6 +68,8 @@ export interface BenchSettings {
   readonly manyKeys: { readonly total: number; readonly keys: number; readonly maxInFlight: number };
   readonly oneKey: { readonly total: number; readonly keys: number; readonly maxInFlight: number };
   readonly calls: { readonly count: number; readonly warmup: number };
+  readonly orchestrations: OrchestrationSettings;
+  readonly replay: ReplaySettings;
   /** Any single scenario taking longer than this fails the run. */
   readonly scenarioTimeoutMs: number;
   /** Absent with `--no-nats`. */
@@ -55,6 +88,8 @@ const NATS_FULL: NatsSettings = {
   oneKey: { total: 30_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 1000, warmup: 100 },
   spread: { maxImbalance: 1.5, balancedAttempts: 5, attempts: 10, timeoutMs: 30_000 },
+  orchestrations: { warmup: { helloInstances: 200, fanOutActivities: 200 }, helloSequence: { instances: 1000, maxInFlight: 200 }, fanOut: { activities: 1000 } },
+  orchestrationWorkers: 1,
 };
 
 const NATS_QUICK: NatsSettings = {
@@ -68,6 +103,8 @@ const NATS_QUICK: NatsSettings = {
   oneKey: { total: 5_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 200, warmup: 50 },
   spread: { maxImbalance: 1.5, balancedAttempts: 1, attempts: 10, timeoutMs: 30_000 },
+  orchestrations: { warmup: { helloInstances: 100, fanOutActivities: 100 }, helloSequence: { instances: 300, maxInFlight: 200 }, fanOut: { activities: 300 } },
+  orchestrationWorkers: 1,
 };
 
 export const FULL: BenchSettings = {
@@ -78,6 +115,8 @@ export const FULL: BenchSettings = {
   manyKeys: { total: 200_000, keys: 1000, maxInFlight: 5000 },
   oneKey: { total: 100_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 2000, warmup: 200 },
+  orchestrations: { warmup: { helloInstances: 300, fanOutActivities: 300 }, helloSequence: { instances: 1000, maxInFlight: 200 }, fanOut: { activities: 1000 } },
+  replay: { steps: 3333, restores: 7, liveTurns: 500, engineSteps: 3333, engineTurns: 20, restarts: 3 },
   scenarioTimeoutMs: 60_000,
   nats: NATS_FULL,
 };
@@ -90,6 +129,8 @@ export const QUICK: BenchSettings = {
   manyKeys: { total: 20_000, keys: 1000, maxInFlight: 5000 },
   oneKey: { total: 10_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 300, warmup: 50 },
+  orchestrations: { warmup: { helloInstances: 100, fanOutActivities: 100 }, helloSequence: { instances: 300, maxInFlight: 200 }, fanOut: { activities: 300 } },
+  replay: { steps: 3333, restores: 5, liveTurns: 200, engineSteps: 500, engineTurns: 10, restarts: 2 },
   scenarioTimeoutMs: 30_000,
   nats: NATS_QUICK,
 };
@@ -102,6 +143,11 @@ export const TARGETS = {
   /** NATS: signals applied per second, as a fraction of the JetStream `js.publish` ceiling. */
   natsSignalsRatioToPublishCeiling: 0.5,
   natsCallP50Ms: 2,
+  /** Orchestrations: HelloSequence instances completed per second, fan-out/fan-in activities per second. */
+  orchestrationsPerSecond: 500,
+  fanOutActivitiesPerSecond: 5000,
+  natsOrchestrationsPerSecond: 200,
+  natsFanOutActivitiesPerSecond: 1500,
 } as const;
 
 export function settingsFromArgs(args: readonly string[]): BenchSettings {

@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DurableApp, type DurableClient } from '../src/index';
+import { startNatsCluster } from './nats-cluster';
+import { startNatsServer } from './nats-server';
+import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
+import { buildLongHistory, measureFanOut, measureHelloSequence } from './orchestration-scenarios';
+import { formatInt, formatMs } from './table';
+import { withTempDir } from './temp-dir';
+
+/**
+ * The orchestration throughput scenarios on one engine alone, for profiling:
+ *
+ *   node scripts/run-ts.mjs benchmarks/orchestration-profile.ts [--nats] [--workers=N] [--instances=N]
+ *        [--in-flight=N] [--fan-out=N] [--chain=N] [--runs=N] [--cpu-prof=DIR]
+ *
+ * Embedded (default): the app runs in this process; profile it by running the compiled
+ * script under `node --cpu-prof --cpu-prof-dir=DIR build/benchmarks/orchestration-profile.js`.
+ * `--nats`: a nats-server and child worker processes; with `--cpu-prof=DIR` the workers run
+ * with `node --cpu-prof` and write their profiles to DIR when they stop.
+ * `--chain=N` also runs one LongChain of N sequential activities (3 history events each).
+ * `node build/benchmarks/cpu-profile-summary.js <file.cpuprofile>` summarizes a profile.
+ */
+interface ProfileArgs {
+  nats: boolean;
+  workers: number;
+  instances: number;
+  inFlight: number;
+  fanOut: number;
+  chain: number;
+  runs: number;
+  cpuProfDir: string | undefined;
+}
+
+function parse(args: readonly string[]): ProfileArgs {
+  const out: ProfileArgs = { nats: false, workers: 1, instances: 1000, inFlight: 200, fanOut: 1000, chain: 0, runs: 3, cpuProfDir: undefined };
+  for (const arg of args) {
+    const [name, value] = arg.split('=') as [string, string | undefined];
+    const int = (zero = false): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < (zero ? 0 : 1)) throw new Error(`${name} needs a ${zero ? 'non-negative' : 'positive'} integer`);
+      return n;
+    };
+    if (name === '--nats') out.nats = true;
+    else if (name === '--workers') out.workers = int();
+    else if (name === '--instances') out.instances = int(true);
+    else if (name === '--in-flight') out.inFlight = int();
+    else if (name === '--fan-out') out.fanOut = int(true);
+    else if (name === '--chain') out.chain = int(true);
+    else if (name === '--runs') out.runs = int();
+    else if (name === '--cpu-prof' && value) out.cpuProfDir = resolve(value);
+    else throw new Error(`Unknown argument '${arg}'.`);
+  }
+  return out;
+}
+
+async function scenarios(client: DurableClient, args: ProfileArgs): Promise<void> {
+  for (let run = 1; run <= args.runs; run++) {
+    if (args.instances > 0) {
+      const s = await measureHelloSequence(client, { instances: args.instances, maxInFlight: args.inFlight, timeoutMs: 600_000 });
+      console.log(`[${run}] ${formatInt(args.instances)} HelloSequence, ${args.inFlight} in flight: ${formatInt(s.orchestrationsPerSecond)} orchestrations/s (${formatMs(s.elapsedMs)} ms)`);
+    }
+    if (args.fanOut > 0) {
+      const s = await measureFanOut(client, { activities: args.fanOut, timeoutMs: 600_000 });
+      console.log(`[${run}] fan-out/fan-in of ${formatInt(args.fanOut)}: ${formatInt(s.activitiesPerSecond)} activities/s (${formatMs(s.elapsedMs)} ms)`);
+    }
+  }
+  if (args.chain > 0) {
+    const h = await buildLongHistory(client, args.chain, 600_000);
+    console.log(`chain of ${formatInt(args.chain)} sequential activities: ${formatInt(h.history.length)} events (${formatInt(h.historyBytes / 1024)} KiB) in ${formatMs(h.buildMs)} ms`);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  if (!args.nats) {
+    await withTempDir('orch-profile', async (dataDir) => {
+      const app = await DurableApp.create({ orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES, dataDir, logger: { level: 'silent' } });
+      await app.start();
+      try {
+        await scenarios(app.client, args);
+      } finally {
+        await app.stop();
+      }
+    });
+    return;
+  }
+  const server = await startNatsServer();
+  try {
+    if (args.cpuProfDir) await mkdir(args.cpuProfDir, { recursive: true });
+    const cluster = await startNatsCluster({
+      url: server.url,
+      serverPid: server.pid,
+      hub: 'orchprofile',
+      workers: args.workers,
+      placement: 'child',
+      spreadTimeoutMs: 60_000,
+      execArgv: args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [],
+      orchestrations: true,
+    });
+    try {
+      console.log(`${args.workers} child worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`);
+      await scenarios(cluster.client, args);
+    } finally {
+      await cluster.close();
+    }
+  } finally {
+    await server.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('\nFAILED:', error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
