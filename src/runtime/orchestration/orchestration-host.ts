@@ -173,12 +173,8 @@ export class OrchestrationHost {
   }
 
   private unlock(context: OperationContext, entities: readonly EntityId[], events: readonly HistoryEvent[]): void {
-    const instanceId = context.entityId.key;
     const step = events.map((e) => ('seq' in e ? e.seq : '')).join(',');
-    for (const [i, entity] of entities.entries()) {
-      const unlock: UnlockRequest = { owner: instanceId };
-      context.emit({ id: `${context.message.id}>late-unlock>${step}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
-    }
+    emitUnlocks(context, entities, `${context.message.id}>late-unlock>${step}`);
   }
 
   private async entityResponse(record: InstanceRecord, { context: call, reply }: EntityReplyInput): Promise<void> {
@@ -348,10 +344,7 @@ export class OrchestrationHost {
         return;
       }
       case 'releaseLocks':
-        for (const [i, entity] of action.entities.entries()) {
-          const unlock: UnlockRequest = { owner: instanceId };
-          context.emit({ id: `${action.lockRequestId}>unlock>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
-        }
+        emitUnlocks(context, action.entities, `${action.lockRequestId}>unlock`);
         return;
       case 'sendEvent': {
         const event = action.event;
@@ -360,6 +353,14 @@ export class OrchestrationHost {
         return;
       }
     }
+  }
+}
+
+/** Sends `$unlock` for this instance to each entity, with ids `<idPrefix>><n>`. */
+function emitUnlocks(context: OperationContext, entities: readonly EntityId[], idPrefix: string): void {
+  const unlock: UnlockRequest = { owner: context.entityId.key };
+  for (const [i, entity] of entities.entries()) {
+    context.emit({ id: `${idPrefix}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
   }
 }
 
