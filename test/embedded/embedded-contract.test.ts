@@ -1,5 +1,6 @@
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
+import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
 import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { embeddedHarness } from './embedded-harness';
@@ -8,3 +9,4 @@ entityBasicsContract(embeddedHarness);
 failuresContract(embeddedHarness);
 streamsAndStorageContract(embeddedHarness);
 orchestrationsContract(embeddedHarness);
+orchestrationEntitiesContract(embeddedHarness);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
+import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
 import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { natsHarness } from './nats-harness';
@@ -17,3 +18,4 @@ entityBasicsContract(harness);
 failuresContract(harness);
 streamsAndStorageContract(harness);
 orchestrationsContract(harness);
+orchestrationEntitiesContract(harness);
