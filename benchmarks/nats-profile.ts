@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { startNatsCluster, type WorkerPlacement } from './nats-cluster';
 import { measureNatsCeiling, type PublishRate } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
-import { startNatsServer } from './nats-server';
+import { startNatsServer } from '../test/nats/nats-server';
 import { formatInt, formatMs } from './table';
 
 /**

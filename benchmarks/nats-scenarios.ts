@@ -1,8 +1,9 @@
+import { timeSequentialCalls, type CallLatencyResult } from './call-latency';
 import { Counter } from './counter.entity';
 import { sendBounded } from './bounded-producer';
 import { startCpuMeter, type CpuBusy } from './cpu-usage';
 import type { NatsCluster } from './nats-cluster';
-import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
+import { nowMs } from './stats';
 import { withTimeout } from './timeout';
 
 export interface NatsSignalSettings {
@@ -119,37 +120,11 @@ export interface NatsCallSettings {
   readonly timeoutMs: number;
 }
 
-export interface NatsCallResult {
-  /** State-changing `call.increment()`, one after another: publish, apply, commit (snapshot publish), reply. */
-  readonly increment: LatencySummary;
-  /** Read-only `call.get()`, one after another. */
-  readonly get: LatencySummary;
-}
+/** `increment` runs publish, apply, commit (snapshot publish), reply; `get` the same without a state change. */
+export type NatsCallResult = CallLatencyResult;
 
-/** Latency of sequential calls from the client-only connection to one fresh entity, after a warm-up; every answer is checked. */
+/** Latency of sequential calls from the client-only connection to one fresh entity (see {@link timeSequentialCalls}). */
 export async function measureNatsCalls(cluster: NatsCluster, settings: NatsCallSettings): Promise<NatsCallResult> {
   const counter = cluster.client.entity(Counter, `latency-${++runs}`);
-  const work = async (): Promise<NatsCallResult> => {
-    let value = 0;
-    for (let i = 0; i < settings.warmup; i++) {
-      value = await counter.call.increment();
-      await counter.call.get();
-    }
-    const increments: number[] = [];
-    for (let i = 0; i < settings.count; i++) {
-      const start = nowMs();
-      const next = await counter.call.increment();
-      increments.push(nowMs() - start);
-      if (next !== ++value) throw new Error(`Correctness check failed: increment() returned ${next}, expected ${value}.`);
-    }
-    const gets: number[] = [];
-    for (let i = 0; i < settings.count; i++) {
-      const start = nowMs();
-      const current = await counter.call.get();
-      gets.push(nowMs() - start);
-      if (current !== value) throw new Error(`Correctness check failed: get() returned ${current}, expected ${value}.`);
-    }
-    return { increment: summarizeLatencies(increments), get: summarizeLatencies(gets) };
-  };
-  return withTimeout(work(), settings.timeoutMs, `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): sequential calls`);
+  return withTimeout(timeSequentialCalls(counter, settings), settings.timeoutMs, `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): sequential calls`);
 }

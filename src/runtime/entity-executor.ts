@@ -142,12 +142,13 @@ export class EntityExecutor {
     const stamp = (m: OperationMessage): OperationMessage => (m.scheduledTime !== undefined ? m : { ...m, origin: { entity: sender, n: ++sent } });
     let lock = entity.committed?.lock;
     const lockBefore = lock;
-    // The batch's messages, then whatever a released lock lets through, in order.
-    const work: { message: OperationMessage; released: boolean }[] = group.map((message) => ({ message, released: false }));
-    const ran: OperationMessage[] = [];
+    // The batch's messages, with whatever a released lock lets through spliced in after its unlock.
+    let work = group;
+    let released: Set<OperationMessage> | undefined;
     for (let i = 0; i < work.length; i++) {
-      const { message, released } = work[i]!;
-      if (!released) {
+      const message = work[i]!;
+      const wasWaiting = released?.has(message) ?? false;
+      if (!wasWaiting) {
         if (message.seq !== undefined) {
           if (message.seq <= lastSeq) {
             outcome.duplicates++;
@@ -179,7 +180,9 @@ export class EntityExecutor {
       }
       if (message.operation === UNLOCK_OPERATION) {
         if (lock && lock.owner === (message.input as UnlockRequest | undefined)?.owner) {
-          work.splice(i + 1, 0, ...lock.queue.map((waiting) => ({ message: waiting, released: true })));
+          released ??= new Set();
+          for (const waiting of lock.queue) released.add(waiting);
+          work = [...work.slice(0, i + 1), ...lock.queue, ...work.slice(i + 1)];
           lock = undefined;
         }
         continue;
@@ -188,8 +191,7 @@ export class EntityExecutor {
         lock = { owner: lock.owner, queue: [...lock.queue, message] };
         continue;
       }
-      ran.push(message);
-      if (released) outcome.released.push(message);
+      if (wasWaiting) outcome.released.push(message);
       const pending = this.run(entity, message);
       const result = isPromiseLike(pending) ? await pending : pending;
       results.set(message, result);
@@ -211,7 +213,7 @@ export class EntityExecutor {
         stateJson = checkpoint.stateJson;
       }
     }
-    for (const message of ran) {
+    for (const message of work) {
       const result = results.get(message);
       if (result) this.record(message, result, outcome, stamp);
     }

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryEvent, OrchestrationStatus } from '../../src/index';
 import { tempDir } from '../helpers';
+import { cleanups, requireCompiled, running } from './child-processes';
 import { ACTIVITY_COUNT, MAX_CONCURRENT_ACTIVITIES, type FanOutResult } from './fixtures/fanout-child';
 
 // The child runs as plain Node on tsc's output, not through the test transform.
@@ -13,20 +14,7 @@ const ACTIVITY_NAME = 'Squares.square';
 /** The first child is killed once this many activities have reported `done`. */
 const KILL_AFTER_DONE = 350;
 
-const running = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function requireCompiledChild(): void {
-  if (!existsSync(CHILD)) {
-    throw new Error(`${CHILD} is missing: run \`npm run compile\` before this test (npm test does it).`);
-  }
-}
+const requireCompiledChild = (): void => requireCompiled(CHILD);
 
 /** What one child process recorded in its run log. */
 interface RunLog {

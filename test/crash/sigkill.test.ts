@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DurableApp } from '../../src/index';
 import { startApp, tempDir } from '../helpers';
+import { cleanups, requireCompiled, running } from './child-processes';
 import { LEDGER_KEYS, Ledger, RELAY_KEYS, Relay, ledgerKey, relayKey } from './fixtures/burst-child';
 
 // The child runs as plain Node on tsc's output, not through the test transform.
@@ -25,20 +25,7 @@ interface EntityLists {
   readonly relay: ReadonlyMap<string, readonly number[]>;
 }
 
-const running = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function requireCompiledChild(): void {
-  if (!existsSync(CHILD)) {
-    throw new Error(`${CHILD} is missing: run \`npm run compile\` before this test (npm test does it).`);
-  }
-}
+const requireCompiledChild = (): void => requireCompiled(CHILD);
 
 /**
  * Starts the child on `dataDir`, lets it burst signals numbered from `first`, and kills it

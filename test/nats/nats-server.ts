@@ -5,11 +5,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A nats-server with JetStream, started by a test on a free port with its own store directory. */
+/**
+ * A nats-server with JetStream on a free loopback port with its own store directory,
+ * started by a test or a benchmark.
+ */
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The running server's process id (for CPU accounting), or 0 while it is stopped. */
+  readonly pid: number;
   /** Stops the server gracefully (it flushes its store); `start` brings it back on the same port and store. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -47,13 +52,17 @@ function launch(port: number, storeDir: string): Promise<ChildProcess> {
       clearTimeout(timer);
       reject(new Error(`Could not start nats-server (${error.message}). Install it: sudo apt-get install nats-server`));
     });
-    child.stderr!.on('data', (chunk: Buffer) => {
+    const onOutput = (chunk: Buffer): void => {
       output += chunk.toString();
       if (output.includes('Server is ready')) {
         clearTimeout(timer);
+        // Keep draining stderr so a chatty server never blocks on a full pipe.
+        child.stderr!.off('data', onOutput);
+        child.stderr!.resume();
         resolve(child);
       }
-    });
+    };
+    child.stderr!.on('data', onOutput);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`nats-server exited with code ${code} before it was ready:\n${output}`));
@@ -69,7 +78,16 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startNatsServer(): Promise<NatsServer> {
   const storeDir = await mkdtemp(join(tmpdir(), 'jetstate-nats-'));
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port, storeDir);
+  let child: ChildProcess | undefined;
+  try {
+    child = await launch(port, storeDir);
+  } catch (error) {
+    await rm(storeDir, { recursive: true, force: true });
+    throw error;
+  }
+  // A process that dies must not leave its server running.
+  const kill = (): void => void child?.kill('SIGKILL');
+  process.once('exit', kill);
   const stop = async (): Promise<void> => {
     if (!child) return;
     const running = child;
@@ -81,11 +99,15 @@ export async function startNatsServer(): Promise<NatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    get pid() {
+      return child?.pid ?? 0;
+    },
     stop,
     async start() {
       if (!child) child = await launch(port, storeDir);
     },
     async dispose() {
+      process.off('exit', kill);
       await stop();
       await rm(storeDir, { recursive: true, force: true });
     },

@@ -8,10 +8,11 @@ import type { Clock } from '../clock';
 import { entityContext } from '../entity-context';
 import { LOCK_OPERATION, UNLOCK_OPERATION, type LockRequest, type UnlockRequest } from '../entity-locks';
 import { toRemoteError } from '../entity-executor';
+import type { OperationMessage } from '../messages';
 import { OperationContext } from '../operation-context';
 import type { HistoryEvent } from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
-import type { OrchestrationAction } from './orchestration-actions';
+import type { CallEntityAction, OrchestrationAction, SignalEntityAction } from './orchestration-actions';
 import { OrchestrationExecutor } from './orchestration-executor';
 import { messageIdAt } from './orchestration-ids';
 import { isTerminalStatus, OrchestrationRuntimeStatus } from './orchestration-status';
@@ -303,30 +304,9 @@ export class OrchestrationHost {
         context.emit(instanceMessage(`${messageIdAt(executionId, action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', { started: action.started } satisfies StartInput));
         return;
       case 'signalEntity':
-        context.emit({
-          id: action.messageId,
-          target: action.target,
-          operation: action.operation,
-          kind: 'signal',
-          ...(action.input === undefined ? {} : { input: action.input }),
-          ...(action.scheduledTime === undefined ? {} : { scheduledTime: action.scheduledTime }),
-          // Runs on an entity this instance has locked; waits on one locked by another.
-          lockOwner: instanceId,
-        });
+      case 'callEntity':
+        context.emit(entityMessage(action, instanceId, executionId));
         return;
-      case 'callEntity': {
-        const call: EntityCallContext = { seq: action.seq, executionId };
-        context.emit({
-          id: action.messageId,
-          target: action.target,
-          operation: action.operation,
-          kind: 'signal',
-          ...(action.input === undefined ? {} : { input: action.input }),
-          lockOwner: instanceId,
-          replyVia: { target: instanceTarget(instanceId), operation: InstanceOperation.entityResponse, context: call },
-        });
-        return;
-      }
       case 'requestLocks': {
         const [first] = action.entities;
         const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }], locked: action.entities };
@@ -354,6 +334,25 @@ export class OrchestrationHost {
       }
     }
   }
+}
+
+/**
+ * The message that carries an entity signal or call from an instance. It names the
+ * instance as its lock owner: it runs on an entity the instance has locked, and waits on
+ * one locked by another. A call also says where its outcome goes.
+ */
+function entityMessage(action: SignalEntityAction | CallEntityAction, instanceId: string, executionId: string): OperationMessage {
+  const call: EntityCallContext | undefined = action.type === 'callEntity' ? { seq: action.seq, executionId } : undefined;
+  return {
+    id: action.messageId,
+    target: action.target,
+    operation: action.operation,
+    kind: 'signal',
+    ...(action.input === undefined ? {} : { input: action.input }),
+    ...(action.type === 'signalEntity' && action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
+    lockOwner: instanceId,
+    ...(call ? { replyVia: { target: instanceTarget(instanceId), operation: InstanceOperation.entityResponse, context: call } } : {}),
+  };
 }
 
 /** Sends `$unlock` for this instance to each entity, with ids `<idPrefix>><n>`. */
