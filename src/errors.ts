@@ -28,7 +28,6 @@ export const ErrorCode = {
   OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
   OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
   OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
-  NotSupported: 'JETSTATE_NOT_SUPPORTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -330,12 +329,5 @@ export class OrchestrationFailedError extends JetstateError {
         ? `Orchestration instance '${instanceId}' failed with ${failureDetails?.name ?? 'Error'}: ${failureDetails?.message ?? '(no details)'}`
         : `Orchestration instance '${instanceId}' ended as ${runtimeStatus}${reason === undefined ? '' : `: ${String(reason)}`}.`,
     );
-  }
-}
-
-/** A feature this engine or this version does not provide yet. */
-export class NotSupportedError extends JetstateError {
-  constructor(message: string) {
-    super(ErrorCode.NotSupported, message);
   }
 }

@@ -45,7 +45,6 @@ export {
   InvalidOptionsError,
   JetstateError,
   NonDeterminismError,
-  NotSupportedError,
   OperationFailedError,
   OrchestrationAlreadyExistsError,
   OrchestrationFailedError,

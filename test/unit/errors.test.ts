@@ -173,12 +173,6 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.OrchestrationFailedError('order-1', 'Failed', { name: 'Error', message: 'boom' }),
     ctor: (lib) => lib.OrchestrationFailedError,
   },
-  {
-    className: 'NotSupportedError',
-    code: 'JETSTATE_NOT_SUPPORTED',
-    create: (lib) => new lib.NotSupportedError('not yet'),
-    ctor: (lib) => lib.NotSupportedError,
-  },
 ];
 
 describe('error codes and names', () => {
@@ -213,7 +207,6 @@ describe('error codes and names', () => {
       OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
       OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
       OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
-      NotSupported: 'JETSTATE_NOT_SUPPORTED',
     });
   });
 
