@@ -28,6 +28,7 @@ export const ErrorCode = {
   OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
   OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
   OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
+  OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -309,6 +310,21 @@ export class OrchestrationNotRunningError extends JetstateError {
     message = `Orchestration instance '${instanceId}' has ended and takes no more events.`,
   ) {
     super(ErrorCode.OrchestrationNotRunning, message);
+  }
+}
+
+/**
+ * The operation needs an instance that has ended (purge, restart, rewind of a running
+ * instance are refused): it is still pending, running or suspended.
+ */
+export class OrchestrationStillRunningError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    /** The instance's current runtime status. */
+    readonly runtimeStatus: string,
+    message = `Orchestration instance '${instanceId}' is ${runtimeStatus}: only ended instances can be purged. Terminate it first (terminate(id, reason)), wait for it to end, then purge.`,
+  ) {
+    super(ErrorCode.OrchestrationStillRunning, message);
   }
 }
 

@@ -50,6 +50,7 @@ export {
   OrchestrationFailedError,
   OrchestrationNotFoundError,
   OrchestrationNotRunningError,
+  OrchestrationStillRunningError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,

@@ -168,6 +168,12 @@ const CASES: readonly ErrorCase[] = [
     ctor: (lib) => lib.OrchestrationNotRunningError,
   },
   {
+    className: 'OrchestrationStillRunningError',
+    code: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
+    create: (lib) => new lib.OrchestrationStillRunningError('order-1', 'Running'),
+    ctor: (lib) => lib.OrchestrationStillRunningError,
+  },
+  {
     className: 'OrchestrationFailedError',
     code: 'JETSTATE_ORCHESTRATION_FAILED',
     create: (lib) => new lib.OrchestrationFailedError('order-1', 'Failed', { name: 'Error', message: 'boom' }),
@@ -207,6 +213,7 @@ describe('error codes and names', () => {
       OrchestrationAlreadyExists: 'JETSTATE_ORCHESTRATION_ALREADY_EXISTS',
       OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
       OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
+      OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
     });
   });
 
