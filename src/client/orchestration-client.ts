@@ -9,6 +9,7 @@ import {
   OrchestrationFailedError,
   OrchestrationNotFoundError,
   OrchestrationNotRunningError,
+  OrchestrationStillRunningError,
   TimeoutError,
 } from '../errors';
 import type { Engine } from '../engine/engine';
@@ -141,7 +142,12 @@ export class OrchestrationClient {
     await this.call(instanceId, InstanceOperation.resume, reasonInput(reason));
   }
 
-  /** Deletes an instance and its history. Answers that arrive later are dropped. */
+  /**
+   * Deletes an ended (Completed, Failed or Terminated) instance and its history; answers
+   * `{ instancesDeleted: 0 }` for an id with no instance. An instance that has not ended is
+   * refused with an `OrchestrationStillRunningError` and nothing is deleted: terminate it
+   * first. Answers that arrive for a purged instance later are dropped.
+   */
   async purgeInstanceHistory(instanceId: string): Promise<PurgeResult> {
     const deleted = await this.call(instanceId, InstanceOperation.purge, undefined);
     return { instancesDeleted: typeof deleted === 'number' ? deleted : 0 };
@@ -235,6 +241,10 @@ export class OrchestrationClient {
     assertValidInstanceId(instanceId);
     const reply = await this.deps.engine.call(instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input));
     if (reply.ok) return reply.value;
+    if (reply.error.code === ErrorCode.OrchestrationStillRunning) {
+      const status = await this.getStatus(instanceId).catch(() => undefined);
+      throw new OrchestrationStillRunningError(instanceId, status?.runtimeStatus ?? OrchestrationRuntimeStatus.Running, reply.error.message);
+    }
     throw remoteOrchestrationError(instanceId, operation, reply.error);
   }
 }

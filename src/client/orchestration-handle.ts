@@ -93,6 +93,10 @@ export interface OrchestrationHandle<I = unknown, O = unknown> {
   terminate(reason?: string): Promise<void>;
   suspend(reason?: string): Promise<void>;
   resume(reason?: string): Promise<void>;
-  /** Deletes the instance and its history. */
+  /**
+   * Deletes the instance and its history once it has ended. Rejects with an
+   * `OrchestrationStillRunningError` (deleting nothing) while it is pending, running or
+   * suspended: terminate it first.
+   */
   purge(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
 import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
+import { orchestrationOperationsContract } from '../contract/orchestration-operations.contract';
 import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { embeddedHarness } from './embedded-harness';
@@ -10,3 +11,4 @@ failuresContract(embeddedHarness);
 streamsAndStorageContract(embeddedHarness);
 orchestrationsContract(embeddedHarness);
 orchestrationEntitiesContract(embeddedHarness);
+orchestrationOperationsContract(embeddedHarness);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError } from '../../errors';
+import { OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError, OrchestrationStillRunningError } from '../../errors';
 import type { Constructor, EntityDefinition, OperationDefinition } from '../../registry/entity-definition';
 import type { EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
@@ -211,8 +211,12 @@ export class OrchestrationHost {
 
   private purge(record: InstanceRecord): number {
     const context = currentOperation();
-    const existed = record.runtimeStatus !== undefined;
-    this.live.delete(context.entityId.key);
+    const instanceId = context.entityId.key;
+    const status = record.runtimeStatus;
+    // A running instance may hold entity locks and have a parent waiting for it: deleting it would strand both.
+    if (status !== undefined && !isTerminalStatus(status)) throw new OrchestrationStillRunningError(instanceId, status);
+    const existed = status !== undefined;
+    this.live.delete(instanceId);
     context.deleteState();
     return existed ? 1 : 0;
   }
