@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { OrchestrationStillRunningError, type DurableApp } from '../../src/index';
+import { OrchestrationStillRunningError, type DurableApp, type OrchestrationStatus } from '../../src/index';
 import { eventually } from '../helpers';
 import type { ContractStore, EngineHarness } from './harness';
 import {
+  Countdown,
   HoldsVault,
   OPERATIONS_ACTIVITIES,
   OPERATIONS_ENTITIES,
@@ -22,7 +23,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Operations on instances: purge rules. */
+/** Operations on instances: purge rules, continueAsNew loops, purge by filter, restart, rewind. */
 export function orchestrationOperationsContract(harness: EngineHarness): void {
   describe(`orchestration operations [${harness.name}]`, () => {
     let store: ContractStore;
@@ -88,6 +89,33 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         expect(await app.client.purgeInstanceHistory('never-started')).toEqual({ instancesDeleted: 0 });
         expect(await app.client.getStatus('never-started')).toBeUndefined();
       });
+    });
+
+    describe('continueAsNew', () => {
+      test('a tight loop of 2,500 continuations runs to the end; events raised meanwhile are accepted; no status is stuck at ContinuedAsNew', async () => {
+        const app = await open();
+        const seen: OrchestrationStatus[] = [];
+        const handle = await app.client.startNew(Countdown, { left: 2500, total: 0, waitAt: 1000 }, { instanceId: 'countdown' });
+        const subscription = handle.status$.subscribe((s) => seen.push(s));
+        try {
+          await handle.raiseEvent('go', 'early');
+          const final = await handle.waitForCompletion({ timeout: 60_000 });
+          expect(final.runtimeStatus).toBe('Completed');
+          expect(final.output).toEqual({ total: (2500 * 2501) / 2, got: 'early' });
+          expect(seen.map((s) => s.runtimeStatus)).not.toContain('ContinuedAsNew');
+        } finally {
+          subscription.unsubscribe();
+        }
+      }, 90_000);
+
+      test('a loop that waits half way takes the event raised then, and its status is Running meanwhile', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(Countdown, { left: 1500, total: 0, waitAt: 200 }, { instanceId: 'countdown-wait' });
+        await eventually(async () => ((await handle.status()).customStatus as { waitingAt?: number } | undefined)?.waitingAt === 200, 30_000);
+        expect((await handle.status()).runtimeStatus).toBe('Running');
+        await handle.raiseEvent('go', 'late');
+        expect(await handle.result({ timeout: 30_000 })).toEqual({ total: (1500 * 1501) / 2, got: 'late' });
+      }, 60_000);
     });
   });
 }

@@ -66,6 +66,29 @@ export class Parent {
   }
 }
 
+export interface CountdownInput {
+  readonly left: number;
+  readonly total: number;
+  /** When `left` reaches this value, wait for the event 'go' once. */
+  readonly waitAt?: number;
+  readonly got?: string;
+}
+
+/** Loops with continueAsNew, once per unit of `left`, with no durable call in between. */
+@Orchestrator()
+export class Countdown {
+  async run(ctx: OrchestrationContext, input: CountdownInput): Promise<{ total: number; got?: string }> {
+    if (input.left === 0) return { total: input.total, ...(input.got === undefined ? {} : { got: input.got }) };
+    let got = input.got;
+    if (input.left === input.waitAt) {
+      ctx.setCustomStatus({ waitingAt: input.left });
+      got = await ctx.waitForExternalEvent<string>('go');
+    }
+    ctx.continueAsNew({ ...input, left: input.left - 1, total: input.total + input.left, ...(got === undefined ? {} : { got }) }, { preserveUnprocessedEvents: true });
+    return { total: -1 };
+  }
+}
+
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent];
+export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown];
 export const OPERATIONS_ACTIVITIES = [Steps];

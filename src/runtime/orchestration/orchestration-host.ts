@@ -46,8 +46,12 @@ export interface OrchestrationHostOptions {
 /** The built-in entity's state while an operation runs on it (absent fields: no instance). */
 type InstanceRecord = { -readonly [K in keyof StoredInstance]?: StoredInstance[K] } & { history?: HistoryEvent[] };
 
-/** Ceiling on `continueAsNew` hops handled within one operation. */
-const MAX_CONTINUATIONS = 1000;
+/**
+ * Most `continueAsNew` hops run within one operation. The execution after the last one is
+ * started by a message the instance sends itself, so a tight loop lets the instance's other
+ * messages (events, terminate) and its partition's other targets in between.
+ */
+const CONTINUATIONS_PER_OPERATION = 100;
 
 /**
  * Runs orchestration instances as a built-in entity ({@link ORCHESTRATION_TARGET}, keyed by
@@ -242,7 +246,8 @@ export class OrchestrationHost {
     };
     const first = take(await executor.advance(live, events, now));
     let turn = first;
-    for (let hops = 0; turn.continuedAsNew && hops < MAX_CONTINUATIONS; hops++) {
+    let continuation: OperationMessage | undefined;
+    for (let hops = 0; turn.continuedAsNew; hops++) {
       const { started, carriedEvents } = turn.continuedAsNew;
       record.history = [];
       record.executionId = started.executionId;
@@ -250,22 +255,28 @@ export class OrchestrationHost {
       else record.input = started.input;
       delete record.output;
       delete record.failure;
+      changed = true;
+      if (hops === CONTINUATIONS_PER_OPERATION) {
+        continuation = deliverMessage(`${started.executionId}>continue`, instanceId, [started, ...carriedEvents]);
+        break;
+      }
       live = await executor.restore(instanceId, []);
       turn = take(await executor.advance(live, [started, ...carriedEvents], now));
-      changed = true;
     }
+    const yielded = continuation !== undefined;
     if (changed) {
-      record.runtimeStatus = turn.status;
+      record.runtimeStatus = yielded ? OrchestrationRuntimeStatus.Running : visibleStatus(turn.status, record.runtimeStatus);
       record.lastUpdatedTime = now;
-      if (turn.output === undefined) delete record.output;
+      if (turn.output === undefined || yielded) delete record.output;
       else record.output = turn.output;
-      if (turn.failure) record.failure = turn.failure;
+      if (turn.failure && !yielded) record.failure = turn.failure;
       else delete record.failure;
       if (turn.customStatus === undefined) delete record.customStatus;
       else record.customStatus = turn.customStatus;
     }
     this.remember(instanceId, live);
     for (const action of actions) this.carryOut(action, context);
+    if (continuation) context.emit(continuation);
     return first;
   }
 
@@ -365,6 +376,16 @@ function emitUnlocks(context: OperationContext, entities: readonly EntityId[], i
   for (const [i, entity] of entities.entries()) {
     context.emit({ id: `${idPrefix}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
   }
+}
+
+/**
+ * The status stored for a turn. An execution that follows a `continueAsNew` is Pending until
+ * its start arrives (an event can get there first), but the instance has been running all
+ * along, so it shows Running.
+ */
+function visibleStatus(turnStatus: OrchestrationRuntimeStatus, stored: OrchestrationRuntimeStatus | undefined): OrchestrationRuntimeStatus {
+  const started = stored !== undefined && stored !== OrchestrationRuntimeStatus.Pending;
+  return turnStatus === OrchestrationRuntimeStatus.Pending && started ? OrchestrationRuntimeStatus.Running : turnStatus;
 }
 
 function currentOperation(): OperationContext {
