@@ -332,7 +332,7 @@ export class OrchestrationStillRunningError extends JetstateError {
 export class OrchestrationFailedError extends JetstateError {
   constructor(
     readonly instanceId: string,
-    /** `Failed`, `Terminated` or `Canceled`. */
+    /** `Failed` or `Terminated`. */
     readonly runtimeStatus: string,
     /** Why it failed: the error's name, message and code (absent when terminated). */
     readonly failureDetails?: { readonly name: string; readonly message: string; readonly code?: string },

@@ -4,11 +4,14 @@
  * - `Pending`: created, not started yet.
  * - `Running`: started and waiting for (or processing) events.
  * - `Completed`: `run` returned; the output is stored.
- * - `ContinuedAsNew`: this execution ended with `continueAsNew`; a new one follows.
+ * - `ContinuedAsNew`: the status of an execution that ended with `continueAsNew`, inside
+ *   the runtime only. An instance that continues as new shows `Running`: its next execution
+ *   follows at once, so a client never sees this status.
  * - `Failed`: `run` threw, or replay found non-determinism.
- * - `Canceled`: reserved for engines that cancel instances before they start.
  * - `Terminated`: stopped from outside.
  * - `Suspended`: paused from outside; events are kept and delivered on resume.
+ * - `Canceled`: never set (nothing cancels an instance before it starts); kept so code that
+ *   names it still compiles.
  */
 export const OrchestrationRuntimeStatus = {
   Pending: 'Pending',
@@ -16,6 +19,7 @@ export const OrchestrationRuntimeStatus = {
   Completed: 'Completed',
   ContinuedAsNew: 'ContinuedAsNew',
   Failed: 'Failed',
+  /** @deprecated Never set: nothing cancels an instance before it starts. */
   Canceled: 'Canceled',
   Terminated: 'Terminated',
   Suspended: 'Suspended',
