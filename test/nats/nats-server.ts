@@ -17,6 +17,8 @@ export interface NatsServer {
   readonly pid: number;
   /** Stops the server gracefully (it flushes its store); `start` brings it back on the same port and store. */
   stop(): Promise<void>;
+  /** SIGKILLs the server (nothing is flushed) and waits until it is gone; `start` brings it back on the same port and store. */
+  kill(): Promise<void>;
   start(): Promise<void>;
   /** Stops the server and removes its store. */
   dispose(): Promise<void>;
@@ -103,6 +105,13 @@ export async function startNatsServer(): Promise<NatsServer> {
       return child?.pid ?? 0;
     },
     stop,
+    async kill() {
+      if (!child) return;
+      const running = child;
+      child = undefined;
+      running.kill('SIGKILL');
+      await exited(running);
+    },
     async start() {
       if (!child) child = await launch(port, storeDir);
     },
