@@ -13,6 +13,13 @@ export {
 export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
 export { DurableClient, type DurableClientOptions } from './client/durable-client';
+export {
+  DURABLE_TASK_WEBHOOK_PATH,
+  type CheckStatusResponse,
+  type HttpManagementOptions,
+  type HttpManagementPayload,
+  type HttpRequestLike,
+} from './client/http-management';
 export type {
   EntityChange,
   EntityClassHandle,
@@ -92,3 +99,8 @@ export type {
 export { OrchestrationRuntimeStatus } from './runtime/orchestration/orchestration-status';
 export type { RetryOptions } from './runtime/orchestration/retry-policy';
 export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './testing/test-environment';
+export { jetstateHttpApi } from './http/http-api-plugin';
+export { HttpErrorCode, STATUS_BY_CODE, type HttpErrorBody } from './http/http-errors';
+export { DEFAULT_BODY_LIMIT_BYTES, type HttpApiOptions, type ServeHttpOptions } from './http/http-options';
+export { serveHttp, type HttpServer } from './http/serve-http';
+export type { StatusPayload } from './http/status-payload';

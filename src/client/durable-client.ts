@@ -27,6 +27,14 @@ import type {
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
 import { OrchestrationClient } from './orchestration-client';
+import {
+  checkStatusResponse,
+  managementPayload,
+  type CheckStatusResponse,
+  type HttpManagementOptions,
+  type HttpManagementPayload,
+  type HttpRequestLike,
+} from './http-management';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
@@ -73,6 +81,7 @@ export class DurableClient {
   private readonly clientId = randomBytes(9).toString('base64url');
   private sequence = 0;
   readonly startNew: OrchestrationClient['startNew'];
+  private webhookBaseUrl: string | undefined;
   readonly getStatus: OrchestrationClient['getStatus'];
   readonly raiseEvent: OrchestrationClient['raiseEvent'];
   readonly terminate: OrchestrationClient['terminate'];
@@ -183,6 +192,61 @@ export class DurableClient {
       if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
         throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
       }
+  /**
+   * The committed state of the entity `id` now, then after each commit that changed it:
+   * `{ entityExists: true, entityState }` (an instance of its class when the class is known
+   * here) or `{ entityExists: false }` once deleted or while it does not exist yet.
+   */
+  entityState$<T = unknown>(id: EntityId): Observable<EntityStateResponse<T>> {
+    const definition = this.definitionOf(id);
+    return entitySnapshots$(this.deps.engine, { name: id.name, key: id.key }).pipe(
+      map((snapshot): EntityStateResponse<T> => {
+        if (!snapshot.exists) return { entityExists: false };
+        const state = definition ? this.instantiate(definition, snapshot) : JSON.parse(snapshot.stateJson ?? 'null');
+        return { entityExists: true, entityState: state as T };
+      }),
+    );
+  }
+
+  /**
+   * The `202 Accepted` reply of the async HTTP pattern for a started instance: `Location`
+   * and `Retry-After` headers and the management URLs (see {@link HttpManagementPayload}),
+   * on the request's origin (a URL, or a fastify, Node.js or fetch request; `options.baseUrl`
+   * overrides it) and carrying the key the request carried.
+   *
+   * @example
+   * ```ts
+   * server.post('/api/orchestrators/:name', async (request, reply) => {
+   *   const handle = await client.startNew((request.params as { name: string }).name, request.body);
+   *   const response = client.createCheckStatusResponse(request, handle.instanceId);
+   *   return reply.code(response.status).headers(response.headers).send(response.body);
+   * });
+   * ```
+   */
+  createCheckStatusResponse(request: HttpRequestLike, instanceId: string, options?: HttpManagementOptions): CheckStatusResponse {
+    return checkStatusResponse(request, instanceId, options);
+  }
+
+  /**
+   * The management URLs of an instance without a request: under `options.baseUrl`, or the
+   * URL of the first `serveHttp` server started with this client. They carry `options.key`.
+   */
+  createHttpManagementPayload(instanceId: string, options: HttpManagementOptions = {}): HttpManagementPayload {
+    const baseUrl = options.baseUrl ?? this.webhookBaseUrl;
+    if (baseUrl === undefined) {
+      throw new InvalidOptionsError(`createHttpManagementPayload does not know where the HTTP API is served: pass { baseUrl: 'http://host:port/runtime/webhooks/durabletask' } or start serveHttp with this client first.`);
+    }
+    return managementPayload(baseUrl, instanceId, options.key, options.returnInternalServerErrorOnFailure);
+  }
+
+  /**
+   * Sets where management URLs point when no request or `baseUrl` says otherwise, unless
+   * already set. `serveHttp` calls it with its own URL.
+   */
+  useWebhookBaseUrl(baseUrl: string): void {
+    this.webhookBaseUrl ??= baseUrl;
+  }
+
       return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime?.getTime())]);
     } catch (error) {
       return Promise.reject(error);
