@@ -29,6 +29,7 @@ export const ErrorCode = {
   OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
   OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
   OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
+  OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -325,6 +326,18 @@ export class OrchestrationStillRunningError extends JetstateError {
     message = `Orchestration instance '${instanceId}' is ${runtimeStatus}: only ended instances can be purged. Terminate it first (terminate(id, reason)), wait for it to end, then purge.`,
   ) {
     super(ErrorCode.OrchestrationStillRunning, message);
+  }
+}
+
+/** Only a Failed instance can be rewound; this one completed or was terminated. */
+export class OrchestrationNotFailedError extends JetstateError {
+  constructor(
+    readonly instanceId: string,
+    /** The instance's current runtime status. */
+    readonly runtimeStatus: string,
+    message = `Orchestration instance '${instanceId}' is ${runtimeStatus}: only Failed instances can be rewound. Use restart(id) to run it again from the start.`,
+  ) {
+    super(ErrorCode.OrchestrationNotFailed, message);
   }
 }
 

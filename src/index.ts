@@ -36,6 +36,8 @@ export type {
   ListInstancesQuery,
   OrchestrationHandle,
   OrchestrationStatus,
+  PurgeInstancesFilter,
+  RestartOptions,
   StartOrchestrationOptions,
   WaitForCompletionOptions,
 } from './client/orchestration-handle';
@@ -58,6 +60,7 @@ export {
   OrchestrationNotFoundError,
   OrchestrationNotRunningError,
   OrchestrationStillRunningError,
+  OrchestrationNotFailedError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,

@@ -74,7 +74,8 @@ export interface DurableClientDependencies {
  * Functions style calls (`signalEntity`, `callEntity`, `readEntityState`, `listEntities`).
  * Starts and manages orchestrations: `startNew` (which returns a handle), and by instance
  * id `getStatus`, `raiseEvent`, `terminate`, `suspend`, `resume`, `purgeInstanceHistory`,
- * `waitForCompletion`, `listInstances`, and `getHandle(id)` for a handle (see {@link OrchestrationClient}).
+ * `restart`, `rewind`, `waitForCompletion`, `listInstances`, `purgeInstances` (by filter), and
+ * `getHandle(id)` for a handle (see {@link OrchestrationClient}).
  * Everything is validated before it is sent: a bad request throws and enqueues nothing.
  */
 export class DurableClient {
@@ -90,6 +91,9 @@ export class DurableClient {
   readonly purgeInstanceHistory: OrchestrationClient['purgeInstanceHistory'];
   readonly waitForCompletion: OrchestrationClient['waitForCompletion'];
   readonly listInstances: OrchestrationClient['listInstances'];
+  readonly purgeInstances: OrchestrationClient['purgeInstances'];
+  readonly restart: OrchestrationClient['restart'];
+  readonly rewind: OrchestrationClient['rewind'];
   /** A handle on an existing instance, by id (nothing is checked until it is used). */
   readonly getHandle: OrchestrationClient['handle'];
 
@@ -108,6 +112,9 @@ export class DurableClient {
     this.purgeInstanceHistory = orchestrations.purgeInstanceHistory.bind(orchestrations);
     this.waitForCompletion = orchestrations.waitForCompletion.bind(orchestrations);
     this.listInstances = orchestrations.listInstances.bind(orchestrations);
+    this.purgeInstances = orchestrations.purgeInstances.bind(orchestrations);
+    this.restart = orchestrations.restart.bind(orchestrations);
+    this.rewind = orchestrations.rewind.bind(orchestrations);
     this.getHandle = orchestrations.handle.bind(orchestrations) as OrchestrationClient['handle'];
   }
 

@@ -7,6 +7,7 @@ import {
   OperationFailedError,
   OrchestrationAlreadyExistsError,
   OrchestrationFailedError,
+  OrchestrationNotFailedError,
   OrchestrationNotFoundError,
   OrchestrationNotRunningError,
   OrchestrationStillRunningError,
@@ -18,7 +19,7 @@ import { isValidOrchestratorName } from '../registry/orchestrator-definition';
 import type { RemoteError } from '../runtime/messages';
 import type { OrchestratorClass, OrchestratorInput, OrchestratorOutput } from '../runtime/orchestration/orchestration-context';
 import { assertValidInstanceId, executionStarted } from '../runtime/orchestration/orchestration-ids';
-import { isTerminalStatus, OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
+import { ENDED_STATUSES, hasEnded, isTerminalStatus, OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
 import { instanceMessage, instanceTarget, InstanceOperation, ORCHESTRATION_TARGET, type StoredInstance } from '../runtime/orchestration/orchestration-target';
 import { toPlain } from '../runtime/value-codec';
 import { entitySnapshots$ } from '../rx/state-streams';
@@ -29,14 +30,18 @@ import type {
   ListInstancesQuery,
   OrchestrationHandle,
   OrchestrationStatus,
+  PurgeInstancesFilter,
+  RestartOptions,
   StartOrchestrationOptions,
   WaitForCompletionOptions,
 } from './orchestration-handle';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
+/** Purges in flight at once in `purgeInstances`. */
+const PURGE_CONCURRENCY = 32;
 
-/** The result of `purgeInstanceHistory`. */
+/** The result of `purgeInstanceHistory` and `purgeInstances`. */
 export interface PurgeResult {
   readonly instancesDeleted: number;
 }
@@ -98,6 +103,8 @@ export class OrchestrationClient {
       purge: async () => {
         await this.purgeInstanceHistory(instanceId);
       },
+      restart: (options) => this.restart(instanceId, options) as Promise<OrchestrationHandle<I, O>>,
+      rewind: (reason) => this.rewind(instanceId, reason),
     };
   }
 
@@ -151,6 +158,93 @@ export class OrchestrationClient {
   async purgeInstanceHistory(instanceId: string): Promise<PurgeResult> {
     const deleted = await this.call(instanceId, InstanceOperation.purge, undefined);
     return { instancesDeleted: typeof deleted === 'number' ? deleted : 0 };
+  }
+
+  /**
+   * Deletes every ended instance that matches the filter, with its history, and answers how
+   * many were deleted. Instances that have not ended are never deleted: asking for a status
+   * other than Completed, Failed or Terminated is an `InvalidOptionsError`.
+   *
+   * @example
+   * ```ts
+   * const monthAgo = new Date(Date.now() - 30 * 24 * 3600_000);
+   * const { instancesDeleted } = await client.purgeInstances({ createdTimeTo: monthAgo });
+   * ```
+   */
+  async purgeInstances(filter: PurgeInstancesFilter = {}): Promise<PurgeResult> {
+    if (typeof filter !== 'object' || filter === null) throw new InvalidOptionsError('purgeInstances() takes a filter object such as { runtimeStatus: [\'Completed\'] }.');
+    const statuses = filter.runtimeStatus ?? ENDED_STATUSES;
+    for (const status of statuses) {
+      if (!hasEnded(status)) {
+        throw new InvalidOptionsError(`purgeInstances() deletes only ended instances: runtimeStatus may list Completed, Failed and Terminated, not ${String(status)}.`);
+      }
+    }
+    for (const [key, value] of [['createdTimeFrom', filter.createdTimeFrom], ['createdTimeTo', filter.createdTimeTo]] as const) {
+      if (value !== undefined && !(value instanceof Date && Number.isFinite(value.getTime()))) throw new InvalidOptionsError(`${key} must be a valid Date, got ${String(value)}.`);
+    }
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.listInstances({
+        runtimeStatus: statuses,
+        ...(filter.createdTimeFrom ? { createdTimeFrom: filter.createdTimeFrom } : {}),
+        ...(filter.createdTimeTo ? { createdTimeTo: filter.createdTimeTo } : {}),
+        pageSize: MAX_PAGE_SIZE,
+        ...(token === undefined ? {} : { continuationToken: token }),
+      });
+      ids.push(...page.instances.map((status) => status.instanceId));
+      token = page.continuationToken;
+    } while (token !== undefined);
+    let instancesDeleted = 0;
+    for (let i = 0; i < ids.length; i += PURGE_CONCURRENCY) {
+      const deleted = await Promise.all(
+        ids.slice(i, i + PURGE_CONCURRENCY).map((id) =>
+          // Restarted since it was listed: it is running again and stays.
+          this.purgeInstanceHistory(id).then(({ instancesDeleted: n }) => n, (error: unknown) => (error instanceof OrchestrationStillRunningError ? 0 : Promise.reject(error))),
+        ),
+      );
+      instancesDeleted += deleted.reduce((a, b) => a + b, 0);
+    }
+    return { instancesDeleted };
+  }
+
+  /**
+   * Starts an ended (Completed, Failed or Terminated) instance again, from the start, with the
+   * input of its last execution, under the same id or `newInstanceId`. Rejects with an
+   * `OrchestrationStillRunningError` while it is pending, running or suspended, and with an
+   * `OrchestrationNotFoundError` for an unknown id. Restarting under the same id replaces the
+   * old execution and its history.
+   */
+  async restart(instanceId: string, options: RestartOptions = {}): Promise<OrchestrationHandle> {
+    assertValidInstanceId(instanceId);
+    const newInstanceId = options.newInstanceId ?? instanceId;
+    assertValidInstanceId(newInstanceId);
+    const status = await this.getStatus(instanceId, { showInput: true });
+    if (!status) throw new OrchestrationNotFoundError(instanceId, `Cannot restart: no orchestration instance '${instanceId}' exists.`);
+    if (!hasEnded(status.runtimeStatus)) {
+      throw new OrchestrationStillRunningError(
+        instanceId,
+        status.runtimeStatus,
+        `Orchestration instance '${instanceId}' is ${status.runtimeStatus}: only ended instances can be restarted. Terminate it first (terminate(id, reason)) or wait for it to end.`,
+      );
+    }
+    const started = executionStarted({ name: status.name, input: status.input });
+    const operation = newInstanceId === instanceId ? InstanceOperation.restart : InstanceOperation.start;
+    await this.call(newInstanceId, operation, { started });
+    return this.handle(newInstanceId);
+  }
+
+  /**
+   * Retries a Failed instance from where it failed: the failures of the activities and
+   * sub-orchestrations it did not get past are taken out of its history, and those steps run
+   * again (a failed sub-orchestration starts again from its beginning). The work it did before
+   * the failure is kept. Rejects with an `OrchestrationNotFailedError` when it completed or
+   * was terminated, `OrchestrationStillRunningError` while it runs, and an
+   * `InvalidOptionsError` saying why when its history cannot be rewound (it failed inside a
+   * critical section, or the current code does not replay it); restart it then.
+   */
+  async rewind(instanceId: string, reason?: string): Promise<void> {
+    await this.call(instanceId, InstanceOperation.rewind, reasonInput(reason));
   }
 
   /** Resolves with the final status once the instance has ended; rejects with a `TimeoutError` after `timeout` ms. */
@@ -241,9 +335,12 @@ export class OrchestrationClient {
     assertValidInstanceId(instanceId);
     const reply = await this.deps.engine.call(instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input));
     if (reply.ok) return reply.value;
-    if (reply.error.code === ErrorCode.OrchestrationStillRunning) {
-      const status = await this.getStatus(instanceId).catch(() => undefined);
-      throw new OrchestrationStillRunningError(instanceId, status?.runtimeStatus ?? OrchestrationRuntimeStatus.Running, reply.error.message);
+    const { code, message } = reply.error;
+    if (code === ErrorCode.OrchestrationStillRunning || code === ErrorCode.OrchestrationNotFailed) {
+      // The refusal names the status in its message; the typed error carries it as a field too.
+      const status = (await this.getStatus(instanceId).catch(() => undefined))?.runtimeStatus;
+      if (code === ErrorCode.OrchestrationNotFailed) throw new OrchestrationNotFailedError(instanceId, status ?? OrchestrationRuntimeStatus.Completed, message);
+      throw new OrchestrationStillRunningError(instanceId, status ?? OrchestrationRuntimeStatus.Running, message);
     }
     throw remoteOrchestrationError(instanceId, operation, reply.error);
   }
@@ -264,6 +361,8 @@ function remoteOrchestrationError(instanceId: string, operation: string, error: 
       return new OrchestrationAlreadyExistsError(instanceId, error.message);
     case ErrorCode.OrchestrationNotRunning:
       return new OrchestrationNotRunningError(instanceId, error.message);
+    case ErrorCode.InvalidOptions:
+      return new InvalidOptionsError(error.message);
     default:
       return new OperationFailedError(`orchestration instance '${instanceId}' ${operation}`, error.name, error.message, error.code);
   }

@@ -43,6 +43,22 @@ export interface StartOrchestrationOptions {
   instanceId?: string;
 }
 
+/** Which instances `purgeInstances` deletes. Only ended instances are ever deleted. */
+export interface PurgeInstancesFilter {
+  /** Only instances with one of these statuses, each Completed, Failed or Terminated. Default: all three. */
+  runtimeStatus?: readonly OrchestrationRuntimeStatus[];
+  /** Only instances created at or after this time. */
+  createdTimeFrom?: Date;
+  /** Only instances created at or before this time. */
+  createdTimeTo?: Date;
+}
+
+/** Options of `restart`. */
+export interface RestartOptions {
+  /** Start the new execution under this id instead of the instance's own (which then keeps its history). */
+  newInstanceId?: string;
+}
+
 /** Which instances `listInstances` returns. */
 export interface ListInstancesQuery {
   /** Only instances with one of these statuses. */
@@ -99,4 +115,16 @@ export interface OrchestrationHandle<I = unknown, O = unknown> {
    * suspended: terminate it first.
    */
   purge(): Promise<void>;
+  /**
+   * Starts the ended instance again from the start with the input of its last execution,
+   * under its own id (replacing its history) or `newInstanceId`; resolves with the handle of
+   * the new execution. Rejects with an `OrchestrationStillRunningError` unless it has ended.
+   */
+  restart(options?: RestartOptions): Promise<OrchestrationHandle<I, O>>;
+  /**
+   * Retries the Failed instance from its failure: the failed activities and
+   * sub-orchestrations run again, the work before them is kept. Rejects with an
+   * `OrchestrationNotFailedError` unless it failed.
+   */
+  rewind(reason?: string): Promise<void>;
 }

@@ -1,9 +1,21 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { OrchestrationStillRunningError, type DurableApp, type OrchestrationStatus } from '../../src/index';
+import {
+  InvalidOptionsError,
+  OrchestrationNotFailedError,
+  OrchestrationNotFoundError,
+  OrchestrationStillRunningError,
+  type DurableApp,
+  type OrchestrationStatus,
+} from '../../src/index';
 import { eventually } from '../helpers';
 import type { ContractStore, EngineHarness } from './harness';
 import {
+  Breaks,
   Countdown,
+  Echo,
+  FlakyChain,
+  FlakyFanOut,
+  FlakyParent,
   HoldsVault,
   OPERATIONS_ACTIVITIES,
   OPERATIONS_ENTITIES,
@@ -116,6 +128,136 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         await handle.raiseEvent('go', 'late');
         expect(await handle.result({ timeout: 30_000 })).toEqual({ total: (1500 * 1501) / 2, got: 'late' });
       }, 60_000);
+    });
+
+    describe('purgeInstances by filter', () => {
+      test('deletes only ended instances that match the statuses and creation times; running ones stay', async () => {
+        const app = await open();
+        for (const label of ['c1', 'c2', 'c3']) await (await app.client.startNew(Echo, label, { instanceId: `done-${label}` })).result({ timeout: 10_000 });
+        await (await app.client.startNew(Breaks, 'x', { instanceId: 'failed-1' })).waitForCompletion({ timeout: 10_000 });
+        const terminated = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'terminated-1' });
+        await terminated.terminate('stop');
+        await terminated.waitForCompletion({ timeout: 10_000 });
+        await app.client.startNew(WaitsForGo, undefined, { instanceId: 'running-1' });
+
+        await expect(app.client.purgeInstances({ runtimeStatus: ['Running'] })).rejects.toBeInstanceOf(InvalidOptionsError);
+        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeFrom: new Date(Date.now() + 3_600_000) })).toEqual({ instancesDeleted: 0 });
+        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeTo: new Date(Date.now() + 3_600_000) })).toEqual({ instancesDeleted: 3 });
+        expect(await app.client.getStatus('done-c1')).toBeUndefined();
+        expect((await app.client.getStatus('failed-1'))?.runtimeStatus).toBe('Failed');
+        expect(await app.client.purgeInstances()).toEqual({ instancesDeleted: 2 });
+        const left = await app.client.listInstances();
+        expect(left.instances.map((s) => `${s.instanceId}:${s.runtimeStatus}`)).toEqual(['running-1:Running']);
+      });
+
+      test('the creation time bounds are inclusive ranges of createdTime', async () => {
+        const app = await open();
+        await (await app.client.startNew(Echo, 'old', { instanceId: 'old' })).result({ timeout: 10_000 });
+        await new Promise((r) => setTimeout(r, 30));
+        const cut = new Date();
+        await new Promise((r) => setTimeout(r, 30));
+        await (await app.client.startNew(Echo, 'new', { instanceId: 'new' })).result({ timeout: 10_000 });
+        expect(await app.client.purgeInstances({ createdTimeTo: cut })).toEqual({ instancesDeleted: 1 });
+        expect(await app.client.getStatus('old')).toBeUndefined();
+        expect(await app.client.purgeInstances({ createdTimeFrom: cut })).toEqual({ instancesDeleted: 1 });
+        expect(await app.client.getStatus('new')).toBeUndefined();
+      });
+    });
+
+    describe('restart', () => {
+      test('runs an ended instance again with the same input, under its own id or a new one', async () => {
+        const app = await open();
+        const first = await app.client.startNew(Echo, 'again', { instanceId: 'echo-1' });
+        expect(await first.result({ timeout: 10_000 })).toBe('echo again');
+        const createdBefore = (await first.status()).createdTime.getTime();
+
+        const same = await first.restart();
+        expect(same.instanceId).toBe('echo-1');
+        expect(await same.result({ timeout: 10_000 })).toBe('echo again');
+        expect(attempts.get('again')).toBe(2);
+        expect((await same.status()).createdTime.getTime()).toBeGreaterThanOrEqual(createdBefore);
+
+        const copy = await app.client.restart('echo-1', { newInstanceId: 'echo-2' });
+        expect(copy.instanceId).toBe('echo-2');
+        expect(await copy.result({ timeout: 10_000 })).toBe('echo again');
+        expect((await copy.status()).input).toBe('again');
+        expect((await app.client.getStatus('echo-1'))?.runtimeStatus).toBe('Completed');
+      });
+
+      test('is refused for a running instance and an unknown id; a failed or terminated one restarts', async () => {
+        const app = await open();
+        const waiting = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'w-1' });
+        const refused = await waiting.restart().catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(OrchestrationStillRunningError);
+        expect((refused as OrchestrationStillRunningError).runtimeStatus).toBe('Running');
+        await expect(app.client.restart('nobody')).rejects.toBeInstanceOf(OrchestrationNotFoundError);
+        await waiting.terminate('enough');
+        await waiting.waitForCompletion({ timeout: 10_000 });
+        const again = await waiting.restart();
+        await again.raiseEvent('go', 'after restart');
+        expect(await again.result({ timeout: 10_000 })).toBe('got after restart');
+
+        const failed = await app.client.startNew(FlakyChain, { label: 'r', failUntil: 1 }, { instanceId: 'flaky-restart' });
+        expect((await failed.waitForCompletion({ timeout: 10_000 })).runtimeStatus).toBe('Failed');
+        const restarted = await failed.restart();
+        expect(await restarted.result({ timeout: 10_000 })).toEqual(['echo r-first', 'r ok on attempt 2']);
+        // A restart runs everything again, the steps that had succeeded included.
+        expect(attempts.get('r-first')).toBe(2);
+      });
+    });
+
+    describe('rewind', () => {
+      test('retries a failed activity of a Failed instance and keeps the work done before it', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(FlakyChain, { label: 'rw', failUntil: 1 }, { instanceId: 'rewind-1' });
+        const failed = await handle.waitForCompletion({ timeout: 10_000 });
+        expect(failed.runtimeStatus).toBe('Failed');
+        expect(failed.failureDetails?.message).toMatch(/flaky rw failed on attempt 1/);
+
+        await handle.rewind('fixed the flaky service');
+        expect(await handle.result({ timeout: 10_000 })).toEqual(['echo rw-first', 'rw ok on attempt 2']);
+        expect(attempts.get('rw-first')).toBe(1);
+        expect(attempts.get('rw')).toBe(2);
+        const status = await handle.status({ showHistory: true });
+        expect(status.failureDetails).toBeUndefined();
+        expect(status.history!.filter((e) => e.kind === 'TaskFailed')).toEqual([]);
+      });
+
+      test('waits again for every activity and timer whose answer was lost when it failed', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(FlakyFanOut, 'fan', { instanceId: 'rewind-fan' });
+        expect((await handle.waitForCompletion({ timeout: 10_000 })).runtimeStatus).toBe('Failed');
+        await handle.rewind();
+        expect(await handle.result({ timeout: 10_000 })).toEqual(['fan-a ok on attempt 2', 'fan-b ok on attempt 2']);
+      });
+
+      test('a failed sub-orchestration starts again and the parent completes', async () => {
+        const app = await open();
+        const parent = await app.client.startNew(FlakyParent, { label: 'kid', failUntil: 1 }, { instanceId: 'rewind-parent' });
+        expect((await parent.waitForCompletion({ timeout: 10_000 })).runtimeStatus).toBe('Failed');
+        expect((await app.client.getStatus('rewind-parent-child'))?.runtimeStatus).toBe('Failed');
+        await parent.rewind();
+        expect(await parent.result({ timeout: 10_000 })).toBe('parent got echo kid-first + kid ok on attempt 2');
+        expect((await app.client.getStatus('rewind-parent-child'))?.runtimeStatus).toBe('Completed');
+      });
+
+      test('is refused for instances that did not fail, unknown ids, and failures with nothing to retry', async () => {
+        const app = await open();
+        const done = await app.client.startNew(Echo, 'fine', { instanceId: 'fine' });
+        await done.result({ timeout: 10_000 });
+        const notFailed = await done.rewind().catch((e: unknown) => e);
+        expect(notFailed).toBeInstanceOf(OrchestrationNotFailedError);
+        expect((notFailed as OrchestrationNotFailedError).runtimeStatus).toBe('Completed');
+        const running = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'still' });
+        await expect(running.rewind()).rejects.toBeInstanceOf(OrchestrationStillRunningError);
+        await expect(app.client.rewind('nobody')).rejects.toBeInstanceOf(OrchestrationNotFoundError);
+        const broken = await app.client.startNew(Breaks, 'always', { instanceId: 'broken' });
+        await broken.waitForCompletion({ timeout: 10_000 });
+        const refused = await broken.rewind().catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(InvalidOptionsError);
+        expect((refused as Error).message).toMatch(/restart it instead|does not replay/);
+        expect((await broken.status()).runtimeStatus).toBe('Failed');
+      });
     });
   });
 }

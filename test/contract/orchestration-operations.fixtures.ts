@@ -89,6 +89,59 @@ export class Countdown {
   }
 }
 
+export interface FlakyInput {
+  readonly label: string;
+  readonly failUntil: number;
+}
+
+/** Runs `echo`, then `flaky` (which fails its first `failUntil` attempts), with no retry policy. */
+@Orchestrator()
+export class FlakyChain {
+  async run(ctx: OrchestrationContext, input: FlakyInput): Promise<string[]> {
+    const steps = ctx.activities(Steps);
+    const first = await steps.echo(`${input.label}-first`);
+    const second = await steps.flaky(input);
+    return [first, second];
+  }
+}
+
+/** Two flaky activities in parallel and a timer: all three must be waited for again after a rewind. */
+@Orchestrator()
+export class FlakyFanOut {
+  async run(ctx: OrchestrationContext, label: string): Promise<string[]> {
+    const steps = ctx.activities(Steps);
+    const timer = ctx.createTimer(new Date(ctx.currentUtcDateTime.getTime() + 50));
+    const results = await ctx.all([steps.flaky({ label: `${label}-a`, failUntil: 1 }), steps.flaky({ label: `${label}-b`, failUntil: 1 })]);
+    await timer;
+    return results;
+  }
+}
+
+/** Runs `FlakyChain` as a child and does not catch its failure. */
+@Orchestrator()
+export class FlakyParent {
+  async run(ctx: OrchestrationContext, input: FlakyInput): Promise<string> {
+    const child = await ctx.callSubOrchestrator(FlakyChain, input, { instanceId: `${ctx.instanceId}-child` });
+    return `parent got ${child.join(' + ')}`;
+  }
+}
+
+/** Throws in its own code: there is nothing a rewind could retry. */
+@Orchestrator()
+export class Breaks {
+  async run(_ctx: OrchestrationContext, why: string): Promise<string> {
+    throw new RangeError(`broken: ${why}`);
+  }
+}
+
+/** Echoes its input through an activity. */
+@Orchestrator()
+export class Echo {
+  async run(ctx: OrchestrationContext, label: string): Promise<string> {
+    return ctx.activities(Steps).echo(label);
+  }
+}
+
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown];
+export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo];
 export const OPERATIONS_ACTIVITIES = [Steps];

@@ -174,6 +174,12 @@ const CASES: readonly ErrorCase[] = [
     ctor: (lib) => lib.OrchestrationStillRunningError,
   },
   {
+    className: 'OrchestrationNotFailedError',
+    code: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
+    create: (lib) => new lib.OrchestrationNotFailedError('order-1', 'Completed'),
+    ctor: (lib) => lib.OrchestrationNotFailedError,
+  },
+  {
     className: 'OrchestrationFailedError',
     code: 'JETSTATE_ORCHESTRATION_FAILED',
     create: (lib) => new lib.OrchestrationFailedError('order-1', 'Failed', { name: 'Error', message: 'boom' }),
@@ -214,6 +220,7 @@ describe('error codes and names', () => {
       OrchestrationNotRunning: 'JETSTATE_ORCHESTRATION_NOT_RUNNING',
       OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
       OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
+      OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
     });
   });
 

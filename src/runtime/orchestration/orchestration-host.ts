@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { OrchestrationAlreadyExistsError, OrchestrationNotFoundError, OrchestrationNotRunningError, OrchestrationStillRunningError } from '../../errors';
+import {
+  InvalidOptionsError,
+  OrchestrationAlreadyExistsError,
+  OrchestrationNotFailedError,
+  OrchestrationNotFoundError,
+  OrchestrationNotRunningError,
+  OrchestrationStillRunningError,
+} from '../../errors';
 import type { Constructor, EntityDefinition, OperationDefinition } from '../../registry/entity-definition';
 import type { EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
@@ -12,11 +19,12 @@ import type { OperationMessage } from '../messages';
 import { OperationContext } from '../operation-context';
 import type { HistoryEvent } from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
-import type { CallEntityAction, OrchestrationAction, SignalEntityAction } from './orchestration-actions';
+import { actionFor, type CallEntityAction, type OrchestrationAction, type SignalEntityAction } from './orchestration-actions';
 import { OrchestrationExecutor } from './orchestration-executor';
-import { messageIdAt } from './orchestration-ids';
+import { deterministicUuid, messageIdAt } from './orchestration-ids';
 import { isTerminalStatus, OrchestrationRuntimeStatus } from './orchestration-status';
 import type { OrchestrationTurn } from './orchestration-turn';
+import { planRewind } from './rewind';
 import {
   deliverMessage,
   instanceMessage,
@@ -114,6 +122,12 @@ export class OrchestrationHost {
       }
       entityResponse(input: EntityReplyInput): Promise<void> {
         return host.entityResponse(this as InstanceRecord, input);
+      }
+      restart(input: StartInput): Promise<void> {
+        return host.restart(this as InstanceRecord, input);
+      }
+      rewind(input: ControlInput | undefined): Promise<void> {
+        return host.rewind(this as InstanceRecord, input?.reason);
       }
     }
     const operations = new Map<string, OperationDefinition>(
@@ -225,10 +239,59 @@ export class OrchestrationHost {
     return existed ? 1 : 0;
   }
 
+  private async restart(record: InstanceRecord, input: StartInput): Promise<void> {
+    const instanceId = currentOperation().entityId.key;
+    const status = record.runtimeStatus;
+    if (status === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot restart: no orchestration instance '${instanceId}' exists.`);
+    if (!isTerminalStatus(status)) {
+      throw new OrchestrationStillRunningError(
+        instanceId,
+        status,
+        `Orchestration instance '${instanceId}' is ${status}: only ended instances can be restarted. Terminate it first (terminate(id, reason)) or wait for it to end.`,
+      );
+    }
+    await this.start(record, input);
+  }
+
+  private async rewind(record: InstanceRecord, reason: string | undefined): Promise<void> {
+    const context = currentOperation();
+    const instanceId = context.entityId.key;
+    const status = record.runtimeStatus;
+    if (status === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot rewind: no orchestration instance '${instanceId}' exists.`);
+    if (!isTerminalStatus(status)) {
+      throw new OrchestrationStillRunningError(instanceId, status, `Orchestration instance '${instanceId}' is ${status}: only Failed instances can be rewound.`);
+    }
+    if (status !== OrchestrationRuntimeStatus.Failed) throw new OrchestrationNotFailedError(instanceId, status);
+    const plan = await planRewind(this.bound(), instanceId, record.history ?? []);
+    if ('problem' in plan) throw new InvalidOptionsError(`Cannot rewind orchestration instance '${instanceId}': ${plan.problem}.`);
+    const started = plan.live.state.started!;
+    this.live.delete(instanceId);
+    record.history = [...plan.history];
+    record.runtimeStatus = plan.live.status;
+    record.lastUpdatedTime = this.options.clock.now();
+    delete record.failure;
+    delete record.output;
+    // New message ids: the first attempt's ids may still be in a duplicate window.
+    const retryId = `${context.message.id}>rewind`;
+    for (const command of plan.retried) {
+      let action = actionFor({ instanceId, started }, command);
+      if (action.type === 'startSubOrchestration') {
+        action = { ...action, started: { ...action.started, executionId: deterministicUuid(`${retryId}/sub/${command.seq}`) } };
+      }
+      this.carryOut(action, context, (seq) => `${retryId}#${seq}`);
+    }
+    this.options.logger.info({ instanceId, reason, retried: plan.retried.length }, 'orchestration instance rewound');
+    this.remember(instanceId, plan.live);
+  }
+
+  private bound(): OrchestrationExecutor {
+    if (!this.executor) throw new Error('internal: the orchestration host is not bound to a registry');
+    return this.executor;
+  }
+
   /** One turn (or more, through `continueAsNew`): advance, append, update the status, send what it asks for. Returns the first turn. */
   private async runTurn(record: InstanceRecord, events: readonly HistoryEvent[], context: OperationContext): Promise<OrchestrationTurn> {
-    const executor = this.executor;
-    if (!executor) throw new Error('internal: the orchestration host is not bound to a registry');
+    const executor = this.bound();
     const instanceId = context.entityId.key;
     const now = this.options.clock.now();
     const history = (record.history ??= []);
@@ -296,13 +359,14 @@ export class OrchestrationHost {
     if (this.live.size > this.options.cacheCapacity) this.live.delete(this.live.keys().next().value!);
   }
 
-  private carryOut(action: OrchestrationAction, context: OperationContext): void {
+  /** Turns an action into the messages that carry it out; `stepId` gives the message id of the durable call at a step. */
+  private carryOut(action: OrchestrationAction, context: OperationContext, stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq)): void {
     const { instanceId, executionId } = action;
     switch (action.type) {
       case 'scheduleActivity': {
         const input: ActivityTaskInput = { instanceId, executionId, seq: action.seq, ...(action.input === undefined ? {} : { input: action.input }) };
         context.emit({
-          id: messageIdAt(executionId, action.seq),
+          id: stepId(action.seq),
           target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },
           operation: action.name,
           kind: 'signal',
@@ -312,11 +376,11 @@ export class OrchestrationHost {
       }
       case 'createTimer':
         context.emit(
-          deliverMessage(`${messageIdAt(executionId, action.seq)}>timer`, instanceId, [{ kind: 'TimerFired', seq: action.seq, executionId, fireAt: action.fireAt }], action.fireAt),
+          deliverMessage(`${stepId(action.seq)}>timer`, instanceId, [{ kind: 'TimerFired', seq: action.seq, executionId, fireAt: action.fireAt }], action.fireAt),
         );
         return;
       case 'startSubOrchestration':
-        context.emit(instanceMessage(`${messageIdAt(executionId, action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', { started: action.started } satisfies StartInput));
+        context.emit(instanceMessage(`${stepId(action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', { started: action.started } satisfies StartInput));
         return;
       case 'signalEntity':
       case 'callEntity':

@@ -38,3 +38,15 @@ const TERMINAL: ReadonlySet<OrchestrationRuntimeStatus> = new Set([
 export function isTerminalStatus(status: OrchestrationRuntimeStatus): boolean {
   return TERMINAL.has(status);
 }
+
+/** The statuses of an instance that has ended for good: what purge, restart and purge by filter accept. */
+export const ENDED_STATUSES: readonly OrchestrationRuntimeStatus[] = Object.freeze([
+  OrchestrationRuntimeStatus.Completed,
+  OrchestrationRuntimeStatus.Failed,
+  OrchestrationRuntimeStatus.Terminated,
+]);
+
+/** True for Completed, Failed and Terminated. */
+export function hasEnded(status: OrchestrationRuntimeStatus): boolean {
+  return ENDED_STATUSES.includes(status);
+}

@@ -25,6 +25,10 @@ export const InstanceOperation = {
   purge: 'purge',
   /** The outcome of an entity call, sent by the entity: input {@link EntityReplyInput}. */
   entityResponse: 'entityResponse',
+  /** Starts an ended instance again under its id: input {@link StartInput}. Refused unless the instance has ended. */
+  restart: 'restart',
+  /** Retries a Failed instance from its failure: input {@link ControlInput}. Refused unless the instance failed. */
+  rewind: 'rewind',
 } as const;
 export type InstanceOperation = (typeof InstanceOperation)[keyof typeof InstanceOperation];
 
