@@ -98,6 +98,7 @@ export type {
   TaskResult,
   TaskWinner,
   TimerTask,
+  WaitForEventOptions,
 } from './runtime/orchestration/orchestration-context';
 export { OrchestrationRuntimeStatus } from './runtime/orchestration/orchestration-status';
 export type { RetryOptions } from './runtime/orchestration/retry-policy';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   InvalidOptionsError,
+  ManualClock,
   OrchestrationNotFailedError,
   OrchestrationNotFoundError,
   OrchestrationStillRunningError,
@@ -10,6 +11,7 @@ import {
 import { eventually } from '../helpers';
 import type { ContractStore, EngineHarness } from './harness';
 import {
+  AsksWithDeadline,
   Breaks,
   Countdown,
   Echo,
@@ -21,6 +23,7 @@ import {
   OPERATIONS_ENTITIES,
   OPERATIONS_ORCHESTRATORS,
   Parent,
+  SendsGo,
   Vault,
   WaitsForGo,
   attempts,
@@ -47,8 +50,8 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
       attempts.clear();
     });
 
-    function open(): Promise<DurableApp> {
-      return store.open({ entities: OPERATIONS_ENTITIES, orchestrators: OPERATIONS_ORCHESTRATORS, activities: OPERATIONS_ACTIVITIES });
+    function open(clock?: ManualClock): Promise<DurableApp> {
+      return store.open({ entities: OPERATIONS_ENTITIES, orchestrators: OPERATIONS_ORCHESTRATORS, activities: OPERATIONS_ACTIVITIES, ...(clock ? { clock } : {}) });
     }
 
     describe('purging an instance that has not ended', () => {
@@ -257,6 +260,33 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         expect(refused).toBeInstanceOf(InvalidOptionsError);
         expect((refused as Error).message).toMatch(/restart it instead|does not replay/);
         expect((await broken.status()).runtimeStatus).toBe('Failed');
+      });
+    });
+
+    describe('events between instances and deadlines', () => {
+      test('ctx.sendEvent raises an event on another instance; sending to an unknown instance is dropped', async () => {
+        const app = await open();
+        const receiver = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'receiver' });
+        expect(await (await app.client.startNew(SendsGo, 'receiver', { instanceId: 'sender' })).result({ timeout: 10_000 })).toBe('sent');
+        expect(await receiver.result({ timeout: 10_000 })).toBe('got from sender');
+        expect(await (await app.client.startNew(SendsGo, 'nobody-here')).result({ timeout: 10_000 })).toBe('sent');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await app.client.getStatus('nobody-here')).toBeUndefined();
+      });
+
+      test('waitForExternalEvent with a timeout: the answer before the deadline wins; without one, the deadline fails the wait', async () => {
+        const clock = new ManualClock(new Date('2026-05-01T08:00:00Z'));
+        const app = await open(clock);
+        const answered = await app.client.startNew(AsksWithDeadline, undefined, { instanceId: 'answered' });
+        const silent = await app.client.startNew(AsksWithDeadline, undefined, { instanceId: 'silent' });
+        await eventually(() => app.stats().scheduled === 2);
+        await clock.advance(30 * 60_000);
+        await answered.raiseEvent('answer', 'in time');
+        expect(await answered.result({ timeout: 10_000 })).toBe('answered in time');
+        expect((await silent.status()).runtimeStatus).toBe('Running');
+        await clock.advance(30 * 60_000);
+        expect(await silent.result({ timeout: 10_000 })).toBe('no answer within the hour');
+        expect((await silent.status()).lastUpdatedTime.toISOString()).toBe('2026-05-01T09:00:00.000Z');
       });
     });
   });

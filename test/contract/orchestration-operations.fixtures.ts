@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Activity, Entity, Operation, Orchestrator, SubOrchestrationFailedError, type OrchestrationContext } from '../../src/index';
+import { Activity, Entity, Operation, Orchestrator, SubOrchestrationFailedError, TimeoutError, type OrchestrationContext } from '../../src/index';
 
 /** How often each activity ran in this process, by label. */
 export const attempts = new Map<string, number>();
@@ -142,6 +142,28 @@ export class Echo {
   }
 }
 
+/** Sends the event 'go' to the instance named by its input. */
+@Orchestrator()
+export class SendsGo {
+  async run(ctx: OrchestrationContext, target: string): Promise<string> {
+    ctx.sendEvent(target, 'go', `from ${ctx.instanceId}`);
+    return 'sent';
+  }
+}
+
+/** Waits an hour at most for 'answer'. */
+@Orchestrator()
+export class AsksWithDeadline {
+  async run(ctx: OrchestrationContext): Promise<string> {
+    try {
+      return `answered ${await ctx.waitForExternalEvent<string>('answer', { timeout: 3_600_000 })}`;
+    } catch (error) {
+      if (error instanceof TimeoutError) return 'no answer within the hour';
+      throw error;
+    }
+  }
+}
+
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo];
+export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline];
 export const OPERATIONS_ACTIVITIES = [Steps];

@@ -95,6 +95,10 @@ export class DurableCalls {
     }));
   }
 
+  eventSent(instanceId: string, name: string, input: unknown): void {
+    this.live.ledger.issue((seq) => ({ kind: 'EventSent', seq, instanceId, name, ...optional('input', input) }));
+  }
+
   /** Requests the locks; `onGranted` runs when they are all held. Undefined on a mismatch with history. */
   lockRequest(entities: readonly EntityId[], task: DurableTask<unknown>, onGranted: () => void): LockRequestedEvent | undefined {
     const event = this.live.ledger.issue((seq) => ({ kind: 'LockRequested', seq, entities }));

@@ -10,6 +10,7 @@ const COMMAND_KINDS: ReadonlySet<HistoryEventKind> = new Set([
   'EntityCalled',
   'EntitySignaled',
   'LockRequested',
+  'EventSent',
 ]);
 
 /** The response kinds that answer each command kind (signals get no answer). */
@@ -20,6 +21,7 @@ export const RESPONSES_OF: Readonly<Record<CommandEvent['kind'], readonly Respon
   EntityCalled: ['EntityResponse'],
   EntitySignaled: [],
   LockRequested: ['LockGranted'],
+  EventSent: [],
 };
 
 const RESPONSE_KINDS: ReadonlySet<HistoryEventKind> = new Set(Object.values(RESPONSES_OF).flat());
@@ -64,6 +66,8 @@ export function commandName(event: CommandEvent): string {
       return `${entityText(event.target)}.${event.operation}`;
     case 'LockRequested':
       return event.entities.map(entityText).join(', ');
+    case 'EventSent':
+      return `${event.instanceId}:${event.name}`;
   }
 }
 

@@ -183,6 +183,17 @@ export interface LockRequestedEvent {
   readonly entities: readonly EntityId[];
 }
 
+/** An external event sent to another instance (`ctx.sendEvent`). */
+export interface EventSentEvent {
+  readonly kind: 'EventSent';
+  readonly seq: number;
+  /** The receiving instance. */
+  readonly instanceId: string;
+  /** The event's name. */
+  readonly name: string;
+  readonly input?: unknown;
+}
+
 /** Durable calls made by the code; each took the step `seq`. */
 export type CommandEvent =
   | TaskScheduledEvent
@@ -190,7 +201,8 @@ export type CommandEvent =
   | SubOrchestrationCreatedEvent
   | EntityCalledEvent
   | EntitySignaledEvent
-  | LockRequestedEvent;
+  | LockRequestedEvent
+  | EventSentEvent;
 
 /** The locks taken by the request at step `seq` were released (end of the section or of the instance). */
 export interface LocksReleasedEvent {

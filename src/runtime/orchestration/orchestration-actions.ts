@@ -95,11 +95,16 @@ export interface ReleaseLocksAction extends ActionFields {
   readonly entities: readonly EntityId[];
 }
 
-/** Deliver `event` to another instance (the outcome of a sub-orchestration, to its parent). */
+/**
+ * Deliver `event` to another instance: the outcome of a sub-orchestration to its parent, or
+ * an external event sent with `ctx.sendEvent` (which took step `seq`). An instance that does
+ * not exist or has ended drops it.
+ */
 export interface SendEventAction extends ActionFields {
   readonly type: 'sendEvent';
   readonly targetInstanceId: string;
   readonly event: HistoryEvent;
+  readonly seq?: number;
 }
 
 /** Where an action comes from: enough to address its responses. */
@@ -152,6 +157,14 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
       return { ...fields, type: 'requestLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
     case 'LocksReleased':
       return { ...fields, type: 'releaseLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+    case 'EventSent':
+      return {
+        ...fields,
+        type: 'sendEvent',
+        seq: event.seq,
+        targetInstanceId: event.instanceId,
+        event: { kind: 'EventRaised', name: event.name, ...optionalInput(event.input) },
+      };
   }
 }
 

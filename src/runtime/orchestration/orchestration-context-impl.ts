@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ActivityFailedError, InvalidOptionsError } from '../../errors';
+import { ActivityFailedError, InvalidOptionsError, TimeoutError } from '../../errors';
 import type { Constructor } from '../../registry/entity-definition';
 import { assertValidKey, entityIdToString, type EntityId } from '../../registry/entity-id';
 import { createOperationProxy } from '../operation-proxy';
@@ -26,6 +26,7 @@ import type {
   TaskResult,
   TaskWinner,
   TimerTask,
+  WaitForEventOptions,
 } from './orchestration-context';
 import { assertValidInstanceId, guidAt } from './orchestration-ids';
 import { replaySafeLogger } from './replay-safe-logger';
@@ -126,14 +127,27 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     return this.calls.timer(fireAt.getTime());
   }
 
-  waitForExternalEvent<T = unknown>(name: string): CancellableTask<T> {
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions): CancellableTask<T> {
     this.assertInTurn(`ctx.waitForExternalEvent('${name}')`);
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidOptionsError(`waitForExternalEvent() needs a non-empty event name, got ${String(name)}.`);
     }
-    const task: CancellableDurableTask<unknown> = new CancellableDurableTask(() => this.live.inbox.cancel(task));
-    if (this.live.ledger.takeUnrecorded(`waitForExternalEvent('${name}')`) !== undefined) this.live.inbox.wait(name, task);
-    return task as CancellableTask<T>;
+    const timeout = options?.timeout;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
+      throw new InvalidOptionsError(`waitForExternalEvent() timeout must be a non-negative number of milliseconds, got ${String(timeout)}.`);
+    }
+    const wait: CancellableDurableTask<unknown> = new CancellableDurableTask(() => this.live.inbox.cancel(wait));
+    if (this.live.ledger.takeUnrecorded(`waitForExternalEvent('${name}')`) !== undefined) this.live.inbox.wait(name, wait);
+    if (timeout === undefined || wait.isCompleted) return wait as CancellableTask<T>;
+    return this.withTimeout(name, wait, timeout) as CancellableTask<T>;
+  }
+
+  sendEvent(instanceId: string, name: string, data?: unknown): void {
+    this.assertInTurn(`ctx.sendEvent('${String(instanceId)}', '${String(name)}')`);
+    assertValidInstanceId(instanceId);
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionsError(`sendEvent() needs a non-empty event name, got ${String(name)}.`);
+    const plain = toPlain(data, `data of event '${name}'`);
+    this.calls.eventSent(instanceId, name, plain);
   }
 
   all<const T extends readonly Task<unknown>[]>(tasks: T): Task<{ -readonly [K in keyof T]: TaskResult<T[K]> }> {
@@ -232,6 +246,26 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       else this.live.outsideTurn('the end of a critical section');
     }
     settle();
+  }
+
+  /** The wait raced against a durable timer: the first to settle decides, the other is canceled. */
+  private withTimeout(name: string, wait: CancellableDurableTask<unknown>, timeout: number): CancellableDurableTask<unknown> {
+    const timer = this.calls.timer(this.live.currentTime + timeout);
+    const result: CancellableDurableTask<unknown> = new CancellableDurableTask(() => {
+      wait.cancel();
+      timer.cancel();
+    });
+    wait.onSettled(() => {
+      timer.cancel();
+      if (wait.isFaulted) result.reject(wait.error!);
+      else result.resolve(wait.result);
+    });
+    timer.onSettled(() => {
+      if (wait.isCompleted) return;
+      wait.cancel();
+      result.reject(new TimeoutError(`External event '${name}' did not arrive within ${timeout} ms.`));
+    });
+    return result;
   }
 
   private assertInTurn(what: string): void {

@@ -95,6 +95,15 @@ export interface ContinueAsNewOptions {
   preserveUnprocessedEvents?: boolean;
 }
 
+/** Options of {@link OrchestrationContext.waitForExternalEvent}. */
+export interface WaitForEventOptions {
+  /**
+   * Milliseconds (of orchestration time, on a durable timer) after which the wait fails with
+   * a `TimeoutError` if no event of that name has arrived. Default: wait forever.
+   */
+  timeout?: number;
+}
+
 /** Options of {@link OrchestrationContext.signalEntity}. */
 export interface EntitySignalOptions {
   /** Apply the operation at (not before) this time. */
@@ -179,9 +188,26 @@ export interface OrchestrationContext {
 
   /**
    * Waits for an event raised to this instance by name. Events raised before anybody waits
-   * are kept; each event completes the oldest pending (not canceled) wait of its name.
+   * are kept; each event completes the oldest pending (not canceled) wait of its name. With
+   * `{ timeout }` the task fails with a `TimeoutError` when no event came in that time (a
+   * durable timer, canceled when the event wins).
+   *
+   * @example
+   * ```ts
+   * try {
+   *   const approval = await ctx.waitForExternalEvent<boolean>('Approved', { timeout: 72 * 3600_000 });
+   * } catch (error) {
+   *   if (error instanceof TimeoutError) await ctx.callActivity('Mailer.escalate', request);
+   * }
+   * ```
    */
-  waitForExternalEvent<T = unknown>(name: string): CancellableTask<T>;
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions): CancellableTask<T>;
+
+  /**
+   * Raises external event `name` with `data` on another instance when this turn commits, as
+   * `client.raiseEvent` does. An instance that does not exist or has ended drops it.
+   */
+  sendEvent(instanceId: string, name: string, data?: unknown): void;
 
   /** Completes with all results, in order, when all tasks have completed; fails with the first failure. */
   all<const T extends readonly Task<unknown>[]>(tasks: T): Task<{ -readonly [K in keyof T]: TaskResult<T[K]> }>;

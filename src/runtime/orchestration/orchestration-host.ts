@@ -408,7 +408,8 @@ export class OrchestrationHost {
       case 'sendEvent': {
         const event = action.event;
         const step = 'seq' in event ? `:${event.seq}` : '';
-        context.emit(deliverMessage(`${executionId}>${event.kind}${step}`, action.targetInstanceId, [event]));
+        const id = action.seq === undefined ? `${executionId}>${event.kind}${step}` : stepId(action.seq);
+        context.emit(deliverMessage(id, action.targetInstanceId, [event]));
         return;
       }
     }
