@@ -25,6 +25,10 @@ export interface HttpManagementPayload {
   readonly suspendPostUri: string;
   /** `POST`, after replacing `{text}`: resumes a suspended instance. */
   readonly resumePostUri: string;
+  /** `POST`, after replacing `{text}`: retries a Failed instance from where it failed. */
+  readonly rewindPostUri: string;
+  /** `POST`: runs an ended instance again from the start, under a new id (`restartWithNewInstanceId=false`: its own). */
+  readonly restartPostUri: string;
 }
 
 /** The `202 Accepted` reply of the async HTTP pattern, ready to send with any framework. */
@@ -129,6 +133,8 @@ export function managementPayload(baseUrl: string, instanceId: string, key: stri
     purgeHistoryDeleteUri: `${instance}${query()}`,
     suspendPostUri: `${instance}/suspend${query('reason={text}')}`,
     resumePostUri: `${instance}/resume${query('reason={text}')}`,
+    rewindPostUri: `${instance}/rewind${query('reason={text}')}`,
+    restartPostUri: `${instance}/restart${query()}`,
   };
 }
 

@@ -46,6 +46,12 @@ function mountRoutes(scope: FastifyInstance, settings: HttpApiSettings): void {
     if (closing) throw new HttpApiError(HttpErrorCode.Closing, `The server is closing and takes no new requests. Retry against another instance, or after it restarted.`);
     keys.check(request);
   });
+  // A reply finished while the server closes also closes its keep-alive connection, so the
+  // close does not wait for the client to hang up.
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   scope.addHook('preClose', (done) => {
     closing = true;
     streams.closeAll();

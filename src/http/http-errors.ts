@@ -14,8 +14,6 @@ export const HttpErrorCode = {
   EntityNotFound: 'JETSTATE_HTTP_ENTITY_NOT_FOUND',
   /** No route has that method and path. */
   RouteNotFound: 'JETSTATE_HTTP_ROUTE_NOT_FOUND',
-  /** The route exists in Durable Functions but its operation does not exist in jetstate yet. */
-  NotImplemented: 'JETSTATE_HTTP_NOT_IMPLEMENTED',
   /** The server is closing and takes no new requests. */
   Closing: 'JETSTATE_HTTP_CLOSING',
   /** Something failed that is not one of jetstate's errors; the server logs it. */
@@ -40,6 +38,7 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode | HttpErrorCode, 
   [ErrorCode.OrchestrationAlreadyExists]: 409,
   [ErrorCode.OrchestrationNotRunning]: 410,
   [ErrorCode.OrchestrationStillRunning]: 412,
+  [ErrorCode.OrchestrationNotFailed]: 412,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.OperationFailed]: 422,
   [ErrorCode.Storage]: 500,
@@ -60,7 +59,6 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode | HttpErrorCode, 
   [HttpErrorCode.Unauthorized]: 401,
   [HttpErrorCode.RouteNotFound]: 404,
   [HttpErrorCode.Internal]: 500,
-  [HttpErrorCode.NotImplemented]: 501,
   [HttpErrorCode.Closing]: 503,
 };
 
@@ -95,17 +93,17 @@ export interface HttpErrorBody {
   readonly remoteCode?: string;
 }
 
-/** Codes a remote failure may carry that are the caller's mistake, answered like the local error. */
-const REMOTE_REQUEST_ERRORS: ReadonlySet<string> = new Set([ErrorCode.UnknownOperation, ErrorCode.InvalidEntityId, ErrorCode.Definition, ErrorCode.Serialization]);
 
 /** The status and body answering `error`; `undefined` status means "not ours: log it, answer 500". */
 export function errorReply(error: unknown): { status: number; body: HttpErrorBody; unexpected: boolean } {
   if (error instanceof HttpApiError) return { status: error.status, body: { code: error.code, message: error.message }, unexpected: false };
   if (error instanceof OperationFailedError) {
     const remote = { remoteName: error.remoteName, remoteMessage: error.remoteMessage, ...(error.remoteCode === undefined ? {} : { remoteCode: error.remoteCode }) };
-    // A worker that knows the entity refused the request itself (a client-only process cannot check it).
-    if (error.remoteCode !== undefined && REMOTE_REQUEST_ERRORS.has(error.remoteCode)) {
-      return { status: statusOf(error.remoteCode), body: { code: error.remoteCode, message: error.remoteMessage, ...remote }, unexpected: false };
+    // Where the target lives, jetstate refused the request itself (a client-only process cannot
+    // check an entity it does not know): answer as the local refusal would be answered.
+    const remoteStatus = error.remoteCode === undefined ? 500 : statusOf(error.remoteCode);
+    if (remoteStatus >= 400 && remoteStatus < 500 && error.remoteCode !== ErrorCode.OperationFailed) {
+      return { status: remoteStatus, body: { code: error.remoteCode!, message: error.remoteMessage, ...remote }, unexpected: false };
     }
     return { status: statusOf(error.code), body: { code: error.code, message: error.message, ...remote }, unexpected: false };
   }

@@ -24,6 +24,8 @@ describe('HTTP API: orchestrations (embedded engine)', () => {
       purgeHistoryDeleteUri: instance,
       suspendPostUri: `${instance}/suspend?reason={text}`,
       resumePostUri: `${instance}/resume?reason={text}`,
+      rewindPostUri: `${instance}/rewind?reason={text}`,
+      restartPostUri: `${instance}/restart`,
     });
     const done = await pollUntilDone(started.json.statusQueryGetUri);
     expect(done.status).toBe(200);
