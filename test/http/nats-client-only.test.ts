@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DurableClient, serveHttp, type HttpServer } from '../../src/index';
+import { requireCompiled } from '../crash/child-processes';
+import { tempDir } from '../helpers';
+import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { API, EventReader, KEY, curl, pollUntilDone, post, request } from './http-harness';
+
+// The worker runs plain Node on tsc's output, in its own process.
+const WORKER = join(process.cwd(), 'build/test/http/fixtures/http-worker.js');
+const HUB = 'http-api';
+
+function startWorker(nats: string, dataDir: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, JSON.stringify({ nats, hub: HUB, dataDir })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => reject(new Error(`the worker was not ready within 20 s: ${stderr}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited with code ${code}: ${stderr}`));
+    });
+  });
+}
+
+describe('HTTP API in a client-only process in front of a NATS hub (worker in another process)', () => {
+  let nats: NatsServer;
+  let worker: ChildProcess;
+  let client: DurableClient;
+  let http: HttpServer;
+  let api: string;
+  let removeDir: () => Promise<void>;
+
+  beforeAll(async () => {
+    requireCompiled(WORKER);
+    const dir = await tempDir('jetstate-http-nats-');
+    removeDir = dir.remove;
+    nats = await startNatsServer();
+    worker = await startWorker(nats.url, join(dir.path, 'worker'));
+    client = await DurableClient.connect({ nats: nats.url, hub: HUB, logger: { level: 'silent' } });
+    http = await serveHttp(client, { port: 0, keys: [KEY] });
+    api = `${http.url}${API}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await http?.close();
+    await client?.close();
+    if (worker && worker.exitCode === null) {
+      const gone = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await gone;
+    }
+    await nats?.dispose();
+    await removeDir?.();
+  }, 30_000);
+
+  const auth = { 'x-functions-key': KEY };
+
+  it('starts an orchestration with curl and polls it to completion; the activity ran in the worker', async () => {
+    const started = await curl('-X', 'POST', `${api}/orchestrators/HelloCity?code=${KEY}`, '-H', 'Content-Type: application/json', '-d', '"Nairobi"');
+    expect(started.status).toBe(202);
+    expect(started.json.statusQueryGetUri).toContain(`code=${KEY}`);
+    const done = await pollUntilDone(started.json.statusQueryGetUri, 30_000);
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ name: 'HelloCity', runtimeStatus: 'Completed', output: 'Hello Nairobi!' });
+  });
+
+  it('signals, calls and reads entities; the worker refuses an unknown operation (422, with its reason)', async () => {
+    expect((await post(`${api}/entities/Counter/n1?op=add`, 4, auth)).status).toBe(202);
+    const called = await post(`${api}/entities/Counter/n1/call/add`, 1, auth);
+    expect(called.status).toBe(200);
+    const state = await request(`${api}/entities/Counter/n1`, { headers: auth });
+    expect(state.json).toEqual({ value: 5 });
+    const unknown = await post(`${api}/entities/Counter/n1/call/multiply`, 2, auth);
+    // A client-only process does not know the class: the worker refuses the message, and says why.
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.code).toBe('JETSTATE_OPERATION_FAILED');
+    expect(unknown.json.remoteMessage).toContain("no operation 'multiply'");
+    const failing = await post(`${api}/entities/Counter/n1/call/add`, 'x', auth);
+    expect(failing.status).toBe(422);
+    expect(failing.json.remoteName).toBe('TypeError');
+    expect((await request(`${api}/entities/Counter/never`, { headers: auth })).status).toBe(404);
+  });
+
+  it('raises events, answers 404 / 410 / 401 and streams an instance status', async () => {
+    await post(`${api}/orchestrators/WaitForApproval/nats-w1`, {}, auth);
+    const reader = await EventReader.open(`${api}/instances/nats-w1/stream?code=${KEY}`);
+    try {
+      await reader.waitFor(1, 20_000);
+      expect((await post(`${api}/instances/nats-w1/raiseEvent/approval`, 'ok', auth)).status).toBe(202);
+      await reader.waitForEnd(20_000);
+      expect(reader.events.at(-1)).toMatchObject({ data: { runtimeStatus: 'Completed', output: { approval: 'ok' } } });
+    } finally {
+      reader.close();
+    }
+    expect((await post(`${api}/instances/nats-w1/raiseEvent/approval`, 'late', auth)).status).toBe(410);
+    expect((await request(`${api}/instances/nobody`, { headers: auth })).status).toBe(404);
+    expect((await request(`${api}/instances/nats-w1`)).status).toBe(401);
+    const purged = await request(`${api}/instances/nats-w1`, { method: 'DELETE', headers: auth });
+    expect(purged.json).toEqual({ instancesDeleted: 1 });
+  });
+});
