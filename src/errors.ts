@@ -147,12 +147,12 @@ export class TimeoutError extends JetstateError {
 
 /** A function that only works inside an entity operation was called outside one. */
 export class OutsideOperationError extends JetstateError {
-  constructor(what: string) {
-    super(
-      ErrorCode.OutsideOperation,
-      `${what} can only be used while an entity operation runs (inside an @Operation() method). ` +
-        `Call it from the operation itself, not from a constructor, a timer or code that runs after the operation returned.`,
-    );
+  constructor(
+    what: string,
+    message = `${what} can only be used while an entity operation runs (inside an @Operation() method). ` +
+      `Call it from the operation itself, not from a constructor, a timer or code that runs after the operation returned.`,
+  ) {
+    super(ErrorCode.OutsideOperation, message);
   }
 }
 

@@ -79,6 +79,7 @@ export { entityContext, type EntityContext, type SignalOptions, type StartOrches
 export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
+export { activityContext, type ActivityContext } from './runtime/orchestration/activity-context';
 export type {
   CallActivityOptions,
   CancellableTask,

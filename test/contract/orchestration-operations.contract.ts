@@ -24,9 +24,12 @@ import {
   OPERATIONS_ORCHESTRATORS,
   Parent,
   SendsGo,
+  TimesOut,
+  TimesOutOnce,
   Vault,
   WaitsForGo,
   attempts,
+  contexts,
 } from './orchestration-operations.fixtures';
 
 /** Rejects when `promise` has not settled within `ms`, so a call stuck behind a leaked lock fails the test instead of hanging it. */
@@ -48,6 +51,7 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
     afterEach(async () => {
       await store.dispose();
       attempts.clear();
+      contexts.clear();
     });
 
     function open(clock?: ManualClock): Promise<DurableApp> {
@@ -287,6 +291,27 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         await clock.advance(30 * 60_000);
         expect(await silent.result({ timeout: 10_000 })).toBe('no answer within the hour');
         expect((await silent.status()).lastUpdatedTime.toISOString()).toBe('2026-05-01T09:00:00.000Z');
+      });
+    });
+
+    describe('activity context and timeouts', () => {
+      test('an attempt that outlives startToCloseTimeout is aborted and fails; the retry sees attempt 2 with a new task id', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(TimesOut, 'ctx', { instanceId: 'times-out' });
+        expect(await handle.result({ timeout: 10_000 })).toBe('ctx done on attempt 2');
+        await eventually(() => contexts.get('ctx')?.[0]?.aborted === true);
+        const [first, second] = contexts.get('ctx')!;
+        expect(first).toMatchObject({ instanceId: 'times-out', activityName: 'Steps.introspect', attempt: 1, aborted: true });
+        expect(second).toMatchObject({ instanceId: 'times-out', activityName: 'Steps.introspect', attempt: 2 });
+        expect(first!.taskId).not.toBe(second!.taskId);
+      });
+
+      test('without a retry the TimeoutError fails the instance', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(TimesOutOnce, 'once');
+        const status = await handle.waitForCompletion({ timeout: 10_000 });
+        expect(status.runtimeStatus).toBe('Failed');
+        expect(status.failureDetails?.message).toMatch(/did not finish within its startToCloseTimeout of 100 ms/);
       });
     });
   });

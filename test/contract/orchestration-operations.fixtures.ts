@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { Activity, Entity, Operation, Orchestrator, SubOrchestrationFailedError, TimeoutError, type OrchestrationContext } from '../../src/index';
+import { Activity, Entity, Operation, Orchestrator, SubOrchestrationFailedError, TimeoutError, activityContext, type OrchestrationContext } from '../../src/index';
+
+/** What `activityContext()` showed to each attempt, by label. */
+export const contexts = new Map<string, { instanceId: string; activityName: string; attempt: number; taskId: string; aborted: boolean }[]>();
 
 /** How often each activity ran in this process, by label. */
 export const attempts = new Map<string, number>();
@@ -30,6 +33,18 @@ export class Steps {
     attempts.set(request.label, attempt);
     if (attempt <= request.failUntil) throw new Error(`flaky ${request.label} failed on attempt ${attempt}`);
     return `${request.label} ok on attempt ${attempt}`;
+  }
+
+  /** Records its context; hangs on its first attempt until the signal aborts it. */
+  @Activity()
+  async introspect(label: string): Promise<string> {
+    const context = activityContext();
+    const seen = { instanceId: context.instanceId, activityName: context.activityName, attempt: context.attempt, taskId: context.taskId, aborted: false };
+    contexts.set(label, [...(contexts.get(label) ?? []), seen]);
+    if (context.attempt > 1) return `${label} done on attempt ${context.attempt}`;
+    await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
+    seen.aborted = context.signal.aborted;
+    return 'too late';
   }
 }
 
@@ -164,6 +179,22 @@ export class AsksWithDeadline {
   }
 }
 
+/** Calls `introspect` with a 100 ms start-to-close timeout and one retry. */
+@Orchestrator()
+export class TimesOut {
+  async run(ctx: OrchestrationContext, label: string): Promise<string> {
+    return ctx.activities(Steps, { startToCloseTimeout: 100, retry: { maxNumberOfAttempts: 2, firstRetryInterval: 10 } }).introspect(label);
+  }
+}
+
+/** Calls `introspect` with a 100 ms start-to-close timeout and no retry. */
+@Orchestrator()
+export class TimesOutOnce {
+  async run(ctx: OrchestrationContext, label: string): Promise<string> {
+    return ctx.activities(Steps, { startToCloseTimeout: 100 }).introspect(label);
+  }
+}
+
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline];
+export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline, TimesOut, TimesOutOnce];
 export const OPERATIONS_ACTIVITIES = [Steps];

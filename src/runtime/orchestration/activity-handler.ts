@@ -11,8 +11,17 @@ import { deliverMessage, type ActivityTaskInput } from './orchestration-target';
  */
 export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
   return async (task: OperationMessage): Promise<readonly OperationMessage[]> => {
-    const { instanceId, executionId, seq, input } = task.input as ActivityTaskInput;
-    const event = await runner.run({ name: task.operation, seq, executionId, instanceId, ...(input === undefined ? {} : { input }) });
+    const { instanceId, executionId, seq, input, attempt, startToCloseTimeout } = task.input as ActivityTaskInput;
+    const event = await runner.run({
+      name: task.operation,
+      seq,
+      executionId,
+      instanceId,
+      taskId: task.id,
+      ...(input === undefined ? {} : { input }),
+      ...(attempt === undefined ? {} : { attempt }),
+      ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
+    });
     return [deliverMessage(`${task.id}>done`, instanceId, [event])];
   };
 }

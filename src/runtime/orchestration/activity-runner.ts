@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { TimeoutError } from '../../errors';
 import type { ActivityDefinition } from '../../registry/activity-definition';
 import type { Constructor } from '../../registry/entity-definition';
 import type { Registry } from '../../registry/registry';
 import { toRemoteError } from '../entity-executor';
 import { fromPlain, toPlain } from '../value-codec';
+import { runInActivityContext, type ActivityContext } from './activity-context';
 import type { TaskCompletedEvent, TaskFailedEvent } from './history-events';
 
 /** An activity to run: what a `scheduleActivity` action carries. */
@@ -16,6 +18,12 @@ export interface ActivityTask {
   readonly seq: number;
   readonly executionId?: string;
   readonly instanceId?: string;
+  /** Which attempt of a retried call this is; 1 by default. */
+  readonly attempt?: number;
+  /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
+  readonly startToCloseTimeout?: number;
+  /** Stable id of this attempt (the same when the task runs again after a crash). */
+  readonly taskId?: string;
 }
 
 /** Dependencies of the {@link ActivityRunner}. */
@@ -48,7 +56,18 @@ export class ActivityRunner {
       const definition = this.definitionOf(task.name);
       const create = this.options.createInstance ?? ((ctor: Constructor) => new (ctor as new () => object)());
       const instance = create(definition.ctor) as Record<string, (input: unknown) => unknown>;
-      const value = await instance[definition.methodName]!(fromPlain(definition.inputType, task.input));
+      const input = fromPlain(definition.inputType, task.input);
+      const controller = new AbortController();
+      const context: ActivityContext = {
+        instanceId: task.instanceId ?? '',
+        executionId: task.executionId ?? '',
+        activityName: definition.name,
+        attempt: task.attempt ?? 1,
+        taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.seq}:${task.executionId ?? ''}`,
+        signal: controller.signal,
+      };
+      const running = runInActivityContext(context, () => Promise.resolve().then(() => instance[definition.methodName]!(input)));
+      const value = await withDeadline(running, controller, definition.name, task.startToCloseTimeout);
       const result = toPlain(value, `result of activity '${definition.name}'`);
       return { kind: 'TaskCompleted', ...answer, ...(result === undefined ? {} : { result }) };
     } catch (error) {
@@ -56,4 +75,20 @@ export class ActivityRunner {
       return { kind: 'TaskFailed', ...answer, error: toRemoteError(error) };
     }
   }
+}
+
+/** The activity's outcome, or a `TimeoutError` (with the signal aborted) once `timeout` ms have passed. */
+function withDeadline<T>(running: Promise<T>, controller: AbortController, name: string, timeout: number | undefined): Promise<T> {
+  if (timeout === undefined) return running;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`Activity '${name}' did not finish within its startToCloseTimeout of ${timeout} ms.`);
+      controller.abort(error);
+      reject(error);
+    }, timeout);
+  });
+  // The activity may still settle after the deadline; its outcome is ignored then.
+  running.catch(() => undefined);
+  return Promise.race([running, expired]).finally(() => clearTimeout(timer));
 }

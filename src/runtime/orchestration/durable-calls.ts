@@ -26,9 +26,16 @@ export class DurableCalls {
     private readonly started: ExecutionStartedEvent,
   ) {}
 
-  activity(name: string, input: unknown): DurableTask<unknown> {
+  activity(name: string, input: unknown, attempt: number, startToCloseTimeout: number | undefined): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
-    const event = this.live.ledger.issue((seq) => ({ kind: 'TaskScheduled', seq, name, ...optional('input', input) }));
+    const event = this.live.ledger.issue((seq) => ({
+      kind: 'TaskScheduled',
+      seq,
+      name,
+      ...optional('input', input),
+      ...optional('attempt', attempt > 1 ? attempt : undefined),
+      ...optional('startToCloseTimeout', startToCloseTimeout),
+    }));
     if (event) {
       this.park(event.seq, task, (response) => {
         if (response.kind === 'TaskCompleted') task.resolve(response.result);

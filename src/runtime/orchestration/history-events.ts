@@ -139,6 +139,10 @@ export interface TaskScheduledEvent {
   /** The activity's name. */
   readonly name: string;
   readonly input?: unknown;
+  /** Which attempt of a retried call this is, from 2 on (absent for the first). */
+  readonly attempt?: number;
+  /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
+  readonly startToCloseTimeout?: number;
 }
 
 export interface TimerCreatedEvent {

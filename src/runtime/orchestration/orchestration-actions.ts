@@ -29,6 +29,10 @@ export interface ScheduleActivityAction extends ActionFields {
   readonly seq: number;
   readonly name: string;
   readonly input?: unknown;
+  /** Which attempt of a retried call this is, from 2 on (absent for the first). */
+  readonly attempt?: number;
+  /** Milliseconds the attempt may run. */
+  readonly startToCloseTimeout?: number;
 }
 
 /** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
@@ -119,7 +123,15 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
   const fields = { instanceId: source.instanceId, executionId };
   switch (event.kind) {
     case 'TaskScheduled':
-      return { ...fields, type: 'scheduleActivity', seq: event.seq, name: event.name, ...optionalInput(event.input) };
+      return {
+        ...fields,
+        type: 'scheduleActivity',
+        seq: event.seq,
+        name: event.name,
+        ...optionalInput(event.input),
+        ...(event.attempt === undefined ? {} : { attempt: event.attempt }),
+        ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: event.startToCloseTimeout }),
+      };
     case 'TimerCreated':
       return { ...fields, type: 'createTimer', seq: event.seq, fireAt: event.fireAt };
     case 'SubOrchestrationCreated': {

@@ -88,8 +88,12 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   callActivity<R = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<R> {
     this.assertInTurn(`ctx.callActivity('${name}')`);
     this.deps.checks.activityName(name);
+    const timeout = options?.startToCloseTimeout;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+      throw new InvalidOptionsError(`startToCloseTimeout must be a positive number of milliseconds, got ${String(timeout)}.`);
+    }
     const plain = toPlain(input, `input of activity '${name}'`);
-    const attempt = () => this.calls.activity(name, plain);
+    const attempt = (number = 1) => this.calls.activity(name, plain, number, timeout);
     if (!options?.retry) return attempt() as Task<R>;
     return withRetry(options.retry, attempt, (fireAt) => this.calls.timer(fireAt), () => this.live.currentTime, (error, attempts) =>
       error instanceof ActivityFailedError ? new ActivityFailedError(name, error.remoteName, error.remoteMessage, error.remoteCode, attempts) : error,

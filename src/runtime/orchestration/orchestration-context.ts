@@ -79,6 +79,12 @@ export type OrchestratorOutput<C> = C extends Constructor<{ run(...args: any[]):
 export interface CallActivityOptions {
   /** Retry failed attempts, with durable timers in between. */
   retry?: RetryOptions;
+  /**
+   * Milliseconds each attempt may run. When it runs longer, the attempt fails with a
+   * `TimeoutError` (and the retry policy decides what follows) and the activity's
+   * `activityContext().signal` is aborted. Default: no limit.
+   */
+  startToCloseTimeout?: number;
 }
 
 /** Options of {@link OrchestrationContext.callSubOrchestrator}. */

@@ -364,7 +364,14 @@ export class OrchestrationHost {
     const { instanceId, executionId } = action;
     switch (action.type) {
       case 'scheduleActivity': {
-        const input: ActivityTaskInput = { instanceId, executionId, seq: action.seq, ...(action.input === undefined ? {} : { input: action.input }) };
+        const input: ActivityTaskInput = {
+          instanceId,
+          executionId,
+          seq: action.seq,
+          ...(action.input === undefined ? {} : { input: action.input }),
+          ...(action.attempt === undefined ? {} : { attempt: action.attempt }),
+          ...(action.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeout }),
+        };
         context.emit({
           id: stepId(action.seq),
           target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },

@@ -72,6 +72,10 @@ export interface ActivityTaskInput {
   readonly executionId: string;
   readonly seq: number;
   readonly input?: unknown;
+  /** Which attempt of a retried call this is; 1 when absent. */
+  readonly attempt?: number;
+  /** Milliseconds the attempt may run. */
+  readonly startToCloseTimeout?: number;
 }
 
 /** The committed state of one instance: its status fields and the history of its current execution. */

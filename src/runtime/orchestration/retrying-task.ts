@@ -9,7 +9,7 @@ import { compileRetryPolicy, retryDelay, type RetryOptions } from './retry-polic
  */
 export function withRetry(
   options: RetryOptions,
-  attempt: () => DurableTask<unknown>,
+  attempt: (number: number) => DurableTask<unknown>,
   timer: (fireAt: number) => DurableTask<void>,
   now: () => number,
   finalError: (error: Error, attempts: number) => Error,
@@ -19,7 +19,7 @@ export function withRetry(
   let attempts = 0;
   const next = (): void => {
     attempts++;
-    const task = attempt();
+    const task = attempt(attempts);
     task.onSettled(() => {
       if (!task.isFaulted) {
         result.resolve(task.result);

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { describe, expect, test } from 'vitest';
+import { Activity } from '../../../decorators';
+import { OutsideOperationError } from '../../../src/errors';
+import { Registry } from '../../../src/registry/registry';
+import { activityContext, type ActivityContext } from '../../../src/runtime/orchestration/activity-context';
+import { ActivityRunner } from '../../../src/runtime/orchestration/activity-runner';
+
+let seen: ActivityContext | undefined;
+let later: Promise<unknown> | undefined;
+
+class Probe {
+  @Activity()
+  async look(): Promise<string> {
+    await Promise.resolve();
+    seen = activityContext();
+    // Code the activity leaves running still sees its context; code outside it does not.
+    later = new Promise((resolve) => setTimeout(() => resolve(activityContext().taskId), 5));
+    return 'looked';
+  }
+
+  @Activity()
+  async sleep(ms: number): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return 'woke';
+  }
+}
+
+const runner = () => new ActivityRunner({ registry: Registry.create({ activities: [Probe] }) });
+
+describe('activityContext', () => {
+  test('inside an activity: instance, execution, name, attempt, task id and a live signal, across awaits', async () => {
+    const event = await runner().run({ name: 'Probe.look', seq: 4, instanceId: 'order-1', executionId: 'e-1', attempt: 3, taskId: 'e-1#4' });
+    expect(event).toMatchObject({ kind: 'TaskCompleted', seq: 4, result: 'looked' });
+    expect(seen).toMatchObject({ instanceId: 'order-1', executionId: 'e-1', activityName: 'Probe.look', attempt: 3, taskId: 'e-1#4' });
+    expect(seen!.signal.aborted).toBe(false);
+    expect(await later).toBe('e-1#4');
+  });
+
+  test('outside an activity it throws OutsideOperationError naming activities', () => {
+    expect(() => activityContext()).toThrow(OutsideOperationError);
+    expect(() => activityContext()).toThrow(/while an activity runs/);
+  });
+
+  test('startToCloseTimeout fails a slow attempt with a TimeoutError and leaves a fast one alone', async () => {
+    const slow = await runner().run({ name: 'Probe.sleep', input: 200, seq: 0, startToCloseTimeout: 20 });
+    expect(slow).toMatchObject({ kind: 'TaskFailed', error: { name: 'TimeoutError', code: 'JETSTATE_TIMEOUT' } });
+    const fast = await runner().run({ name: 'Probe.sleep', input: 1, seq: 1, startToCloseTimeout: 1_000 });
+    expect(fast).toMatchObject({ kind: 'TaskCompleted', result: 'woke' });
+  });
+});
