@@ -25,9 +25,16 @@ export interface SignalVerdict {
   readonly rejectedApplied: number;
   /** Tallies that lost acknowledged ids, with how many each. */
   readonly lostByEntity: ReadonlyMap<string, number>;
+  /**
+   * Of the lost ids, how many the owning worker's live instance lacks too (asked with a
+   * call), and how many tallies did not answer: tells a stale state stream from lost work.
+   */
+  readonly lostPerOwner: number;
+  readonly lostUnanswered: number;
 }
 
-export async function checkSignals(client: DurableClient, driver: SignalDriver): Promise<SignalVerdict> {
+/** With `confirm` false, lost ids are not asked about (a quick look while waiting for the hub to settle). */
+export async function checkSignals(client: DurableClient, driver: SignalDriver, confirm = true): Promise<SignalVerdict> {
   const lists = await Promise.all(ALL_TALLY_KEYS.map(async (key) => [key, (await client.entity(Tally, key).read()).entityState?.ids ?? []] as const));
   const count = new Map<number, number>();
   const foreign: number[] = [];
@@ -40,6 +47,19 @@ export async function checkSignals(client: DurableClient, driver: SignalDriver):
   const lost = [...driver.acked].filter((id) => !count.has(id)).sort((a, b) => a - b);
   const lostByEntity = new Map<string, number>();
   for (const id of lost) lostByEntity.set(tallyKey(id), (lostByEntity.get(tallyKey(id)) ?? 0) + 1);
+  let lostPerOwner = 0;
+  let lostUnanswered = 0;
+  await Promise.all(
+    [...lostByEntity.keys()].filter(() => confirm).map(async (key) => {
+      const live = await client.entity(Tally, key).call.list().catch(() => undefined);
+      if (live === undefined) {
+        lostUnanswered++;
+        return;
+      }
+      const has = new Set(live);
+      lostPerOwner += lost.filter((id) => tallyKey(id) === key && !has.has(id)).length;
+    }),
+  );
   return {
     sent: driver.sent,
     acked: driver.acked.size,
@@ -50,6 +70,8 @@ export async function checkSignals(client: DurableClient, driver: SignalDriver):
     foreign,
     rejectedApplied: [...driver.rejected].filter((id) => count.has(id)).length,
     lostByEntity,
+    lostPerOwner,
+    lostUnanswered,
   };
 }
 

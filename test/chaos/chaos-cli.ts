@@ -3,10 +3,11 @@
  *
  *   --seed N         replay a run (default: CHAOS_SEED, else random)
  *   --duration S     seconds of faults (default 300)
- *   --rate N         signals per second to aim for (default 1400; 0 = as fast as possible)
- *   --in-flight N    signals in flight (default 64)
+ *   --rate N         signals per second to aim for (default 2000; 0 = as fast as possible)
+ *   --in-flight N    signals in flight (default 128)
  *   --transfers N    transfers in flight (default 16)
  *   --settle S       longest wait for the hub to go quiet after the faults (default 60)
+ *   --server-kills F share of faults (after the first three) that kill nats-server (default 0.33)
  *   --json           print the report as JSON on stdout (progress still goes to stderr)
  *
  * Exits 0 when every check passed, 1 when one failed, 2 on bad arguments.
@@ -50,6 +51,10 @@ function parse(argv: readonly string[]): CliOptions {
       case '--transfers':
         settings = { ...settings, transfers: Math.max(1, Math.floor(n)) };
         break;
+      case '--server-kills':
+        if (n > 1) throw new Error('--server-kills is a share from 0 to 1');
+        settings = { ...settings, serverKillShare: n };
+        break;
       case '--settle':
         settings = { ...settings, settleTimeoutMs: n * 1000 };
         break;
@@ -70,7 +75,7 @@ async function main(): Promise<number> {
   try {
     options = parse(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: npm run chaos -- [--seed N] [--duration S] [--rate N] [--in-flight N] [--transfers N] [--settle S] [--json]\n`);
+    process.stderr.write(`${(error as Error).message}\nusage: npm run chaos -- [--seed N] [--duration S] [--rate N] [--in-flight N] [--transfers N] [--settle S] [--server-kills F] [--json]\n`);
     return 2;
   }
   const say = (line: string): void => void process.stderr.write(`${line}\n`);

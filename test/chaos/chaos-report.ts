@@ -40,7 +40,7 @@ export function problemsOf(signals: SignalVerdict, transfers: TransferVerdict, b
   if (signals.lost.length > 0) {
     const entities = [...signals.lostByEntity].sort((a, b) => b[1] - a[1]);
     problems.push(
-      `${signals.lost.length} of ${signals.acked} acknowledged signals were lost (ids ${sample(signals.lost)}) on ${entities.length} entities (${sample(entities.map(([key, n]) => `${key}:${n}`), 8)})`,
+      `${signals.lost.length} of ${signals.acked} acknowledged signals were lost (ids ${sample(signals.lost)}) on ${entities.length} entities (${sample(entities.map(([key, n]) => `${key}:${n}`), 8)}); the owning workers lack ${signals.lostPerOwner} of them too${signals.lostUnanswered > 0 ? ` (${signals.lostUnanswered} entities did not answer)` : ''}`,
     );
   }
   if (signals.duplicated.length > 0) problems.push(`${signals.duplicated.length} signals were applied more than once (ids ${sample(signals.duplicated)})`);

@@ -11,7 +11,7 @@ describe('chaos: randomized faults under load on NATS', () => {
     requireCompiledWorker();
     const seed = chaosSeed();
     console.log(`chaos seed ${seed} (replay with CHAOS_SEED=${seed})`);
-    const report = await runChaos(seed, { ...DEFAULT_SETTINGS, durationMs: 60_000, settleTimeoutMs: 15_000 }, { log: (line) => console.log(line) });
+    const report = await runChaos(seed, { ...DEFAULT_SETTINGS, durationMs: 60_000, settleTimeoutMs: 12_000, serverKillShare: 0.5 }, { log: (line) => console.log(line) });
     console.log(formatReport(report));
 
     expect(report.problems, failureSummary(report)).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * The seeded nemesis: every 3-8 s it breaks one thing. The first three faults are one of
  * each kind (in a seeded order), so even a short run kills nats-server at least once; after
- * that each kind is drawn at random.
+ * that a nats-server kill is drawn with probability `serverKillShare`, and otherwise a
+ * worker SIGKILL or SIGSTOP with even odds.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChaosCluster, WorkerSlot } from './chaos-cluster';
@@ -21,6 +22,7 @@ export interface NemesisOptions {
   readonly minGapMs: number;
   readonly maxGapMs: number;
   readonly leaseTimeMs: number;
+  readonly serverKillShare: number;
 }
 
 export class Nemesis {
@@ -64,7 +66,7 @@ export class Nemesis {
     for (;;) {
       const gap = this.prng.int(this.options.minGapMs, this.options.maxGapMs);
       // Draw everything this fault needs before waiting, so the sequence depends on the seed only.
-      const kind = opening.shift() ?? this.prng.pick(FAULT_KINDS);
+      const kind = opening.shift() ?? this.draw();
       const victimDraw = this.prng.next();
       const pauseMs = kind === 'workerKill' ? this.prng.int(1_000, 3_000) : kind === 'workerStop' ? this.options.leaseTimeMs + this.prng.int(1_000, 2_000) : 0;
       try {
@@ -74,6 +76,12 @@ export class Nemesis {
       }
       await this.inject(kind, victimDraw, pauseMs);
     }
+  }
+
+  private draw(): FaultKind {
+    const r = this.prng.next();
+    if (r < this.options.serverKillShare) return 'serverKill';
+    return r < this.options.serverKillShare + (1 - this.options.serverKillShare) / 2 ? 'workerKill' : 'workerStop';
   }
 
   private async inject(kind: FaultKind, victimDraw: number, pauseMs: number): Promise<void> {

@@ -31,12 +31,14 @@ export interface ChaosSettings {
   /** The nemesis's gap between two faults. */
   readonly minGapMs: number;
   readonly maxGapMs: number;
+  /** The share of faults (after the first three) that kill nats-server; the rest are worker faults. */
+  readonly serverKillShare: number;
 }
 
 export const DEFAULT_SETTINGS: ChaosSettings = {
   durationMs: 60_000,
-  rate: 1_400,
-  inFlight: 64,
+  rate: 2_000,
+  inFlight: 128,
   transfers: 16,
   accounts: 20,
   workers: 3,
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: ChaosSettings = {
   settleTimeoutMs: 20_000,
   minGapMs: 3_000,
   maxGapMs: 8_000,
+  serverKillShare: 1 / 3,
 };
 
 export interface ChaosProgress {
@@ -75,7 +78,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
   try {
     await Promise.all(cluster.slots.map((slot) => cluster.startWorker(slot)));
     await waitUntil(() => cluster.coversPartitions(PARTITIONS), 30_000, () => `the workers did not take all ${PARTITIONS} partitions: ${cluster.describeWorkers()}`);
-    client = await DurableClient.connect({ nats: cluster.server.url, hub: cluster.hub, logger: { level: 'silent' }, callTimeoutMs: 10_000 });
+    client = await DurableClient.connect({ nats: cluster.server.url, hub: cluster.hub, logger: { level: 'silent' }, callTimeoutMs: 5_000 });
 
     const accounts = Array.from({ length: settings.accounts }, (_, i) => `acct-${i + 1}`);
     await Promise.all(accounts.map((id) => client!.entity(Account, id).call.deposit(OPENING_BALANCE)));
@@ -87,7 +90,12 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       prefix: `xfer-${seed}`,
       watchMs: 15_000,
     });
-    const nemesis = new Nemesis(cluster, new Prng(seed), { minGapMs: settings.minGapMs, maxGapMs: settings.maxGapMs, leaseTimeMs: settings.leaseTimeMs }, log);
+    const nemesis = new Nemesis(cluster, new Prng(seed), {
+      minGapMs: settings.minGapMs,
+      maxGapMs: settings.maxGapMs,
+      leaseTimeMs: settings.leaseTimeMs,
+      serverKillShare: settings.serverKillShare,
+    }, log);
 
     const faultStart = Date.now();
     const progress = (): ChaosProgress => ({
@@ -110,6 +118,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       log(`[chaos] faults over; healing (server up, every worker running)`);
       await cluster.heal();
       await Promise.all([signals.stop(), transfers.stop()]);
+      log(`[chaos] healed and drivers stopped in ${((Date.now() - faultStart - faultMs) / 1000).toFixed(1)} s`);
 
       log(`[chaos] settling (at most ${settings.settleTimeoutMs / 1000} s)`);
       const settleStart = Date.now();
@@ -118,9 +127,13 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       if (ticker) clearInterval(ticker);
       hooks.onProgress?.(progress());
 
-      const signalVerdict = await checkSignals(client, signals);
-      const transferVerdict = await checkTransfers(client, transfers);
-      const bankVerdict = await checkBank(client, accounts, OPENING_BALANCE * accounts.length);
+      const checkStart = Date.now();
+      const [signalVerdict, transferVerdict, bankVerdict] = await Promise.all([
+        checkSignals(client, signals),
+        checkTransfers(client, transfers),
+        checkBank(client, accounts, OPENING_BALANCE * accounts.length),
+      ]);
+      log(`[chaos] checked in ${((Date.now() - checkStart) / 1000).toFixed(1)} s`);
       const incidents = [...cluster.unexpectedExits().map((w) => `a worker died without being killed: ${w}`), ...nemesis.errors.map((e) => `the nemesis failed: ${e}`)];
       const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents);
       if (!settled) problems.push(`the hub did not settle within ${settings.settleTimeoutMs / 1000} s (${await cluster.workPending().catch(() => '?')} messages left in the work stream)`);
@@ -171,7 +184,7 @@ async function settle(cluster: ChaosCluster, client: DurableClient, signals: Sig
           const status = await client.getStatus(id, { showInput: false });
           if (status && hasEnded(status.runtimeStatus)) open.delete(id);
         }
-        if (open.size === 0 && (await checkSignals(client, signals)).lost.length === 0 && (await cluster.workPending()) === 0) return true;
+        if (open.size === 0 && (await checkSignals(client, signals, false)).lost.length === 0 && (await cluster.workPending()) === 0) return true;
       }
     } catch {
       // The server may still be coming back.
