@@ -80,6 +80,7 @@ export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
 export { activityContext, type ActivityContext } from './runtime/orchestration/activity-context';
+export { replayHistory, type ReplayHistoryOptions, type ReplayableHistory } from './runtime/orchestration/replay-history';
 export type {
   CallActivityOptions,
   CancellableTask,

@@ -5,6 +5,7 @@ import {
   OrchestrationNotFailedError,
   OrchestrationNotFoundError,
   OrchestrationStillRunningError,
+  replayHistory,
   type DurableApp,
   type OrchestrationStatus,
 } from '../../src/index';
@@ -12,6 +13,8 @@ import { eventually } from '../helpers';
 import type { ContractStore, EngineHarness } from './harness';
 import {
   AsksWithDeadline,
+  DeployedV1,
+  DeployedV2,
   Breaks,
   Countdown,
   Echo,
@@ -54,8 +57,8 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
       contexts.clear();
     });
 
-    function open(clock?: ManualClock): Promise<DurableApp> {
-      return store.open({ entities: OPERATIONS_ENTITIES, orchestrators: OPERATIONS_ORCHESTRATORS, activities: OPERATIONS_ACTIVITIES, ...(clock ? { clock } : {}) });
+    function open(clock?: ManualClock, orchestrators: readonly Function[] = OPERATIONS_ORCHESTRATORS): Promise<DurableApp> {
+      return store.open({ entities: OPERATIONS_ENTITIES, orchestrators: [...orchestrators], activities: OPERATIONS_ACTIVITIES, ...(clock ? { clock } : {}) });
     }
 
     describe('purging an instance that has not ended', () => {
@@ -312,6 +315,29 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         const status = await handle.waitForCompletion({ timeout: 10_000 });
         expect(status.runtimeStatus).toBe('Failed');
         expect(status.failureDetails?.message).toMatch(/did not finish within its startToCloseTimeout of 100 ms/);
+      });
+    });
+
+    describe('versioning across a deploy', () => {
+      test('an instance started by version 1 finishes on its old branch under version 2; new instances take the patch; both histories replay', async () => {
+        const v1 = await open(undefined, [DeployedV1]);
+        const old = await v1.client.startNew(DeployedV1, 'old', { instanceId: 'deployed-old' });
+        await eventually(async () => (await old.status({ showHistory: true })).history!.some((e) => e.kind === 'TaskCompleted'));
+        await v1.stop();
+
+        const v2 = await open(undefined, [DeployedV2]);
+        await v2.client.raiseEvent('deployed-old', 'go');
+        expect(await v2.client.getHandle('deployed-old').result({ timeout: 10_000 })).toEqual(['echo old-1', 'echo old-2']);
+        const fresh = await v2.client.startNew(DeployedV2, 'new', { instanceId: 'deployed-new' });
+        await eventually(() => attempts.get('new-check') === 1);
+        await fresh.raiseEvent('go');
+        expect(await fresh.result({ timeout: 10_000 })).toEqual(['echo new-1', 'echo new-check', 'echo new-2']);
+
+        const oldStatus = await v2.client.getStatus('deployed-old', { showHistory: true });
+        const newStatus = await v2.client.getStatus('deployed-new', { showHistory: true });
+        await expect(replayHistory(DeployedV2, oldStatus!)).resolves.toBeUndefined();
+        await expect(replayHistory(DeployedV2, newStatus!)).resolves.toBeUndefined();
+        await expect(replayHistory(DeployedV1, newStatus!)).rejects.toThrow(/NonDeterminism|at step/);
       });
     });
   });

@@ -195,6 +195,30 @@ export class TimesOutOnce {
   }
 }
 
+/** Deployed first: echo, wait for 'go', echo. */
+@Orchestrator('Deployed')
+export class DeployedV1 {
+  async run(ctx: OrchestrationContext, label: string): Promise<string[]> {
+    const steps = ctx.activities(Steps);
+    const first = await steps.echo(`${label}-1`);
+    await ctx.waitForExternalEvent('go');
+    return [first, await steps.echo(`${label}-2`)];
+  }
+}
+
+/** Deployed second: an extra step after 'go', behind a patch. */
+@Orchestrator('Deployed')
+export class DeployedV2 {
+  async run(ctx: OrchestrationContext, label: string): Promise<string[]> {
+    const steps = ctx.activities(Steps);
+    const first = await steps.echo(`${label}-1`);
+    const go = ctx.waitForExternalEvent('go');
+    const before = ctx.patched('check-before-go') ? [await steps.echo(`${label}-check`)] : [];
+    await go;
+    return [first, ...before, await steps.echo(`${label}-2`)];
+  }
+}
+
 export const OPERATIONS_ENTITIES = [Vault];
 export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline, TimesOut, TimesOutOnce];
 export const OPERATIONS_ACTIVITIES = [Steps];

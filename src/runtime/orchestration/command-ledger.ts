@@ -1,9 +1,9 @@
 import { NonDeterminismError } from '../../errors';
 import { commandName, describeCommand } from './history-event-kinds';
-import type { CommandEvent, LocksReleasedEvent } from './history-events';
+import type { CommandEvent, LocksReleasedEvent, PatchAppliedEvent } from './history-events';
 
-/** Receives the commands of a live turn. */
-export type CommandRecorder = (event: CommandEvent | LocksReleasedEvent) => void;
+/** Receives the commands (and patch markers) of a live turn. */
+export type CommandRecorder = (event: CommandEvent | LocksReleasedEvent | PatchAppliedEvent) => void;
 
 /**
  * Hands out steps (sequence numbers) to durable calls and checks them against history.
@@ -27,6 +27,8 @@ export class CommandLedger {
     private readonly owner: { readonly instanceId: string; readonly name: string },
     private readonly recorded: ReadonlyMap<number, CommandEvent>,
     private readonly recordedReleases: ReadonlySet<number>,
+    /** The patches the history has markers of. */
+    private readonly patches: Set<string> = new Set(),
   ) {}
 
   /** The step the next durable call will take. */
@@ -66,6 +68,20 @@ export class CommandLedger {
     return recorded as E;
   }
 
+  /**
+   * Whether the execution takes the new branch of change `patchId`: yes if its history has
+   * the marker; no while replaying a history without it (recorded by older code); and yes,
+   * recording the marker, when running live. `deprecated` records the marker live but never
+   * branches (the old code is gone).
+   */
+  patch(patchId: string): boolean {
+    if (this.patches.has(patchId)) return true;
+    if (this.replaying) return false;
+    this.patches.add(patchId);
+    this.emit({ kind: 'PatchApplied', patchId });
+    return true;
+  }
+
   /** Records the release of a lock request's entities; false on a mismatch with history. */
   release(event: LocksReleasedEvent): boolean {
     if (!this.replaying) {
@@ -80,13 +96,17 @@ export class CommandLedger {
     return true;
   }
 
-  /** Called once replay has delivered all of history: every recorded command must have been made again. */
-  checkAllRepeated(): NonDeterminismError | undefined {
+  /**
+   * Called once replay has delivered all of history: every recorded command must have been
+   * made again, and every recorded release repeated except `endReleases` (those the
+   * executor made when the execution ended, not the code).
+   */
+  checkAllRepeated(endReleases: ReadonlySet<number> = new Set()): NonDeterminismError | undefined {
     if (this.failure) return this.failure;
     const missing = [...this.recorded.values()].filter((event) => !this.claimed.has(event.seq)).sort((a, b) => a.seq - b.seq)[0];
     if (missing) this.fail(missing.seq, describeCommand(missing), 'no such call');
     else {
-      const release = [...this.recordedReleases].filter((seq) => !this.releasesRepeated.has(seq)).sort((a, b) => a - b)[0];
+      const release = [...this.recordedReleases].filter((seq) => !this.releasesRepeated.has(seq) && !endReleases.has(seq)).sort((a, b) => a - b)[0];
       if (release !== undefined) this.fail(release, 'LocksReleased (the critical section ended)', 'its locks still held');
     }
     return this.failure;
@@ -97,7 +117,7 @@ export class CommandLedger {
     this.failure ??= new NonDeterminismError(this.owner.instanceId, this.owner.name, seq, expected, found);
   }
 
-  private emit(event: CommandEvent | LocksReleasedEvent): void {
+  private emit(event: CommandEvent | LocksReleasedEvent | PatchAppliedEvent): void {
     if (!this.recorder) throw new Error(`internal: ${event.kind} recorded outside a turn`);
     this.recorder(event);
   }

@@ -13,7 +13,7 @@ import type { RemoteError } from '../messages';
  *
  * Payloads (`input`, `result`) are plain JSON values.
  */
-export type HistoryEvent = InputEvent | CommandEvent | LocksReleasedEvent | OutcomeEvent;
+export type HistoryEvent = InputEvent | CommandEvent | LocksReleasedEvent | OutcomeEvent | PatchAppliedEvent;
 
 /** An error as it is stored in history and crosses process boundaries. */
 export type FailureDetails = RemoteError;
@@ -229,6 +229,16 @@ export interface ExecutionFailedEvent {
 export interface ContinuedAsNewEvent {
   readonly kind: 'ContinuedAsNew';
   readonly input?: unknown;
+}
+
+/**
+ * The code took the new branch of a change named `patchId` (`ctx.patched(patchId)` while
+ * running live, or `ctx.deprecatePatch(patchId)`): every replay of this execution takes it too.
+ * Takes no step.
+ */
+export interface PatchAppliedEvent {
+  readonly kind: 'PatchApplied';
+  readonly patchId: string;
 }
 
 /** Events the code produces that end an execution. */

@@ -87,6 +87,7 @@ export class InstanceState {
         return;
       case 'OrchestratorStarted':
       case 'EventRaised':
+      case 'PatchApplied':
         return;
     }
   }

@@ -48,7 +48,9 @@ export class LiveOrchestration {
     this.state = InstanceState.of(history);
     const recorded = new Map<number, CommandEvent>();
     for (const event of history) if (isCommandEvent(event)) recorded.set(event.seq, event);
-    this.ledger = new CommandLedger(this, recorded, new Set(this.state.releases));
+    const patches = new Set<string>();
+    for (const event of history) if (event.kind === 'PatchApplied') patches.add(event.patchId);
+    this.ledger = new CommandLedger(this, recorded, new Set(this.state.releases), patches);
   }
 
   get status(): OrchestrationRuntimeStatus {

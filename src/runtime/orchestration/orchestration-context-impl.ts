@@ -209,6 +209,18 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     this.live.continueAsNew = { input: plain, preserveUnprocessedEvents: options?.preserveUnprocessedEvents ?? false };
   }
 
+  patched(patchId: string): boolean {
+    this.assertInTurn(`ctx.patched('${String(patchId)}')`);
+    assertPatchId(patchId, 'patched');
+    return this.live.ledger.patch(patchId);
+  }
+
+  deprecatePatch(patchId: string): void {
+    this.assertInTurn(`ctx.deprecatePatch('${String(patchId)}')`);
+    assertPatchId(patchId, 'deprecatePatch');
+    if (!this.live.replaying) this.live.ledger.patch(patchId);
+  }
+
   setCustomStatus(value: unknown): void {
     this.assertInTurn('ctx.setCustomStatus()');
     this.live.customStatus = toPlain(value, 'custom status');
@@ -275,6 +287,10 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   private assertInTurn(what: string): void {
     if (!this.live.active) throw this.live.outsideTurn(what);
   }
+}
+
+function assertPatchId(patchId: unknown, method: string): asserts patchId is string {
+  if (typeof patchId !== 'string' || patchId.length === 0) throw new InvalidOptionsError(`ctx.${method}() needs a non-empty patch id, got ${String(patchId)}.`);
 }
 
 function asError(value: unknown): Error {

@@ -255,6 +255,29 @@ export interface OrchestrationContext {
    */
   continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void;
 
+  /**
+   * Versioning: true when this execution runs the code after change `patchId`, false when it
+   * replays a history recorded by the code before it. An instance that started under the old
+   * code keeps the old branch where its history was made by it, so instances in flight
+   * survive a deploy. Once no instance can replay the old branch, replace the call with
+   * {@link deprecatePatch}; once none has a history without the marker, remove that too.
+   *
+   * @example
+   * ```ts
+   * const receipt = await payments.charge(order);
+   * if (ctx.patched('send-invoice')) await mail.sendInvoice(receipt);  // added in v2
+   * await shipping.ship(order);
+   * ```
+   */
+  patched(patchId: string): boolean;
+
+  /**
+   * Marks change `patchId` as the only branch left: records the marker (so histories made by
+   * this code replay with the previous code, which still calls {@link patched}) and never
+   * branches.
+   */
+  deprecatePatch(patchId: string): void;
+
   /** Sets the instance's custom status (JSON-serializable), visible in its status. */
   setCustomStatus(value: unknown): void;
 }

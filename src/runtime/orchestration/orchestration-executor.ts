@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { NonDeterminismError, UnknownOrchestratorError } from '../../errors';
 import type { Constructor } from '../../registry/entity-definition';
 import type { Registry } from '../../registry/registry';
-import { fromPlain } from '../value-codec';
+import { fromPlain, toPlain } from '../value-codec';
 import { describeCommand, isResponseEvent } from './history-event-kinds';
-import type { ExecutionStartedEvent, HistoryEvent } from './history-events';
+import type { ExecutionStartedEvent, HistoryEvent, OutcomeEvent } from './history-events';
 import { CallChecks } from './call-checks';
 import { InstanceEnding } from './instance-ending';
 import { LiveOrchestration } from './live-orchestration';
@@ -125,6 +125,78 @@ export class OrchestrationExecutor {
     return result;
   }
 
+  /**
+   * Replays a whole history, its outcome included, against the current code and returns the
+   * first difference as a {@link NonDeterminismError} (undefined when the code repeats it):
+   * the same durable calls in the same order, and the same ending (the same output when it
+   * completed, a throw when it failed in its code, the same input when it continued as new).
+   * Nothing is run for real and nothing is stored.
+   */
+  async replayAll(instanceId: string, history: readonly HistoryEvent[]): Promise<NonDeterminismError | UnknownOrchestratorError | undefined> {
+    const last = history.at(-1);
+    const outcome: OutcomeEvent | undefined = last?.kind === 'ExecutionCompleted' || last?.kind === 'ExecutionFailed' || last?.kind === 'ContinuedAsNew' ? last : undefined;
+    const body = outcome ? history.slice(0, -1) : history;
+    const live = new LiveOrchestration(instanceId, body);
+    const endReleases = new Set<number>();
+    let ended = false;
+    this.setReplaying(live, true);
+    try {
+      for (const event of body) {
+        if (ended) {
+          if (event.kind === 'LocksReleased') endReleases.add(event.seq);
+          else if (event.kind !== 'OrchestratorStarted') live.ledger.fail(live.ledger.nextSeq, `${event.kind} (the instance went on)`, describeEnd(live));
+          if (live.ledger.failure) break;
+          continue;
+        }
+        if (event.kind === 'ExecutionTerminated') {
+          ended = true;
+          continue;
+        }
+        await this.deliver(live, event);
+        if (live.ledger.failure) break;
+        const outcomeNow = live.runOutcome;
+        if (outcomeNow && !outcomeNow.ok && outcomeNow.error instanceof UnknownOrchestratorError) return outcomeNow.error;
+        if (outcomeNow) ended = true;
+      }
+      if (!live.ledger.failure) this.compareEnding(live, outcome);
+      return live.ledger.checkAllRepeated(endReleases);
+    } finally {
+      this.setReplaying(live, false);
+    }
+  }
+
+  private compareEnding(live: LiveOrchestration, outcome: OutcomeEvent | undefined): void {
+    const run = live.runOutcome;
+    const at = live.ledger.nextSeq;
+    if (!outcome) {
+      if (run && !live.state.isTerminal) live.ledger.fail(at, 'the instance still running', describeEnd(live));
+      return;
+    }
+    if (outcome.kind === 'ExecutionFailed') {
+      // Without a throw from run(), the runtime failed it (non-determinism, a stuck wait): nothing to compare.
+      if (run?.ok) live.ledger.fail(at, 'ExecutionFailed', describeEnd(live));
+      return;
+    }
+    if (!run) {
+      live.ledger.fail(at, outcome.kind, 'the code still waiting for a durable task');
+      return;
+    }
+    const recorded = outcome.kind === 'ExecutionCompleted' ? outcome.result : outcome.input;
+    const expected = `${outcome.kind} ${JSON.stringify(recorded)}`;
+    if (!run.ok || (outcome.kind === 'ContinuedAsNew') !== (live.continueAsNew !== undefined)) {
+      live.ledger.fail(at, expected, describeEnd(live));
+      return;
+    }
+    let now: unknown;
+    try {
+      now = outcome.kind === 'ExecutionCompleted' ? toPlain(run.value, 'output') : live.continueAsNew!.input;
+    } catch (error) {
+      live.ledger.fail(at, expected, `an output that cannot be stored (${describeError(error)})`);
+      return;
+    }
+    if (JSON.stringify(now) !== JSON.stringify(recorded)) live.ledger.fail(at, expected, `${outcome.kind} ${JSON.stringify(now)}`);
+  }
+
   /** {@link restore} followed by {@link advance}: one turn of an instance that is not in memory. */
   async execute(instanceId: string, history: readonly HistoryEvent[], events: readonly HistoryEvent[], now: number): Promise<{ live: LiveOrchestration; turn: OrchestrationTurn }> {
     const live = await this.restore(instanceId, history);
@@ -215,6 +287,14 @@ export class OrchestrationExecutor {
     live.ledger.fail(live.ledger.nextSeq, next ? describeCommand(next) : 'the instance still running', found);
     return live.ledger.failure;
   }
+}
+
+/** How the code ended on replay, for error messages. */
+function describeEnd(live: LiveOrchestration): string {
+  const run = live.runOutcome;
+  if (!run) return 'the code still waiting for a durable task';
+  if (!run.ok) return `run() throwing ${describeError(run.error)}`;
+  return live.continueAsNew ? `ContinuedAsNew ${JSON.stringify(live.continueAsNew.input)}` : 'run() returning';
 }
 
 function describeError(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { EventRaisedEvent, ExecutionStartedEvent, FailureDetails, HistoryEvent, CommandEvent, LocksReleasedEvent } from './history-events';
+import type { EventRaisedEvent, ExecutionStartedEvent, FailureDetails, HistoryEvent, CommandEvent, LocksReleasedEvent, PatchAppliedEvent } from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
 import { actionFor, type OrchestrationAction } from './orchestration-actions';
 import type { OrchestrationRuntimeStatus } from './orchestration-status';
@@ -55,9 +55,10 @@ export class TurnBuilder {
     this.live.state.record(event);
   }
 
-  /** Appends a command and the action that carries it out. */
-  command(event: CommandEvent | LocksReleasedEvent): void {
+  /** Appends a command and the action that carries it out (a patch marker needs none). */
+  command(event: CommandEvent | LocksReleasedEvent | PatchAppliedEvent): void {
     this.append(event);
+    if (event.kind === 'PatchApplied') return;
     this.actions.push(actionFor({ instanceId: this.live.instanceId, started: this.live.state.started! }, event));
   }
 
