@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { measureCallLatency } from './call-latency';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
 import { machineInfo } from './machine-info';
+import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './http-bench';
 import { runNatsBench } from './nats-bench';
 import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestration-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
@@ -26,6 +27,7 @@ function progress(text: string): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--only')) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   const settings = settingsFromArgs(process.argv.slice(2));
   const machine = machineInfo();
   const began = nowMs();
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
   const calls = await measureCallLatency({ ...settings.calls, timeoutMs: settings.scenarioTimeoutMs });
   progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
   const orchestrations = await runEmbeddedOrchestrations(settings.orchestrations, settings.replay, settings.repetitions, settings.scenarioTimeoutMs, progress);
+  const http = await runHttpBench(settings.mode === 'quick' ? HTTP_QUICK : HTTP_FULL, settings.scenarioTimeoutMs, progress);
 
   // NATS JetStream afterwards, so the embedded figures are taken without a nats-server running.
   const nats = settings.nats ? await runNatsBench(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;
@@ -105,9 +108,10 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(renderReport(results));
+  console.log(`\n${renderHttpReport(http)}`);
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, 'latest.json');
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ ...results, http }, null, 2)}\n`);
   console.log(`results written to ${file}`);
 }
 
