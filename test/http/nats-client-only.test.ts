@@ -107,4 +107,11 @@ describe('HTTP API in a client-only process in front of a NATS hub (worker in an
     const purged = await request(`${api}/instances/nats-w1`, { method: 'DELETE', headers: auth });
     expect(purged.json).toEqual({ instancesDeleted: 1 });
   });
+
+  it('accepts a start of an orchestrator it does not know (202); the worker, which does, fails the instance', async () => {
+    const started = await post(`${api}/orchestrators/NoSuchOrchestrator/nats-unknown`, {}, auth);
+    expect(started.status).toBe(202);
+    const done = await pollUntilDone(`${api}/instances/nats-unknown?code=${KEY}`, 20_000);
+    expect(done.json).toMatchObject({ runtimeStatus: 'Failed', failureDetails: { code: 'JETSTATE_UNKNOWN_ORCHESTRATOR' } });
+  });
 });
