@@ -29,7 +29,8 @@ export interface NatsCluster {
   /** The sum of the workers' counters. */
   stats(): Promise<EngineStats>;
   /** Messages in the hub's `<hub>_WORK` stream: published and not yet acknowledged-and-removed by the server. */
-  workStreamMessages(): Promise<number>;
+  /** Inputs not yet applied: waiting for delivery or delivered and unacknowledged, over every partition. */
+  pendingWork(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -147,7 +148,7 @@ class InProcessWorker implements WorkerHandle {
 }
 
 function sumStats(all: readonly EngineStats[]): EngineStats {
-  const sum = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, partitions: [] as number[] };
+  const sum = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [] as number[], partitions: [] as number[] };
   for (const s of all) {
     sum.applied += s.applied;
     sum.failed += s.failed;
@@ -157,6 +158,8 @@ function sumStats(all: readonly EngineStats[]): EngineStats {
     sum.scheduled += s.scheduled;
     sum.deadLettered += s.deadLettered;
     sum.fenced += s.fenced;
+    sum.stateRegressions += s.stateRegressions;
+    sum.haltedPartitions.push(...s.haltedPartitions);
     sum.partitions.push(...s.partitions);
   }
   sum.partitions.sort((a, b) => a - b);
@@ -207,7 +210,10 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
     client: connected,
     pids: { bench: process.pid, workers: workers.map((w) => w.pid).filter((pid) => pid !== process.pid), server: settings.serverPid },
     stats: async () => sumStats(await Promise.all(workers.map((w) => w.stats()))),
-    workStreamMessages: async () => (await jsm.streams.info(`${settings.hub}_WORK`)).state.messages,
+    pendingWork: async () => {
+      const consumers = await jsm.consumers.list(`${settings.hub}_WORK`).next();
+      return consumers.reduce((total, c) => total + c.num_pending + c.num_ack_pending, 0);
+    },
     async close() {
       await observer.close();
       await connected.close();

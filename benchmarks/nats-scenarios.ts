@@ -99,7 +99,7 @@ export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSig
 }
 
 async function waitUntilDrained(cluster: NatsCluster): Promise<void> {
-  while ((await cluster.workStreamMessages()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  while ((await cluster.pendingWork()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 function verify(what: string, source: string, values: readonly number[], expected: (i: number) => number, settings: NatsSignalSettings): void {

@@ -28,6 +28,13 @@ export interface DurableAppOptions {
   hub?: string;
   /** NATS: a worker's partitions move to the others this long after it dies. Default 10,000 ms. */
   leaseTimeMs?: number;
+  /**
+   * NATS: how long a worker keeps inputs on the server after applying them. A NATS server
+   * that crashes can come back with snapshots older than the ones it acknowledged; the
+   * inputs kept since let the partition's next consumer rebuild them. Keep it above the
+   * server's flush interval (2 minutes on nats-server 2.9). Default 180,000 ms.
+   */
+  inputRetentionMs?: number;
   /** NATS: how long a `call` waits for its reply. Default 30,000 ms. */
   callTimeoutMs?: number;
   /**
@@ -71,6 +78,7 @@ export interface DurableAppOptionsWithDefaults {
   readonly nats: NatsServers | undefined;
   readonly hub: string;
   readonly leaseTimeMs: number;
+  readonly inputRetentionMs: number;
   readonly callTimeoutMs: number;
   /** Whether `partitionCount` was given (a NATS hub's stored count wins otherwise). */
   readonly partitionCountGiven: boolean;

@@ -69,6 +69,7 @@ export class DurableApp {
             partitionCount: settings.partitionCount,
             partitionCountGiven: settings.partitionCountGiven,
             leaseTimeMs: settings.leaseTimeMs,
+            inputRetentionMs: settings.inputRetentionMs,
             callTimeoutMs: settings.callTimeoutMs,
             maxBatchSize: settings.maxBatchSize,
             cacheCapacity: settings.cacheCapacity,

@@ -17,6 +17,7 @@ const KNOWN_OPTIONS = new Set([
   'nats',
   'hub',
   'leaseTimeMs',
+  'inputRetentionMs',
   'callTimeoutMs',
   'clock',
   'maxConcurrentActivities',
@@ -60,7 +61,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     throw new InvalidOptionsError('clock must have now() and setTimer(fire, delayMs), like the ManualClock jetstate exports.');
   }
   if (options.nats === undefined) {
-    const natsOnly = (['hub', 'leaseTimeMs', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+    const natsOnly = (['hub', 'leaseTimeMs', 'inputRetentionMs', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
     if (natsOnly.length > 0) {
       throw new InvalidOptionsError(`${natsOnly.join(', ')} only apply on NATS. Add nats: 'nats://host:4222', or remove them.`);
     }
@@ -76,6 +77,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     nats: options.nats,
     hub: options.hub ?? 'jetstate',
     leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),
+    inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, 180_000, 7 * 24 * 3_600_000),
     callTimeoutMs: positiveInteger('callTimeoutMs', options.callTimeoutMs, 30_000, 3_600_000),
     partitionCountGiven: options.partitionCount !== undefined,
     dataDir: options.dataDir ?? './.jetstate',

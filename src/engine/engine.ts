@@ -46,6 +46,13 @@ export interface EngineStats {
   readonly deadLettered: number;
   /** Commits refused because an entity's stored snapshot had changed under this process (NATS fencing). */
   readonly fenced: number;
+  /**
+   * Snapshots found older than one already committed (or missing), as a NATS server can
+   * serve after a crash, and repaired from a worker's local copy or the retained inputs.
+   */
+  readonly stateRegressions: number;
+  /** Partitions stopped because a lost snapshot could not be repaired (the log says why). */
+  readonly haltedPartitions: readonly number[];
   /** The partitions this process processes now (all of them on the embedded engine). */
   readonly partitions: readonly number[];
 }

@@ -71,7 +71,7 @@ describe('NATS failover after SIGKILL', () => {
     const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
     const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} messages left in the work stream. ${context}`).toBe(true);
+    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
 
     // At a quiet moment the two survivors hold the rendezvous assignment between them, without overlap.
     await waitFor('the survivors settle', () => scenario.settledOn(survivors), 10_000, () => scenario.describeWorkers(), 100);

@@ -148,7 +148,7 @@ describe('NATS fencing of a paused worker', () => {
     const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     // The final state is exactly the acknowledged signals, each applied once.
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} messages left in the work stream. ${context}`).toBe(true);
+    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
     expect(lists.ledger.get(heldKey)!.filter((n) => n === held)).toEqual([held]);
   }, 90_000);
 

@@ -163,7 +163,7 @@ describe('NATS rebalancing on join and leave', () => {
     // acknowledged for it (directly or through a relay).
     const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
     expect(exactlyOnceProblems(lists, burst), await describe()).toEqual([]);
-    expect(settled, `${pending} messages left in the work stream`).toBe(true);
+    expect(settled, `${pending} inputs left uncommitted in the work stream`).toBe(true);
     for (const key of ALL_LEDGER_KEYS) {
       const acknowledged = [...burst.acked].filter((n) => ledgerKey(n) === key).length;
       expect(lists.ledger.get(key)!.length, key).toBe(acknowledged);

@@ -53,7 +53,7 @@ describe('NATS server restart in the middle of a burst', () => {
     // Every signal whose promise resolved is applied once; a signal whose promise rejected
     // during the outage may or may not be, but nothing is applied twice or out of nowhere.
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} messages left in the work stream. ${context}`).toBe(true);
+    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
 
     // The restart happened mid-burst: signals sent after it were acknowledged and applied.
     const afterRestart = [...burst.acked].filter((n) => n > sentBeforeStop);

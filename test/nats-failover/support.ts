@@ -267,10 +267,24 @@ export class Scenario {
     return this.workers.map((w) => w.describe()).join(' | ');
   }
 
-  /** Messages in `<hub>_WORK` (a work queue: a message leaves it once acknowledged, i.e. committed). */
+  /**
+   * Inputs in `<hub>_WORK` not yet committed: those a partition's consumer has not had
+   * acknowledged (inputs stay in the stream for a while after that), and every input of a
+   * partition that has no consumer.
+   */
   async workPending(): Promise<number> {
     const jsm = await this.raw.jetstreamManager();
-    return (await jsm.streams.info(`${this.hub}_WORK`)).state.messages;
+    const consumed = new Set<number>();
+    let pending = 0;
+    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
+      consumed.add(Number(c.name.slice(1)));
+      pending += c.num_pending + c.num_ack_pending;
+    }
+    const info = await jsm.streams.info(`${this.hub}_WORK`, { subjects_filter: '>' });
+    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
+      if (!consumed.has(Number(subject.split('.')[2]))) pending += count;
+    }
+    return pending;
   }
 
   /** The worker id holding each partition's lease (absent: no live lease). */

@@ -172,6 +172,8 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       scheduled: this.scheduled.size,
       deadLettered: 0,
       fenced: 0,
+      stateRegressions: 0,
+      haltedPartitions: [],
       partitions: this.partitions.map((p) => p.partition),
     };
     for (const partition of this.partitions) {

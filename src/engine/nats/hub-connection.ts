@@ -41,12 +41,14 @@ export interface HubConnection {
   readonly leases?: KV;
   readonly workers?: KV;
   /**
-   * Replaces the durable consumer of a partition with a fresh one. On a work-queue stream
-   * it starts at the oldest unacknowledged message, so everything left unacknowledged
-   * (by a dead owner, or a delivery lost on the wire) comes again, in stream order,
-   * before anything newer.
+   * Replaces the durable consumer of a partition with a fresh one that starts at the
+   * oldest message the partition still keeps: every input acknowledged within the input
+   * retention comes again (and is skipped where a snapshot covers it), then everything
+   * left unacknowledged, in stream order, before anything newer. Resolves with the
+   * previous consumer's acknowledgement floor (0 when there was none): every input at or
+   * below it had been applied and committed.
    */
-  resetConsumer(partition: number, ackWaitMs: number): Promise<void>;
+  resetConsumer(partition: number, ackWaitMs: number): Promise<{ readonly previousAckFloor: number }>;
   /** The ids of the workers whose heartbeat is current (workers only). */
   liveWorkers(): Promise<string[]>;
   close(): Promise<void>;
@@ -87,7 +89,10 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
   try {
     const jsm = await nc.jetstreamManager();
     const js = nc.jetstream();
-    await ensureStream(jsm, { name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    // Not a work queue: an acknowledgement must not delete an input before the snapshots
+    // that cover it are safe on the server (see InputRetention).
+    await ensureStream(jsm, { name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Limits, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await refuseWorkQueueInputs(jsm, layout);
     await ensureStream(jsm, { name: layout.stateStream, subjects: [layout.stateFilter()], max_msgs_per_subject: 1, allow_direct: true });
     await ensureStream(jsm, { name: layout.timerStream, subjects: [layout.timerFilter()], max_msgs_per_subject: 1, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
     await ensureStream(jsm, { name: layout.activityStream, subjects: [layout.activityFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
@@ -119,6 +124,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
       ...(leases && workers ? { leases, workers } : {}),
       async resetConsumer(partition, ackWaitMs) {
         const name = layout.consumerName(partition);
+        const previous = await jsm.consumers.info(layout.workStream, name).catch(() => undefined);
         await jsm.consumers.delete(layout.workStream, name).catch(() => undefined);
         await jsm.consumers.add(layout.workStream, {
           durable_name: name,
@@ -128,6 +134,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,
         });
+        return { previousAckFloor: previous?.ack_floor.stream_seq ?? 0 };
       },
       async liveWorkers() {
         if (!workers) return [];
@@ -162,6 +169,21 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
   } catch (error) {
     if (jetStreamErrorCode(error) !== JetStreamErrorCode.StreamNotFound) throw error;
     await jsm.streams.add({ storage: StorageType.File, discard: DiscardPolicy.Old, num_replicas: 1, ...config });
+  }
+}
+
+/**
+ * Hubs created before inputs were retained have a work-queue `<hub>_WORK`, whose
+ * acknowledgements delete inputs at once. JetStream cannot change a stream's retention in
+ * place, so such a hub is refused with the way to migrate it.
+ */
+async function refuseWorkQueueInputs(jsm: JetStreamManager, layout: HubLayout): Promise<void> {
+  const info = await jsm.streams.info(layout.workStream);
+  if (info.config.retention === RetentionPolicy.Workqueue) {
+    throw new InvalidOptionsError(
+      `Stream ${layout.workStream} of hub '${layout.hub}' is a work queue (created by an earlier jetstate), which deletes inputs on acknowledgement and cannot recover snapshots a NATS server crash lost. ` +
+        `Migrate: stop the clients, let the workers apply what is queued (the stream's message count reaches 0), stop the workers, delete the stream (nats stream rm ${layout.workStream}), then start the workers again; they create it with the right settings.`,
+    );
   }
 }
 

@@ -18,7 +18,8 @@ export interface SequencedSnapshot {
  * worker takes a partition, it reads from `<hub>_STATE` only what changed since it last
  * caught up with that partition (the stream keeps one message per entity, so this is at
  * most one message per entity), then serves loads locally. A stale local copy cannot do
- * harm: a commit based on it fails its fence, and that entity is then read from the server.
+ * harm: a commit based on it fails its fence, and that entity is then read from the server
+ * and compared with it (the newer of the two wins: see `chooseSnapshot`).
  *
  * Keys: `s/<name>/<key>` = `<stream seq> <snapshot>`, `c/<partition>` = the `<hub>_STATE`
  * sequence the partition was caught up to.
@@ -42,13 +43,20 @@ export class LocalSnapshots {
       caughtUpTo > 0 ? { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: caughtUpTo + 1 } : { filterSubjects: filter },
     );
     const messages = await consumer.consume();
-    const operations: StoreOperation[] = [];
+    const read = new Map<string, { id: EntityId; value: string; snapshot: EntitySnapshot }>();
     for await (const msg of messages) {
       const id = this.layout.entityOfStateSubject(msg.subject);
-      operations.push({ type: 'put', key: snapshotKey(id), value: `${msg.seq} ${decodeText(msg.data)}` });
+      const text = decodeText(msg.data);
+      read.set(snapshotKey(id), { id, value: `${msg.seq} ${text}`, snapshot: decodeSnapshot(id, text) });
       if (msg.seq >= last || msg.info.pending === 0) break;
     }
     messages.stop();
+    // A server back from a crash can serve an older snapshot than the copy here: keep the
+    // newer one, so the comparison on the next load can see that the server lost it.
+    const held = await this.load([...read.values()].map((r) => r.id));
+    const operations: StoreOperation[] = [...read.values()]
+      .filter((r, i) => (held[i]?.snapshot.lastAppliedSeq ?? -1) <= r.snapshot.lastAppliedSeq)
+      .map((r) => ({ type: 'put', key: snapshotKey(r.id), value: r.value }));
     operations.push({ type: 'put', key: `c/${partition}`, value: String(last) });
     await this.store.write(operations, false);
     return operations.length - 1;

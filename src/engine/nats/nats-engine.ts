@@ -30,6 +30,7 @@ export interface NatsEngineOptions {
   /** A worker's local snapshot copy (when it has a data directory). */
   readonly local?: LocalSnapshots;
   readonly leaseTimeMs: number;
+  readonly inputRetentionMs: number;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
   readonly callTimeoutMs: number;
@@ -81,6 +82,7 @@ export class NatsEngine implements Engine {
           logger: options.logger,
           ...(options.local ? { local: options.local } : {}),
           leaseTimeMs: options.leaseTimeMs,
+          inputRetentionMs: options.inputRetentionMs,
           maxBatchSize: options.maxBatchSize,
           cacheCapacity: options.cacheCapacity,
           clock: options.clock,
@@ -213,7 +215,7 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const stats = this.host?.stats() ?? { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, partitions: [] };
+    const stats = this.host?.stats() ?? { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [], partitions: [] };
     return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
   }
 

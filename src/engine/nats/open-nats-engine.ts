@@ -15,6 +15,8 @@ export interface OpenNatsEngineOptions {
   readonly partitionCount: number;
   readonly partitionCountGiven: boolean;
   readonly leaseTimeMs: number;
+  /** How long acknowledged inputs stay on the server (workers). */
+  readonly inputRetentionMs?: number;
   readonly callTimeoutMs: number;
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
@@ -65,6 +67,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
       ? { executor: options.createExecutor({ maxStateBytes: connection.maxPayload - ENVELOPE_BYTES, maxMessageBytes: connection.maxPayload - ENVELOPE_BYTES }) }
       : {}),
     leaseTimeMs: connection.leaseTimeMs,
+    inputRetentionMs: options.inputRetentionMs ?? 180_000,
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,

@@ -8,7 +8,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { Logger } from 'pino';
-import { TransportError } from '../../errors';
+import { StorageError, TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
@@ -20,8 +20,10 @@ import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import type { HubClient } from './hub-client';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
-import type { LocalSnapshots, SequencedSnapshot } from './local-snapshots';
+import type { LocalSnapshots } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
+import { InputRetention } from './input-retention';
+import { chooseSnapshot, findRegressedEntities, inputsStillRetained } from './snapshot-recovery';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import type { Clock } from '../../runtime/clock';
@@ -50,6 +52,8 @@ export interface PartitionHostOptions {
   readonly maxBatchSize: number;
   readonly cacheCapacity: number;
   readonly clock: Clock;
+  /** How long acknowledged inputs stay on `<hub>_WORK` (see {@link InputRetention}). */
+  readonly inputRetentionMs: number;
 }
 
 /** A partition this worker owns. */
@@ -58,13 +62,40 @@ interface OwnedPartition {
   readonly worker: PartitionWorker<JsMsg>;
   /** The `<hub>_STATE` sequence of each entity's current snapshot: the fence of its next commit. */
   readonly stateSeqs: Map<string, number>;
+  /** The `lastAppliedSeq` of each entity's newest snapshot this ownership committed or loaded. */
+  readonly appliedSeqs: Map<string, number>;
   readonly scheduled: ScheduledMessages;
+  readonly retention: InputRetention;
   /** Entities whose local snapshot proved stale (a fenced commit): read them from the server. */
   readonly fromServer: Set<string>;
+  /** The current consumer's run: what it replays and what was loaded during it. */
+  run: ConsumerRun;
   work?: ConsumerMessages;
   timers?: ConsumerMessages;
   loops: Promise<void>[];
   restarting?: boolean;
+  /** Another restart was asked for while one was under way. */
+  restartAgain?: boolean;
+  /** No batch may run: the consumer is being replaced, or the partition halted. */
+  paused?: boolean;
+  /** Why the partition stopped for good (a state regression that could not be repaired). */
+  halted?: StorageError;
+}
+
+/** What one consumer of a partition replays, and what it has seen so far. */
+interface ConsumerRun {
+  /** Every input at or below it had been applied and committed before this consumer started. */
+  readonly replayFloor: number;
+  /** The first input this consumer delivered: every later input of the partition is still on the server. */
+  retainedFrom?: number;
+  /** `lastAppliedSeq` of each entity's snapshot as first loaded during this run. */
+  readonly loadedSeqs: Map<string, number>;
+  /** Entities whose regression this run has already reported. */
+  readonly reported: Set<string>;
+}
+
+function newRun(replayFloor: number): ConsumerRun {
+  return { replayFloor, loadedSeqs: new Map(), reported: new Set() };
 }
 
 /**
@@ -87,6 +118,8 @@ export class PartitionHost {
   private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
   private deadLettered = 0;
   private fenced = 0;
+  private stateRegressions = 0;
+  private readonly halted = new Set<number>();
 
   constructor(private readonly options: PartitionHostOptions) {
     this.nc = options.connection.nc;
@@ -123,7 +156,16 @@ export class PartitionHost {
   }
 
   stats(): EngineStats {
-    const stats = { ...this.totals, backlog: 0, scheduled: 0, deadLettered: this.deadLettered, fenced: this.fenced, partitions: [...this.owned.keys()].sort((a, b) => a - b) };
+    const stats = {
+      ...this.totals,
+      backlog: 0,
+      scheduled: 0,
+      deadLettered: this.deadLettered,
+      fenced: this.fenced,
+      stateRegressions: this.stateRegressions,
+      haltedPartitions: [...this.halted].sort((a, b) => a - b),
+      partitions: [...this.owned.keys()].sort((a, b) => a - b),
+    };
     for (const owned of this.owned.values()) {
       stats.backlog += owned.worker.backlog;
       stats.scheduled += owned.scheduled.size;
@@ -131,25 +173,89 @@ export class PartitionHost {
     return stats;
   }
 
-  /** Reads snapshots for one ownership of a partition, recording each one's stream sequence as its commit fence. */
+  /**
+   * Reads snapshots for one ownership of a partition, recording each one's stream sequence
+   * as its commit fence. The worker's local copy serves entities it is sure of; the others
+   * are read from the server and checked against the local copy and against what this
+   * ownership committed before, so a snapshot the server lost in a crash is never taken for
+   * the entity's state (see {@link chooseSnapshot}).
+   */
   private async loadSnapshots(owned: OwnedPartition, ids: readonly EntityId[]): Promise<readonly (EntitySnapshot | undefined)[]> {
     const local = this.options.local;
     const current = this.owned.get(owned.partition) === owned;
     const trusted = (id: EntityId): boolean => local !== undefined && current && !owned.fromServer.has(entityIdToString(id));
-    const localIds = ids.filter(trusted);
-    const localFound = localIds.length > 0 ? await local!.load(localIds) : [];
-    const byKey = new Map<string, SequencedSnapshot | undefined>(localIds.map((id, i) => [entityIdToString(id), localFound[i]]));
-    const fetched = await Promise.all(ids.filter((id) => !trusted(id)).map(async (id) => ({ id, found: await this.hub.fetchSnapshot(id) })));
-    for (const { id, found } of fetched) {
-      byKey.set(entityIdToString(id), found);
-      owned.fromServer.delete(entityIdToString(id));
-    }
-    return ids.map((id) => {
+    const localFound = local ? await local.load(ids) : ids.map(() => undefined);
+    const fetched = await Promise.all(ids.map((id) => (trusted(id) ? undefined : this.hub.fetchSnapshot(id))));
+    let replayNeeded = false;
+    const snapshots = ids.map((id, i) => {
       const key = entityIdToString(id);
-      const found = byKey.get(key);
-      owned.stateSeqs.set(key, found?.streamSeq ?? 0);
-      return found?.snapshot;
+      if (trusted(id)) return this.loaded(owned, key, localFound[i]?.snapshot, localFound[i]?.streamSeq ?? 0);
+      owned.fromServer.delete(key);
+      const choice = chooseSnapshot(fetched[i], localFound[i], owned.appliedSeqs.get(key));
+      if (choice.kind !== 'current') {
+        this.stateRegressions++;
+        this.options.logger.warn(
+          { partition: owned.partition, entity: key, serverAppliedSeq: fetched[i]?.snapshot.lastAppliedSeq ?? null, localAppliedSeq: localFound[i]?.snapshot.lastAppliedSeq ?? null, knownAppliedSeq: owned.appliedSeqs.get(key) ?? null },
+          choice.kind === 'repairedFromLocal'
+            ? 'the NATS server served an older snapshot than the local copy (lost in a server crash); repairing from the local copy'
+            : 'the NATS server served an older snapshot than this worker committed (lost in a server crash); applying the retained inputs again',
+        );
+        if (choice.kind === 'replayNeeded') replayNeeded = true;
+      }
+      return this.loaded(owned, key, choice.snapshot, choice.fence);
     });
+    if (replayNeeded) {
+      void this.restartConsuming(owned.partition, owned, 'a snapshot fell behind what was committed');
+      throw new TransportError(`Partition ${owned.partition}: a snapshot on the server is older than one committed before; applying the retained inputs again before anything new.`);
+    }
+    return snapshots;
+  }
+
+  /** Records what an entity was loaded with: its fence, and the position a regression is measured from. */
+  private loaded(owned: OwnedPartition, key: string, snapshot: EntitySnapshot | undefined, fence: number): EntitySnapshot | undefined {
+    const appliedSeq = snapshot?.lastAppliedSeq ?? 0;
+    owned.stateSeqs.set(key, fence);
+    owned.appliedSeqs.set(key, appliedSeq);
+    if (!owned.run.loadedSeqs.has(key)) owned.run.loadedSeqs.set(key, appliedSeq);
+    return snapshot;
+  }
+
+  /**
+   * Refuses a batch that applies, again, inputs a snapshot had already covered, unless every
+   * input the entity needs since its loaded snapshot is still on the server: then the replay
+   * rebuilds the state the server lost. Otherwise the partition halts: new work on a
+   * rolled-back state would lose acknowledged work for good.
+   */
+  private checkReplayed(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[]): void {
+    const run = owned.run;
+    if (run.replayFloor === 0) return;
+    const inputs = batch.map((d) => ({ entity: entityIdToString(d.message.target), seq: d.message.seq }));
+    for (const replayed of findRegressedEntities(inputs, run.loadedSeqs, run.replayFloor, run.reported)) {
+      run.reported.add(replayed.entity);
+      if (!inputsStillRetained(replayed.loadedSeq, run.retainedFrom ?? Number.POSITIVE_INFINITY)) {
+        this.halt(
+          owned,
+          new StorageError(
+            `Partition ${owned.partition} halted: the NATS server lost snapshots of '${replayed.entity}' (it is back at input ${replayed.loadedSeq} but had applied input ${replayed.seq}), ` +
+              `and the inputs needed to rebuild it were purged (the partition keeps inputs from ${run.retainedFrom} on). Nothing more is applied to this partition. ` +
+              `Restore the entity's state (a worker's local copy in its dataDir has it when that worker owned the partition), or raise inputRetentionMs; then restart the workers.`,
+          ),
+        );
+        throw owned.halted!;
+      }
+      this.stateRegressions++;
+      this.options.logger.warn(
+        { partition: owned.partition, entity: replayed.entity, loadedAppliedSeq: replayed.loadedSeq, replayedSeq: replayed.seq },
+        'a snapshot on the NATS server is older than inputs already applied (lost in a server crash); rebuilding it from the retained inputs',
+      );
+    }
+  }
+
+  private halt(owned: OwnedPartition, error: StorageError): void {
+    owned.halted = error;
+    owned.paused = true;
+    this.halted.add(owned.partition);
+    this.options.logger.error({ partition: owned.partition, err: error }, error.message);
   }
 
   /**
@@ -162,6 +268,8 @@ export class PartitionHost {
     if (this.owned.get(partition) !== owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker (or was lost and acquired again since this batch began); the batch is not committed.`);
     // A worker paused past its lease finds out here, before it publishes anything; the fence below covers the rest.
     if (!this.leases.holds(partition)) throw new TransportError(`Partition ${partition}: this worker's lease may have expired; the batch is not committed.`);
+    if (owned.halted) throw owned.halted;
+    this.checkReplayed(owned, batch);
     const now = this.options.clock.now();
     // The outbox goes first: if the snapshot below is fenced off, whoever owns the entity
     // now re-runs the inputs and re-publishes the same message ids, which JetStream drops.
@@ -179,6 +287,7 @@ export class PartitionHost {
           ...(published.has(snapshot) ? {} : { headers: unchangedHeader() }),
         });
         owned.stateSeqs.set(key, ack.seq);
+        owned.appliedSeqs.set(key, snapshot.lastAppliedSeq);
         committed.add(key);
         saved.push({ snapshot, streamSeq: ack.seq, encoded });
       }),
@@ -245,7 +354,10 @@ export class PartitionHost {
     this.finish(batch, outcome);
   }
 
-  /** After a reconnect, deliveries in flight may have been lost: start every partition over. */
+  /**
+   * After a reconnect, deliveries in flight may have been lost, and a server that restarted
+   * may have lost snapshots: start every partition over, replaying its retained inputs.
+   */
   async restartOnReconnect(): Promise<void> {
     for await (const status of this.nc.status()) {
       if (status.type !== 'reconnect') continue;
@@ -268,10 +380,13 @@ export class PartitionHost {
         maxBatchSize: this.options.maxBatchSize,
         cacheCapacity: Math.max(16, Math.ceil(this.options.cacheCapacity / this.partitionCount)),
         retryDelayMs: 50,
-        mayProcess: () => this.leases.holds(partition),
+        mayProcess: () => !owned.paused && this.leases.holds(partition),
       }),
       stateSeqs: new Map(),
+      appliedSeqs: new Map(),
       fromServer: new Set(),
+      run: newRun(0),
+      retention: new InputRetention({ jsm: this.jsm, layout: this.layout, partition, retentionMs: this.options.inputRetentionMs, logger }),
       scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
@@ -284,38 +399,55 @@ export class PartitionHost {
     owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();
     owned.scheduled.start();
+    owned.retention.start();
   }
 
   /**
    * Starts a fresh consumer for the partition. Per-entity order matters beyond delivery:
    * a message applied after a newer one of the same entity would be skipped as a
-   * duplicate. So the consumer is recreated on every acquisition (redelivering what the
-   * previous owner left unacknowledged before anything newer).
+   * duplicate. So the consumer is recreated on every acquisition, from the oldest input
+   * the partition keeps: acknowledged inputs come again (skipped where snapshots cover
+   * them, applied where a server crash lost the snapshot), then what the previous owner
+   * left unacknowledged, before anything newer.
    */
   private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
-    await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    const { previousAckFloor } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    owned.run = newRun(previousAckFloor);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
     const work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
     owned.work = work;
-    owned.loops.push(this.consumeWork(partition, owned, work));
+    owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
   }
 
-  /** Drops what is queued and starts over from the oldest unacknowledged message. */
+  /**
+   * Drops what is queued and what is cached, and starts over from the oldest retained
+   * input. No batch runs from the moment this is called until the new consumer is in place.
+   */
   private async restartConsuming(partition: number, owned: OwnedPartition, why: string): Promise<void> {
-    if (owned.restarting || this.owned.get(partition) !== owned) return;
+    if (this.owned.get(partition) !== owned || owned.halted) return;
+    owned.paused = true;
+    if (owned.restarting) {
+      owned.restartAgain = true;
+      return;
+    }
     owned.restarting = true;
     this.options.logger.warn({ partition, why }, 'restarting the partition consumer');
     try {
-      // Recreating the consumer would take it from under a new owner: make sure it is still ours.
-      if (!(await this.leases.confirm(partition))) {
-        await this.leases.forfeit(partition, `the lease was gone when the consumer had to restart (${why})`);
-        return;
-      }
-      owned.work?.stop();
-      await owned.worker.deactivate();
-      owned.worker.dropQueue();
-      if (this.owned.get(partition) !== owned) return;
-      await this.startConsuming(partition, owned);
+      do {
+        owned.restartAgain = false;
+        // Recreating the consumer would take it from under a new owner: make sure it is still ours.
+        if (!(await this.leases.confirm(partition))) {
+          await this.leases.forfeit(partition, `the lease was gone when the consumer had to restart (${why})`);
+          return;
+        }
+        owned.work?.stop();
+        await owned.worker.deactivate();
+        owned.worker.reset();
+        if (this.owned.get(partition) !== owned) return;
+        await this.startConsuming(partition, owned);
+      } while (owned.restartAgain);
+      if (owned.halted) return;
+      owned.paused = false;
       owned.worker.activate();
     } catch (error) {
       this.options.logger.error({ partition, err: error }, 'could not restart the partition consumer; retrying');
@@ -331,6 +463,7 @@ export class PartitionHost {
     owned.work?.stop();
     owned.timers?.stop();
     owned.scheduled.stop();
+    await owned.retention.stop();
     if (graceful) await owned.worker.deactivate();
     else void owned.worker.deactivate();
     this.owned.delete(partition);
@@ -338,7 +471,7 @@ export class PartitionHost {
     await Promise.allSettled(owned.loops);
   }
 
-  private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages): Promise<void> {
+  private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages, run: ConsumerRun): Promise<void> {
     let lastDelivery = 0;
     for await (const msg of work) {
       // A gap in the consumer's delivery count means a delivery was lost on the wire; the
@@ -350,9 +483,12 @@ export class PartitionHost {
         return;
       }
       lastDelivery = delivery;
+      run.retainedFrom ??= msg.seq;
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
-        await this.deadLetter(partition, msg, decoded.reason);
+        // At or below the floor it was dead-lettered already, when it first came.
+        if (msg.seq <= run.replayFloor) msg.ack();
+        else await this.deadLetter(partition, msg, decoded.reason);
         continue;
       }
       decoded.message.seq = msg.seq;
@@ -388,7 +524,7 @@ export class PartitionHost {
     h.set('Jetstate-Subject', msg.subject);
     h.set('Jetstate-Sequence', String(msg.seq));
     try {
-      await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h });
+      await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h, msgID: `dlq:${msg.seq}` });
       msg.ack();
       this.rejectCall(msg.data, reason);
       this.deadLettered++;

@@ -1,0 +1,68 @@
+import type { JetStreamManager } from 'nats';
+import type { Logger } from 'pino';
+import type { HubLayout } from './hub-layout';
+
+/** What an {@link InputRetention} needs. */
+export interface InputRetentionOptions {
+  readonly jsm: JetStreamManager;
+  readonly layout: HubLayout;
+  readonly partition: number;
+  /** How long an acknowledged input is kept. */
+  readonly retentionMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Deletes a partition's inputs from `<hub>_WORK` once they are safe to lose. An
+ * acknowledged input is covered by a committed snapshot, but a NATS server that crashes
+ * can come back with an older snapshot (or none) for entities it wrote shortly before,
+ * while their inputs stay acknowledged. So inputs are kept for `retentionMs` after their
+ * acknowledgement, long enough for the server to have flushed the snapshots that cover
+ * them; a partition's new consumer applies them again where a snapshot fell behind.
+ *
+ * It samples the partition consumer's acknowledgement floor (every input at or below it
+ * is acknowledged) and purges up to the floor sampled `retentionMs` ago.
+ */
+export class InputRetention {
+  private readonly samples: { readonly atMs: number; readonly floor: number }[] = [];
+  private purgedBelow = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: InputRetentionOptions) {}
+
+  /** How often the floor is sampled: a quarter of the retention, between 1 and 5 seconds. */
+  get sampleIntervalMs(): number {
+    return Math.min(5_000, Math.max(1_000, Math.floor(this.options.retentionMs / 4)));
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running ??= this.sample().finally(() => (this.running = undefined));
+    }, this.sampleIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Samples the floor now and purges what has been acknowledged for long enough. */
+  async sample(nowMs = Date.now()): Promise<void> {
+    const { jsm, layout, partition, retentionMs, logger } = this.options;
+    try {
+      const info = await jsm.consumers.info(layout.workStream, layout.consumerName(partition));
+      this.samples.push({ atMs: nowMs, floor: info.ack_floor.stream_seq });
+      let safeFloor = 0;
+      while (this.samples.length > 0 && this.samples[0]!.atMs <= nowMs - retentionMs) safeFloor = this.samples.shift()!.floor;
+      if (safeFloor === 0 || safeFloor + 1 <= this.purgedBelow) return;
+      await jsm.streams.purge(layout.workStream, { filter: layout.workFilter(partition), seq: safeFloor + 1 });
+      this.purgedBelow = safeFloor + 1;
+    } catch (error) {
+      // The next sample tries again; keeping inputs longer is always safe.
+      logger.debug({ partition, err: error }, 'could not purge retained inputs');
+    }
+  }
+}
