@@ -8,7 +8,7 @@
  *   --transfers N    transfers in flight (default 16)
  *   --settle S       longest wait for the hub to go quiet after the faults (default 60)
  *   --server-kills F share of faults (after the first three) that kill nats-server (default 0.33)
- *   --json           print the report as JSON on stdout (progress still goes to stderr)
+ *   --json           print the report as JSON on stdout (progress and the table go to stderr)
  *
  * Exits 0 when every check passed, 1 when one failed, 2 on bad arguments.
  */
@@ -70,6 +70,9 @@ function progressLine(p: ChaosProgress): string {
   return `[chaos] ${seconds.toFixed(0).padStart(4)} s  acked ${p.acked} (${Math.round(p.acked / Math.max(seconds, 1))}/s)  rejected ${p.rejected}  applied ${p.applied}  transfers ${p.transfersEnded}/${p.transfersStarted}  faults ${p.faults.workerKill} kill, ${p.faults.workerStop} stop, ${p.faults.serverKill} server`;
 }
 
+// Ending by a signal runs the exit handlers, which kill the workers and nats-server.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
@@ -81,8 +84,10 @@ async function main(): Promise<number> {
   const say = (line: string): void => void process.stderr.write(`${line}\n`);
   say(`[chaos] seed ${options.seed} (replay with --seed ${options.seed}), ${options.settings.durationMs / 1000} s of faults`);
   const report = await runChaos(options.seed, options.settings, { log: say, onProgress: (p) => say(progressLine(p)), progressEveryMs: 5_000 });
-  if (options.json) process.stdout.write(`${JSON.stringify(reportJson(report), null, 2)}\n`);
-  else {
+  if (options.json) {
+    say(formatReport(report));
+    process.stdout.write(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+  } else {
     process.stdout.write(`${formatReport(report)}\n`);
     for (const problem of report.problems) process.stdout.write(`- ${problem}\n`);
   }

@@ -34,13 +34,16 @@ function sample(items: readonly (number | string)[], n = 10): string {
   return `${items.slice(0, n).join(', ')}${items.length > n ? ', ...' : ''}`;
 }
 
-/** Every broken guarantee, one line each. */
-export function problemsOf(signals: SignalVerdict, transfers: TransferVerdict, bank: BankVerdict, incidents: readonly string[]): string[] {
+/** Every broken guarantee, one line each; `workPending` is what the work stream still held when the hub did not settle. */
+export function problemsOf(signals: SignalVerdict, transfers: TransferVerdict, bank: BankVerdict, incidents: readonly string[], workPending: number | undefined): string[] {
   const problems: string[] = [];
+  if (workPending !== undefined) problems.push(`the hub did not settle: ${workPending} messages still in the work stream, or acknowledged work not visible`);
   if (signals.lost.length > 0) {
     const entities = [...signals.lostByEntity].sort((a, b) => b[1] - a[1]);
+    // While messages wait in the work stream, a missing id may still be on its way rather than lost.
+    const what = workPending ? 'are missing (lost, or still unapplied in a stuck partition)' : 'were lost';
     problems.push(
-      `${signals.lost.length} of ${signals.acked} acknowledged signals were lost (ids ${sample(signals.lost)}) on ${entities.length} entities (${sample(entities.map(([key, n]) => `${key}:${n}`), 8)}); the owning workers lack ${signals.lostPerOwner} of them too${signals.lostUnanswered > 0 ? ` (${signals.lostUnanswered} entities did not answer)` : ''}`,
+      `${signals.lost.length} of ${signals.acked} acknowledged signals ${what} (ids ${sample(signals.lost)}) on ${entities.length} entities (${sample(entities.map(([key, n]) => `${key}:${n}`), 8)}); the owning workers lack ${signals.lostPerOwner} of them too${signals.lostUnanswered > 0 ? ` (${signals.lostUnanswered} entities did not answer)` : ''}`,
     );
   }
   if (signals.duplicated.length > 0) problems.push(`${signals.duplicated.length} signals were applied more than once (ids ${sample(signals.duplicated)})`);

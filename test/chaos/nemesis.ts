@@ -50,7 +50,7 @@ export class Nemesis {
     return this.faults.filter((f) => f.kind === kind).length;
   }
 
-  /** Injects nothing more and waits for the restarts and continues already scheduled. */
+  /** Injects nothing more; restarts and continues already scheduled happen at once, and are waited for. */
   async stop(): Promise<void> {
     this.aborter.abort();
     await this.loop;
@@ -114,11 +114,12 @@ export class Nemesis {
     this.log(`[chaos] +${(fault.at / 1000).toFixed(1)}s ${fault.kind} ${fault.target}`);
   }
 
-  /** Runs `action` after `ms`, even once the nemesis is stopped: a broken worker always comes back. */
+  /** Runs `action` after `ms`, or at once when the nemesis stops: a broken worker always comes back. */
   private later(ms: number, action: () => Promise<void>, what: string, slot: WorkerSlot): void {
     // The slot counts as broken until the action is done, so it is not picked again meanwhile.
     slot.restarting = true;
-    const done = delay(ms)
+    const done = delay(ms, undefined, { signal: this.aborter.signal })
+      .catch(() => undefined)
       .then(() => {
         slot.restarting = false;
         return action();

@@ -122,7 +122,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
 
       log(`[chaos] settling (at most ${settings.settleTimeoutMs / 1000} s)`);
       const settleStart = Date.now();
-      const settled = await settle(cluster, client, signals, transfers, settings.settleTimeoutMs);
+      const settled = await settle(cluster, client, signals, transfers, settings.settleTimeoutMs, log);
       const settleMs = Date.now() - settleStart;
       if (ticker) clearInterval(ticker);
       hooks.onProgress?.(progress());
@@ -135,8 +135,8 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       ]);
       log(`[chaos] checked in ${((Date.now() - checkStart) / 1000).toFixed(1)} s`);
       const incidents = [...cluster.unexpectedExits().map((w) => `a worker died without being killed: ${w}`), ...nemesis.errors.map((e) => `the nemesis failed: ${e}`)];
-      const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents);
-      if (!settled) problems.push(`the hub did not settle within ${settings.settleTimeoutMs / 1000} s (${await cluster.workPending().catch(() => '?')} messages left in the work stream)`);
+      const workPending = settled ? undefined : await cluster.workPending().catch(() => -1);
+      const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents, workPending);
       if (problems.length > 0) log(`[chaos] worker warnings:\n${cluster.describeLogs()}`);
       return {
         seed,
@@ -174,12 +174,25 @@ async function waitUntil(check: () => boolean, timeoutMs: number, explain: () =>
  * Waits until the hub is quiet: the work stream empty, every acknowledged signal visible
  * in the tallies and every started transfer ended. Returns whether it got there in time.
  */
-async function settle(cluster: ChaosCluster, client: DurableClient, signals: SignalDriver, transfers: TransferDriver, timeoutMs: number): Promise<boolean> {
+async function settle(
+  cluster: ChaosCluster,
+  client: DurableClient,
+  signals: SignalDriver,
+  transfers: TransferDriver,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const open = new Set([...transfers.started].filter((id) => !transfers.ended.has(id)));
+  let nextLog = Date.now() + 5_000;
   for (;;) {
     try {
-      if ((await cluster.workPending()) === 0) {
+      const pending = await cluster.workPending();
+      if (Date.now() > nextLog) {
+        log(`[chaos] settling: ${pending} messages in the work stream, ${open.size} transfers not seen ended`);
+        nextLog += 5_000;
+      }
+      if (pending === 0) {
         for (const id of [...open]) {
           const status = await client.getStatus(id, { showInput: false });
           if (status && hasEnded(status.runtimeStatus)) open.delete(id);
