@@ -29,7 +29,7 @@ export type {
   EntityStateResponse,
   ListEntitiesQuery,
 } from './client/entity-types';
-export { OrchestrationClient, type PurgeResult } from './client/orchestration-client';
+export { OrchestrationClient, type CleanEntityStorageOptions, type CleanEntityStorageResult, type PurgeResult } from './client/orchestration-client';
 export type {
   GetStatusOptions,
   InstancesPage,

@@ -75,7 +75,8 @@ export interface DurableClientDependencies {
  * Starts and manages orchestrations: `startNew` (which returns a handle), and by instance
  * id `getStatus`, `raiseEvent`, `terminate`, `suspend`, `resume`, `purgeInstanceHistory`,
  * `restart`, `rewind`, `waitForCompletion`, `listInstances`, `purgeInstances` (by filter), and
- * `getHandle(id)` for a handle (see {@link OrchestrationClient}).
+ * `getHandle(id)` for a handle (see {@link OrchestrationClient}); `cleanEntityStorage` releases
+ * entity locks left by instances that no longer run.
  * Everything is validated before it is sent: a bad request throws and enqueues nothing.
  */
 export class DurableClient {
@@ -94,6 +95,7 @@ export class DurableClient {
   readonly purgeInstances: OrchestrationClient['purgeInstances'];
   readonly restart: OrchestrationClient['restart'];
   readonly rewind: OrchestrationClient['rewind'];
+  readonly cleanEntityStorage: OrchestrationClient['cleanEntityStorage'];
   /** A handle on an existing instance, by id (nothing is checked until it is used). */
   readonly getHandle: OrchestrationClient['handle'];
 
@@ -115,6 +117,7 @@ export class DurableClient {
     this.purgeInstances = orchestrations.purgeInstances.bind(orchestrations);
     this.restart = orchestrations.restart.bind(orchestrations);
     this.rewind = orchestrations.rewind.bind(orchestrations);
+    this.cleanEntityStorage = orchestrations.cleanEntityStorage.bind(orchestrations);
     this.getHandle = orchestrations.handle.bind(orchestrations) as OrchestrationClient['handle'];
   }
 

@@ -23,7 +23,9 @@ import { ENDED_STATUSES, hasEnded, isTerminalStatus, OrchestrationRuntimeStatus 
 import { instanceMessage, instanceTarget, InstanceOperation, ORCHESTRATION_TARGET, type StoredInstance } from '../runtime/orchestration/orchestration-target';
 import { toPlain } from '../runtime/value-codec';
 import { entitySnapshots$ } from '../rx/state-streams';
-import type { EntitySnapshot } from '../runtime/messages';
+import type { EntitySnapshot, OperationMessage } from '../runtime/messages';
+import { UNLOCK_OPERATION, type UnlockRequest } from '../runtime/entity-locks';
+import { BUILT_IN_PREFIX } from '../registry/registry';
 import type {
   GetStatusOptions,
   InstancesPage,
@@ -38,12 +40,30 @@ import type {
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 10_000;
+/** How long after an instance ended `cleanEntityStorage` leaves its locks alone, by default. */
+const DEFAULT_CLEAN_GRACE_MS = 60_000;
 /** Purges in flight at once in `purgeInstances`. */
 const PURGE_CONCURRENCY = 32;
 
 /** The result of `purgeInstanceHistory` and `purgeInstances`. */
 export interface PurgeResult {
   readonly instancesDeleted: number;
+}
+
+/** What `cleanEntityStorage` did. */
+export interface CleanEntityStorageResult {
+  /** Entity locks whose owner had ended or no longer existed, now released (their queued operations run). */
+  readonly orphanedLocksReleased: number;
+}
+
+/** Options of `cleanEntityStorage`. */
+export interface CleanEntityStorageOptions {
+  /**
+   * Leave alone the locks of instances that ended less than this many milliseconds ago: their
+   * own release may still be on its way. Default 60,000. Locks of unknown instances are
+   * always released.
+   */
+  graceMs?: number;
 }
 
 /** What an {@link OrchestrationClient} is built from. */
@@ -245,6 +265,41 @@ export class OrchestrationClient {
    */
   async rewind(instanceId: string, reason?: string): Promise<void> {
     await this.call(instanceId, InstanceOperation.rewind, reasonInput(reason));
+  }
+
+  /**
+   * Looks at every entity that has state: releases each lock whose owner (an orchestration
+   * instance) has ended or no longer exists, so the operations queued behind it run. Locks of
+   * running instances are left alone. Safe to run at any time.
+   */
+  async cleanEntityStorage(options: CleanEntityStorageOptions = {}): Promise<CleanEntityStorageResult> {
+    const graceMs = options.graceMs ?? DEFAULT_CLEAN_GRACE_MS;
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new InvalidOptionsError(`graceMs must be a non-negative number of milliseconds, got ${String(options.graceMs)}.`);
+    let orphanedLocksReleased = 0;
+    const owners = new Map<string, boolean>();
+    const unlocks: OperationMessage[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.deps.engine.listSnapshots({ pageSize: MAX_PAGE_SIZE, ...(token === undefined ? {} : { continuationToken: token }) });
+      for (const snapshot of page.snapshots) {
+        if (snapshot.id.name.startsWith(BUILT_IN_PREFIX)) continue;
+        const owner = snapshot.lock?.owner;
+        if (owner === undefined) continue;
+        if (!owners.has(owner)) {
+          const status = await this.getStatus(owner);
+          const running = status !== undefined && !isTerminalStatus(status.runtimeStatus);
+          const endedLately = status !== undefined && Date.now() - status.lastUpdatedTime.getTime() < graceMs;
+          owners.set(owner, running || endedLately);
+        }
+        if (owners.get(owner)) continue;
+        const input: UnlockRequest = { owner };
+        unlocks.push({ id: `${this.clientId}.o${++this.sequence}`, target: snapshot.id, operation: UNLOCK_OPERATION, kind: 'signal', input });
+        orphanedLocksReleased++;
+      }
+      token = page.continuationToken;
+    } while (token !== undefined);
+    if (unlocks.length > 0) await this.deps.engine.send(unlocks);
+    return { orphanedLocksReleased };
   }
 
   /** Resolves with the final status once the instance has ended; rejects with a `TimeoutError` after `timeout` ms. */

@@ -9,6 +9,8 @@ import {
   type DurableApp,
   type OrchestrationStatus,
 } from '../../src/index';
+import type { Engine } from '../../src/engine/engine';
+import type { LockRequest } from '../../src/runtime/entity-locks';
 import { eventually } from '../helpers';
 import type { ContractStore, EngineHarness } from './harness';
 import {
@@ -338,6 +340,31 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         await expect(replayHistory(DeployedV2, oldStatus!)).resolves.toBeUndefined();
         await expect(replayHistory(DeployedV2, newStatus!)).resolves.toBeUndefined();
         await expect(replayHistory(DeployedV1, newStatus!)).rejects.toThrow(/NonDeterminism|at step/);
+      });
+    });
+
+    describe('cleanEntityStorage', () => {
+      test('releases a lock whose owner no longer runs and keeps the locks of running instances', async () => {
+        const app = await open();
+        const holder = await app.client.startNew(HoldsVault, 'kept', { instanceId: 'keeper' });
+        await eventually(async () => (await app.client.entity(Vault, 'kept').read()).entityState?.balance === 1);
+        // A lock left by an instance that is gone (as a purge of a running instance used to leave):
+        // the same $lock message an instance sends, from an owner no instance has.
+        await app.client.entity(Vault, 'orphan').signal.deposit(1);
+        const engine = (app as unknown as { engine: Engine }).engine;
+        const lock: LockRequest = { owner: 'gone-instance', entities: [{ name: 'Vault', key: 'orphan' }], index: 0, grant: { target: { name: 'Vault', key: 'sink' }, operation: 'deposit', input: 0 } };
+        await engine.send([{ id: 'test-orphan-lock', target: { name: 'Vault', key: 'orphan' }, operation: '$lock', kind: 'signal', input: lock }]);
+        await eventually(async () => (await engine.readSnapshot({ name: 'Vault', key: 'orphan' }))?.lock?.owner === 'gone-instance');
+        await app.client.entity(Vault, 'orphan').signal.deposit(5);
+        await new Promise((r) => setTimeout(r, 100));
+        expect((await app.client.entity(Vault, 'orphan').read()).entityState?.balance).toBe(1);
+
+        expect(await app.client.cleanEntityStorage()).toEqual({ orphanedLocksReleased: 1 });
+        expect(await within(app.client.entity(Vault, 'orphan').call.get(), 10_000, 'Vault/orphan')).toBe(6);
+        expect((await engine.readSnapshot({ name: 'Vault', key: 'kept' }))?.lock?.owner).toBe('keeper');
+        await holder.raiseEvent('release');
+        expect(await holder.result({ timeout: 10_000 })).toBe(1);
+        expect(await app.client.cleanEntityStorage()).toEqual({ orphanedLocksReleased: 0 });
       });
     });
   });
