@@ -37,6 +37,8 @@ export interface HubConnection {
   readonly workerId: string;
   /** The lease time in force: the TTL of the hub's lease bucket (whoever created it chose it). */
   readonly leaseTimeMs: number;
+  /** The hub's settings bucket (`<hub>_config`). */
+  readonly config: KV;
   /** Lease buckets; only workers open them. */
   readonly leases?: KV;
   readonly workers?: KV;
@@ -114,6 +116,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     }
     return {
       leaseTimeMs,
+      config,
       nc,
       js,
       jsm,

@@ -1,10 +1,12 @@
-import type { JetStreamManager } from 'nats';
+import type { JetStreamManager, KV } from 'nats';
 import type { Logger } from 'pino';
 import type { HubLayout } from './hub-layout';
 
 /** What an {@link InputRetention} needs. */
 export interface InputRetentionOptions {
   readonly jsm: JetStreamManager;
+  /** Where each partition's purge point is recorded (the hub's config bucket). */
+  readonly config: KV;
   readonly layout: HubLayout;
   readonly partition: number;
   /** How long an acknowledged input is kept. */
@@ -21,15 +23,34 @@ export interface InputRetentionOptions {
  * them; a partition's new consumer applies them again where a snapshot fell behind.
  *
  * It samples the partition consumer's acknowledgement floor (every input at or below it
- * is acknowledged) and purges up to the floor sampled `retentionMs` ago.
+ * is acknowledged) and purges up to the floor sampled `retentionMs` ago. The purge point
+ * is recorded first, so a replay knows which inputs it can no longer count on.
  */
 export class InputRetention {
   private readonly samples: { readonly atMs: number; readonly floor: number }[] = [];
-  private purgedBelow = 0;
+  private purgedUpTo = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: InputRetentionOptions) {}
+
+  /** The partition's inputs below this position have been purged (0: none ever was). */
+  async purgedBelow(): Promise<number> {
+    const entry = await this.options.config.get(this.purgeKey);
+    return entry && entry.operation === 'PUT' ? Number(entry.string()) : 0;
+  }
+
+  /**
+   * Forgets the samples taken so far: called when the partition's consumer is replaced,
+   * so nothing is purged while the new consumer may still be replaying it.
+   */
+  restart(): void {
+    this.samples.length = 0;
+  }
+
+  private get purgeKey(): string {
+    return `purged.p${this.options.partition}`;
+  }
 
   /** How often the floor is sampled: a quarter of the retention, between 1 and 5 seconds. */
   get sampleIntervalMs(): number {
@@ -57,9 +78,10 @@ export class InputRetention {
       this.samples.push({ atMs: nowMs, floor: info.ack_floor.stream_seq });
       let safeFloor = 0;
       while (this.samples.length > 0 && this.samples[0]!.atMs <= nowMs - retentionMs) safeFloor = this.samples.shift()!.floor;
-      if (safeFloor === 0 || safeFloor + 1 <= this.purgedBelow) return;
+      if (safeFloor === 0 || safeFloor + 1 <= this.purgedUpTo) return;
+      await this.options.config.put(this.purgeKey, String(safeFloor + 1));
       await jsm.streams.purge(layout.workStream, { filter: layout.workFilter(partition), seq: safeFloor + 1 });
-      this.purgedBelow = safeFloor + 1;
+      this.purgedUpTo = safeFloor + 1;
     } catch (error) {
       // The next sample tries again; keeping inputs longer is always safe.
       logger.debug({ partition, err: error }, 'could not purge retained inputs');

@@ -86,16 +86,16 @@ interface OwnedPartition {
 interface ConsumerRun {
   /** Every input at or below it had been applied and committed before this consumer started. */
   readonly replayFloor: number;
-  /** The first input this consumer delivered: every later input of the partition is still on the server. */
-  retainedFrom?: number;
+  /** Inputs of the partition below this position were purged when this consumer started (0: none). */
+  readonly purgedBelow: number;
   /** `lastAppliedSeq` of each entity's snapshot as first loaded during this run. */
   readonly loadedSeqs: Map<string, number>;
   /** Entities whose regression this run has already reported. */
   readonly reported: Set<string>;
 }
 
-function newRun(replayFloor: number): ConsumerRun {
-  return { replayFloor, loadedSeqs: new Map(), reported: new Set() };
+function newRun(replayFloor: number, purgedBelow: number): ConsumerRun {
+  return { replayFloor, purgedBelow, loadedSeqs: new Map(), reported: new Set() };
 }
 
 /**
@@ -232,12 +232,12 @@ export class PartitionHost {
     const inputs = batch.map((d) => ({ entity: entityIdToString(d.message.target), seq: d.message.seq }));
     for (const replayed of findRegressedEntities(inputs, run.loadedSeqs, run.replayFloor, run.reported)) {
       run.reported.add(replayed.entity);
-      if (!inputsStillRetained(replayed.loadedSeq, run.retainedFrom ?? Number.POSITIVE_INFINITY)) {
+      if (!inputsStillRetained(replayed.loadedSeq, run.purgedBelow)) {
         this.halt(
           owned,
           new StorageError(
             `Partition ${owned.partition} halted: the NATS server lost snapshots of '${replayed.entity}' (it is back at input ${replayed.loadedSeq} but had applied input ${replayed.seq}), ` +
-              `and the inputs needed to rebuild it were purged (the partition keeps inputs from ${run.retainedFrom} on). Nothing more is applied to this partition. ` +
+              `and the inputs needed to rebuild it were purged (the partition keeps inputs from ${run.purgedBelow} on). Nothing more is applied to this partition. ` +
               `Restore the entity's state (a worker's local copy in its dataDir has it when that worker owned the partition), or raise inputRetentionMs; then restart the workers.`,
           ),
         );
@@ -385,8 +385,8 @@ export class PartitionHost {
       stateSeqs: new Map(),
       appliedSeqs: new Map(),
       fromServer: new Set(),
-      run: newRun(0),
-      retention: new InputRetention({ jsm: this.jsm, layout: this.layout, partition, retentionMs: this.options.inputRetentionMs, logger }),
+      run: newRun(0, 0),
+      retention: new InputRetention({ jsm: this.jsm, config: this.options.connection.config, layout: this.layout, partition, retentionMs: this.options.inputRetentionMs, logger }),
       scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
@@ -411,8 +411,10 @@ export class PartitionHost {
    * left unacknowledged, before anything newer.
    */
   private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
+    owned.retention.restart();
+    const purgedBelow = await owned.retention.purgedBelow();
     const { previousAckFloor } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
-    owned.run = newRun(previousAckFloor);
+    owned.run = newRun(previousAckFloor, purgedBelow);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
     const work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
     owned.work = work;
@@ -483,7 +485,6 @@ export class PartitionHost {
         return;
       }
       lastDelivery = delivery;
-      run.retainedFrom ??= msg.seq;
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
         // At or below the floor it was dead-lettered already, when it first came.

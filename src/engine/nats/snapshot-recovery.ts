@@ -79,10 +79,10 @@ export function findRegressedEntities(
 }
 
 /**
- * Whether the inputs an entity needs again are still on the server: every input of the
- * partition from `retainedFrom` on is, so an entity whose snapshot stopped at `loadedSeq`
- * can be rebuilt when nothing between the two was purged.
+ * Whether the inputs an entity needs again are still on the server: the partition's
+ * inputs below `purgedBelow` were purged, so an entity whose snapshot stopped at
+ * `loadedSeq` can be rebuilt when none of the inputs after it were.
  */
-export function inputsStillRetained(loadedSeq: number, retainedFrom: number): boolean {
-  return loadedSeq + 1 >= retainedFrom;
+export function inputsStillRetained(loadedSeq: number, purgedBelow: number): boolean {
+  return loadedSeq + 1 >= purgedBelow;
 }
