@@ -135,13 +135,13 @@ describe('NATS recovery from snapshots the server lost', () => {
     const hub = nextHub();
     const first = await worker(hub);
     const handle = await first.client.startNew(HelloSequence, ['Tokyo', 'Seattle'], { instanceId: 'lost-history' });
-    const done = await handle.waitForCompletion({ timeoutMs: 20_000 });
+    const done = await handle.waitForCompletion({ timeout: 20_000 });
     expect(done.runtimeStatus).toBe('Completed');
     await first.stop();
     await lose(hub, '$orchestration', 'lost-history');
 
     const next = await worker(hub);
-    const status = await next.client.getHandle('lost-history').waitForCompletion({ timeoutMs: 20_000 });
+    const status = await next.client.getHandle('lost-history').waitForCompletion({ timeout: 20_000 });
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual(['Hello Tokyo!', 'Hello Seattle!']);
     expect(next.stats().stateRegressions).toBeGreaterThanOrEqual(1);
