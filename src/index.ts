@@ -30,6 +30,7 @@ export type {
   ListEntitiesQuery,
 } from './client/entity-types';
 export { OrchestrationClient, type CleanEntityStorageOptions, type CleanEntityStorageResult, type PurgeResult } from './client/orchestration-client';
+export type { InstanceRetentionOptions } from './client/instance-retention';
 export type {
   GetStatusOptions,
   InstancesPage,

@@ -1,6 +1,7 @@
 import type { Logger, LoggerOptions } from 'pino';
 import type { Durability } from '../engine/embedded/embedded-engine';
 import type { NatsServers } from '../engine/nats/hub-connection';
+import type { InstanceRetentionOptions } from '../client/instance-retention';
 import type { Clock } from '../runtime/clock';
 import type { ResolveInstance } from '../runtime/instance-factory';
 
@@ -64,6 +65,11 @@ export interface DurableAppOptions {
   /** Most activities one process runs at once. Default 100. */
   maxConcurrentActivities?: number;
   /**
+   * Purge ended orchestration instances in the background once they are older than
+   * `maxAgeMs` (since they ended). Default: keep them until purged.
+   */
+  instanceRetention?: InstanceRetentionOptions;
+  /**
    * Where time comes from (scheduled signals, timestamps). Default: the system clock. Tests
    * pass a {@link ManualClock} to move time on at will.
    */
@@ -91,4 +97,5 @@ export interface DurableAppOptionsWithDefaults {
   readonly cacheCapacity: number;
   readonly clock: Clock;
   readonly maxConcurrentActivities: number;
+  readonly instanceRetention: Required<InstanceRetentionOptions> | undefined;
 }

@@ -12,6 +12,8 @@ import type { ActivityHandler } from '../runtime/activity-tasks';
 import { createActivityHandler } from '../runtime/orchestration/activity-handler';
 import { ActivityRunner } from '../runtime/orchestration/activity-runner';
 import { OrchestrationHost } from '../runtime/orchestration/orchestration-host';
+import { InstanceRetention } from '../client/instance-retention';
+import { OrchestrationClient } from '../client/orchestration-client';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 import { validateOptions } from './validate-options';
 
@@ -36,6 +38,7 @@ export class DurableApp {
     /** The app's logger. */
     readonly logger: Logger,
     private readonly engine: Engine,
+    private readonly retention: InstanceRetention | undefined,
   ) {}
 
   /**
@@ -82,13 +85,15 @@ export class DurableApp {
             ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
-    return new DurableApp(client, logger, engine);
+    const retention = settings.instanceRetention && new InstanceRetention(new OrchestrationClient({ registry, engine }), settings.instanceRetention, settings.clock, logger);
+    return new DurableApp(client, logger, engine, retention);
   }
   /** Starts applying operations. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     await this.engine.start();
+    this.retention?.start();
   }
 
   /** Counters of what this app has processed since it started: applied, failed (rolled back), backlog, ... */
@@ -102,7 +107,10 @@ export class DurableApp {
    * run after the next start.
    */
   stop(): Promise<void> {
-    this.stopped ??= this.engine.stop();
+    this.stopped ??= (async () => {
+      await this.retention?.stop();
+      await this.engine.stop();
+    })();
     return this.stopped;
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors';
 import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
+import { validateRetention } from '../client/instance-retention';
 import { systemClock } from '../runtime/clock';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
@@ -21,6 +22,7 @@ const KNOWN_OPTIONS = new Set([
   'callTimeoutMs',
   'clock',
   'maxConcurrentActivities',
+  'instanceRetention',
 ]);
 
 /** Checks the options once and fills in the defaults; throws {@link InvalidOptionsError} with the fix. */
@@ -89,6 +91,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     cacheCapacity: positiveInteger('cacheCapacity', options.cacheCapacity, 100_000, 100_000_000),
     clock: options.clock ?? systemClock,
     maxConcurrentActivities: positiveInteger('maxConcurrentActivities', options.maxConcurrentActivities, 100, 100_000),
+    instanceRetention: options.instanceRetention === undefined ? undefined : validateRetention(options.instanceRetention),
   };
 }
 

@@ -199,7 +199,12 @@ export class OrchestrationClient {
         throw new InvalidOptionsError(`purgeInstances() deletes only ended instances: runtimeStatus may list Completed, Failed and Terminated, not ${String(status)}.`);
       }
     }
-    for (const [key, value] of [['createdTimeFrom', filter.createdTimeFrom], ['createdTimeTo', filter.createdTimeTo]] as const) {
+    const dates = [
+      ['createdTimeFrom', filter.createdTimeFrom],
+      ['createdTimeTo', filter.createdTimeTo],
+      ['lastUpdatedTimeTo', filter.lastUpdatedTimeTo],
+    ] as const;
+    for (const [key, value] of dates) {
       if (value !== undefined && !(value instanceof Date && Number.isFinite(value.getTime()))) throw new InvalidOptionsError(`${key} must be a valid Date, got ${String(value)}.`);
     }
     const ids: string[] = [];
@@ -212,7 +217,8 @@ export class OrchestrationClient {
         pageSize: MAX_PAGE_SIZE,
         ...(token === undefined ? {} : { continuationToken: token }),
       });
-      ids.push(...page.instances.map((status) => status.instanceId));
+      const updatedTo = filter.lastUpdatedTimeTo?.getTime();
+      for (const status of page.instances) if (updatedTo === undefined || status.lastUpdatedTime.getTime() <= updatedTo) ids.push(status.instanceId);
       token = page.continuationToken;
     } while (token !== undefined);
     let instancesDeleted = 0;

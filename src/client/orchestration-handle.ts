@@ -51,6 +51,8 @@ export interface PurgeInstancesFilter {
   createdTimeFrom?: Date;
   /** Only instances created at or before this time. */
   createdTimeTo?: Date;
+  /** Only instances last updated (for an ended instance: ended) at or before this time. */
+  lastUpdatedTimeTo?: Date;
 }
 
 /** Options of `restart`. */

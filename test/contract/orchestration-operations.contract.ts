@@ -367,5 +367,26 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         expect(await app.client.cleanEntityStorage()).toEqual({ orphanedLocksReleased: 0 });
       });
     });
+
+    describe('instance retention', () => {
+      test('ended instances are purged in the background once older than maxAgeMs; running ones stay', async () => {
+        const app = await store.open({
+          entities: OPERATIONS_ENTITIES,
+          orchestrators: [...OPERATIONS_ORCHESTRATORS],
+          activities: OPERATIONS_ACTIVITIES,
+          instanceRetention: { maxAgeMs: 1_500, intervalMs: 100 },
+        });
+        await (await app.client.startNew(Echo, 'short-lived', { instanceId: 'short-lived' })).result({ timeout: 10_000 });
+        await (await app.client.startNew(Breaks, 'x', { instanceId: 'failed-short' })).waitForCompletion({ timeout: 10_000 });
+        const running = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'long-running' });
+        expect((await app.client.getStatus('short-lived'))?.runtimeStatus).toBe('Completed');
+        await eventually(async () => (await app.client.getStatus('short-lived')) === undefined && (await app.client.getStatus('failed-short')) === undefined, 15_000);
+        expect((await running.status()).runtimeStatus).toBe('Running');
+      });
+
+      test('invalid retention options are refused at create', async () => {
+        await expect(store.create({ instanceRetention: { maxAgeMs: -1 } })).rejects.toBeInstanceOf(InvalidOptionsError);
+      });
+    });
   });
 }
