@@ -171,6 +171,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       id,
       call: createOperationProxy<TaskProxy<T>>((method, args) => this.callEntity(id, operationOf(method), args[0])),
       signal: createOperationProxy<SignalSender<T>>((method, args) => this.signalEntity(id, operationOf(method), args[0])),
+      signalAt: (time) => createOperationProxy<SignalSender<T>>((method, args) => this.signalEntity(id, operationOf(method), args[0], { scheduledTime: time })),
     };
   }
 

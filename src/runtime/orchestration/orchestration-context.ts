@@ -59,6 +59,11 @@ export interface OrchestrationEntityHandle<T> {
   readonly call: TaskProxy<T>;
   /** One-way operations: recorded and sent when the turn commits. */
   readonly signal: SignalSender<T>;
+  /**
+   * One-way operations applied at (not before) `time`: `ctx.entity(Reminder, id).signalAt(due).fire()`.
+   * Compute `time` from `ctx.currentUtcDateTime` so replays send the same signal.
+   */
+  signalAt(time: Date): SignalSender<T>;
 }
 
 /** The instance type of an orchestrator class. */

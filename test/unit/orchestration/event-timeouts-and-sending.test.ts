@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Orchestrator } from '../../../decorators';
+import { Entity, Operation, Orchestrator } from '../../../decorators';
 import { TimeoutError } from '../../../src/errors';
 import type { OrchestrationContext } from '../../../src/runtime/orchestration/orchestration-context';
 import { Driver, T0, actionsOf, executorFor, fired, raised, withoutMarkers } from './replay-harness';
@@ -38,7 +38,22 @@ class Notifier {
   }
 }
 
-const executor = () => executorFor({ orchestrators: [WaitsWithTimeout, BadTimeout, Notifier] });
+@Entity()
+class Reminder {
+  fired = 0;
+  @Operation() fire(note: string): void {
+    this.fired += note.length;
+  }
+}
+
+@Orchestrator()
+class SchedulesReminder {
+  async run(ctx: OrchestrationContext): Promise<void> {
+    ctx.entity(Reminder, 'r').signalAt(new Date(ctx.currentUtcDateTime.getTime() + HOUR)).fire('wake up');
+  }
+}
+
+const executor = () => executorFor({ orchestrators: [WaitsWithTimeout, BadTimeout, Notifier, SchedulesReminder], entities: [Reminder] });
 
 describe('waitForExternalEvent with a timeout', () => {
   test('the event arrives first: the task completes with it and the timer is left to be absorbed', async () => {
@@ -110,5 +125,13 @@ describe('sendEvent', () => {
     const changed = driver.history.map((e) => (e.kind === 'ExecutionStarted' ? { ...e, input: ['z'] } : e));
     const live = await executor().restore('instance-1', changed);
     expect(live.pendingFailure?.message).toMatch(/EventSent 'a:Notice'.*EventSent 'z:Notice'/);
+  });
+});
+
+describe('signalAt on an entity handle', () => {
+  test('sends the signal with its scheduled time, recorded in history', async () => {
+    const done = await new Driver(executor()).start('SchedulesReminder');
+    expect(actionsOf(done, 'signalEntity')).toMatchObject([{ target: { name: 'Reminder', key: 'r' }, operation: 'fire', input: 'wake up', scheduledTime: T0 + HOUR }]);
+    expect(done.newHistory.find((e) => e.kind === 'EntitySignaled')).toMatchObject({ scheduledTime: T0 + HOUR });
   });
 });
