@@ -67,7 +67,7 @@ function parse(argv: readonly string[]): CliOptions {
 
 function progressLine(p: ChaosProgress): string {
   const seconds = p.elapsedMs / 1000;
-  return `[chaos] ${seconds.toFixed(0).padStart(4)} s  acked ${p.acked} (${Math.round(p.acked / Math.max(seconds, 1))}/s)  rejected ${p.rejected}  applied ${p.applied}  transfers ${p.transfersEnded}/${p.transfersStarted}  faults ${p.faults.workerKill} kill, ${p.faults.workerStop} stop, ${p.faults.serverKill} server`;
+  return `[chaos] ${seconds.toFixed(0).padStart(4)} s  acked ${p.acked} (${Math.round(p.acked / Math.max(seconds, 1))}/s)  rejected ${p.rejected}  applied ${p.applied}  regressions ${p.stateRegressions}  transfers ${p.transfersEnded}/${p.transfersStarted}  faults ${p.faults.workerKill} kill, ${p.faults.workerStop} stop, ${p.faults.serverKill} server`;
 }
 
 // Ending by a signal runs the exit handlers, which kill the workers and nats-server.

@@ -174,14 +174,28 @@ export class ChaosCluster {
 
   /** Operations applied, summed over every worker process's last report. */
   applied(): number {
+    return this.sumStat('applied');
+  }
+
+  /** A numeric field of the workers' stats, summed over every worker process's last report (0 where a worker has no such field). */
+  sumStat(field: string): number {
     let sum = 0;
     for (const slot of this.slots) {
       for (const worker of slot.processes) {
         worker.poll();
-        sum += worker.latest?.applied ?? 0;
+        const value = (worker.latest as unknown as Record<string, unknown> | undefined)?.[field];
+        if (typeof value === 'number') sum += value;
       }
     }
     return sum;
+  }
+
+  /** Partitions the current workers report halted (an engine that halts partitions it cannot repair). */
+  haltedPartitions(): number[] {
+    return this.slots.flatMap((s) => {
+      const halted = (s.current?.latest as unknown as Record<string, unknown> | undefined)?.haltedPartitions;
+      return Array.isArray(halted) ? (halted as number[]) : [];
+    });
   }
 
   /** Worker processes that exited although nothing killed them. */

@@ -55,6 +55,8 @@ export interface ChaosProgress {
   readonly rejected: number;
   /** Operations the workers applied (signals, account operations and orchestration events). */
   readonly applied: number;
+  /** Recovery events the workers counted so far. */
+  readonly stateRegressions: number;
   readonly faults: Record<FaultKind, number>;
   readonly transfersStarted: number;
   readonly transfersEnded: number;
@@ -69,16 +71,25 @@ export interface ChaosHooks {
 
 const PARTITIONS = 32;
 const OPENING_BALANCE = 10_000;
+// Longer than a JetStream publish's own timeout: a call whose publish is still waiting when
+// its reply timer fires leaves a rejection nobody handles.
+const CALL_TIMEOUT_MS = 10_000;
 
 export async function runChaos(seed: number, settings: ChaosSettings, hooks: ChaosHooks = {}): Promise<ChaosReport> {
   const log = hooks.log ?? (() => undefined);
   const began = Date.now();
+  // A rejection nobody handles would end a plain Node process: record it as a failure instead.
+  const unhandled: string[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  };
+  process.on('unhandledRejection', onUnhandled);
   const cluster = await ChaosCluster.open({ hub: `chaos_${seed}`, workers: settings.workers, leaseTimeMs: settings.leaseTimeMs });
   let client: DurableClient | undefined;
   try {
     await Promise.all(cluster.slots.map((slot) => cluster.startWorker(slot)));
     await waitUntil(() => cluster.coversPartitions(PARTITIONS), 30_000, () => `the workers did not take all ${PARTITIONS} partitions: ${cluster.describeWorkers()}`);
-    client = await DurableClient.connect({ nats: cluster.server.url, hub: cluster.hub, logger: { level: 'silent' }, callTimeoutMs: 5_000 });
+    client = await DurableClient.connect({ nats: cluster.server.url, hub: cluster.hub, logger: { level: 'silent' }, callTimeoutMs: CALL_TIMEOUT_MS });
 
     const accounts = Array.from({ length: settings.accounts }, (_, i) => `acct-${i + 1}`);
     await Promise.all(accounts.map((id) => client!.entity(Account, id).call.deposit(OPENING_BALANCE)));
@@ -103,6 +114,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       acked: signals.acked.size,
       rejected: signals.rejected.size,
       applied: cluster.applied(),
+      stateRegressions: cluster.sumStat('stateRegressions'),
       faults: faultCounts(nemesis.faults),
       transfersStarted: transfers.started.size,
       transfersEnded: transfers.ended.size,
@@ -134,9 +146,15 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
         checkBank(client, accounts, OPENING_BALANCE * accounts.length),
       ]);
       log(`[chaos] checked in ${((Date.now() - checkStart) / 1000).toFixed(1)} s`);
-      const incidents = [...cluster.unexpectedExits().map((w) => `a worker died without being killed: ${w}`), ...nemesis.errors.map((e) => `the nemesis failed: ${e}`)];
+      const incidents = [
+        ...cluster.unexpectedExits().map((w) => `a worker died without being killed: ${w}`),
+        ...nemesis.errors.map((e) => `the nemesis failed: ${e}`),
+        ...(unhandled.length > 0 ? [`${unhandled.length} unhandled promise rejections in the driving process (first: ${unhandled[0]})`] : []),
+      ];
       const workPending = settled ? undefined : await cluster.workPending().catch(() => -1);
+      const haltedPartitions = cluster.haltedPartitions();
       const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents, workPending);
+      if (haltedPartitions.length > 0) problems.push(`partitions halted by the workers: ${haltedPartitions.join(', ')}`);
       if (problems.length > 0) log(`[chaos] worker warnings:\n${cluster.describeLogs()}`);
       return {
         seed,
@@ -146,6 +164,8 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
         settled,
         settleMs,
         faults: nemesis.faults,
+        stateRegressions: cluster.sumStat('stateRegressions'),
+        haltedPartitions,
         signals: signalVerdict,
         transfers: transferVerdict,
         bank: bankVerdict,
@@ -159,6 +179,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
   } finally {
     await client?.close().catch(() => undefined);
     await cluster.dispose();
+    process.off('unhandledRejection', onUnhandled);
   }
 }
 
