@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Observable, filter, map } from 'rxjs';
 import { InvalidEntityIdError, InvalidOptionsError, OperationFailedError } from '../errors';
+import type { DeadLetters } from '../engine/dead-letters';
 import type { Engine } from '../engine/engine';
 import type { NatsServers } from '../engine/nats/hub-connection';
 import { openNatsEngine } from '../engine/nats/open-nats-engine';
@@ -302,6 +303,24 @@ export class DurableClient {
       return { ...metadata, state: owner ? this.instantiate(owner, snapshot) : JSON.parse(snapshot.stateJson ?? 'null') };
     });
     return { entities, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+  }
+
+  /**
+   * The hub's dead letters: messages a NATS worker could not decode or run (an entity or
+   * operation it does not host, a malformed body), with the reason. List and inspect them,
+   * replay them to their original subjects once a worker can run them, or purge them.
+   *
+   * @throws {@link InvalidOptionsError} on the embedded engine, which keeps none.
+   * @example
+   * ```ts
+   * for (const letter of await client.deadLetters.list()) console.log(letter.seq, letter.reason);
+   * await client.deadLetters.replay({ all: true });
+   * ```
+   */
+  get deadLetters(): DeadLetters {
+    const deadLetters = this.deps.engine.deadLetters;
+    if (!deadLetters) throw new InvalidOptionsError('Dead letters exist only on the NATS engine: the embedded engine builds its messages in-process and keeps none.');
+    return deadLetters;
   }
 
   private message(kind: OperationKind, id: EntityId, operation: string, input: unknown, scheduledTime: number | undefined): OperationMessage {

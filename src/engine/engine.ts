@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { EntityId } from '../registry/entity-id';
+import type { DeadLetters } from './dead-letters';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../runtime/messages';
 
 /** Which snapshots {@link Engine.listSnapshots} returns. */
@@ -82,4 +83,6 @@ export interface Engine {
    * than once; consumers order and de-duplicate by `version`. Completes on stop.
    */
   watch(filter: WatchFilter): Observable<EntitySnapshot>;
+  /** The engine's dead letters, when it keeps any (NATS). */
+  readonly deadLetters?: DeadLetters;
 }

@@ -11,6 +11,7 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
 import { ActivityHost } from './activity-host';
+import { NatsDeadLetters } from './nats-dead-letters';
 import { HubClient } from './hub-client';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
@@ -60,6 +61,7 @@ export class NatsEngine implements Engine {
   private readonly hub: HubClient;
   private readonly host: PartitionHost | undefined;
   private readonly activityHost: ActivityHost | undefined;
+  readonly deadLetters: NatsDeadLetters;
   private readonly waiters = new Map<string, Waiter>();
   private readonly watchers = new Set<ConsumerMessages>();
   private readonly replyInbox: string;
@@ -73,6 +75,7 @@ export class NatsEngine implements Engine {
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
     this.hub = new HubClient(connection);
+    this.deadLetters = new NatsDeadLetters(connection.js, connection.jsm, connection.layout);
     this.host = options.executor
       ? new PartitionHost({
           connection,

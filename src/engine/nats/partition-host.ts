@@ -526,6 +526,9 @@ export class PartitionHost {
     h.set('Jetstate-Sequence', String(msg.seq));
     try {
       await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h, msgID: `dlq:${msg.seq}` });
+      // Out of the retained inputs too: a replay must not run it behind its dead letter's back
+      // once a worker can (the dead letter's own replay does that, once).
+      await this.jsm.streams.deleteMessage(this.layout.workStream, msg.seq, false);
       msg.ack();
       this.rejectCall(msg.data, reason);
       this.deadLettered++;

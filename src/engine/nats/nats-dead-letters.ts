@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient, JetStreamManager, StoredMsg } from 'nats';
+import type { DeadLetter, DeadLetterQuery, DeadLetters } from '../dead-letters';
+import type { HubLayout } from './hub-layout';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import { decodeText } from './wire-codec';
+
+const DEFAULT_LIMIT = 100;
+
+/** The dead letters of a hub, in `<hub>_DLQ` (see {@link DeadLetters}). */
+export class NatsDeadLetters implements DeadLetters {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly layout: HubLayout,
+  ) {}
+
+  async list(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const out: DeadLetter[] = [];
+    await this.scan(query.afterSeq ?? 0, query.subjectPrefix, (letter) => {
+      out.push(letter);
+      return out.length < limit;
+    });
+    return out;
+  }
+
+  async get(seq: number): Promise<DeadLetter | undefined> {
+    const msg = await this.message(seq);
+    return msg ? toDeadLetter(msg) : undefined;
+  }
+
+  async replay(target: number | { readonly all: true; readonly subjectPrefix?: string }): Promise<number> {
+    if (typeof target === 'number') {
+      const letter = await this.get(target);
+      if (!letter) return 0;
+      await this.republish(letter);
+      return 1;
+    }
+    const letters: DeadLetter[] = [];
+    await this.scan(0, target.subjectPrefix, (letter) => (letters.push(letter), true));
+    for (const letter of letters) await this.republish(letter);
+    return letters.length;
+  }
+
+  async purge(query: { readonly subjectPrefix?: string } = {}): Promise<number> {
+    if (query.subjectPrefix === undefined) return (await this.jsm.streams.purge(this.layout.deadLetterStream)).purged;
+    const seqs: number[] = [];
+    await this.scan(0, query.subjectPrefix, (letter) => (seqs.push(letter.seq), true));
+    for (const seq of seqs) await this.jsm.streams.deleteMessage(this.layout.deadLetterStream, seq, false);
+    return seqs.length;
+  }
+
+  /** A fresh message id: the original's id may still be in the work stream's duplicate window. */
+  private async republish(letter: DeadLetter): Promise<void> {
+    await this.js.publish(letter.originalSubject, new TextEncoder().encode(letter.body), { msgID: `replay:${letter.seq}:${randomBytes(6).toString('hex')}` });
+    await this.jsm.streams.deleteMessage(this.layout.deadLetterStream, letter.seq, false);
+  }
+
+  /** Visits dead letters after `afterSeq` in order while `visit` returns true. */
+  private async scan(afterSeq: number, subjectPrefix: string | undefined, visit: (letter: DeadLetter) => boolean): Promise<void> {
+    const { state } = await this.jsm.streams.info(this.layout.deadLetterStream);
+    for (let seq = Math.max(afterSeq + 1, state.first_seq); seq <= state.last_seq; seq++) {
+      const msg = await this.message(seq);
+      if (!msg) continue;
+      const letter = toDeadLetter(msg);
+      if (subjectPrefix !== undefined && !letter.originalSubject.startsWith(subjectPrefix)) continue;
+      if (!visit(letter)) return;
+    }
+  }
+
+  private async message(seq: number): Promise<StoredMsg | undefined> {
+    try {
+      return await this.jsm.streams.getMessage(this.layout.deadLetterStream, { seq });
+    } catch (error) {
+      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return undefined;
+      throw error;
+    }
+  }
+}
+
+function toDeadLetter(msg: StoredMsg): DeadLetter {
+  const originalSeq = Number(msg.header.get('Jetstate-Sequence'));
+  return {
+    seq: msg.seq,
+    reason: msg.header.get('Jetstate-Reason'),
+    originalSubject: msg.header.get('Jetstate-Subject'),
+    ...(Number.isInteger(originalSeq) && originalSeq > 0 ? { originalSeq } : {}),
+    time: new Date(msg.time),
+    body: decodeText(msg.data),
+    activity: msg.subject.endsWith('.dlq.act'),
+  };
+}
