@@ -303,7 +303,7 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
       test('an attempt that outlives startToCloseTimeout is aborted and fails; the retry sees attempt 2 with a new task id', async () => {
         const app = await open();
         const handle = await app.client.startNew(TimesOut, 'ctx', { instanceId: 'times-out' });
-        expect(await handle.result({ timeout: 10_000 })).toBe('ctx done on attempt 2');
+        expect(await handle.result({ timeout: 20_000 })).toBe('ctx done on attempt 2');
         await eventually(() => contexts.get('ctx')?.[0]?.aborted === true);
         const [first, second] = contexts.get('ctx')!;
         expect(first).toMatchObject({ instanceId: 'times-out', activityName: 'Steps.introspect', attempt: 1, aborted: true });
