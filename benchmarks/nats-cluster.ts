@@ -148,9 +148,11 @@ class InProcessWorker implements WorkerHandle {
 }
 
 function sumStats(all: readonly EngineStats[]): EngineStats {
-  const sum = { applied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [] as number[], partitions: [] as number[] };
+  const sum = { applied: 0, signalsReceived: 0, messagesApplied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [] as number[], partitions: [] as number[] };
   for (const s of all) {
     sum.applied += s.applied;
+    sum.signalsReceived += s.signalsReceived;
+    sum.messagesApplied += s.messagesApplied;
     sum.failed += s.failed;
     sum.duplicates += s.duplicates;
     sum.batches += s.batches;

@@ -31,8 +31,15 @@ export interface WatchFilter {
 
 /** Counters of what an engine has processed since it started. */
 export interface EngineStats {
-  /** Operations applied successfully. */
+  /** Operations applied successfully (a run of signals merged in the apply loop counts once). */
   readonly applied: number;
+  /**
+   * Signals (and calls) received: what the messages taken from the log stand for. With
+   * mergeable operations this is more than `messagesApplied`, by what folding saved.
+   */
+  readonly signalsReceived: number;
+  /** Messages taken from the log and applied (duplicates excluded); a folded message counts once. */
+  readonly messagesApplied: number;
   /** Operations that threw (or left unstorable state) and were rolled back. */
   readonly failed: number;
   /** Redelivered messages skipped because their entity had already applied them. */

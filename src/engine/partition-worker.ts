@@ -41,7 +41,7 @@ export class PartitionWorker<Ack> {
   private active = false;
   private failures = 0;
   /** Totals over committed batches. */
-  readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
+  readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0, signalsReceived: 0, messagesApplied: 0 };
 
   constructor(
     readonly partition: number,
@@ -136,6 +136,8 @@ export class PartitionWorker<Ack> {
     this.totals.applied += outcome.applied;
     this.totals.failed += outcome.failed;
     this.totals.duplicates += outcome.duplicates;
+    this.totals.signalsReceived += outcome.signals;
+    this.totals.messagesApplied += outcome.messages;
     this.totals.batches++;
     this.sink.afterCommit(this.partition, batch, outcome);
     return true;

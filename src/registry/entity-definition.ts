@@ -9,6 +9,11 @@ export interface OperationDefinition {
   readonly inputType?: Function;
   /** True for `async` methods and methods declared to return a Promise: they get a context that survives awaits. */
   readonly isAsync: boolean;
+  /**
+   * Present on mergeable operations: combines two inputs (plain JSON values) into one, so
+   * that `op(a)` then `op(b)` equals `op(merge(a, b))`.
+   */
+  readonly merge?: (a: unknown, b: unknown) => unknown;
 }
 
 /** A validated, frozen entity class. */

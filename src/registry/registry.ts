@@ -4,6 +4,7 @@ import type { ActivityClassDefinition, ActivityDefinition } from './activity-def
 import { declaredParamType, describeValue, findMethod } from './class-reflection';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from './entity-definition';
 import { isValidEntityName } from './entity-id';
+import { validateMerge } from './merge-validation';
 import { OrchestrationCatalog } from './orchestration-catalog';
 import type { OrchestratorDefinition } from './orchestrator-definition';
 
@@ -187,7 +188,8 @@ function readEntity(cls: Function): EntityDefinition {
       validateOperation(meta.name, cls, op);
       const inputType = declaredInputType(cls.prototype, op.methodName);
       const isAsync = isAsyncMethod(cls.prototype, op.methodName);
-      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}) }));
+      const merge = op.merge === undefined ? undefined : validateMerge(meta.name, cls, op);
+      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}), ...(merge ? { merge } : {}) }));
     }
   }
   if (operations.size === 0) {

@@ -9,6 +9,7 @@ import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } fr
 import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type UnlockRequest } from './entity-locks';
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
+import { canFold, foldOutbox, isFoldableSignal, signalCount, tryMerge, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
 
 /** Reads committed snapshots for entities that are not in memory. */
@@ -26,8 +27,13 @@ export interface BatchOutcome {
   readonly produced: OperationMessage[];
   /** Answers to the batch's calls. */
   readonly replies: OperationReply[];
+  /** Operations run successfully (a run of signals merged in the apply loop counts once). */
   applied: number;
   failed: number;
+  /** New (not duplicate) messages taken from the log. */
+  messages: number;
+  /** Signals and calls those messages stand for: more than `messages` when signals were folded before they were stored. */
+  signals: number;
   /** Messages skipped because they were at or below their entity's `lastAppliedSeq`. */
   duplicates: number;
   /**
@@ -69,10 +75,47 @@ interface Checkpoint {
  * is serialized once per entity per batch.
  */
 export class EntityExecutor {
+  /**
+   * Mergeable operations seen sending signals. The apply loop does not fold them: what a
+   * folded run sends would depend on where a batch was cut, and a batch run again after a
+   * crash must send the same signals under the same numbers.
+   */
+  private readonly sendingOperations = new Set<string>();
+
   constructor(private readonly options: EntityExecutorOptions) {}
 
+  /** The `merge` of an entity's operation, when it is registered and mergeable. */
+  readonly mergeOf = (entity: string, operation: string): ((a: unknown, b: unknown) => unknown) | undefined =>
+    this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
+
+  /** One message standing for a run of signals, or undefined when `merge` throws on their inputs. */
+  private foldRun(run: readonly OperationMessage[], merge: (a: unknown, b: unknown) => unknown): OperationMessage | undefined {
+    let input = run[0]!.input;
+    let count = signalCount(run[0]!);
+    for (let i = 1; i < run.length; i++) {
+      const merged = tryMerge(merge, input, run[i]!.input);
+      if (!merged) return undefined;
+      input = merged.value;
+      count += signalCount(run[i]!);
+    }
+    return { ...run[0]!, input, merged: { count } };
+  }
+
+  /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
+  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>): Promise<boolean> {
+    const pending = this.run(entity, folded);
+    const result = isPromiseLike(pending) ? await pending : pending;
+    if (!result.ok) return false;
+    if (result.produced.length > 0) {
+      this.sendingOperations.add(operationKey(folded));
+      return false;
+    }
+    results.set(folded, result);
+    return true;
+  }
+
   async execute(messages: readonly OperationMessage[], cache: EntityCache, loader: SnapshotLoader): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], released: [], applied: 0, failed: 0, duplicates: 0 };
+    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], released: [], applied: 0, failed: 0, duplicates: 0, messages: 0, signals: 0 };
     const groups = new Map<string, OperationMessage[]>();
     for (const message of messages) {
       const key = entityIdToString(message.target);
@@ -145,26 +188,50 @@ export class EntityExecutor {
     // The batch's messages, with whatever a released lock lets through spliced in after its unlock.
     let work = group;
     let released: Set<OperationMessage> | undefined;
-    for (let i = 0; i < work.length; i++) {
-      const message = work[i]!;
-      const wasWaiting = released?.has(message) ?? false;
-      if (!wasWaiting) {
-        if (message.seq !== undefined) {
-          if (message.seq <= lastSeq) {
-            outcome.duplicates++;
-            continue;
-          }
-          lastSeq = message.seq;
+    const ran: OperationMessage[] = [];
+    const mergeOf = (m: OperationMessage) => this.mergeOf(m.target.name, m.operation);
+    // A new message (not a copy already applied) advances the stored positions. A fold of
+    // signals from an entity that was partly applied already is cut down to the rest.
+    const admit = (m: OperationMessage): OperationMessage | undefined => {
+      if (m.seq !== undefined) {
+        if (m.seq <= lastSeq) {
+          outcome.duplicates++;
+          return undefined;
         }
-        if (message.origin) {
-          // A copy its sender published again (a retried commit) that is past the log's own deduplication.
-          if (origins.seen(message.origin)) {
-            outcome.duplicates++;
-            continue;
-          }
-          origins.record(message.origin);
-        }
+        lastSeq = m.seq;
       }
+      let admitted = m;
+      if (m.origin) {
+        // A copy its sender published again (a retried commit) that is past the log's own deduplication.
+        const rest = unappliedRest(m, origins.last(m.origin.entity), mergeOf(m));
+        if (!rest) {
+          outcome.duplicates++;
+          return undefined;
+        }
+        origins.record(m.origin);
+        admitted = rest;
+      }
+      outcome.messages++;
+      outcome.signals += signalCount(admitted);
+      return admitted;
+    };
+    const runOne = async (message: OperationMessage): Promise<void> => {
+      const pending = this.run(entity, message);
+      const result = isPromiseLike(pending) ? await pending : pending;
+      results.set(message, result);
+      ran.push(message);
+      if (result.ok) {
+        sinceCheckpoint.push(message);
+        return;
+      }
+      this.restore(entity, checkpoint);
+      checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
+      sinceCheckpoint = [];
+    };
+    for (let i = 0; i < work.length; i++) {
+      const wasWaiting = released?.has(work[i]!) ?? false;
+      const message = wasWaiting ? work[i]! : admit(work[i]!);
+      if (!message) continue;
       if (message.operation === LOCK_OPERATION) {
         if (!isLockRequest(message.input)) {
           this.options.logger.error({ entity: entity.id.name, key: entity.id.key, message: message.id }, 'dropping a malformed lock request');
@@ -191,17 +258,35 @@ export class EntityExecutor {
         lock = { owner: lock.owner, queue: [...lock.queue, message] };
         continue;
       }
-      if (wasWaiting) outcome.released.push(message);
-      const pending = this.run(entity, message);
-      const result = isPromiseLike(pending) ? await pending : pending;
-      results.set(message, result);
-      if (result.ok) {
-        sinceCheckpoint.push(message);
+      if (wasWaiting) {
+        outcome.released.push(message);
+        await runOne(message);
         continue;
       }
-      this.restore(entity, checkpoint);
-      checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
-      sinceCheckpoint = [];
+      // The apply loop's fold: the run of signals after this one that it may merge with.
+      const merge = lock === undefined && isFoldableSignal(message) && !this.sendingOperations.has(operationKey(message)) ? mergeOf(message) : undefined;
+      const run = [message];
+      while (merge && i + 1 < work.length && !released?.has(work[i + 1]!) && canFold(message, work[i + 1]!)) {
+        const next = admit(work[++i]!);
+        if (next) run.push(next);
+      }
+      if (run.length === 1) {
+        await runOne(message);
+        continue;
+      }
+      const folded = this.foldRun(run, merge!);
+      if (folded && (await this.runFolded(entity, folded, results))) {
+        sinceCheckpoint.push(folded);
+        ran.push(folded);
+        continue;
+      }
+      if (folded) {
+        // Not foldable after all (it failed, or it sends signals): back to the state before it, then one at a time.
+        this.restore(entity, checkpoint);
+        checkpoint = await this.runChecked(entity, sinceCheckpoint, checkpoint, results);
+        sinceCheckpoint = [];
+      }
+      for (const single of run) await runOne(single);
     }
     let stateJson: string | undefined;
     if (entity.exists) {
@@ -213,10 +298,13 @@ export class EntityExecutor {
         stateJson = checkpoint.stateJson;
       }
     }
-    for (const message of work) {
+    const outboxStart = outcome.produced.length;
+    for (const message of ran) {
       const result = results.get(message);
       if (result) this.record(message, result, outcome, stamp);
     }
+    // The outbox's fold: this entity's signals of a mergeable operation to one entity, one message a run.
+    if (outcome.produced.length - outboxStart > 1) outcome.produced.push(...foldOutbox(outcome.produced.splice(outboxStart), this.mergeOf));
     const previous = entity.committed;
     const stateChanged = entity.exists !== (previous?.exists ?? false) || (entity.exists && stateJson !== previous?.stateJson);
     // Read-only calls that change nothing commit nothing. Signals always advance the
@@ -390,6 +478,10 @@ export function toRemoteError(error: unknown): RemoteError {
     return { name: error.name, message: error.message, ...(error instanceof JetstateError ? { code: error.code } : {}) };
   }
   return { name: 'Error', message: String(error) };
+}
+
+function operationKey(message: OperationMessage): string {
+  return `${message.target.name}.${message.operation}`;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -25,6 +25,11 @@ export class MessageOrigins {
     return last !== undefined && origin.n <= last;
   }
 
+  /** The number of the newest signal applied from `entity`, if any. */
+  last(entity: string): number | undefined {
+    return this.latest ? this.latest.get(entity) : this.committed?.[entity];
+  }
+
   /** Records an applied signal; the least recently heard sender is forgotten past {@link ORIGINS_KEPT}. */
   record(origin: MessageOrigin): void {
     this.latest ??= new Map(Object.entries(this.committed ?? {}));

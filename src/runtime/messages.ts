@@ -25,6 +25,25 @@ export interface OperationMessage {
   readonly lockOwner?: string;
   /** Deliver the outcome of this operation as a message (how orchestrations receive entity call results). */
   readonly replyVia?: ReplyRoute;
+  /** Present when this message stands for several signals of a mergeable operation folded into one. */
+  readonly merged?: MergedSignals;
+}
+
+/**
+ * What a folded message replaces: consecutive signals of one mergeable operation from one
+ * sender to one entity, whose inputs were combined with the operation's `merge`.
+ */
+export interface MergedSignals {
+  /** How many signals the message stands for. */
+  readonly count: number;
+  /**
+   * On signals an entity sent: the number of the first signal replaced (`origin.n` is the
+   * last), and each replaced signal's number and input. A receiver that has applied some of
+   * them already (an earlier, differently folded copy published before a crash) applies
+   * only the rest, so the fold keeps exactly-once.
+   */
+  readonly from?: number;
+  readonly parts?: readonly (readonly [n: number, input: unknown])[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { aggregatorsContract } from '../contract/aggregators.contract';
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
 import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
@@ -12,3 +13,4 @@ streamsAndStorageContract(embeddedHarness);
 orchestrationsContract(embeddedHarness);
 orchestrationEntitiesContract(embeddedHarness);
 orchestrationOperationsContract(embeddedHarness);
+aggregatorsContract(embeddedHarness);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { aggregatorsContract } from '../contract/aggregators.contract';
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
 import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
@@ -21,3 +22,4 @@ streamsAndStorageContract(harness);
 orchestrationsContract(harness);
 orchestrationEntitiesContract(harness);
 orchestrationOperationsContract(harness);
+aggregatorsContract(harness);

@@ -1,5 +1,6 @@
 import { AppStoppedError } from '../../errors';
 import type { OperationMessage } from '../../runtime/messages';
+import { foldClientSignals, type MergeLookup } from '../../runtime/signal-folding';
 import type { LevelStore, StoreOperation } from '../level-store';
 import { StorageKeys } from './storage-keys';
 
@@ -44,6 +45,8 @@ export class CommitWriter {
     private readonly sync: boolean,
     private lastSeq: number,
     private readonly deliver: (message: OperationMessage, segment: Segment | undefined) => void,
+    /** Mergeable operations: client signals of one that wait for the same write are folded. */
+    private readonly mergeOf?: MergeLookup,
   ) {}
 
   /** Commits the request with the next group; resolves when it is durable and delivered. */
@@ -84,12 +87,28 @@ export class CommitWriter {
 
   private async writeRound(round: readonly Pending[]): Promise<void> {
     const operations: StoreOperation[] = [];
-    const appended: OperationMessage[] = [];
-    const firstSeq = this.lastSeq + 1;
+    // Everything delivered with this write, in order: appended messages and calls.
+    let delivered: OperationMessage[] = [];
+    let transient: Set<OperationMessage> | undefined;
+    let appendedCount = 0;
     for (const { request } of round) {
       if (request.operations) for (const op of request.operations) operations.push(op);
-      if (request.append) for (const message of request.append) appended.push(message);
+      if (request.append) {
+        for (const message of request.append) delivered.push(message);
+        appendedCount += request.append.length;
+      }
+      if (request.transient) {
+        transient ??= new Set();
+        for (const message of request.transient) {
+          delivered.push(message);
+          transient.add(message);
+        }
+      }
     }
+    // A call between two signals keeps them apart: it is not foldable, so it ends their run.
+    if (this.mergeOf && appendedCount > 1) delivered = foldClientSignals(delivered, this.mergeOf);
+    const appended = transient ? delivered.filter((m) => !transient.has(m)) : delivered;
+    const firstSeq = this.lastSeq + 1;
     const segment: Segment | undefined = appended.length > 0 ? { key: StorageKeys.segment(firstSeq), remaining: appended.length, markers: [] } : undefined;
     if (segment) {
       // Positions are not stored: a message's position is the segment's plus its index.
@@ -110,10 +129,8 @@ export class CommitWriter {
       return;
     }
     if (segment) this.lastSeq = firstSeq + appended.length - 1;
-    for (const { request } of round) {
-      if (request.append) for (const message of request.append) this.deliver(message, segment);
-      if (request.transient) for (const message of request.transient) this.deliver(message, undefined);
-    }
+    for (const message of delivered) this.deliver(message, transient?.has(message) ? undefined : segment);
+    // Every signal folded into a stored message is as durable as that message.
     for (const pending of round) pending.resolve();
   }
 }

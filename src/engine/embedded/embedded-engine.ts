@@ -71,7 +71,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
           retryDelayMs: 50,
         }),
     );
-    this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment));
+    this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment), options.executor.mergeOf);
     this.scheduled = new ScheduledMessages(options.clock, (due) => this.fireScheduled(due));
     this.activities = options.activities
       ? new ActivityPool<Segment | undefined>({
@@ -165,6 +165,8 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   stats(): EngineStats {
     const stats = {
       applied: 0,
+      signalsReceived: 0,
+      messagesApplied: 0,
       failed: 0,
       duplicates: 0,
       batches: 0,
@@ -178,6 +180,8 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     };
     for (const partition of this.partitions) {
       stats.applied += partition.totals.applied;
+      stats.signalsReceived += partition.totals.signalsReceived;
+      stats.messagesApplied += partition.totals.messagesApplied;
       stats.failed += partition.totals.failed;
       stats.duplicates += partition.totals.duplicates;
       stats.batches += partition.totals.batches;

@@ -115,7 +115,7 @@ export class PartitionHost {
   private readonly hub: HubClient;
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly leases: PartitionLeases;
-  private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0 };
+  private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0, signalsReceived: 0, messagesApplied: 0 };
   private deadLettered = 0;
   private fenced = 0;
   private stateRegressions = 0;
@@ -350,6 +350,8 @@ export class PartitionHost {
     this.totals.applied += outcome.applied;
     this.totals.failed += outcome.failed;
     this.totals.duplicates += outcome.duplicates;
+    this.totals.signalsReceived += outcome.signals;
+    this.totals.messagesApplied += outcome.messages;
     this.totals.batches++;
     this.finish(batch, outcome);
   }

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { entityIdToString } from '../registry/entity-id';
+import type { MergedSignals, OperationMessage } from './messages';
+
+/** The `merge` of an entity's operation, when it is mergeable. */
+export type MergeLookup = (entity: string, operation: string) => ((a: unknown, b: unknown) => unknown) | undefined;
+
+/** Most signals one entity-sent message stands for; past it a new message starts (keeps messages small). */
+export const MAX_FOLDED_PARTS = 2000;
+const MAX_PLAIN_ID_LENGTH = 80;
+
+/** How many signals a message stands for. */
+export function signalCount(message: OperationMessage): number {
+  return message.merged?.count ?? 1;
+}
+
+/**
+ * Who sent a message, for folding: the sending entity, or the client (its messages are
+ * numbered `<client id>.<n>`). Undefined when that cannot be told.
+ */
+export function senderOf(message: OperationMessage): string | undefined {
+  if (message.origin) return `e:${message.origin.entity}`;
+  const dot = message.id.lastIndexOf('.');
+  return dot > 0 ? `c:${message.id.slice(0, dot)}` : undefined;
+}
+
+/** A plain one-way signal, with nothing that orders or routes it beyond its target. */
+export function isFoldableSignal(message: OperationMessage): boolean {
+  return (
+    message.kind === 'signal' &&
+    message.scheduledTime === undefined &&
+    message.lockOwner === undefined &&
+    message.replyVia === undefined &&
+    message.replyTo === undefined
+  );
+}
+
+/** Whether `next` may be folded into `previous`, the message sent to the same entity just before it. */
+export function canFold(previous: OperationMessage, next: OperationMessage): boolean {
+  if (previous.operation !== next.operation || !isFoldableSignal(previous) || !isFoldableSignal(next)) return false;
+  const sender = senderOf(previous);
+  return sender !== undefined && sender === senderOf(next);
+}
+
+/** `merge(a, b)`, or undefined when the merge function throws (the two are then kept apart). */
+export function tryMerge(merge: (a: unknown, b: unknown) => unknown, a: unknown, b: unknown): { value: unknown } | undefined {
+  try {
+    return { value: merge(a, b) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Folds runs of consecutive signals of a mergeable operation from one client to one entity
+ * (client signals waiting for one durable write). Only signals next to each other in that
+ * entity's sequence fold, so every sender's order holds.
+ */
+export function foldClientSignals(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
+  const out: OperationMessage[] = [];
+  const lastByTarget = new Map<string, number>();
+  for (const message of messages) {
+    const key = entityIdToString(message.target);
+    const index = lastByTarget.get(key);
+    const previous = index === undefined ? undefined : out[index];
+    const merge = message.origin === undefined ? mergeOf(message.target.name, message.operation) : undefined;
+    if (previous && merge && previous.origin === undefined && canFold(previous, message)) {
+      const merged = tryMerge(merge, previous.input, message.input);
+      if (merged) {
+        out[index!] = { ...previous, input: merged.value, merged: { count: signalCount(previous) + signalCount(message) } };
+        continue;
+      }
+    }
+    lastByTarget.set(key, out.length);
+    out.push(message);
+  }
+  return out;
+}
+
+/**
+ * Folds an entity's outbox: runs of consecutive signals of a mergeable operation to one
+ * entity become one message. The message keeps the numbers (origins) of the signals it
+ * replaces and their inputs, and gets an id made from the first signal's id and the count:
+ * a differently folded copy (a batch run again after a crash) has another id, and the
+ * receiver applies only the signals it has not applied (see {@link MergedSignals}).
+ */
+export function foldOutbox(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
+  const out: OperationMessage[] = [];
+  const firstIds = new Map<number, string>();
+  const lastByTarget = new Map<string, number>();
+  for (const message of messages) {
+    const key = entityIdToString(message.target);
+    const index = lastByTarget.get(key);
+    const previous = index === undefined ? undefined : out[index];
+    const merge = message.origin ? mergeOf(message.target.name, message.operation) : undefined;
+    if (previous?.origin && message.origin && merge && canFold(previous, message)) {
+      const parts = [...partsOf(previous), ...partsOf(message)];
+      const merged = parts.length <= MAX_FOLDED_PARTS ? tryMerge(merge, previous.input, message.input) : undefined;
+      if (merged) {
+        const count = signalCount(previous) + signalCount(message);
+        const fold: MergedSignals = { count, from: parts[0]![0], parts };
+        out[index!] = { ...previous, id: foldedId(firstIds.get(index!) ?? previous.id, count), input: merged.value, origin: message.origin, merged: fold };
+        continue;
+      }
+    }
+    lastByTarget.set(key, out.length);
+    firstIds.set(out.length, message.id);
+    out.push(message);
+  }
+  return out;
+}
+
+/** The numbered inputs a signal from an entity stands for. */
+function partsOf(message: OperationMessage): readonly (readonly [number, unknown])[] {
+  return message.merged?.parts ?? [[message.origin!.n, message.input]];
+}
+
+/** The deterministic id of a fold of `count` signals starting with the one numbered `firstId`. */
+export function foldedId(firstId: string, count: number): string {
+  const id = `${firstId}*${count}`;
+  return id.length <= MAX_PLAIN_ID_LENGTH ? id : `h:${createHash('sha1').update(id).digest('base64url')}`;
+}
+
+/**
+ * The part of a fold from an entity that its receiver has not applied yet, given the
+ * number of the last signal it applied from that sender: the message itself when none of
+ * it was applied, a message with the input of the rest merged, or undefined when all of it was.
+ */
+export function unappliedRest(message: OperationMessage, lastApplied: number | undefined, merge: ((a: unknown, b: unknown) => unknown) | undefined): OperationMessage | undefined {
+  const origin = message.origin;
+  if (!origin || lastApplied === undefined) return message;
+  if (origin.n <= lastApplied) return undefined;
+  const fold = message.merged;
+  if (!fold?.parts || fold.from === undefined || fold.from > lastApplied || !merge) return message;
+  const rest = fold.parts.filter(([n]) => n > lastApplied);
+  let input = rest[0]![1];
+  for (let i = 1; i < rest.length; i++) input = merge(input, rest[i]![1]);
+  return { ...message, input, merged: { count: rest.length, from: rest[0]![0], parts: rest } };
+}

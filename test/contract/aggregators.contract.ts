@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { DurableApp } from '../../src/index';
+import { eventually } from '../helpers';
+import { AGGREGATOR_ENTITIES, HotCounter, PageTally, Tape, TapeRelay } from './aggregator-fixtures';
+import type { ContractStore, EngineHarness } from './harness';
+
+/** Mergeable operations: folding changes the number of messages, never the outcome. */
+export function aggregatorsContract(harness: EngineHarness): void {
+  describe(`aggregators [${harness.name}]`, () => {
+    let store: ContractStore;
+    let app: DurableApp;
+    beforeEach(async () => {
+      store = await harness.newStore();
+      app = await store.open({ entities: AGGREGATOR_ENTITIES });
+    });
+    afterEach(() => store.dispose());
+
+    test('a hot key takes thousands of mergeable signals, each counted once, in fewer applications', async () => {
+      const counter = app.client.entity(HotCounter, 'hot');
+      const before = app.stats();
+      await Promise.all(Array.from({ length: 5_000 }, () => counter.signal.add(1)));
+      expect(await counter.call.get()).toBe(5_000);
+      const after = app.stats();
+      // The call counts as one signal too.
+      expect(after.signalsReceived - before.signalsReceived).toBe(5_001);
+      expect(after.applied - before.applied).toBeLessThan(5_001);
+      expect(after.messagesApplied - before.messagesApplied).toBeLessThanOrEqual(5_001);
+    });
+
+    test('only consecutive signals of the same operation merge: a set between adds keeps its place', async () => {
+      const counter = app.client.entity(HotCounter, 'ordered');
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 300; i++) sends.push(counter.signal.add(1));
+      sends.push(counter.signal.set(1_000));
+      for (let i = 0; i < 300; i++) sends.push(counter.signal.add(2));
+      await Promise.all(sends);
+      expect(await counter.call.get()).toBe(1_600);
+    });
+
+    test('a merged append keeps the sender order of every item', async () => {
+      const tape = app.client.entity(Tape, 'order');
+      const items = Array.from({ length: 1_000 }, (_, i) => i);
+      await Promise.all(items.map((i) => tape.signal.append([i])));
+      expect(await tape.call.list()).toEqual(items);
+    });
+
+    test('signals an entity sends to a mergeable operation are folded in its outbox and applied once each', async () => {
+      const numbers = Array.from({ length: 900 }, (_, i) => i);
+      const before = app.stats();
+      await Promise.all(numbers.map((n) => app.client.entity(TapeRelay, `r${n % 4}`).signal.forward(n)));
+      const expected = (key: number): number[] => numbers.filter((n) => n % 3 === key);
+      for (const key of [0, 1, 2]) {
+        const tape = app.client.entity(Tape, `relayed-${key}`);
+        await eventually(async () => (await tape.call.list()).length >= expected(key).length, 20_000);
+        const list = await tape.call.list();
+        expect([...list].sort((a, b) => a - b)).toEqual(expected(key));
+        // Each relay's own signals arrive in the order it sent them.
+        for (let r = 0; r < 4; r++) {
+          const fromRelay = list.filter((n) => n % 4 === r);
+          expect(fromRelay).toEqual([...fromRelay].sort((a, b) => a - b));
+        }
+      }
+      // The relays' 900 forwards reached the tapes in fewer messages than signals.
+      const after = app.stats();
+      expect(after.messagesApplied - before.messagesApplied).toBeLessThan(after.signalsReceived - before.signalsReceived);
+    });
+
+    test('a mergeable operation that sends signals keeps every signal it sends', async () => {
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 400; i++) sends.push(app.client.entity(PageTally, `a/p${i % 5}`).signal.add(1));
+      for (let i = 0; i < 200; i++) sends.push(app.client.entity(PageTally, `b/p${i % 5}`).signal.add(3));
+      await Promise.all(sends);
+      await eventually(async () => (await app.client.entity(HotCounter, 'site-a').call.get()) === 400 && (await app.client.entity(HotCounter, 'site-b').call.get()) === 600, 20_000);
+      expect(await app.client.entity(PageTally, 'a/p0').call.add(0)).toBeUndefined();
+      expect(await app.client.entity(HotCounter, 'site-a').call.get()).toBe(400);
+    });
+  });
+}
