@@ -83,8 +83,8 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
   const onUnhandled = (reason: unknown): void => {
     unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
   };
-  process.on('unhandledRejection', onUnhandled);
   const cluster = await ChaosCluster.open({ hub: `chaos_${seed}`, workers: settings.workers, leaseTimeMs: settings.leaseTimeMs });
+  process.on('unhandledRejection', onUnhandled);
   let client: DurableClient | undefined;
   try {
     await Promise.all(cluster.slots.map((slot) => cluster.startWorker(slot)));
