@@ -31,6 +31,7 @@ import {
   SendsGo,
   TimesOut,
   TimesOutOnce,
+  FallsSilent,
   Vault,
   WaitsForGo,
   attempts,
@@ -309,6 +310,14 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         expect(first).toMatchObject({ instanceId: 'times-out', activityName: 'Steps.introspect', attempt: 1, aborted: true });
         expect(second).toMatchObject({ instanceId: 'times-out', activityName: 'Steps.introspect', attempt: 2 });
         expect(first!.taskId).not.toBe(second!.taskId);
+      });
+
+      test('an attempt that sends no heartbeat within heartbeatTimeout is aborted and retried', async () => {
+        const app = await open();
+        const handle = await app.client.startNew(FallsSilent, 'silent');
+        expect(await handle.result({ timeout: 20_000 })).toBe('silent done on attempt 2');
+        expect(contexts.get('silent')?.map((c) => c.attempt)).toEqual([1, 2]);
+        await eventually(() => contexts.get('silent')?.[0]?.aborted === true);
       });
 
       test('without a retry the TimeoutError fails the instance', async () => {

@@ -187,6 +187,14 @@ export class TimesOut {
   }
 }
 
+/** Calls `introspect` with a 100 ms heartbeat timeout (it never heartbeats) and one retry. */
+@Orchestrator()
+export class FallsSilent {
+  async run(ctx: OrchestrationContext, label: string): Promise<string> {
+    return ctx.activities(Steps, { heartbeatTimeout: 100, retry: { maxNumberOfAttempts: 2, firstRetryInterval: 10 } }).introspect(label);
+  }
+}
+
 /** Calls `introspect` with a 100 ms start-to-close timeout and no retry. */
 @Orchestrator()
 export class TimesOutOnce {
@@ -220,5 +228,5 @@ export class DeployedV2 {
 }
 
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline, TimesOut, TimesOutOnce];
+export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline, TimesOut, TimesOutOnce, FallsSilent];
 export const OPERATIONS_ACTIVITIES = [Steps];

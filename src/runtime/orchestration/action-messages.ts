@@ -31,6 +31,7 @@ export function emitAction(action: OrchestrationAction, context: OperationContex
         ...(action.input === undefined ? {} : { input: action.input }),
         ...(action.attempt === undefined ? {} : { attempt: action.attempt }),
         ...(action.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeout }),
+        ...(action.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeout }),
       };
       context.emit({
         id: stepId(action.seq),

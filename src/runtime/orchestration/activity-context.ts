@@ -30,8 +30,10 @@ export interface ActivityContext {
    * at least once), different for each retry. Use it as an idempotency key.
    */
   readonly taskId: string;
-  /** Aborted when the attempt's `startToCloseTimeout` expires: stop the work and let the result go. */
+  /** Aborted when the attempt's `startToCloseTimeout` or `heartbeatTimeout` expires: stop the work and let the result go. */
   readonly signal: AbortSignal;
+  /** Says the activity is still making progress: restarts the `heartbeatTimeout` countdown. */
+  heartbeat(): void;
 }
 
 const current = new AsyncLocalStorage<ActivityContext>();

@@ -11,7 +11,7 @@ import { deliverMessage, type ActivityTaskInput } from './orchestration-target';
  */
 export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
   return async (task: OperationMessage): Promise<readonly OperationMessage[]> => {
-    const { instanceId, executionId, seq, input, attempt, startToCloseTimeout } = task.input as ActivityTaskInput;
+    const { instanceId, executionId, seq, input, attempt, startToCloseTimeout, heartbeatTimeout } = task.input as ActivityTaskInput;
     const event = await runner.run({
       name: task.operation,
       seq,
@@ -21,6 +21,7 @@ export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
       ...(input === undefined ? {} : { input }),
       ...(attempt === undefined ? {} : { attempt }),
       ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
+      ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
     });
     return [deliverMessage(`${task.id}>done`, instanceId, [event])];
   };

@@ -22,6 +22,8 @@ export interface ActivityTask {
   readonly attempt?: number;
   /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
   readonly startToCloseTimeout?: number;
+  /** Milliseconds the attempt may go without a heartbeat before it fails with a `TimeoutError`. */
+  readonly heartbeatTimeout?: number;
   /** Stable id of this attempt (the same when the task runs again after a crash). */
   readonly taskId?: string;
 }
@@ -58,6 +60,7 @@ export class ActivityRunner {
       const instance = create(definition.ctor) as Record<string, (input: unknown) => unknown>;
       const input = fromPlain(definition.inputType, task.input);
       const controller = new AbortController();
+      const deadline = new AttemptDeadline(controller, definition.name, task);
       const context: ActivityContext = {
         instanceId: task.instanceId ?? '',
         executionId: task.executionId ?? '',
@@ -65,9 +68,10 @@ export class ActivityRunner {
         attempt: task.attempt ?? 1,
         taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.seq}:${task.executionId ?? ''}`,
         signal: controller.signal,
+        heartbeat: () => deadline.heartbeat(),
       };
       const running = runInActivityContext(context, () => Promise.resolve().then(() => instance[definition.methodName]!(input)));
-      const value = await withDeadline(running, controller, definition.name, task.startToCloseTimeout);
+      const value = await deadline.race(running);
       const result = toPlain(value, `result of activity '${definition.name}'`);
       return { kind: 'TaskCompleted', ...answer, ...(result === undefined ? {} : { result }) };
     } catch (error) {
@@ -77,18 +81,51 @@ export class ActivityRunner {
   }
 }
 
-/** The activity's outcome, or a `TimeoutError` (with the signal aborted) once `timeout` ms have passed. */
-function withDeadline<T>(running: Promise<T>, controller: AbortController, name: string, timeout: number | undefined): Promise<T> {
-  if (timeout === undefined) return running;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TimeoutError(`Activity '${name}' did not finish within its startToCloseTimeout of ${timeout} ms.`);
-      controller.abort(error);
-      reject(error);
-    }, timeout);
-  });
-  // The activity may still settle after the deadline; its outcome is ignored then.
-  running.catch(() => undefined);
-  return Promise.race([running, expired]).finally(() => clearTimeout(timer));
+/**
+ * The time limits of one attempt: `startToCloseTimeout` from its start, `heartbeatTimeout`
+ * from its start and then from each heartbeat. The first to expire aborts the attempt's
+ * signal and fails the attempt with a `TimeoutError`; the activity's own outcome is then ignored.
+ */
+class AttemptDeadline {
+  private startToClose: NodeJS.Timeout | undefined;
+  private silence: NodeJS.Timeout | undefined;
+  private expire: ((error: TimeoutError) => void) | undefined;
+
+  constructor(
+    private readonly controller: AbortController,
+    private readonly name: string,
+    private readonly limits: { readonly startToCloseTimeout?: number; readonly heartbeatTimeout?: number },
+  ) {}
+
+  race<T>(running: Promise<T>): Promise<T> {
+    const { startToCloseTimeout, heartbeatTimeout } = this.limits;
+    if (startToCloseTimeout === undefined && heartbeatTimeout === undefined) return running;
+    const expired = new Promise<never>((_, reject) => {
+      this.expire = (error) => {
+        this.controller.abort(error);
+        reject(error);
+      };
+    });
+    if (startToCloseTimeout !== undefined) {
+      this.startToClose = setTimeout(() => this.fail(`did not finish within its startToCloseTimeout of ${startToCloseTimeout} ms`), startToCloseTimeout);
+    }
+    this.heartbeat();
+    running.catch(() => undefined);
+    return Promise.race([running, expired]).finally(() => {
+      clearTimeout(this.startToClose);
+      clearTimeout(this.silence);
+      this.expire = undefined;
+    });
+  }
+
+  heartbeat(): void {
+    const timeout = this.limits.heartbeatTimeout;
+    if (timeout === undefined || this.expire === undefined) return;
+    clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.fail(`sent no heartbeat for ${timeout} ms (its heartbeatTimeout)`), timeout);
+  }
+
+  private fail(why: string): void {
+    this.expire?.(new TimeoutError(`Activity '${this.name}' ${why}.`));
+  }
 }

@@ -26,7 +26,7 @@ export class DurableCalls {
     private readonly started: ExecutionStartedEvent,
   ) {}
 
-  activity(name: string, input: unknown, attempt: number, startToCloseTimeout: number | undefined): DurableTask<unknown> {
+  activity(name: string, input: unknown, attempt: number, timeouts: { startToCloseTimeout?: number | undefined; heartbeatTimeout?: number | undefined }): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
     const event = this.live.ledger.issue((seq) => ({
       kind: 'TaskScheduled',
@@ -34,7 +34,8 @@ export class DurableCalls {
       name,
       ...optional('input', input),
       ...optional('attempt', attempt > 1 ? attempt : undefined),
-      ...optional('startToCloseTimeout', startToCloseTimeout),
+      ...optional('startToCloseTimeout', timeouts.startToCloseTimeout),
+      ...optional('heartbeatTimeout', timeouts.heartbeatTimeout),
     }));
     if (event) {
       this.park(event.seq, task, (response) => {

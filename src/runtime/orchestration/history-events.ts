@@ -143,6 +143,8 @@ export interface TaskScheduledEvent {
   readonly attempt?: number;
   /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
   readonly startToCloseTimeout?: number;
+  /** Milliseconds the attempt may go without a heartbeat. */
+  readonly heartbeatTimeout?: number;
 }
 
 export interface TimerCreatedEvent {

@@ -33,6 +33,8 @@ export interface ScheduleActivityAction extends ActionFields {
   readonly attempt?: number;
   /** Milliseconds the attempt may run. */
   readonly startToCloseTimeout?: number;
+  /** Milliseconds the attempt may go without a heartbeat. */
+  readonly heartbeatTimeout?: number;
 }
 
 /** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
@@ -131,6 +133,7 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         ...optionalInput(event.input),
         ...(event.attempt === undefined ? {} : { attempt: event.attempt }),
         ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: event.startToCloseTimeout }),
+        ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: event.heartbeatTimeout }),
       };
     case 'TimerCreated':
       return { ...fields, type: 'createTimer', seq: event.seq, fireAt: event.fireAt };

@@ -88,12 +88,9 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   callActivity<R = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<R> {
     this.assertInTurn(`ctx.callActivity('${name}')`);
     this.deps.checks.activityName(name);
-    const timeout = options?.startToCloseTimeout;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
-      throw new InvalidOptionsError(`startToCloseTimeout must be a positive number of milliseconds, got ${String(timeout)}.`);
-    }
+    const timeouts = { startToCloseTimeout: positiveMs(options, 'startToCloseTimeout'), heartbeatTimeout: positiveMs(options, 'heartbeatTimeout') };
     const plain = toPlain(input, `input of activity '${name}'`);
-    const attempt = (number = 1) => this.calls.activity(name, plain, number, timeout);
+    const attempt = (number = 1) => this.calls.activity(name, plain, number, timeouts);
     if (!options?.retry) return attempt() as Task<R>;
     return withRetry(options.retry, attempt, (fireAt) => this.calls.timer(fireAt), () => this.live.currentTime, (error, attempts) =>
       error instanceof ActivityFailedError ? new ActivityFailedError(name, error.remoteName, error.remoteMessage, error.remoteCode, attempts) : error,
@@ -288,6 +285,14 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   private assertInTurn(what: string): void {
     if (!this.live.active) throw this.live.outsideTurn(what);
   }
+}
+
+function positiveMs(options: CallActivityOptions | undefined, key: 'startToCloseTimeout' | 'heartbeatTimeout'): number | undefined {
+  const value = options?.[key];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+    throw new InvalidOptionsError(`${key} must be a positive number of milliseconds, got ${String(value)}.`);
+  }
+  return value;
 }
 
 function assertPatchId(patchId: unknown, method: string): asserts patchId is string {

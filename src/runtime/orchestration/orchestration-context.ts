@@ -90,6 +90,12 @@ export interface CallActivityOptions {
    * `activityContext().signal` is aborted. Default: no limit.
    */
   startToCloseTimeout?: number;
+  /**
+   * Milliseconds an attempt may go without calling `activityContext().heartbeat()` (counted
+   * from its start, then from each heartbeat). When it is silent longer, the attempt fails
+   * with a `TimeoutError` and its signal is aborted, as for `startToCloseTimeout`. Default: none.
+   */
+  heartbeatTimeout?: number;
 }
 
 /** Options of {@link OrchestrationContext.callSubOrchestrator}. */

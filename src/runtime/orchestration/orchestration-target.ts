@@ -76,6 +76,8 @@ export interface ActivityTaskInput {
   readonly attempt?: number;
   /** Milliseconds the attempt may run. */
   readonly startToCloseTimeout?: number;
+  /** Milliseconds the attempt may go without a heartbeat. */
+  readonly heartbeatTimeout?: number;
 }
 
 /** The committed state of one instance: its status fields and the history of its current execution. */

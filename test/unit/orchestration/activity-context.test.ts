@@ -19,6 +19,18 @@ class Probe {
     return 'looked';
   }
 
+  /** Heartbeats every 5 ms for `beats` beats, then goes silent for `silentMs`. */
+  @Activity()
+  async beats(request: { beats: number; silentMs: number }): Promise<string> {
+    const context = activityContext();
+    for (let i = 0; i < request.beats; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      context.heartbeat();
+    }
+    await new Promise((resolve) => setTimeout(resolve, request.silentMs));
+    return context.signal.aborted ? 'aborted' : 'finished';
+  }
+
   @Activity()
   async sleep(ms: number): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,5 +59,14 @@ describe('activityContext', () => {
     expect(slow).toMatchObject({ kind: 'TaskFailed', error: { name: 'TimeoutError', code: 'JETSTATE_TIMEOUT' } });
     const fast = await runner().run({ name: 'Probe.sleep', input: 1, seq: 1, startToCloseTimeout: 1_000 });
     expect(fast).toMatchObject({ kind: 'TaskCompleted', result: 'woke' });
+  });
+});
+
+describe('heartbeatTimeout', () => {
+  test('an activity that keeps heartbeating runs past the heartbeat timeout; one that falls silent fails with a TimeoutError', async () => {
+    const alive = await runner().run({ name: 'Probe.beats', input: { beats: 30, silentMs: 0 }, seq: 0, heartbeatTimeout: 60 });
+    expect(alive).toMatchObject({ kind: 'TaskCompleted', result: 'finished' });
+    const silent = await runner().run({ name: 'Probe.beats', input: { beats: 3, silentMs: 300 }, seq: 1, heartbeatTimeout: 60 });
+    expect(silent).toMatchObject({ kind: 'TaskFailed', error: { name: 'TimeoutError', message: "Activity 'Probe.beats' sent no heartbeat for 60 ms (its heartbeatTimeout)." } });
   });
 });
