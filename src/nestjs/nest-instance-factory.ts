@@ -57,9 +57,11 @@ async function buildFactory(cls: Function, moduleRef: ModuleRef, isEntity: boole
     });
     const instance = new (cls as new (...args: unknown[]) => object)(...args) as Record<string | symbol, unknown>;
     for (const [key, value] of properties) instance[key] = value;
+    for (const key of hidden) Object.defineProperty(instance, key, { enumerable: false });
     return instance;
   };
-  if (isEntity) excludeInjectedFields(cls, create(), values);
+  let hidden: string[] = [];
+  if (isEntity) hidden = excludeInjectedFields(cls, create(), values);
   return create;
 }
 
@@ -101,11 +103,13 @@ async function resolveDependency(cls: Function, point: InjectionPoint, moduleRef
 /**
  * An entity's state is its own fields, so a field that holds an injected service would be
  * stored with the state (and restored over the service). Fields of a sample instance that
- * hold one of the injected objects are marked `@Exclude()` so they stay out of the state.
+ * hold one of the injected objects are marked `@Exclude()` so they stay out of the state,
+ * and made non-enumerable on every instance so that `JSON.stringify(entity)` (a controller
+ * returning `state$` values) leaves them out too. Returns their names.
  */
-function excludeInjectedFields(cls: Function, sample: object, injected: readonly unknown[]): void {
+function excludeInjectedFields(cls: Function, sample: object, injected: readonly unknown[]): string[] {
   const services = new Set<unknown>(injected.filter((value) => (typeof value === 'object' && value !== null) || typeof value === 'function'));
-  for (const key of Object.keys(sample)) {
-    if (services.has((sample as Record<string, unknown>)[key])) Exclude()(cls.prototype as object, key);
-  }
+  const keys = Object.keys(sample).filter((key) => services.has((sample as Record<string, unknown>)[key]));
+  for (const key of keys) Exclude()(cls.prototype as object, key);
+  return keys;
 }

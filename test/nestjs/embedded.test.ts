@@ -105,6 +105,7 @@ describe('JetstateModule on the embedded engine (LevelDB)', () => {
     expect(read.entityState?.greeting).toBe('hello');
     // The state is the entity's own fields: the injected service is not among them.
     expect(instanceToPlain(read.entityState)).toEqual({ usd: 2, deposits: 1, greeting: 'hello' });
+    expect(JSON.parse(JSON.stringify(read.entityState))).toEqual({ usd: 2, deposits: 1, greeting: 'hello' });
     await nest.close();
 
     // A new Nest app on the same data: the stored state is restored over an instance
