@@ -54,6 +54,7 @@ export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMe
   if (origin !== undefined && (typeof origin?.entity !== 'string' || !Number.isSafeInteger(origin.n))) {
     return { reason: 'its origin is not { entity, n }' };
   }
+  if (m.merged !== undefined && !isMergedSignals(m.merged)) return { reason: 'its merged field is not { count, from?, parts? }' };
   if (!registry.hasEntity(m.target.name)) return { reason: `unknown entity '${m.target.name}'` };
   const definition = registry.entityNamed(m.target.name);
   if (m.operation !== DELETE_OPERATION && !isLockOperation(m.operation) && !definition.operations.has(m.operation)) {
@@ -81,4 +82,12 @@ export function decodeActivityTask(data: Uint8Array): DecodedMessage {
     return { reason: 'its input is not { instanceId, executionId, seq, input? }' };
   }
   return { message: m };
+}
+
+/** The shape of a folded message's `merged` field (see `MergedSignals`). */
+function isMergedSignals(value: unknown): boolean {
+  const merged = value as { count?: unknown; from?: unknown; parts?: unknown } | null;
+  if (typeof merged !== 'object' || merged === null || !Number.isSafeInteger(merged.count) || (merged.count as number) < 1) return false;
+  if (merged.parts === undefined) return merged.from === undefined;
+  return Number.isSafeInteger(merged.from) && Array.isArray(merged.parts) && merged.parts.length > 0 && merged.parts.every((part) => Array.isArray(part) && part.length === 2 && Number.isSafeInteger(part[0]));
 }
