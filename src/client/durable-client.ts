@@ -83,8 +83,8 @@ export interface DurableClientDependencies {
 export class DurableClient {
   private readonly clientId = randomBytes(9).toString('base64url');
   private sequence = 0;
-  readonly startNew: OrchestrationClient['startNew'];
   private webhookBaseUrl: string | undefined;
+  readonly startNew: OrchestrationClient['startNew'];
   readonly getStatus: OrchestrationClient['getStatus'];
   readonly raiseEvent: OrchestrationClient['raiseEvent'];
   readonly terminate: OrchestrationClient['terminate'];
@@ -196,13 +196,6 @@ export class DurableClient {
     };
   }
 
-  /** Sends operation `operation` one way; resolves once it is durably enqueued. */
-  signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
-    try {
-      const scheduledTime = options?.scheduledTime;
-      if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
-        throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
-      }
   /**
    * The committed state of the entity `id` now, then after each commit that changed it:
    * `{ entityExists: true, entityState }` (an instance of its class when the class is known
@@ -258,6 +251,13 @@ export class DurableClient {
     this.webhookBaseUrl ??= baseUrl;
   }
 
+  /** Sends operation `operation` one way; resolves once it is durably enqueued. */
+  signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
+    try {
+      const scheduledTime = options?.scheduledTime;
+      if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
+        throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
+      }
       return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime?.getTime())]);
     } catch (error) {
       return Promise.reject(error);
