@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -19,3 +20,8 @@ writeFileSync(
 );
 writeFileSync(join(root, 'dist/src/index.d.mts'), `export * from './index.js';\n`);
 console.log(`built dist/ (${names.length} runtime exports)`);
+
+// The dashboard's page, type-checked (its own tsconfig: DOM, Preact's JSX), then bundled next
+// to the module that serves it.
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'dashboard/tsconfig.json')], { stdio: 'inherit' });
+console.log(`built the dashboard into ${await buildDashboard(join(root, 'dist/src/dashboard/assets'))}`);

@@ -27,6 +27,7 @@ import type {
   ListEntitiesQuery,
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
+import { ClientInsights } from './client-insights';
 import { OrchestrationClient } from './orchestration-client';
 import {
   checkStatusResponse,
@@ -99,6 +100,8 @@ export class DurableClient {
   readonly cleanEntityStorage: OrchestrationClient['cleanEntityStorage'];
   /** A handle on an existing instance, by id (nothing is checked until it is used). */
   readonly getHandle: OrchestrationClient['handle'];
+  /** Change streams, counts by status, engine counters and entity names, for monitors and the dashboard. */
+  readonly insights: ClientInsights;
 
   constructor(
     private readonly deps: DurableClientDependencies,
@@ -120,6 +123,7 @@ export class DurableClient {
     this.rewind = orchestrations.rewind.bind(orchestrations);
     this.cleanEntityStorage = orchestrations.cleanEntityStorage.bind(orchestrations);
     this.getHandle = orchestrations.handle.bind(orchestrations) as OrchestrationClient['handle'];
+    this.insights = new ClientInsights({ registry: deps.registry, engine: deps.engine, listInstances: this.listInstances });
   }
 
   /**
