@@ -5,6 +5,7 @@ import { registerEntityRoutes } from './entity-routes';
 import { EventStreams } from './event-streams';
 import { HttpApiError, HttpErrorCode, errorReply } from './http-errors';
 import { httpApiSettings, type HttpApiOptions, type HttpApiSettings } from './http-options';
+import { registerInsightRoutes } from './insight-routes';
 import { registerInstanceControlRoutes } from './instance-control-routes';
 import { registerOrchestrationRoutes } from './orchestration-routes';
 import { acceptBodiesAsText } from './request-body';
@@ -74,6 +75,7 @@ function mountRoutes(scope: FastifyInstance, settings: HttpApiSettings): void {
   registerInstanceControlRoutes(scope, ctx);
   registerEntityRoutes(scope, ctx);
   registerStreamRoutes(scope, ctx);
+  registerInsightRoutes(scope, ctx);
 }
 
 /** The refusals fastify makes itself (body too large, bad URL, ...) as errors with jetstate codes. */

@@ -51,6 +51,11 @@ export interface ServeHttpOptions extends Omit<HttpApiOptions, 'client'> {
    * it in. Default false: such a server refuses to start.
    */
   allowAnonymous?: boolean;
+  /**
+   * Also serve the live web dashboard at `/` (the API stays under `basePath`). With `keys`,
+   * the page asks for a key before it shows anything. Default false. See docs/dashboard.md.
+   */
+  dashboard?: boolean;
 }
 
 /** {@link HttpApiOptions} checked and with defaults. */
@@ -86,9 +91,10 @@ export interface ServeHttpSettings {
   readonly api: Omit<HttpApiSettings, 'client'>;
   readonly port: number;
   readonly host: string;
+  readonly dashboard: boolean;
 }
 
-const SERVE_OPTIONS = ['port', 'host', 'keys', 'allowAnonymous', 'bodyLimit', 'basePath'];
+const SERVE_OPTIONS = ['port', 'host', 'keys', 'allowAnonymous', 'bodyLimit', 'basePath', 'dashboard'];
 
 /** Checks `serveHttp`'s options, and refuses an open server on a non-loopback interface. */
 export function serveHttpSettings(client: DurableClient, options: ServeHttpOptions): ServeHttpSettings {
@@ -108,7 +114,11 @@ export function serveHttpSettings(client: DurableClient, options: ServeHttpOptio
         `Give keys: [...] (clients send one as ?code=, x-functions-key or Authorization: Bearer), listen on 127.0.0.1, or pass allowAnonymous: true if a proxy in front authenticates.`,
     );
   }
-  return { api, port, host };
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new InvalidOptionsError(`dashboard must be true or false, got ${String(options.dashboard)}.`);
+  if (options.dashboard === true && api.basePath === '') {
+    throw new InvalidOptionsError(`The dashboard is served at '/', so the API needs a basePath of its own (such as the default '/runtime/webhooks/durabletask') when dashboard is true.`);
+  }
+  return { api, port, host, dashboard: options.dashboard === true };
 }
 
 /** Whether `host` names only this machine (`localhost`, 127.0.0.0/8, `::1`). */

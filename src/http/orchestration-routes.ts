@@ -64,9 +64,11 @@ export function registerOrchestrationRoutes(app: FastifyInstance, ctx: RouteCont
     const createdTimeFrom = query.date('createdTimeFrom');
     const createdTimeTo = query.date('createdTimeTo');
     const instanceIdPrefix = query.string('instanceIdPrefix');
+    const name = query.string('name');
     const pageSize = query.integer('top', 1, MAX_PAGE_SIZE);
     const continuationToken = continuationOf(request);
-    const page = await ctx.client.listInstances({
+    const page = await ctx.client.insights.findInstances({
+      ...(name ? { name } : {}),
       ...(runtimeStatus ? { runtimeStatus } : {}),
       ...(createdTimeFrom ? { createdTimeFrom } : {}),
       ...(createdTimeTo ? { createdTimeTo } : {}),

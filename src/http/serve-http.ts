@@ -1,12 +1,13 @@
 import Fastify from 'fastify';
 import type { DurableClient } from '../client/durable-client';
 import { MAX_ENTITY_KEY_LENGTH } from '../registry/entity-id';
+import { jetstateDashboard } from '../dashboard/dashboard-plugin';
 import { jetstateHttpApi } from './http-api-plugin';
 import { serveHttpSettings, type ServeHttpOptions } from './http-options';
 
 /** A running HTTP API server (see {@link serveHttp}). */
 export interface HttpServer {
-  /** Where it listens, e.g. `http://127.0.0.1:7071` (the routes are under `/runtime/webhooks/durabletask`). */
+  /** Where it listens, e.g. `http://127.0.0.1:7071` (the routes are under `/runtime/webhooks/durabletask`, the dashboard, when served, at `/`). */
   readonly url: string;
   /**
    * Stops taking new requests (new connections are refused, requests on open keep-alive
@@ -24,7 +25,8 @@ const MAX_PARAM_LENGTH = MAX_ENTITY_KEY_LENGTH * 3;
  * streams) for `client`: an embedded app's `app.client`, or a client-only process from
  * `DurableClient.connect(...)` in front of a NATS hub. Resolves once it listens.
  *
- * Without `keys` it only listens on loopback, unless `allowAnonymous: true` is given.
+ * Without `keys` it only listens on loopback, unless `allowAnonymous: true` is given. With
+ * `dashboard: true` it also serves the live web dashboard at `/`.
  *
  * @example
  * ```ts
@@ -48,6 +50,7 @@ export async function serveHttp(client: DurableClient, options: ServeHttpOptions
   });
   const { keys, ...api } = settings.api;
   await server.register(jetstateHttpApi, { client, ...api, ...(keys.length > 0 ? { keys } : {}) });
+  if (settings.dashboard) await server.register(jetstateDashboard, { apiBasePath: api.basePath, keysRequired: keys.length > 0 });
   let address: string;
   try {
     address = await server.listen({ port: settings.port, host: settings.host });
