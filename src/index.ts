@@ -13,6 +13,7 @@ export {
 export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
 export { DurableClient, type DurableClientOptions } from './client/durable-client';
+export type { ClientInsights, FindInstancesQuery, InstanceChange, InstanceCounts, InstanceSummary } from './client/client-insights';
 export {
   DURABLE_TASK_WEBHOOK_PATH,
   type CheckStatusResponse,
@@ -108,6 +109,7 @@ export { OrchestrationRuntimeStatus } from './runtime/orchestration/orchestratio
 export type { RetryOptions } from './runtime/orchestration/retry-policy';
 export { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from './testing/test-environment';
 export { jetstateHttpApi } from './http/http-api-plugin';
+export { jetstateDashboard, type DashboardOptions } from './dashboard/dashboard-plugin';
 export { HttpErrorCode, STATUS_BY_CODE, type HttpErrorBody } from './http/http-errors';
 export { DEFAULT_BODY_LIMIT_BYTES, type HttpApiOptions, type ServeHttpOptions } from './http/http-options';
 export { serveHttp, type HttpServer } from './http/serve-http';
