@@ -15,6 +15,8 @@ export interface ChaosReport {
   readonly settled: boolean;
   readonly settleMs: number;
   readonly faults: readonly Fault[];
+  /** Worker faults drawn while every worker was already down or restarting. */
+  readonly faultsSkipped: number;
   /** Recovery events the workers counted (`stats().stateRegressions`, where the engine has it) and partitions they halted. */
   readonly stateRegressions: number;
   readonly haltedPartitions: readonly number[];
@@ -71,7 +73,7 @@ export function formatReport(report: ChaosReport): string {
   const rows: [string, string][] = [
     ['seed', `${report.seed}  (replay: CHAOS_SEED=${report.seed})`],
     ['settings', Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(' ')],
-    ['faults', `${report.faults.length} in ${(report.faultMs / 1000).toFixed(0)} s: ${f.workerKill} worker SIGKILL, ${f.workerStop} worker SIGSTOP, ${f.serverKill} nats-server SIGKILL`],
+    ['faults', `${report.faults.length} in ${(report.faultMs / 1000).toFixed(0)} s: ${f.workerKill} worker SIGKILL, ${f.workerStop} worker SIGSTOP, ${f.serverKill} nats-server SIGKILL${report.faultsSkipped ? ` (${report.faultsSkipped} worker faults skipped: no worker running)` : ''}`],
     ['recovery', `${report.stateRegressions} state regressions detected and repaired by the workers; ${report.haltedPartitions.length} partitions halted${report.haltedPartitions.length ? ` (${report.haltedPartitions.join(', ')})` : ''}`],
     ['duration', `${(report.totalMs / 1000).toFixed(1)} s in all; settled ${report.settled ? `in ${(report.settleMs / 1000).toFixed(1)} s` : `NO (gave up after ${(report.settleMs / 1000).toFixed(1)} s)`}`],
     ['signals', `${s.sent} sent, ${s.acked} acknowledged (${Math.round(s.acked / (report.faultMs / 1000))}/s), ${s.rejected} rejected (${s.rejectedApplied} of them applied)`],

@@ -31,6 +31,8 @@ export class Nemesis {
   private readonly aborter = new AbortController();
   private loop: Promise<void> | undefined;
   private startedAt = 0;
+  /** Worker faults drawn while no worker was running to take them. */
+  skipped = 0;
   /** Errors of the nemesis's own actions (a restart that failed): they make the run fail. */
   readonly errors: string[] = [];
 
@@ -86,8 +88,13 @@ export class Nemesis {
 
   private async inject(kind: FaultKind, victimDraw: number, pauseMs: number): Promise<void> {
     const at = Date.now() - this.startedAt;
-    if (kind === 'serverKill' || !this.cluster.slots.some((s) => s.healthy)) {
-      // A worker fault with no healthy worker to break becomes a server kill.
+    if (kind !== 'serverKill' && !this.cluster.slots.some((s) => s.healthy)) {
+      // Every worker is already down or restarting: this turn breaks nothing more.
+      this.skipped++;
+      this.log(`[chaos] +${(at / 1000).toFixed(1)}s ${kind} skipped: no running worker to break`);
+      return;
+    }
+    if (kind === 'serverKill') {
       this.record({ kind: 'serverKill', at, target: 'nats-server' });
       try {
         await this.cluster.killServer();

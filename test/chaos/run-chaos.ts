@@ -164,6 +164,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
         settled,
         settleMs,
         faults: nemesis.faults,
+        faultsSkipped: nemesis.skipped,
         stateRegressions: cluster.sumStat('stateRegressions'),
         haltedPartitions,
         signals: signalVerdict,
