@@ -12,14 +12,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'scripts/tsconfig.build.json')], { stdio: 'inherit' });
 
-const entry = join(root, 'dist/src/index.js');
-const names = Object.keys(createRequire(import.meta.url)(entry)).filter((name) => name !== '__esModule' && name !== 'default');
-writeFileSync(
-  join(root, 'dist/src/index.mjs'),
-  `import lib from './index.js';\n\nexport const { ${names.join(', ')} } = lib;\nexport default lib;\n`,
-);
-writeFileSync(join(root, 'dist/src/index.d.mts'), `export * from './index.js';\n`);
-console.log(`built dist/ (${names.length} runtime exports)`);
+// One ESM entry per public CommonJS entry: the library, and the NestJS module (a subpath
+// export that alone loads @nestjs/*).
+for (const entry of ['dist/src/index', 'dist/src/nestjs/index']) {
+  const names = Object.keys(createRequire(import.meta.url)(join(root, `${entry}.js`))).filter((name) => name !== '__esModule' && name !== 'default');
+  writeFileSync(join(root, `${entry}.mjs`), `import lib from './index.js';\n\nexport const { ${names.join(', ')} } = lib;\nexport default lib;\n`);
+  writeFileSync(join(root, `${entry}.d.mts`), `export * from './index.js';\n`);
+  console.log(`built ${entry} (${names.length} runtime exports)`);
+}
 
 // The dashboard's page, type-checked (its own tsconfig: DOM, Preact's JSX), then bundled next
 // to the module that serves it.

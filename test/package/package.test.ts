@@ -100,6 +100,7 @@ describe('the package installed from npm pack', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;
   let project: string;
   let packedFiles: string[];
+  let nestInstalledWithJetstate = true;
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist/src/index.js'))) {
@@ -116,9 +117,14 @@ describe('the package installed from npm pack', () => {
     await mkdir(project);
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     await run('npm', ['install', join(work.path, packed[0]!.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
-    for (const fixture of ['esm-consumer.mjs', 'cjs-consumer.cjs', 'dual-load.mjs']) {
+    for (const fixture of ['esm-consumer.mjs', 'cjs-consumer.cjs', 'dual-load.mjs', 'nest-loading.mjs']) {
       await copyFile(join(FIXTURES, fixture), join(project, fixture));
     }
+    // Nest is an optional peer: installing jetstate installs none of it. Then the consumer
+    // adds Nest, as a Nest app has it, at the versions jetstate is tested with.
+    nestInstalledWithJetstate = existsSync(join(project, 'node_modules/@nestjs'));
+    const dev = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+    await run('npm', ['install', ...['@nestjs/common', '@nestjs/core'].map((name) => `${name}@${dev[name]}`), '--no-audit', '--no-fund', '--prefer-offline'], project);
   }, 180_000);
 
   afterAll(async () => {
@@ -135,6 +141,10 @@ describe('the package installed from npm pack', () => {
         'dist/src/index.d.mts',
         'dist/decorators/index.js',
         'dist/decorators/index.d.ts',
+        'dist/src/nestjs/index.js',
+        'dist/src/nestjs/index.d.ts',
+        'dist/src/nestjs/index.mjs',
+        'dist/src/nestjs/index.d.mts',
       ]),
     );
     const withoutDeclaration = packedFiles.filter((file) => file.endsWith('.js') && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')));
@@ -173,6 +183,40 @@ describe('the package installed from npm pack', () => {
       fromRequire: { name: 'InvalidEntityIdError', inImport: only('InvalidEntityIdError'), inRequire: only('InvalidEntityIdError') },
       fromImport: { name: 'InvalidOptionsError', inImport: only('InvalidOptionsError'), inRequire: only('InvalidOptionsError') },
     });
+  });
+
+  it('installs nothing from Nest with jetstate (optional peer dependencies)', () => {
+    expect(nestInstalledWithJetstate).toBe(false);
+  });
+
+  /** Loads `entry` with `how` in a fresh process and reports the @nestjs modules it requested. */
+  async function load(how: 'require' | 'import', entry: string): Promise<{ nest: string[]; exports: string[]; sameDurableApp: boolean }> {
+    const lines = (await run(process.execPath, ['nest-loading.mjs', how, entry], project)).trim().split('\n');
+    return JSON.parse(lines[lines.length - 1]!);
+  }
+
+  it.each(['require', 'import'] as const)('loads no @nestjs module through %s of jetstate, even with Nest installed', async (how) => {
+    expect((await load(how, 'jetstate')).nest).toEqual([]);
+  });
+
+  it.each(['require', 'import'] as const)('loads jetstate/nestjs through %s, sharing one copy of the library with jetstate', async (how) => {
+    const loaded = await load(how, 'jetstate/nestjs');
+    // The recorder does see Nest when it is loaded, so the checks above can fail.
+    expect(loaded.nest).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core']));
+    expect(loaded.exports).toEqual(['DurableApp', 'DurableClient', 'JetstateModule']);
+    expect(loaded.sameDurableApp).toBe(true);
+  });
+
+  it.each(['commonjs', 'module'] as const)('type-checks and runs a Nest app compiled by tsc as %s, with jetstate/nestjs', async (type) => {
+    const dir = join(project, `nest-${type}`);
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type }));
+    await writeFile(join(dir, 'tsconfig.json'), typedConsumerConfig());
+    await copyFile(join(FIXTURES, 'nest-consumer.ts'), join(dir, 'main.ts'));
+    await run(process.execPath, [TSC, '-p', dir], dir);
+    const emitted = await readFile(join(dir, 'out/main.js'), 'utf8');
+    expect(emitted).toMatch(type === 'commonjs' ? /require\("jetstate\/nestjs"\)/ : /from 'jetstate\/nestjs';$/m);
+    expect(await runScript(dir, 'out/main.js', join(work.path, `nest-${type}-data`))).toEqual({ usd: 6 });
   });
 
   /** Compiles TYPED_CONSUMER in a project of package type `type` and runs it. */
