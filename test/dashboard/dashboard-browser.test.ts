@@ -51,6 +51,11 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     await expect.poll(() => page.locator('[data-count="total"]').textContent(), { timeout: 10_000 }).toBe('4');
     await page.waitForTimeout(2500); // a few seconds of operations per second for the chart
     await screenshot(page, 'overview');
+    // An instance with an activity: its timeline shows the call and its duration.
+    await page.goto(`${server.url}/#/instances/overview-1`);
+    await expect.poll(() => page.locator('[data-testid="timeline"] [data-kind="activity"]').getAttribute('data-state')).toBe('done');
+    expect(await page.locator('[data-testid="timeline"] [data-kind="activity"]').textContent()).toMatch(/Activity \S*hello/);
+    await screenshot(page, 'instance-activity');
     expect(browser.errors).toEqual([]);
   });
 

@@ -235,7 +235,7 @@ function Timeline({ steps }: { steps: readonly Step[] }) {
         const width = Math.max(((end - start) / span) * 100, 0.6);
         const payload = step.error ?? step.result ?? step.input;
         return (
-          <li class={`tl-row tl-${step.kind} tl-${step.state}`} key={index} data-kind={step.kind} data-state={step.state}>
+          <li class={`tl-row tl-k-${step.kind} tl-s-${step.state}`} key={index} data-kind={step.kind} data-state={step.state}>
             <span class="tl-offset mono">+{duration(start - first)}</span>
             <span class="tl-kind">{KIND_LABEL[step.kind]}</span>
             <div class="tl-main">
