@@ -125,11 +125,10 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
     nemesis.start();
     try {
       await delay(settings.durationMs);
-      await nemesis.stop();
       const faultMs = Date.now() - faultStart;
-      log(`[chaos] faults over; healing (server up, every worker running)`);
+      log(`[chaos] faults over; stopping the drivers and healing (server up, every worker running)`);
+      await Promise.all([nemesis.stop(), signals.stop(), transfers.stop()]);
       await cluster.heal();
-      await Promise.all([signals.stop(), transfers.stop()]);
       log(`[chaos] healed and drivers stopped in ${((Date.now() - faultStart - faultMs) / 1000).toFixed(1)} s`);
 
       log(`[chaos] settling (at most ${settings.settleTimeoutMs / 1000} s)`);
