@@ -26,6 +26,9 @@ describe('NATS partition consumer taken over by a stale puller', () => {
     // pulling from it; when the owner is faster, nothing is taken and the setup is tried again.
     for (let attempt = 1; attempt <= 10; attempt++) {
       const scenario = await Scenario.open(`stale${attempt}`, 2000);
+      // Creating the worker provisions the hub; it takes no partition until it starts.
+      const app = await DurableApp.create({ entities: [Ledger, Relay], nats: scenario.server.url, hub: scenario.hub, leaseTimeMs: 2000, logger: { level: 'silent' } });
+      apps.push(app);
       const client = await scenario.client();
       await client.entity(Ledger, key).signal.record(1);
       await client.entity(Ledger, key).signal.record(2);
@@ -44,8 +47,6 @@ describe('NATS partition consumer taken over by a stale puller', () => {
       });
       await scenario.raw.flush();
 
-      const app = await DurableApp.create({ entities: [Ledger, Relay], nats: scenario.server.url, hub: scenario.hub, leaseTimeMs: 2000, logger: { level: 'silent' } });
-      apps.push(app);
       await app.start();
 
       // Both signals leave the work queue once the owner acknowledged them (a taken one after its ack wait).

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   AckPolicy,
   DeliverPolicy,
-  DiscardPolicy,
-  RetentionPolicy,
-  StorageType,
   connect,
   nanos,
   type ConnectionOptions,
@@ -13,18 +10,15 @@ import {
   type KV,
   type NatsConnection,
   type NatsError,
-  type StreamConfig,
 } from 'nats';
 import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
-import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
 export type NatsServers = string | string[] | ConnectionOptions;
 
-const DUPLICATE_WINDOW_MS = 2 * 60_000;
-const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 /** A connection to a hub, with its streams, buckets and settings in place. */
 export interface HubConnection {
@@ -66,8 +60,13 @@ export interface ConnectHubOptions {
   readonly partitionCountGiven: boolean;
   readonly leaseTimeMs: number;
   readonly logger: Logger;
-  /** Workers open the lease buckets (with the lease time as their TTL); clients do not. */
+  /**
+   * Workers provision the hub (create or check its streams and buckets, open the lease
+   * buckets with the lease time as their TTL); client-only processes only use it.
+   */
   readonly hostsEntities: boolean;
+  /** Copies of each stream and bucket (workers). */
+  readonly replicas: HubReplicas;
 }
 
 /**
@@ -91,18 +90,17 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
   try {
     const jsm = await nc.jetstreamManager();
     const js = nc.jetstream();
-    // Not a work queue: an acknowledgement must not delete an input before the snapshots
-    // that cover it are safe on the server (see InputRetention).
-    await ensureStream(jsm, { name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Limits, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
-    await refuseWorkQueueInputs(jsm, layout);
-    await ensureStream(jsm, { name: layout.stateStream, subjects: [layout.stateFilter()], max_msgs_per_subject: 1, allow_direct: true });
-    await ensureStream(jsm, { name: layout.timerStream, subjects: [layout.timerFilter()], max_msgs_per_subject: 1, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
-    await ensureStream(jsm, { name: layout.activityStream, subjects: [layout.activityFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
-    await ensureStream(jsm, { name: layout.deadLetterStream, subjects: [`${options.hub}.dlq.>`], max_age: nanos(DEAD_LETTER_MAX_AGE_MS) });
-    const config = await js.views.kv(layout.configBucket, { history: 1 });
+    let config: KV;
+    if (options.hostsEntities) {
+      await provisionStreams(jsm, layout, options.replicas);
+      config = await provisionBucket(js, jsm, layout.configBucket, {}, options.replicas);
+    } else {
+      await requireProvisionedHub(jsm, layout);
+      config = await js.views.kv(layout.configBucket, { bindOnly: true });
+    }
     const partitionCount = await agreePartitionCount(config, options);
-    const leases = options.hostsEntities ? await js.views.kv(layout.leaseBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
-    const workers = options.hostsEntities ? await js.views.kv(layout.workerBucket, { history: 1, ttl: options.leaseTimeMs }) : undefined;
+    const leases = options.hostsEntities ? await provisionBucket(js, jsm, layout.leaseBucket, { ttl: options.leaseTimeMs }, options.replicas) : undefined;
+    const workers = options.hostsEntities ? await provisionBucket(js, jsm, layout.workerBucket, { ttl: options.leaseTimeMs }, options.replicas) : undefined;
     let leaseTimeMs = options.leaseTimeMs;
     if (leases) {
       const bucketTtl = (await leases.status()).ttl;
@@ -162,31 +160,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
         { cause: error },
       );
     }
-    throw error;
-  }
-}
-
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
-  try {
-    await jsm.streams.info(config.name);
-  } catch (error) {
-    if (jetStreamErrorCode(error) !== JetStreamErrorCode.StreamNotFound) throw error;
-    await jsm.streams.add({ storage: StorageType.File, discard: DiscardPolicy.Old, num_replicas: 1, ...config });
-  }
-}
-
-/**
- * Hubs created before inputs were retained have a work-queue `<hub>_WORK`, whose
- * acknowledgements delete inputs at once. JetStream cannot change a stream's retention in
- * place, so such a hub is refused with the way to migrate it.
- */
-async function refuseWorkQueueInputs(jsm: JetStreamManager, layout: HubLayout): Promise<void> {
-  const info = await jsm.streams.info(layout.workStream);
-  if (info.config.retention === RetentionPolicy.Workqueue) {
-    throw new InvalidOptionsError(
-      `Stream ${layout.workStream} of hub '${layout.hub}' is a work queue (created by an earlier jetstate), which deletes inputs on acknowledgement and cannot recover snapshots a NATS server crash lost. ` +
-        `Migrate: stop the clients, let the workers apply what is queued (the stream's message count reaches 0), stop the workers, delete the stream (nats stream rm ${layout.workStream}), then start the workers again; they create it with the right settings.`,
-    );
+    throw provisioningFailed(error, options.hub);
   }
 }
 

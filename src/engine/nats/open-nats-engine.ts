@@ -5,6 +5,7 @@ import type { ActivityHandler } from '../../runtime/activity-tasks';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
 import { connectHub, type NatsServers } from './hub-connection';
+import type { HubReplicas } from './hub-provisioning';
 import { LocalSnapshots } from './local-snapshots';
 import { NatsEngine } from './nats-engine';
 
@@ -15,6 +16,8 @@ export interface OpenNatsEngineOptions {
   readonly partitionCount: number;
   readonly partitionCountGiven: boolean;
   readonly leaseTimeMs: number;
+  /** Copies of each stream and bucket a worker provisions. Default 1. */
+  readonly replicas?: HubReplicas;
   /** How long acknowledged inputs stay on the server (workers). */
   readonly inputRetentionMs?: number;
   readonly callTimeoutMs: number;
@@ -48,6 +51,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     leaseTimeMs: options.leaseTimeMs,
     logger: options.logger,
     hostsEntities: options.createExecutor !== undefined,
+    replicas: options.replicas ?? 1,
   });
   let local: LocalSnapshots | undefined;
   if (options.createExecutor && options.dataDir !== undefined) {
