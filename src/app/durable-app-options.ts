@@ -36,6 +36,13 @@ export interface DurableAppOptions {
    * server's flush interval (2 minutes on nats-server 2.9). Default 180,000 ms.
    */
   inputRetentionMs?: number;
+  /**
+   * NATS: copies of each of the hub's streams and buckets: 1 on a single server, 3 or 5 on a
+   * JetStream cluster (a write is then acknowledged once a quorum stored it, so losing one
+   * server loses nothing). Checked against the cluster when the hub is created; an existing
+   * hub's streams are changed to it in place. Default 1.
+   */
+  replicas?: 1 | 3 | 5;
   /** NATS: how long a `call` waits for its reply. Default 30,000 ms. */
   callTimeoutMs?: number;
   /**
@@ -85,6 +92,7 @@ export interface DurableAppOptionsWithDefaults {
   readonly hub: string;
   readonly leaseTimeMs: number;
   readonly inputRetentionMs: number;
+  readonly replicas: 1 | 3 | 5;
   readonly callTimeoutMs: number;
   /** Whether `partitionCount` was given (a NATS hub's stored count wins otherwise). */
   readonly partitionCountGiven: boolean;

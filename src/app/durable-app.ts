@@ -73,6 +73,7 @@ export class DurableApp {
             partitionCountGiven: settings.partitionCountGiven,
             leaseTimeMs: settings.leaseTimeMs,
             inputRetentionMs: settings.inputRetentionMs,
+            replicas: settings.replicas,
             callTimeoutMs: settings.callTimeoutMs,
             maxBatchSize: settings.maxBatchSize,
             cacheCapacity: settings.cacheCapacity,

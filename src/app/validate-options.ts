@@ -19,6 +19,7 @@ const KNOWN_OPTIONS = new Set([
   'hub',
   'leaseTimeMs',
   'inputRetentionMs',
+  'replicas',
   'callTimeoutMs',
   'clock',
   'maxConcurrentActivities',
@@ -63,7 +64,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     throw new InvalidOptionsError('clock must have now() and setTimer(fire, delayMs), like the ManualClock jetstate exports.');
   }
   if (options.nats === undefined) {
-    const natsOnly = (['hub', 'leaseTimeMs', 'inputRetentionMs', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+    const natsOnly = (['hub', 'leaseTimeMs', 'inputRetentionMs', 'replicas', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
     if (natsOnly.length > 0) {
       throw new InvalidOptionsError(`${natsOnly.join(', ')} only apply on NATS. Add nats: 'nats://host:4222', or remove them.`);
     }
@@ -79,6 +80,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     nats: options.nats,
     hub: options.hub ?? 'jetstate',
     leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),
+    replicas: replicaCount(options.replicas),
     inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, 180_000, 7 * 24 * 3_600_000),
     callTimeoutMs: positiveInteger('callTimeoutMs', options.callTimeoutMs, 30_000, 3_600_000),
     partitionCountGiven: options.partitionCount !== undefined,
@@ -93,6 +95,14 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     maxConcurrentActivities: positiveInteger('maxConcurrentActivities', options.maxConcurrentActivities, 100, 100_000),
     instanceRetention: options.instanceRetention === undefined ? undefined : validateRetention(options.instanceRetention),
   };
+}
+
+function replicaCount(value: DurableAppOptions['replicas']): 1 | 3 | 5 {
+  if (value === undefined) return 1;
+  if (value !== 1 && value !== 3 && value !== 5) {
+    throw new InvalidOptionsError(`replicas must be 1, 3 or 5 (an odd number, so a quorum exists), got ${String(value)}.`);
+  }
+  return value;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, max: number): number {
