@@ -38,13 +38,33 @@ let featureCount = 0;
  */
 @Module({})
 export class JetstateModule {
-  /** The root module, with the options of `DurableApp.create` (except `resolve`). Import it once, in the app's root module. */
+  /**
+   * The root module, with the options of `DurableApp.create` (except `resolve`). Import it
+   * once, in the app's root module.
+   *
+   * @example
+   * ```ts
+   * @Module({ imports: [JetstateModule.forRoot({ nats: 'nats://localhost:4222', hub: 'shop', entities: [Wallet] })] })
+   * export class AppModule {}
+   * ```
+   */
   static forRoot(options: JetstateModuleOptions = {}): DynamicModule {
     const { global = true, ...appOptions } = options;
     return JetstateModule.root(global, [], { provide: JETSTATE_MODULE_OPTIONS, useValue: appOptions });
   }
 
-  /** The root module, with options returned by a factory that Nest injects (configuration, secrets). */
+  /**
+   * The root module, with options returned by a factory that Nest injects (configuration, secrets).
+   *
+   * @example
+   * ```ts
+   * JetstateModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ nats: config.getOrThrow('NATS_URL'), entities: [Wallet] }),
+   * });
+   * ```
+   */
   static forRootAsync(options: JetstateModuleAsyncOptions): DynamicModule {
     if (typeof options?.useFactory !== 'function') {
       throw new InvalidOptionsError('JetstateModule.forRootAsync needs useFactory: a function that returns the options of DurableApp.create.');
@@ -59,6 +79,12 @@ export class JetstateModule {
   /**
    * Adds a feature module's entities, orchestrators and activities to the app of
    * `forRoot`. Their dependencies are looked up in the whole app.
+   *
+   * @example
+   * ```ts
+   * @Module({ imports: [JetstateModule.forFeature({ entities: [Invoice], activities: [Mailer] })], providers: [MailService] })
+   * export class BillingModule {}
+   * ```
    */
   static forFeature(options: JetstateFeatureOptions): DynamicModule {
     // A token of its own per call: Nest merges dynamic modules that look alike, and it
