@@ -86,7 +86,8 @@ export function foldClientSignals(messages: readonly OperationMessage[], mergeOf
  */
 export function foldOutbox(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
   const out: OperationMessage[] = [];
-  const firstIds = new Map<number, string>();
+  // The run each output message stands for, while it grows (built into a message at the end).
+  const runs = new Map<number, { input: unknown; count: number; parts: (readonly [number, unknown])[]; last: OperationMessage }>();
   const lastByTarget = new Map<string, number>();
   for (const message of messages) {
     const key = entityIdToString(message.target);
@@ -94,18 +95,25 @@ export function foldOutbox(messages: readonly OperationMessage[], mergeOf: Merge
     const previous = index === undefined ? undefined : out[index];
     const merge = message.origin ? mergeOf(message.target.name, message.operation) : undefined;
     if (previous?.origin && message.origin && merge && canFold(previous, message)) {
-      const parts = [...partsOf(previous), ...partsOf(message)];
-      const merged = parts.length <= MAX_FOLDED_PARTS ? tryMerge(merge, previous.input, message.input) : undefined;
+      const run = runs.get(index!) ?? { input: previous.input, count: signalCount(previous), parts: [...partsOf(previous)], last: previous };
+      const added = partsOf(message);
+      const merged = run.parts.length + added.length <= MAX_FOLDED_PARTS ? tryMerge(merge, run.input, message.input) : undefined;
       if (merged) {
-        const count = signalCount(previous) + signalCount(message);
-        const fold: MergedSignals = { count, from: parts[0]![0], parts };
-        out[index!] = { ...previous, id: foldedId(firstIds.get(index!) ?? previous.id, count), input: merged.value, origin: message.origin, merged: fold };
+        run.input = merged.value;
+        run.count += signalCount(message);
+        run.parts.push(...added);
+        run.last = message;
+        runs.set(index!, run);
         continue;
       }
     }
     lastByTarget.set(key, out.length);
-    firstIds.set(out.length, message.id);
     out.push(message);
+  }
+  for (const [index, run] of runs) {
+    const first = out[index]!;
+    const fold: MergedSignals = { count: run.count, from: run.parts[0]![0], parts: run.parts };
+    out[index] = { ...first, id: foldedId(first.id, run.count), input: run.input, origin: run.last.origin!, merged: fold };
   }
   return out;
 }

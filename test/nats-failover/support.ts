@@ -13,6 +13,7 @@ import { DurableClient } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { ownerOf } from '../../src/engine/nats/partition-leases';
 import { tempDir } from '../helpers';
+import { startNatsCluster, type NatsCluster } from '../nats/nats-cluster';
 import { startNatsServer, type NatsServer } from '../nats/nats-server';
 import { ALL_LEDGER_KEYS, ALL_RELAY_KEYS, Ledger, Relay, ledgerKey, relayKey } from './fixtures/entities';
 import type { WorkerConfig } from './fixtures/worker-child';
@@ -63,6 +64,8 @@ export interface StatsLine {
   readonly applied: number;
   readonly duplicates: number;
   readonly backlog: number;
+  readonly signalsReceived: number;
+  readonly messagesApplied: number;
 }
 
 /** A line of a worker's pino log. */
@@ -195,7 +198,34 @@ export class Scenario {
     readonly dir: string,
     readonly hub: string,
     readonly leaseTimeMs: number,
+    /** Set when the scenario runs on a cluster (then `server` is unused). */
+    readonly cluster?: NatsCluster,
   ) {}
+
+  /** A scenario on a 3-server JetStream cluster whose hub keeps 3 replicas of everything. */
+  static async openCluster(hub: string, leaseTimeMs: number): Promise<Scenario> {
+    const dir = await tempDir('jetstate-cluster-');
+    let cluster: NatsCluster | undefined;
+    try {
+      cluster = await startNatsCluster(3);
+      const raw = await connect({ servers: cluster.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      const unused = { url: cluster.urls[0]!, dispose: () => cluster!.dispose() } as NatsServer;
+      const scenario = new Scenario(unused, raw, dir.path, hub, leaseTimeMs, cluster);
+      scenario.closers.push(dir.remove);
+      scenarios.add(scenario);
+      return scenario;
+    } catch (error) {
+      await cluster?.dispose();
+      await dir.remove();
+      throw error;
+    }
+  }
+
+  /** The server URL(s) a process connects to: a cluster member's (by index), or the single server's. */
+  private serversFor(member: number | undefined): string | string[] {
+    if (!this.cluster) return this.server.url;
+    return member === undefined ? this.cluster.urls : this.cluster.urls[member]!;
+  }
 
   static async open(hub: string, leaseTimeMs: number): Promise<Scenario> {
     const dir = await tempDir('jetstate-failover-');
@@ -215,11 +245,12 @@ export class Scenario {
   }
 
   /** Starts a worker process and waits until it reported ready. */
-  async spawnWorker(name: string, options: { holdGate?: string } = {}): Promise<WorkerProcess> {
+  async spawnWorker(name: string, options: { holdGate?: string; member?: number } = {}): Promise<WorkerProcess> {
     const base = join(this.dir, `${name}-${++this.spawned}`);
     await mkdir(base, { recursive: true });
     const config: WorkerConfig = {
-      nats: this.server.url,
+      nats: this.serversFor(options.member),
+      ...(this.cluster ? { replicas: 3 as const } : {}),
       hub: this.hub,
       dataDir: join(base, 'data'),
       report: join(base, 'report.jsonl'),
@@ -251,8 +282,8 @@ export class Scenario {
     return burst.start();
   }
 
-  async client(): Promise<DurableClient> {
-    const client = await DurableClient.connect({ nats: this.server.url, hub: this.hub, logger: { level: 'silent' } });
+  async client(member?: number): Promise<DurableClient> {
+    const client = await DurableClient.connect({ nats: this.serversFor(member), hub: this.hub, logger: { level: 'silent' } });
     this.clients.push(client);
     return client;
   }
@@ -422,6 +453,8 @@ export interface BurstOptions {
   readonly accept?: (n: number) => boolean;
   /** Every `relayEvery`-th number goes through a Relay (default 3). */
   readonly relayEvery?: number;
+  /** Send the mergeable `Ledger.recordAll([n])` and `Relay.forwardMerged(n)` instead (default false). */
+  readonly merged?: boolean;
   /** Each of the `window` slots waits this long after a signal settles before sending the next (default 0). */
   readonly pauseMs?: number;
 }
@@ -474,12 +507,17 @@ export class Burst {
   /** Sends one signal of the given kind outside the burst's numbering (tracked the same way). */
   sendOne(n: number, kind: Kind): Promise<void> {
     this.sent.set(n, kind);
+    const merged = this.options.merged === true;
     const signalled =
       kind === 'relay'
-        ? this.client.entity(Relay, relayKey(n)).signal.forward(n)
+        ? merged
+          ? this.client.entity(Relay, relayKey(n)).signal.forwardMerged(n)
+          : this.client.entity(Relay, relayKey(n)).signal.forward(n)
         : kind === 'hold'
           ? this.client.entity(Ledger, ledgerKey(n)).signal.hold(n)
-          : this.client.entity(Ledger, ledgerKey(n)).signal.record(n);
+          : merged
+            ? this.client.entity(Ledger, ledgerKey(n)).signal.recordAll([n])
+            : this.client.entity(Ledger, ledgerKey(n)).signal.record(n);
     return signalled.then(
       () => {
         this.acked.add(n);
