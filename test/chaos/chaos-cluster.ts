@@ -203,10 +203,18 @@ export class ChaosCluster {
     return this.slots.flatMap((s) => s.processes.filter((w) => !w.alive && !w.expectedExit).map((w) => w.describe()));
   }
 
-  /** Messages in `<hub>_WORK` (a message leaves it once committed and acknowledged). */
-  async workPending(): Promise<number> {
+  /**
+   * Inputs not yet acknowledged: pending and unacknowledged messages of every partition's
+   * consumer `p<p>` on `<hub>_WORK`, or Infinity while a partition has no consumer. Read from
+   * the consumers, not the stream, because an engine may keep acknowledged inputs on it.
+   */
+  async workPending(partitions: number): Promise<number> {
     const jsm = await this.raw.jetstreamManager();
-    return (await jsm.streams.info(`${this.hub}_WORK`)).state.messages;
+    const byName = new Map<string, number>();
+    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) byName.set(c.name, c.num_pending + c.num_ack_pending);
+    let sum = 0;
+    for (let p = 0; p < partitions; p++) sum += byName.get(`p${p}`) ?? Number.POSITIVE_INFINITY;
+    return sum;
   }
 
   describeWorkers(): string {

@@ -39,10 +39,13 @@ function sample(items: readonly (number | string)[], n = 10): string {
   return `${items.slice(0, n).join(', ')}${items.length > n ? ', ...' : ''}`;
 }
 
-/** Every broken guarantee, one line each; `workPending` is what the work stream still held when the hub did not settle. */
+/** Every broken guarantee, one line each; `workPending` is the inputs the partitions had not acknowledged when the hub did not settle. */
 export function problemsOf(signals: SignalVerdict, transfers: TransferVerdict, bank: BankVerdict, incidents: readonly string[], workPending: number | undefined): string[] {
   const problems: string[] = [];
-  if (workPending !== undefined) problems.push(`the hub did not settle: ${workPending} messages still in the work stream, or acknowledged work not visible`);
+  if (workPending !== undefined) {
+    const left = Number.isFinite(workPending) ? `${workPending} inputs not yet acknowledged by the partitions` : 'a partition without a consumer';
+    problems.push(`the hub did not settle: ${left}, or acknowledged work not visible`);
+  }
   if (signals.lost.length > 0) {
     const entities = [...signals.lostByEntity].sort((a, b) => b[1] - a[1]);
     // While messages wait in the work stream, a missing id may still be on its way rather than lost.

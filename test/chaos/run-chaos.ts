@@ -150,7 +150,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
         ...nemesis.errors.map((e) => `the nemesis failed: ${e}`),
         ...(unhandled.length > 0 ? [`${unhandled.length} unhandled promise rejections in the driving process (first: ${unhandled[0]})`] : []),
       ];
-      const workPending = settled ? undefined : await cluster.workPending().catch(() => -1);
+      const workPending = settled ? undefined : await cluster.workPending(PARTITIONS).catch(() => -1);
       const haltedPartitions = cluster.haltedPartitions();
       const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents, workPending);
       if (haltedPartitions.length > 0) problems.push(`partitions halted by the workers: ${haltedPartitions.join(', ')}`);
@@ -208,9 +208,9 @@ async function settle(
   let nextLog = Date.now() + 5_000;
   for (;;) {
     try {
-      const pending = await cluster.workPending();
+      const pending = await cluster.workPending(PARTITIONS);
       if (Date.now() > nextLog) {
-        log(`[chaos] settling: ${pending} messages in the work stream, ${open.size} transfers not seen ended`);
+        log(`[chaos] settling: ${pending} inputs not acknowledged, ${open.size} transfers not seen ended`);
         nextLog += 5_000;
       }
       if (pending === 0) {
@@ -218,7 +218,7 @@ async function settle(
           const status = await client.getStatus(id, { showInput: false });
           if (status && hasEnded(status.runtimeStatus)) open.delete(id);
         }
-        if (open.size === 0 && (await checkSignals(client, signals, false)).lost.length === 0 && (await cluster.workPending()) === 0) return true;
+        if (open.size === 0 && (await checkSignals(client, signals, false)).lost.length === 0 && (await cluster.workPending(PARTITIONS)) === 0) return true;
       }
     } catch {
       // The server may still be coming back.
