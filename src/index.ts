@@ -13,6 +13,7 @@ export {
 export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
 export { DurableClient, type DurableClientOptions } from './client/durable-client';
+export type { SignalManyItem } from './client/signal-many';
 export type { ClientInsights, FindInstancesQuery, InstanceChange, InstanceCounts, InstanceSummary } from './client/client-insights';
 export {
   DURABLE_TASK_WEBHOOK_PATH,

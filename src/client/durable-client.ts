@@ -27,6 +27,7 @@ import type {
   ListEntitiesQuery,
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
+import { assertSignalManyItems, type SignalManyItem } from './signal-many';
 import { ClientInsights } from './client-insights';
 import { OrchestrationClient } from './orchestration-client';
 import {
@@ -268,6 +269,27 @@ export class DurableClient {
     }
   }
 
+  /**
+   * Sends a batch of one-way operations (to any entities, any operations) in one go: one
+   * durable write on the embedded engine, publishes pipelined on one connection on NATS.
+   * Resolves once every signal is durably enqueued. Every item is validated first: a bad
+   * item throws and nothing is sent. Per entity, the batch's signals keep their order.
+   *
+   * @example
+   * ```ts
+   * await client.signalMany(events.map((e) => ({ id: { name: 'PageCounter', key: e.page }, operation: 'add', input: 1 })));
+   * ```
+   */
+  signalMany(items: readonly SignalManyItem[]): Promise<void> {
+    try {
+      assertSignalManyItems(items);
+      if (items.length === 0) return Promise.resolve();
+      return this.deps.engine.send(items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   /** Calls operation `operation` and resolves with its result once it is committed. */
   async callEntity<R = unknown>(id: EntityId, operation: string, input?: unknown): Promise<R> {
     const message = this.message('call', id, operation, input, undefined);
@@ -285,7 +307,10 @@ export class DurableClient {
     return { entityExists: true, entityState: state as T };
   }
 
-  /** Existing entities, optionally of one name and last operated on in a time range, a page at a time. */
+  /**
+   * Existing entities, optionally of one name, with keys starting with `keyPrefix`, and last
+   * operated on in a time range, a page at a time, in key order.
+   */
   async listEntities(query: ListEntitiesQuery = {}): Promise<EntityListPage> {
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
@@ -293,6 +318,7 @@ export class DurableClient {
     }
     const page = await this.deps.engine.listSnapshots({
       ...(query.name === undefined ? {} : { name: this.definitionOf({ name: query.name, key: '_' })?.name ?? query.name }),
+      ...(query.keyPrefix === undefined ? {} : { keyPrefix: checkKeyPrefix(query.keyPrefix) }),
       ...(query.lastOperationFrom ? { lastModifiedFrom: query.lastOperationFrom.getTime() } : {}),
       ...(query.lastOperationTo ? { lastModifiedTo: query.lastOperationTo.getTime() } : {}),
       ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
@@ -380,4 +406,9 @@ export class DurableClient {
       lastModified: new Date(snapshot.lastModified),
     };
   }
+}
+
+function checkKeyPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string') throw new InvalidOptionsError(`keyPrefix must be a string, got ${typeof prefix}.`);
+  return prefix;
 }

@@ -58,6 +58,8 @@ export interface EntityHandle<T> {
 export interface ListEntitiesQuery {
   /** Only entities of this name (implied by {@link EntityClassHandle.list}). */
   readonly name?: string;
+  /** Only entities whose key starts with this (windows of one key, children of one parent). */
+  readonly keyPrefix?: string;
   /** Only entities whose last operation was at or after this time. */
   readonly lastOperationFrom?: Date;
   /** Only entities whose last operation was at or before this time. */

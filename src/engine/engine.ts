@@ -7,6 +7,8 @@ import type { EntitySnapshot, OperationMessage, OperationReply } from '../runtim
 export interface SnapshotQuery {
   /** Only entities of this name. */
   readonly name?: string;
+  /** Only entities whose key starts with this. */
+  readonly keyPrefix?: string;
   /** Only entities whose last operation was at or after this time (epoch ms). */
   readonly lastModifiedFrom?: number;
   /** Only entities whose last operation was at or before this time (epoch ms). */

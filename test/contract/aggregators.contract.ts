@@ -74,5 +74,37 @@ export function aggregatorsContract(harness: EngineHarness): void {
       expect(await app.client.entity(PageTally, 'a/p0').call.add(0)).toBeUndefined();
       expect(await app.client.entity(HotCounter, 'site-a').call.get()).toBe(400);
     });
+
+    test('signalMany stores a batch of signals to different entities and operations, each applied once and in order per entity', async () => {
+      const items = Array.from({ length: 3_000 }, (_, i) =>
+        i % 2 === 0 ? { id: { name: 'HotCounter', key: `many-${i % 6}` }, operation: 'add', input: 1 } : { id: { name: 'Tape', key: `many-${i % 4}` }, operation: 'append', input: [i] },
+      );
+      await app.client.signalMany(items);
+      await eventually(async () => (await app.client.entity(Tape, 'many-3').call.list()).length === 750, 20_000);
+      for (const key of [0, 2, 4]) expect(await app.client.entity(HotCounter, `many-${key}`).call.get()).toBe(500);
+      for (const key of [1, 3]) {
+        const expected = items.filter((_, i) => i % 2 === 1 && i % 4 === key).map((item) => (item.input as number[])[0]);
+        expect(await app.client.entity(Tape, `many-${key}`).call.list()).toEqual(expected);
+      }
+      await expect(app.client.signalMany([{ id: { name: 'HotCounter', key: 'x' }, operation: 'nope' }])).rejects.toThrow(/nope/);
+      await expect(app.client.signalMany('x' as never)).rejects.toThrow(/array/);
+      await app.client.signalMany([]);
+    });
+
+    test('entities are listed by key prefix, a page at a time', async () => {
+      for (const key of ['site1/a', 'site1/b', 'site1/c', 'site10/a', 'site2/a']) await app.client.entity(HotCounter, key).signal.add(1);
+      await eventually(async () => (await app.client.entity(HotCounter, 'site2/a').read()).entityExists, 20_000);
+      await eventually(async () => (await app.client.entities(HotCounter).list({ keyPrefix: 'site' })).entities.length === 5, 20_000);
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await app.client.entities(HotCounter).list({ keyPrefix: 'site1/', pageSize: 2, ...(token ? { continuationToken: token } : {}) });
+        keys.push(...page.entities.map((e) => e.id.key));
+        token = page.continuationToken;
+      } while (token);
+      expect(keys).toEqual(['site1/a', 'site1/b', 'site1/c']);
+      const all = await app.client.listEntities({ keyPrefix: 'site1', fetchState: false });
+      expect(all.entities.map((e) => e.id.key)).toEqual(['site1/a', 'site1/b', 'site1/c', 'site10/a']);
+    });
   });
 }

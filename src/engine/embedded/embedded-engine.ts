@@ -199,11 +199,19 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
     this.assertOpen();
     const end = StorageKeys.snapshotsEnd(query.name);
-    const start = query.continuationToken === undefined ? StorageKeys.snapshotsStart(query.name) : `${Buffer.from(query.continuationToken, 'base64url').toString('utf8')}\u0000`;
+    const prefix = query.keyPrefix ?? '';
+    // With a name, the prefix narrows the scanned range; without one, it filters.
+    const first = query.name !== undefined && prefix !== '' ? `${StorageKeys.snapshotsStart(query.name)}${prefix}` : StorageKeys.snapshotsStart(query.name);
+    const start = query.continuationToken === undefined ? first : `${Buffer.from(query.continuationToken, 'base64url').toString('utf8')}\u0000`;
     const snapshots: EntitySnapshot[] = [];
     let lastKey: string | undefined;
     for await (const [key, text] of this.store.entries(start, end)) {
-      const snapshot = decodeSnapshot(StorageKeys.snapshotId(key), text);
+      const id = StorageKeys.snapshotId(key);
+      if (!id.key.startsWith(prefix)) {
+        if (query.name !== undefined) break;
+        continue;
+      }
+      const snapshot = decodeSnapshot(id, text);
       if (!snapshot.exists) continue;
       if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
       if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;

@@ -165,6 +165,7 @@ export class NatsEngine implements Engine {
     for (const msg of await this.hub.readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject)) {
       const snapshot = decodeSnapshot(this.layout.entityOfStateSubject(msg.subject), decodeText(msg.data));
       if (!snapshot.exists) continue;
+      if (query.keyPrefix !== undefined && !snapshot.id.key.startsWith(query.keyPrefix)) continue;
       if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
       if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;
       all.push(snapshot);
