@@ -202,6 +202,33 @@ export class DurableClient {
   }
 
   /**
+   * Every committed change of every entity named `name` (deletions included), from now on,
+   * for callers that know an entity by name only (the command line, monitors). The state is
+   * an instance of its class when the class is known here, plain JSON otherwise; with the
+   * class at hand, `entities(Class).changes$` gives the same changes typed.
+   *
+   * @example
+   * ```ts
+   * client.entityChanges$('Counter').subscribe((change) => console.log(change.id.key, change.state));
+   * ```
+   */
+  entityChanges$(name: string): Observable<EntityChange<unknown>> {
+    const definition = this.definitionOf({ name, key: '_' });
+    return nameSnapshots$(this.deps.engine, name).pipe(
+      map((snapshot): EntityChange<unknown> => {
+        if (definition) return this.toChange(definition, snapshot);
+        return {
+          id: snapshot.id,
+          exists: snapshot.exists,
+          ...(snapshot.exists ? { state: JSON.parse(snapshot.stateJson ?? 'null') as unknown } : {}),
+          version: snapshot.version,
+          lastModified: new Date(snapshot.lastModified),
+        };
+      }),
+    );
+  }
+
+  /**
    * The committed state of the entity `id` now, then after each commit that changed it:
    * `{ entityExists: true, entityState }` (an instance of its class when the class is known
    * here) or `{ entityExists: false }` once deleted or while it does not exist yet.
