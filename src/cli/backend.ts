@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../engine/dead-letters';
+import type { DeadLetter } from '../index';
 import type { StatusPayload } from '../http/status-payload';
 
 /** An entity's name and key, as the command line writes it: `Name/key`. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
 import pino from 'pino';
-import { Entity, Operation } from '../../decorators';
 import { DurableClient } from '../client/durable-client';
 import type { OrchestrationStatus } from '../client/orchestration-handle';
 import { statusPayload, type StatusPayload } from '../http/status-payload';
@@ -78,8 +77,8 @@ export class NatsBackend implements Backend {
   }
 
   watchEntities(name: string, onChange: (change: EntityChangeEvent) => void, control: StreamControl): Promise<void> {
-    const changes$ = this.client.entities(placeholderClass(name)).changes$;
-    return follow(changes$, (change) => onChange({ entityId: change.id, exists: change.exists, ...(change.exists ? { state: { ...change.state } } : {}) }), control);
+    const changes$ = this.client.entityChanges$(name);
+    return follow(changes$, (change) => onChange({ entityId: change.id, exists: change.exists, ...(change.exists ? { state: change.state } : {}) }), control);
   }
 
   async deleteEntity(id: EntityRef): Promise<void> {
@@ -220,17 +219,3 @@ function follow<T>(source$: Observable<T>, next: (value: T) => void, control: St
   });
 }
 
-/**
- * The client streams every key of an entity name through a class it knows (`entities(cls)`);
- * the command line hosts no user classes, so it marks a bare one with the name. Its state is
- * only read (assigned as plain fields), never run.
- */
-function placeholderClass(name: string): new () => object {
-  class Watched {
-    @Operation() get(): this {
-      return this;
-    }
-  }
-  Entity(name)(Watched);
-  return Watched;
-}

@@ -270,8 +270,8 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     expect((await j('dlq', 'replay')).code).toBe(2);
   });
 
-  it('serves the HTTP API in front of the hub (jetstate serve), reached with --url and a key', async () => {
-    const serve = startCli(['serve', '--nats', nats.url, '--hub', HUB, '--port', '0', '--key', KEY, '--json']);
+  it('serves the HTTP API and the dashboard in front of the hub (jetstate serve), reached with --url and a key', async () => {
+    const serve = startCli(['serve', '--nats', nats.url, '--hub', HUB, '--port', '0', '--key', KEY, '--dashboard', '--json']);
     try {
       const { url, hub } = JSON.parse(await serve.waitForLine((line) => line.startsWith('{'), 20_000)) as { url: string; hub: string };
       expect(hub).toBe(HUB);
@@ -282,6 +282,10 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
       const wrongKey = await cli(['read', 'Counter/served', '--url', url, '--key', 'not-the-right-key-at-all']);
       expect(wrongKey.code).toBe(2);
       expect(wrongKey.stderr).toContain('refused the key (401)');
+      // --dashboard: the page at /, the API under its base path.
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
     } finally {
       expect(await serve.stop('SIGTERM')).toBe(0);
     }

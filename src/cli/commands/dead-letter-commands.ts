@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DeadLetter } from '../../engine/dead-letters';
+import type { DeadLetter } from '../../index';
 import { parsePositiveInteger } from '../arguments';
 import type { RunCommand } from '../cli-context';
 import { notFoundError, usageError } from '../cli-errors';

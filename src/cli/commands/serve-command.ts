@@ -55,7 +55,7 @@ export function registerServeCommand(program: Command, run: RunCommand): void {
 /** Starts `serveHttp` for `client` with the command's flags and the global `--key`. */
 export async function startHttp(ctx: CliContext, client: DurableClient, flags: HttpServeFlags): Promise<HttpServer> {
   const port = flags.port === undefined ? undefined : flags.port === '0' ? 0 : parsePositiveInteger(flags.port, '--port');
-  const options: ServeHttpOptions & { dashboard?: boolean } = {
+  const options: ServeHttpOptions = {
     ...(port === undefined ? {} : { port }),
     ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(ctx.options.key === undefined ? {} : { keys: [ctx.options.key] }),
