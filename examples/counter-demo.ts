@@ -1,10 +1,12 @@
 // Counter/aggregator demo on the embedded engine.
 //
 // Simulated page-view streams (one per page) signal PageCounter entities through typed
-// proxies. Each PageCounter forwards every change to the SiteTotals entity of its site
-// with an entity-to-entity signal. A subscriber prints SiteTotals changes from `state$`
-// (throttled), and at the end the demo checks that the counters and the site totals agree
-// with what was sent and prints the rate.
+// proxies. PageCounter.add is mergeable, so a burst to one page is stored as a few
+// messages. PageCounter rolls up into SiteTotals, and SiteTotals into AllSites: declared
+// once with @RollUp, each child sends its parent one delta message per batch, in its
+// commit. A subscriber prints SiteTotals changes from `state$` (throttled), and at the end
+// the demo checks that the counters, the site totals and the grand total agree with what
+// was sent, and prints the rate and how many messages were stored per signal.
 //
 // Run it with `npm start`.
 import 'reflect-metadata';
@@ -12,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { asyncScheduler, combineLatest, lastValueFrom, takeWhile, tap, throttleTime, throwError, timeout } from 'rxjs';
 // In your own project: import { DurableApp } from 'jetstate';
 import { DurableApp, type Durability } from '../src/index';
-import { PageCounter, SiteTotals } from './counter-entities';
+import { AllSites, PageCounter, SiteTotals } from './counter-entities';
 
 /** Settings of {@link runCounterDemo}. */
 export interface CounterDemoOptions {
@@ -42,10 +44,15 @@ export interface CounterDemoResult {
   sites: Record<string, { total: number; byPage: Record<string, number> }>;
   /** Signals sent by the streams. */
   clientSignals: number;
-  /** Signals applied: the streams' plus the ones PageCounters forwarded to SiteTotals. */
+  /** Signals applied: the streams' plus the roll-up deltas (before folding) sent to SiteTotals and AllSites. */
   signalsApplied: number;
-  /** From the first signal sent until every site total was committed. */
+  /** Messages the engine took from its log and applied: what folding and roll-ups left of the signals. */
+  messagesStored: number;
+  /** The grand total (AllSites `all`). */
+  allSites: { total: number; bySite: Record<string, number> };
+  /** From the first signal sent until every site total and the grand total were committed. */
   elapsedMs: number;
+  /** Signals sent by the streams per second, end to end (until the totals were committed). */
   signalsPerSecond: number;
   /** Lines printed from state$ subscriptions. */
   statePrints: number;
@@ -87,7 +94,7 @@ export async function runCounterDemo(options: CounterDemoOptions = {}): Promise<
 
   await rm(dataDir, { recursive: true, force: true });
   const app = await DurableApp.create({
-    entities: [PageCounter, SiteTotals],
+    entities: [PageCounter, SiteTotals, AllSites],
     dataDir,
     logger: { level: 'warn' },
     durability: options.durability ?? 'strict',
@@ -119,7 +126,12 @@ export async function runCounterDemo(options: CounterDemoOptions = {}): Promise<
         }),
       ),
     );
-    const reached = Promise.all(totals$.map((site$) => lastValueFrom(site$)));
+    const grandTotal = sum(Object.values(sent));
+    const all$ = app.client.entity(AllSites, 'all').state$.pipe(
+      timeout({ each: 30_000, with: () => throwError(() => new Error('AllSites/all did not change for 30 s')) }),
+      takeWhile((all) => all.total < grandTotal, true),
+    );
+    const reached = Promise.all([...totals$.map((site$) => lastValueFrom(site$)), lastValueFrom(all$)]);
     // If sending fails these are not awaited; keep them from becoming unhandled rejections.
     printed.catch(() => undefined);
     reached.catch(() => undefined);
@@ -148,6 +160,8 @@ export async function runCounterDemo(options: CounterDemoOptions = {}): Promise<
     } while (continuationToken);
     const siteStates: CounterDemoResult['sites'] = {};
     for (const site of sites) siteStates[site] = await app.client.entity(SiteTotals, site).call.get();
+    const allSites = await app.client.entity(AllSites, 'all').call.get();
+    const stats = app.stats();
 
     log('');
     log(row('PageCounter', 'sent', 'counted'));
@@ -167,16 +181,27 @@ export async function runCounterDemo(options: CounterDemoOptions = {}): Promise<
       log(row(`  ${site}`, expectedBySite[site]!, state.total, ofCounters) + (agrees ? '' : '  MISMATCH'));
     }
 
+    const allAgrees = allSites.total === grandTotal && sites.every((site) => allSites.bySite[site] === expectedBySite[site]);
+    consistent &&= allAgrees;
+    log(row('AllSites', 'sent', 'total', 'its sites'));
+    log(row('  all', grandTotal, allSites.total, sum(sites.map((site) => siteStates[site]!.total))) + (allAgrees ? '' : '  MISMATCH'));
+
     const clientSignals = sources * eventsPerSource;
-    const signalsApplied = 2 * clientSignals;
-    const signalsPerSecond = Math.round(signalsApplied / (elapsedMs / 1000));
+    // The two "get" calls per site and the one of AllSites came after the timing; leave them out.
+    const signalsApplied = stats.signalsReceived - sites.length - 1;
+    const messagesStored = stats.messagesApplied - sites.length - 1;
+    const signalsPerSecond = Math.round(clientSignals / (elapsedMs / 1000));
     log('');
-    log(consistent ? 'OK: every counter matches what was sent, and the site totals match the counters.' : 'MISMATCH: see above.');
+    log(consistent ? 'OK: every counter matches what was sent; the site totals and the grand total match the counters.' : 'MISMATCH: see above.');
     log(
-      `${fmt(signalsApplied)} signals applied (${fmt(clientSignals)} sent by the streams, ${fmt(clientSignals)} forwarded to SiteTotals) ` +
-        `in ${(elapsedMs / 1000).toFixed(2)} s: ${fmt(signalsPerSecond)} signals/s (durability '${options.durability ?? 'strict'}')`,
+      `${fmt(clientSignals)} signals sent by the streams in ${(elapsedMs / 1000).toFixed(2)} s, totals included: ${fmt(signalsPerSecond)} signals/s ` +
+        `(durability '${options.durability ?? 'strict'}')`,
     );
-    return { sent, counters, sites: siteStates, clientSignals, signalsApplied, elapsedMs, signalsPerSecond, statePrints, consistent };
+    log(
+      `${fmt(signalsApplied)} signals applied (with the roll-up deltas) as ${fmt(messagesStored)} stored messages: ` +
+        `${(messagesStored / clientSignals).toFixed(3)} messages per signal sent`,
+    );
+    return { sent, counters, sites: siteStates, allSites, clientSignals, signalsApplied, messagesStored, elapsedMs, signalsPerSecond, statePrints, consistent };
   } finally {
     await app.stop();
     await rm(dataDir, { recursive: true, force: true });

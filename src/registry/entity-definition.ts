@@ -1,3 +1,5 @@
+import type { RollUpDefinition } from './roll-up-definition';
+
 /** Any class with a no-argument-compatible constructor. */
 export type Constructor<T = object> = new (...args: never[]) => T;
 
@@ -28,6 +30,8 @@ export interface EntityDefinition<T extends object = object> {
    * with `JSON.stringify` and restored with `Object.assign`, without class-transformer.
    */
   readonly plainState?: boolean;
+  /** Where this entity's changes roll up (`@RollUp`). */
+  readonly rollUp?: RollUpDefinition;
 }
 
 /** The operation every entity has: it deletes the entity's state. */

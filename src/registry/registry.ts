@@ -6,6 +6,7 @@ import { DELETE_OPERATION, type Constructor, type EntityDefinition, type Operati
 import { isValidEntityName } from './entity-id';
 import { validateMerge } from './merge-validation';
 import { OrchestrationCatalog } from './orchestration-catalog';
+import { withRollUps } from './roll-up-definition';
 import type { OrchestratorDefinition } from './orchestrator-definition';
 
 /** The classes an app hosts, as given to {@link Registry.create}. */
@@ -65,6 +66,8 @@ export class Registry {
       seen.set(definition.name, cls);
       definitions.push(definition);
     }
+    const withParents = withRollUps(definitions);
+    definitions.splice(0, definitions.length, ...withParents);
     for (const builtIn of options.builtIns ?? []) {
       if (!builtIn.name.startsWith(BUILT_IN_PREFIX) || definitions.some((d) => d.name === builtIn.name)) {
         throw new DefinitionError(`internal: built-in entity '${builtIn.name}' must have a unique name starting with '${BUILT_IN_PREFIX}'.`);

@@ -9,6 +9,7 @@ import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } fr
 import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type UnlockRequest } from './entity-locks';
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
+import { rollUpValue, sendRollUp } from './roll-up';
 import { canFold, foldOutbox, isFoldableSignal, signalCount, tryMerge, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
 
@@ -353,9 +354,24 @@ export class EntityExecutor {
 
   /** Runs one operation; synchronous operations settle without a promise. */
   private run(entity: LiveEntity, message: OperationMessage): RunResult | Promise<RunResult> {
+    let before: unknown;
+    try {
+      before = rollUpValue(entity);
+    } catch (error) {
+      return { ok: false, error };
+    }
     if (message.operation === DELETE_OPERATION) {
       this.resetToFresh(entity);
-      return { ok: true, value: undefined, produced: [] };
+      if (!entity.definition.rollUp) return { ok: true, value: undefined, produced: [] };
+      const context = new OperationContext(this.options.registry, message, this.options.logger, this.options.maxMessageBytes);
+      try {
+        sendRollUp(context, entity, before);
+        return { ok: true, value: undefined, produced: context.produced };
+      } catch (error) {
+        return { ok: false, error };
+      } finally {
+        context.active = false;
+      }
     }
     const operation = entity.definition.operations.get(message.operation);
     if (!operation) {
@@ -372,8 +388,8 @@ export class EntityExecutor {
       context.active = false;
       return { ok: false, error };
     }
-    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value);
-    return this.finish(entity, message, operation, context, value);
+    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value, before);
+    return this.finish(entity, message, operation, context, value, before);
   }
 
   private async settle(
@@ -382,6 +398,7 @@ export class EntityExecutor {
     operation: OperationDefinition,
     context: OperationContext,
     pending: PromiseLike<unknown>,
+    before: unknown,
   ): Promise<RunResult> {
     let value: unknown;
     try {
@@ -390,15 +407,16 @@ export class EntityExecutor {
       context.active = false;
       return { ok: false, error };
     }
-    return this.finish(entity, message, operation, context, value);
+    return this.finish(entity, message, operation, context, value, before);
   }
 
-  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown): RunResult {
+  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown, before: unknown): RunResult {
     try {
       const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
       if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;
+      sendRollUp(context, entity, before);
       return { ok: true, value: plain, produced: context.produced };
     } catch (error) {
       return { ok: false, error };

@@ -1,4 +1,4 @@
-import { Entity, Operation, entityContext } from '../../src/index';
+import { Entity, Operation, RollUp, entityContext } from '../../src/index';
 
 /** A counter whose `add` is mergeable: add(a) then add(b) equals add(a + b). */
 @Entity()
@@ -62,4 +62,54 @@ export class PageTally {
   }
 }
 
-export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally];
+/** Sums by name; `add` is mergeable, so roll-up deltas fold. */
+@Entity()
+export class Breakdown {
+  total = 0;
+  byName: Record<string, number> = {};
+
+  @Operation({ merge: (a: Record<string, number>, b: Record<string, number>) => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  } })
+  add(delta: Record<string, number>): void {
+    for (const [name, n] of Object.entries(delta)) {
+      this.total += n;
+      this.byName[name] = (this.byName[name] ?? 0) + n;
+      if (this.byName[name] === 0) delete this.byName[name];
+    }
+  }
+
+  @Operation()
+  get(): { total: number; byName: Record<string, number> } {
+    return { total: this.total, byName: this.byName };
+  }
+}
+
+/** A counter keyed `<group>/<name>` that rolls its value up into the Breakdown of its group. */
+@Entity()
+@RollUp<LeafCounter, number, Record<string, number>>({
+  to: () => Breakdown,
+  key: (key) => key.slice(0, key.indexOf('/')),
+  operation: 'add',
+  value: (leaf) => leaf.value,
+  delta: (before, after, key) => (after === before ? undefined : { [key.slice(key.indexOf('/') + 1)]: after - before }),
+})
+export class LeafCounter {
+  value = 0;
+
+  @Operation({ merge: (a: number, b: number) => a + b })
+  add(n: number): void {
+    this.value += n;
+  }
+
+  /** Fails past a limit: its change, and its roll-up delta, are rolled back. */
+  @Operation()
+  addAtMost(input: { n: number; limit: number }): void {
+    this.value += input.n;
+    if (this.value > input.limit) throw new Error('over the limit');
+  }
+}
+
+export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter];

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DurableApp } from '../../src/index';
 import { eventually } from '../helpers';
-import { AGGREGATOR_ENTITIES, HotCounter, PageTally, Tape, TapeRelay } from './aggregator-fixtures';
+import { AGGREGATOR_ENTITIES, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay } from './aggregator-fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 
 /** Mergeable operations: folding changes the number of messages, never the outcome. */
@@ -105,6 +105,24 @@ export function aggregatorsContract(harness: EngineHarness): void {
       expect(keys).toEqual(['site1/a', 'site1/b', 'site1/c']);
       const all = await app.client.listEntities({ keyPrefix: 'site1', fetchState: false });
       expect(all.entities.map((e) => e.id.key)).toEqual(['site1/a', 'site1/b', 'site1/c', 'site10/a']);
+    });
+
+    test('roll-ups keep the parent exact: committed changes only, deletes subtract, failed operations send nothing', async () => {
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 2_000; i++) sends.push(app.client.entity(LeafCounter, `g1/leaf${i % 7}`).signal.add(1 + (i % 3)));
+      for (let i = 0; i < 500; i++) sends.push(app.client.entity(LeafCounter, `g2/leaf${i % 2}`).signal.add(2));
+      await Promise.all(sends);
+      const expected1 = Array.from({ length: 2_000 }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
+      await eventually(async () => (await app.client.entity(Breakdown, 'g1').call.get()).total === expected1 && (await app.client.entity(Breakdown, 'g2').call.get()).total === 1_000, 20_000);
+      const leaf0 = (await app.client.entity(LeafCounter, 'g1/leaf0').read()).entityState!.value;
+      expect((await app.client.entity(Breakdown, 'g1').call.get()).byName['leaf0']).toBe(leaf0);
+
+      // A failed operation's change is rolled back, and so is its delta.
+      await expect(app.client.entity(LeafCounter, 'g2/leaf0').call.addAtMost({ n: 10_000, limit: 5 })).rejects.toThrow(/over the limit/);
+      // Deleting a child takes its value out of the parent.
+      await app.client.entity(LeafCounter, 'g2/leaf1').delete();
+      await eventually(async () => (await app.client.entity(Breakdown, 'g2').call.get()).total === 500, 20_000);
+      expect((await app.client.entity(Breakdown, 'g2').call.get()).byName).toEqual({ leaf0: 500 });
     });
   });
 }
