@@ -113,6 +113,21 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     expect((await j('purge', '--before', '1d', '--json')).json()).toEqual({ instancesDeleted: 0 });
   });
 
+  it('colours tables when asked (FORCE_COLOR or a terminal), never with --no-color or --json', async () => {
+    await j('start', 'Hello', '"Di"', '--id', 'colour-1', '--wait');
+    const coloured = await cli(['--url', http.url, '--key', KEY, 'instances', '--prefix', 'colour-'], { FORCE_COLOR: '1' });
+    expect(coloured.stdout).toContain('\u001b[32mCompleted\u001b[39m');
+    expect(coloured.stdout).toContain('\u001b[1mINSTANCE');
+    // Aligned on the visible width, not the escapes.
+    const [header, row] = coloured.stdout.replace(/\u001b\[\d+m/g, '').split('\n');
+    expect(row!.indexOf('Completed')).toBe(header!.indexOf('STATUS'));
+    const plain = await cli(['--url', http.url, '--key', KEY, 'instances', '--prefix', 'colour-', '--no-color'], { FORCE_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\u001b[');
+    const json = await cli(['--url', http.url, '--key', KEY, 'instances', '--prefix', 'colour-', '--json'], { FORCE_COLOR: '1' });
+    expect(json.json()[0].runtimeStatus).toBe('Completed');
+    await j('purge', 'colour-1');
+  });
+
   it('watches one entity over the event stream until Ctrl-C', async () => {
     await j('call', 'Counter/live', 'add', '1');
     const watching = startCli(['--url', http.url, '--key', KEY, 'watch', 'Counter/live', '--json']);
