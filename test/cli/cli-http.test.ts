@@ -162,7 +162,7 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     expect(dlq.stderr).toContain('--nats');
     const name = await j('watch', 'Counter');
     expect(name.code).toBe(2);
-    expect(name.stderr).toContain('watch Counter/<key>');
+    expect(name.stderr).toMatch(/^error: The HTTP API streams one entity at a time: watch Counter\/<key>.*\n$/);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseEntityRef, parseEntityTarget, parseJsonArgument, parsePositiveInteger, parseTime } from '../arguments';
 import type { EntityChangeEvent } from '../backend';
 import { interruption, type RunCommand } from '../cli-context';
-import { ExitCode, notFoundError } from '../cli-errors';
+import { ExitCode, notFoundError, usageError } from '../cli-errors';
 import { showJson, showValue } from '../output';
 
 const DEFAULT_LIST_LIMIT = 1000;
@@ -95,6 +95,9 @@ export function registerEntityCommands(program: Command, run: RunCommand): void 
       run(command, async (ctx) => {
         const parsed = parseEntityTarget(target);
         const backend = await ctx.connect();
+        if (parsed.key === undefined && backend.mode === 'http') {
+          throw usageError(`The HTTP API streams one entity at a time: watch ${parsed.name}/<key>, or connect with --nats and --hub to watch every ${parsed.name}.`);
+        }
         const stop = interruption();
         const print = (change: EntityChangeEvent): void => {
           if (ctx.out.json) return ctx.out.jsonLine({ time: new Date().toISOString(), ...change });
