@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench } from './aggregator-bench';
+import { renderAggregatorReport, runAggregatorBenchAlone } from './aggregator-report';
 import { measureCallLatency } from './call-latency';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
 import { machineInfo } from './machine-info';
@@ -13,6 +15,7 @@ import { measureSignals, type SignalSample } from './signal-throughput';
 import { nowMs, spreadOf } from './stats';
 import { formatInt, formatMs } from './table';
 
+// `npm run bench -- --only aggregators [--quick] [--no-nats]` runs the aggregator scenarios alone.
 // `npm run bench [-- --quick] [--no-nats]`: the embedded engine first (entities, then
 // orchestrations), then the NATS JetStream scenarios against a nats-server the run starts
 // itself ($NATS_SERVER_BIN, or nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the
@@ -27,7 +30,9 @@ function progress(text: string): void {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--only')) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
+  const only = process.argv.indexOf('--only');
+  if (only >= 0 && process.argv[only + 1] === 'aggregators') return runAggregatorBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
+  if (only >= 0) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   const settings = settingsFromArgs(process.argv.slice(2));
   const machine = machineInfo();
   const began = nowMs();
@@ -63,6 +68,8 @@ async function main(): Promise<void> {
   progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
   const orchestrations = await runEmbeddedOrchestrations(settings.orchestrations, settings.replay, settings.repetitions, settings.scenarioTimeoutMs, progress);
   const http = await runHttpBench(settings.mode === 'quick' ? HTTP_QUICK : HTTP_FULL, settings.scenarioTimeoutMs, progress);
+  // Mergeable operations, roll-ups and WordCount, on both engines (NATS against a server of their own).
+  const aggregators = await runAggregatorBench(settings.mode === 'quick' ? AGGREGATORS_QUICK : AGGREGATORS_FULL, progress, settings.nats ? ['embedded', 'nats'] : ['embedded']);
 
   // NATS JetStream afterwards, so the embedded figures are taken without a nats-server running.
   const nats = settings.nats ? await runNatsBench(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;
@@ -109,9 +116,10 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderReport(results));
   console.log(`\n${renderHttpReport(http)}`);
+  console.log(`\n${renderAggregatorReport(aggregators)}`);
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, 'latest.json');
-  await writeFile(file, `${JSON.stringify({ ...results, http }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ ...results, http, aggregators }, null, 2)}\n`);
   console.log(`results written to ${file}`);
 }
 

@@ -58,22 +58,28 @@ export function tryMerge(merge: (a: unknown, b: unknown) => unknown, a: unknown,
  */
 export function foldClientSignals(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
   const out: OperationMessage[] = [];
-  const lastByTarget = new Map<string, number>();
+  // The last message to each entity: its place in `out`, and the run folded into it so far.
+  const lastByTarget = new Map<string, { index: number; sender: string | undefined; merge: ((a: unknown, b: unknown) => unknown) | undefined; input: unknown; count: number }>();
+  const folded: { index: number; input: unknown; count: number }[] = [];
   for (const message of messages) {
-    const key = entityIdToString(message.target);
-    const index = lastByTarget.get(key);
-    const previous = index === undefined ? undefined : out[index];
-    const merge = message.origin === undefined ? mergeOf(message.target.name, message.operation) : undefined;
-    if (previous && merge && previous.origin === undefined && canFold(previous, message)) {
-      const merged = tryMerge(merge, previous.input, message.input);
+    const key = `${message.target.name}/${message.target.key}`;
+    const last = lastByTarget.get(key);
+    const foldable = message.origin === undefined && isFoldableSignal(message);
+    const merge = foldable ? mergeOf(message.target.name, message.operation) : undefined;
+    const sender = merge ? senderOf(message) : undefined;
+    if (last?.merge && merge === last.merge && sender !== undefined && sender === last.sender && out[last.index]!.operation === message.operation) {
+      const merged = tryMerge(merge, last.input, message.input);
       if (merged) {
-        out[index!] = { ...previous, input: merged.value, merged: { count: signalCount(previous) + signalCount(message) } };
+        if (last.count === signalCount(out[last.index]!)) folded.push(last);
+        last.input = merged.value;
+        last.count += signalCount(message);
         continue;
       }
     }
-    lastByTarget.set(key, out.length);
+    lastByTarget.set(key, { index: out.length, sender, merge, input: message.input, count: signalCount(message) });
     out.push(message);
   }
+  for (const run of folded) out[run.index] = { ...out[run.index]!, input: run.input, merged: { count: run.count } };
   return out;
 }
 
