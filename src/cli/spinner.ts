@@ -28,7 +28,7 @@ export function startSpinner(stream: NodeJS.WriteStream, text: string, quiet: bo
   let current = text;
   let frame = 0;
   const draw = (): void => {
-    const width = (stream.columns ?? 80) - 3;
+    const width = (stream.columns || 80) - 3;
     stream.write(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} ${current.length > width ? `${current.slice(0, width - 1)}…` : current}`);
   };
   draw();

@@ -162,3 +162,23 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** A command run on a pseudo-terminal by util-linux `script`: everything it wrote, raw. */
+export interface PtyRun {
+  output(): string;
+  readonly exited: Promise<number | null>;
+  kill(): void;
+}
+
+export function startPty(command: string): PtyRun {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: childEnv({ NO_COLOR: '' }), stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`Could not run script (util-linux) for a pseudo-terminal: ${error.message}`)));
+    child.once('close', (code) => (running.delete(child), resolve(code)));
+  });
+  return { output: () => output, exited, kill: () => void child.kill('SIGKILL') };
+}

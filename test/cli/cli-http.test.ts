@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableApp, serveHttp, type HttpServer } from '../../src/index';
 import { tempDir } from '../helpers';
-import { APP_MODULE, KEY, cli, eventually, requireBuilt, startCli } from './cli-harness';
+import { APP_MODULE, BIN, KEY, cli, eventually, requireBuilt, startCli, startPty } from './cli-harness';
 import { activities, entities, orchestrators } from './fixtures/cli-app';
 
 describe('jetstate --url against an embedded app serving its HTTP API', { timeout: 90_000 }, () => {
@@ -126,6 +126,25 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     const json = await cli(['--url', http.url, '--key', KEY, 'instances', '--prefix', 'colour-', '--json'], { FORCE_COLOR: '1' });
     expect(json.json()[0].runtimeStatus).toBe('Completed');
     await j('purge', 'colour-1');
+  });
+
+  it('on a terminal, wait shows a spinner with the live status and custom status, then the coloured final status', async () => {
+    await j('start', 'Approval', '--id', 'tty-1');
+    // `script` runs the command on a pseudo-terminal, so stdout and stderr are TTYs.
+    const command = [process.execPath, BIN, '--url', http.url, '--key', KEY, 'wait', 'tty-1'].map((part) => `'${part}'`).join(' ');
+    const onTerminal = startPty(command);
+    try {
+      await eventually('the spinner shows the custom status', async () => (onTerminal.output().includes('tty-1 Running  custom status: {"step":"waiting for') ? true : undefined));
+      await j('raise', 'tty-1', 'approval', '{"by": "tty"}');
+      expect(await onTerminal.exited).toBe(0);
+    } finally {
+      onTerminal.kill();
+    }
+    const output = onTerminal.output();
+    // Frames redrawn in place on one line, then cleared.
+    expect(output).toMatch(/\r\u001b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] tty-1 Running/);
+    expect(output).toContain('\u001b[32mCompleted\u001b[39m');
+    await j('purge', 'tty-1');
   });
 
   it('watches one entity over the event stream until Ctrl-C', async () => {
