@@ -23,10 +23,10 @@ export function renderAggregatorReport(rows: readonly AggregatorRow[]): string {
   return lines.join('\n');
 }
 
-/** `npm run bench -- --only aggregators [--quick] [--no-nats]`. */
+/** `npm run bench -- --only aggregators [--quick] [--no-nats] [--no-embedded]`. */
 export async function runAggregatorBenchAlone(args: readonly string[], resultsDir: string, progress: (line: string) => void): Promise<void> {
   const quick = args.includes('--quick');
-  const engines: EngineKind[] = args.includes('--no-nats') ? ['embedded'] : ['embedded', 'nats'];
+  const engines = (['embedded', 'nats'] as const).filter((engine) => !args.includes(`--no-${engine}`));
   progress(`jetstate bench (${quick ? 'quick' : 'full'}): aggregator scenarios only, on ${engines.join(' and ')}`);
   const rows = await runAggregatorBench(quick ? AGGREGATORS_QUICK : AGGREGATORS_FULL, progress, engines);
   console.log(`\n${renderAggregatorReport(rows)}`);

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
-import { JetstateError, SerializationError, UnknownOperationError } from '../errors';
+import { SerializationError, UnknownOperationError } from '../errors';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from '../registry/entity-definition';
 import { entityIdToString, type EntityId } from '../registry/entity-id';
 import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
 import { runInEntityContext } from './entity-context';
-import type { EntitySnapshot, OperationMessage, OperationReply, RemoteError } from './messages';
+import type { EntitySnapshot, OperationMessage, OperationReply } from './messages';
 import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type UnlockRequest } from './entity-locks';
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { rollUpValue, sendRollUp } from './roll-up';
-import { canFold, foldOutbox, isFoldableSignal, signalCount, tryMerge, unappliedRest } from './signal-folding';
+import { ApplyFolding } from './apply-folding';
+import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
+import { canFold, foldOutbox, signalCount, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
 
 /** Reads committed snapshots for entities that are not in memory. */
@@ -76,31 +78,15 @@ interface Checkpoint {
  * is serialized once per entity per batch.
  */
 export class EntityExecutor {
-  /**
-   * Mergeable operations seen sending signals. The apply loop does not fold them: what a
-   * folded run sends would depend on where a batch was cut, and a batch run again after a
-   * crash must send the same signals under the same numbers.
-   */
-  private readonly sendingOperations = new Set<string>();
+  private readonly folding: ApplyFolding;
 
-  constructor(private readonly options: EntityExecutorOptions) {}
+  constructor(private readonly options: EntityExecutorOptions) {
+    this.folding = new ApplyFolding(this.mergeOf);
+  }
 
   /** The `merge` of an entity's operation, when it is registered and mergeable. */
   readonly mergeOf = (entity: string, operation: string): ((a: unknown, b: unknown) => unknown) | undefined =>
     this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
-
-  /** One message standing for a run of signals, or undefined when `merge` throws on their inputs. */
-  private foldRun(run: readonly OperationMessage[], merge: (a: unknown, b: unknown) => unknown): OperationMessage | undefined {
-    let input = run[0]!.input;
-    let count = signalCount(run[0]!);
-    for (let i = 1; i < run.length; i++) {
-      const merged = tryMerge(merge, input, run[i]!.input);
-      if (!merged) return undefined;
-      input = merged.value;
-      count += signalCount(run[i]!);
-    }
-    return { ...run[0]!, input, merged: { count } };
-  }
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
   private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>): Promise<boolean> {
@@ -108,7 +94,7 @@ export class EntityExecutor {
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
     if (result.produced.length > 0) {
-      this.sendingOperations.add(operationKey(folded));
+      this.folding.sends(folded);
       return false;
     }
     results.set(folded, result);
@@ -265,7 +251,7 @@ export class EntityExecutor {
         continue;
       }
       // The apply loop's fold: the run of signals after this one that it may merge with.
-      const merge = lock === undefined && isFoldableSignal(message) && !this.sendingOperations.has(operationKey(message)) ? mergeOf(message) : undefined;
+      const merge = this.folding.mergeFor(message, lock !== undefined);
       const run = [message];
       while (merge && i + 1 < work.length && !released?.has(work[i + 1]!) && canFold(message, work[i + 1]!)) {
         const next = admit(work[++i]!);
@@ -275,7 +261,7 @@ export class EntityExecutor {
         await runOne(message);
         continue;
       }
-      const folded = this.foldRun(run, merge!);
+      const folded = this.folding.fold(run, merge!);
       if (folded && (await this.runFolded(entity, folded, results))) {
         sinceCheckpoint.push(folded);
         ran.push(folded);
@@ -484,24 +470,4 @@ export class EntityExecutor {
   }
 }
 
-/** The message that carries an operation's outcome along its {@link ReplyRoute}. */
-function replyMessage(message: OperationMessage, reply: OperationReply): OperationMessage {
-  const route = message.replyVia!;
-  return { id: `${message.id}>reply`, target: route.target, operation: route.operation, kind: 'signal', input: { context: route.context, reply } };
-}
-
-/** Reduces an error to what a caller in another process can receive. */
-export function toRemoteError(error: unknown): RemoteError {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error instanceof JetstateError ? { code: error.code } : {}) };
-  }
-  return { name: 'Error', message: String(error) };
-}
-
-function operationKey(message: OperationMessage): string {
-  return `${message.target.name}.${message.operation}`;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
+export { toRemoteError };
