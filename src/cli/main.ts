@@ -3,6 +3,12 @@
 import 'reflect-metadata';
 import { runCli } from './program';
 
+// A reader that stops early (`jetstate list | head -1`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 runCli(process.argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
