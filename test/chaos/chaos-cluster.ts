@@ -17,6 +17,9 @@ import type { ChaosWorkerConfig } from './fixtures/chaos-worker';
 // Worker processes run plain Node on tsc's output, not through the test transform.
 export const CHAOS_WORKER = join(process.cwd(), 'build/test/chaos/fixtures/chaos-worker.js');
 
+/** How long a started worker may take to report ready (a loaded machine, a partition catching up). */
+const READY_TIMEOUT_MS = 120_000;
+
 export function requireCompiledWorker(): void {
   if (!existsSync(CHAOS_WORKER)) throw new Error(`${CHAOS_WORKER} is missing: run \`npm run compile\` first (npm test does it).`);
 }
@@ -84,29 +87,36 @@ export class ChaosCluster {
     }
   }
 
-  /** Starts a process in `slot` and waits until it reported ready; a process that dies first is started again. */
+  /**
+   * Starts a process in `slot` and waits until it reported ready. A process that exits
+   * first (the server may be down) is started again, a few times; a slow one is waited for,
+   * never killed, so the harness adds no faults of its own.
+   */
   async startWorker(slot: WorkerSlot): Promise<void> {
     slot.restarting = true;
     try {
       for (let attempt = 1; ; attempt++) {
         const worker = await this.spawnInto(slot);
+        let exited = false;
         try {
           await waitFor(
             `${slot.name} ready`,
             () => {
-              if (!worker.alive) throw new Error(`${slot.name} exited before it was ready: ${worker.describe()}`);
+              if (!worker.alive) {
+                exited = true;
+                throw new Error(`${slot.name} exited before it was ready: ${worker.describe()}`);
+              }
               worker.poll();
               return worker.events.some((e) => e.type === 'ready');
             },
-            30_000,
+            READY_TIMEOUT_MS,
             () => worker.describe(),
             50,
           );
           return;
         } catch (error) {
-          await worker.kill();
-          // The server may be down (the nemesis killed it): try again, but not forever.
-          if (this.closing || attempt >= 5) throw error;
+          if (!exited) await worker.kill();
+          if (!exited || this.closing || attempt >= 5) throw error;
           await delay(500);
         }
       }
