@@ -128,7 +128,12 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       const faultMs = Date.now() - faultStart;
       log(`[chaos] faults over; stopping the drivers and healing (server up, every worker running)`);
       await Promise.all([nemesis.stop(), signals.stop(), transfers.stop()]);
-      await cluster.heal();
+      // A worker that cannot be brought back fails the run, but the checks still report what they find.
+      const healError = await cluster.heal().then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      if (healError) log(`[chaos] healing failed: ${healError}`);
       log(`[chaos] healed and drivers stopped in ${((Date.now() - faultStart - faultMs) / 1000).toFixed(1)} s`);
 
       log(`[chaos] settling (at most ${settings.settleTimeoutMs / 1000} s)`);
@@ -148,6 +153,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       const incidents = [
         ...cluster.unexpectedExits().map((w) => `a worker died without being killed: ${w}`),
         ...nemesis.errors.map((e) => `the nemesis failed: ${e}`),
+        ...(healError ? [`healing after the faults failed: ${healError}`] : []),
         ...(unhandled.length > 0 ? [`${unhandled.length} unhandled promise rejections in the driving process (first: ${unhandled[0]})`] : []),
       ];
       const workPending = settled ? undefined : await cluster.workPending(PARTITIONS).catch(() => -1);
