@@ -4,3 +4,4 @@ export const OPERATIONS_METADATA = 'jetstate:operations';
 export const ORCHESTRATOR_METADATA = 'jetstate:orchestrator';
 export const ACTIVITIES_METADATA = 'jetstate:activities';
 export const ROLL_UP_METADATA = 'jetstate:roll-up';
+export const WINDOWED_METADATA = 'jetstate:windowed';

@@ -30,6 +30,7 @@ export const ErrorCode = {
   OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
   OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
   OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
+  LateData: 'JETSTATE_LATE_DATA',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -358,5 +359,12 @@ export class OrchestrationFailedError extends JetstateError {
         ? `Orchestration instance '${instanceId}' failed with ${failureDetails?.name ?? 'Error'}: ${failureDetails?.message ?? '(no details)'}`
         : `Orchestration instance '${instanceId}' ended as ${runtimeStatus}${reason === undefined ? '' : `: ${String(reason)}`}.`,
     );
+  }
+}
+
+/** A signal reached a window after the window stopped accepting data (its end plus the allowed lateness). */
+export class LateDataError extends JetstateError {
+  constructor(message: string) {
+    super(ErrorCode.LateData, message);
   }
 }

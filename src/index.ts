@@ -6,7 +6,9 @@ export {
   Operation,
   Orchestrator,
   RollUp,
+  Windowed,
   type ActivityOptions,
+  type WindowedOptions,
   type MergeFunction,
   type RollUpOptions,
   type EntityOptions,
@@ -17,6 +19,7 @@ export { DurableApp } from './app/durable-app';
 export type { DurableAppOptions } from './app/durable-app-options';
 export { DurableClient, type DurableClientOptions } from './client/durable-client';
 export type { SignalManyItem } from './client/signal-many';
+export type { WindowState, WindowsHandle } from './client/windowed-entities';
 export type { ClientInsights, FindInstancesQuery, InstanceChange, InstanceCounts, InstanceSummary } from './client/client-insights';
 export {
   DURABLE_TASK_WEBHOOK_PATH,
@@ -68,6 +71,7 @@ export {
   OrchestrationNotRunningError,
   OrchestrationStillRunningError,
   OrchestrationNotFailedError,
+  LateDataError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,

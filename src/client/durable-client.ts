@@ -28,6 +28,7 @@ import type {
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
 import { assertSignalManyItems, type SignalManyItem } from './signal-many';
+import { windowsOf, type WindowsHandle } from './windowed-entities';
 import { ClientInsights } from './client-insights';
 import { OrchestrationClient } from './orchestration-client';
 import {
@@ -189,6 +190,19 @@ export class DurableClient {
         await this.callEntity(id, DELETE_OPERATION);
       },
     };
+  }
+
+  /**
+   * The windows of a `@Windowed` entity class: the window a signal goes to, a key's windows
+   * over a time range, and the current window as a stream (see {@link WindowsHandle}).
+   *
+   * @example
+   * ```ts
+   * await client.windows(ViewsPerMinute).window('shop/cart', new Date(event.time)).signal.add(1);
+   * ```
+   */
+  windows<T extends object>(cls: Constructor<T>): WindowsHandle<T> {
+    return windowsOf(this, cls, this.deps.registry.entityOf(cls));
   }
 
   /** A typed handle on all entities of class `cls`: their change stream and listing. */

@@ -1,4 +1,5 @@
 import type { RollUpDefinition } from './roll-up-definition';
+import type { WindowDefinition } from './window-definition';
 
 /** Any class with a no-argument-compatible constructor. */
 export type Constructor<T = object> = new (...args: never[]) => T;
@@ -32,6 +33,8 @@ export interface EntityDefinition<T extends object = object> {
   readonly plainState?: boolean;
   /** Where this entity's changes roll up (`@RollUp`). */
   readonly rollUp?: RollUpDefinition;
+  /** Set on windowed aggregates (`@Windowed`): every key is one window. */
+  readonly window?: WindowDefinition;
 }
 
 /** The operation every entity has: it deletes the entity's state. */

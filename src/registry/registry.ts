@@ -7,6 +7,7 @@ import { isValidEntityName } from './entity-id';
 import { validateMerge } from './merge-validation';
 import { OrchestrationCatalog } from './orchestration-catalog';
 import { withRollUps } from './roll-up-definition';
+import { readWindow } from './window-definition';
 import type { OrchestratorDefinition } from './orchestrator-definition';
 
 /** The classes an app hosts, as given to {@link Registry.create}. */
@@ -199,7 +200,8 @@ function readEntity(cls: Function): EntityDefinition {
     throw new DefinitionError(`Entity '${meta.name}' (class ${cls.name}) has no operations. Mark its methods with @Operation().`);
   }
   const operationsByMethod = new Map([...operations.values()].map((op) => [op.methodName, op.name]));
-  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations, operationsByMethod });
+  const window = readWindow(cls, meta.name);
+  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations, operationsByMethod, ...(window ? { window } : {}) });
 }
 
 function validateOperation(entity: string, cls: Function, op: OperationMetadata): void {

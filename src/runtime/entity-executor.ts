@@ -10,6 +10,7 @@ import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type Unl
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { rollUpValue, sendRollUp } from './roll-up';
+import { checkWindowOpen, scheduleWindowDeletion } from './window-rules';
 import { ApplyFolding } from './apply-folding';
 import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
 import { canFold, foldOutbox, signalCount, unappliedRest } from './signal-folding';
@@ -93,7 +94,8 @@ export class EntityExecutor {
     const pending = this.run(entity, folded);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
-    if (result.produced.length > 0) {
+    // A window's scheduled deletion is the exception: a copy scheduled twice deletes once.
+    if (result.produced.some((m) => !(m.operation === DELETE_OPERATION && m.scheduledTime !== undefined && m.target.key === folded.target.key && m.target.name === folded.target.name))) {
       this.folding.sends(folded);
       return false;
     }
@@ -341,7 +343,9 @@ export class EntityExecutor {
   /** Runs one operation; synchronous operations settle without a promise. */
   private run(entity: LiveEntity, message: OperationMessage): RunResult | Promise<RunResult> {
     let before: unknown;
+    const existedBefore = entity.exists;
     try {
+      checkWindowOpen(entity, message.operation, this.options.now());
       before = rollUpValue(entity);
     } catch (error) {
       return { ok: false, error };
@@ -374,8 +378,8 @@ export class EntityExecutor {
       context.active = false;
       return { ok: false, error };
     }
-    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value, before);
-    return this.finish(entity, message, operation, context, value, before);
+    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value, before, existedBefore);
+    return this.finish(entity, message, operation, context, value, before, existedBefore);
   }
 
   private async settle(
@@ -385,6 +389,7 @@ export class EntityExecutor {
     context: OperationContext,
     pending: PromiseLike<unknown>,
     before: unknown,
+    existedBefore: boolean,
   ): Promise<RunResult> {
     let value: unknown;
     try {
@@ -393,16 +398,17 @@ export class EntityExecutor {
       context.active = false;
       return { ok: false, error };
     }
-    return this.finish(entity, message, operation, context, value, before);
+    return this.finish(entity, message, operation, context, value, before, existedBefore);
   }
 
-  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown, before: unknown): RunResult {
+  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown, before: unknown, existedBefore: boolean): RunResult {
     try {
       const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
       if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;
       sendRollUp(context, entity, before);
+      scheduleWindowDeletion(context, entity, existedBefore);
       return { ok: true, value: plain, produced: context.produced };
     } catch (error) {
       return { ok: false, error };

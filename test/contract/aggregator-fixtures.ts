@@ -1,4 +1,4 @@
-import { Entity, Operation, RollUp, entityContext } from '../../src/index';
+import { Entity, Operation, RollUp, Windowed, entityContext } from '../../src/index';
 
 /** A counter whose `add` is mergeable: add(a) then add(b) equals add(a + b). */
 @Entity()
@@ -112,4 +112,33 @@ export class LeafCounter {
   }
 }
 
-export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter];
+/** Views per 400 ms window by event time; late by up to 300 ms is accepted, windows go 1.5 s after their end. */
+@Entity()
+@Windowed({ sizeMs: 400, allowedLatenessMs: 300, retentionMs: 1_500 })
+export class ViewsPerWindow {
+  views = 0;
+
+  @Operation({ merge: (a: number, b: number) => a + b })
+  add(n: number): void {
+    this.views += n;
+  }
+
+  @Operation()
+  get(): number {
+    return this.views;
+  }
+}
+
+/** Windows by arrival time. */
+@Entity()
+@Windowed({ sizeMs: 60_000, retentionMs: 120_000, time: 'arrival' })
+export class ArrivalsPerMinute {
+  count = 0;
+
+  @Operation({ merge: (a: number, b: number) => a + b })
+  add(n: number): void {
+    this.count += n;
+  }
+}
+
+export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute];

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DurableApp } from '../../src/index';
 import { eventually } from '../helpers';
-import { AGGREGATOR_ENTITIES, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay } from './aggregator-fixtures';
+import { filter, firstValueFrom } from 'rxjs';
+import { LateDataError } from '../../src/index';
+import { AGGREGATOR_ENTITIES, ArrivalsPerMinute, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay, ViewsPerWindow } from './aggregator-fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 
 /** Mergeable operations: folding changes the number of messages, never the outcome. */
@@ -123,6 +125,52 @@ export function aggregatorsContract(harness: EngineHarness): void {
       await app.client.entity(LeafCounter, 'g2/leaf1').delete();
       await eventually(async () => (await app.client.entity(Breakdown, 'g2').call.get()).total === 500, 20_000);
       expect((await app.client.entity(Breakdown, 'g2').call.get()).byName).toEqual({ leaf0: 500 });
+    });
+
+    test('tumbling windows by event time: queried by range, late data refused, old windows deleted durably', async () => {
+      const windows = app.client.windows(ViewsPerWindow);
+      // Two windows in the past that are still open (lateness), and the current one.
+      const size = windows.sizeMs;
+      const now = Date.now();
+      const current = Math.floor(now / size) * size;
+      const times = [current - size + 5, current - size + 390, current + 1, current + 2];
+      await Promise.all(times.map((t) => windows.window('cart', new Date(t)).signal.add(1)));
+      await windows.window('other', new Date(current)).signal.add(5);
+      await eventually(async () => (await windows.range('cart', new Date(current - size), new Date(current + size))).length === 2, 10_000);
+      const range = await windows.range('cart', new Date(current - size), new Date(current + size));
+      expect(range.map((w) => [w.start.getTime(), w.end.getTime() - w.start.getTime()])).toEqual([
+        [current - size, size],
+        [current, size],
+      ]);
+      expect(range.map((w) => w.state?.views)).toEqual([2, 2]);
+
+      // A window whose end plus lateness has passed takes nothing more.
+      const old = windows.window('cart', new Date(current - 3 * size));
+      await expect(old.call.add(1)).rejects.toThrow(/LateDataError: The window .* closed at/);
+      expect(new LateDataError('x').code).toBe('JETSTATE_LATE_DATA');
+      // Event-time windows need the event's time; keys cannot contain the separator.
+      expect(() => windows.window('cart')).toThrow(/event time/);
+      expect(() => windows.window('a|b', new Date())).toThrow(/without '\|'/);
+
+      // The current window as a stream.
+      const live = await firstValueFrom(windows.current$('other').pipe(filter((w) => w.state !== undefined)));
+      expect(live.state!.views).toBeGreaterThanOrEqual(5);
+
+      // Retention: every window goes 1.5 s after its end, and state streams see it go.
+      const firstKey = `cart|${String(current - size).padStart(15, '0')}`;
+      const gone = firstValueFrom(app.client.entityState$({ name: 'ViewsPerWindow', key: firstKey }).pipe(filter((s) => !s.entityExists)));
+      await eventually(async () => (await windows.range('cart', new Date(0), new Date(current + 10 * size))).length === 0, 15_000);
+      await gone;
+      expect((await app.client.entity(ViewsPerWindow, firstKey).read()).entityExists).toBe(false);
+    });
+
+    test('arrival-time windows take the client clock and refuse a given time', async () => {
+      const windows = app.client.windows(ArrivalsPerMinute);
+      await windows.window('k').signal.add(2);
+      expect(() => windows.window('k', new Date())).toThrow(/arrival time/);
+      const start = Math.floor(Date.now() / 60_000) * 60_000;
+      await eventually(async () => (await windows.range('k', new Date(start - 60_000), new Date(start + 60_000))).some((w) => w.state?.count === 2), 10_000);
+      expect(() => app.client.windows(HotCounter)).toThrow(/not windowed/);
     });
   });
 }

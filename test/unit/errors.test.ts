@@ -185,6 +185,12 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.OrchestrationFailedError('order-1', 'Failed', { name: 'Error', message: 'boom' }),
     ctor: (lib) => lib.OrchestrationFailedError,
   },
+  {
+    className: 'LateDataError',
+    code: 'JETSTATE_LATE_DATA',
+    create: (lib) => new lib.LateDataError('window closed'),
+    ctor: (lib) => lib.LateDataError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -221,6 +227,7 @@ describe('error codes and names', () => {
       OrchestrationFailed: 'JETSTATE_ORCHESTRATION_FAILED',
       OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
       OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
+      LateData: 'JETSTATE_LATE_DATA',
     });
   });
 
