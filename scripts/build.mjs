@@ -12,9 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'scripts/tsconfig.build.json')], { stdio: 'inherit' });
 
-// One ESM entry per public CommonJS entry: the library, and the NestJS module (a subpath
-// export that alone loads @nestjs/*).
-for (const entry of ['dist/src/index', 'dist/src/nestjs/index']) {
+// One ESM entry per public CommonJS entry: the library, the NestJS module (a subpath
+// export that alone loads @nestjs/*), and the ready-made aggregators.
+for (const entry of ['dist/src/index', 'dist/src/nestjs/index', 'dist/src/aggregators/index']) {
   const names = Object.keys(createRequire(import.meta.url)(join(root, `${entry}.js`))).filter((name) => name !== '__esModule' && name !== 'default');
   writeFileSync(join(root, `${entry}.mjs`), `import lib from './index.js';\n\nexport const { ${names.join(', ')} } = lib;\nexport default lib;\n`);
   writeFileSync(join(root, `${entry}.d.mts`), `export * from './index.js';\n`);

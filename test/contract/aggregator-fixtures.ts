@@ -1,4 +1,24 @@
+import { Counter, DistinctCount, Histogram, Stats, TopK } from '../../src/aggregators';
 import { Entity, Operation, RollUp, Windowed, entityContext } from '../../src/index';
+
+@Entity()
+export class Clicks extends Counter {}
+
+@Entity()
+export class Latency extends Stats {}
+
+@Entity()
+export class Visitors extends DistinctCount {}
+
+@Entity()
+export class Searches extends TopK {
+  static override readonly capacity = 20;
+}
+
+@Entity()
+export class ResponseTimes extends Histogram {
+  static override readonly boundaries = [10, 100];
+}
 
 /** A counter whose `add` is mergeable: add(a) then add(b) equals add(a + b). */
 @Entity()
@@ -112,9 +132,9 @@ export class LeafCounter {
   }
 }
 
-/** Views per 400 ms window by event time; late by up to 300 ms is accepted, windows go 1.5 s after their end. */
+/** Views per 2 s window by event time; late by up to 1.9 s is accepted, windows go 4 s after their end. */
 @Entity()
-@Windowed({ sizeMs: 400, allowedLatenessMs: 300, retentionMs: 1_500 })
+@Windowed({ sizeMs: 2_000, allowedLatenessMs: 1_900, retentionMs: 4_000 })
 export class ViewsPerWindow {
   views = 0;
 
@@ -141,4 +161,4 @@ export class ArrivalsPerMinute {
   }
 }
 
-export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute];
+export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute, Clicks, Latency, Visitors, Searches, ResponseTimes];
