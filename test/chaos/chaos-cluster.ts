@@ -57,6 +57,8 @@ process.once('exit', () => {
 export class ChaosCluster {
   readonly slots: WorkerSlot[];
   private closing = false;
+  /** Worker processes that exited before they were ready and were started again. */
+  failedStarts = 0;
   private spawned = 0;
 
   private constructor(
@@ -117,6 +119,9 @@ export class ChaosCluster {
         } catch (error) {
           if (!exited) await worker.kill();
           if (!exited || this.closing || attempt >= 5) throw error;
+          // Failing to start while the nemesis has the server down is expected; it is retried, not reported.
+          worker.expectedExit = true;
+          this.failedStarts++;
           await delay(500);
         }
       }
