@@ -130,13 +130,17 @@ export async function checkBank(client: DurableClient, accounts: readonly string
   const balances = await Promise.all(
     accounts.map(async (id) => {
       const account = client.entity(Account, id);
-      try {
-        return await account.call.balance();
-      } catch {
-        unanswered.push(id);
-        // Still count its money: the committed snapshot says what it holds.
-        return (await account.read().catch(() => undefined))?.entityState?.cents ?? 0;
+      // Two tries: a partition may still be moving to a worker that was just brought back.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          return await account.call.balance();
+        } catch {
+          // Try again, then give up.
+        }
       }
+      unanswered.push(id);
+      // Still count its money: the committed snapshot says what it holds.
+      return (await account.read().catch(() => undefined))?.entityState?.cents ?? 0;
     }),
   );
   return {
