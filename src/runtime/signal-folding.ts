@@ -59,28 +59,57 @@ export function tryMerge(merge: (a: unknown, b: unknown) => unknown, a: unknown,
 export function foldClientSignals(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
   const out: OperationMessage[] = [];
   // The last message to each entity: its place in `out`, and the run folded into it so far.
-  const lastByTarget = new Map<string, { index: number; sender: string | undefined; merge: ((a: unknown, b: unknown) => unknown) | undefined; input: unknown; count: number }>();
-  const folded: { index: number; input: unknown; count: number }[] = [];
+  const lastByTarget = new Map<string, ClientRun>();
+  const folded: ClientRun[] = [];
+  // A burst to one entity (the hot key) skips the map: the previous message's run is at hand.
+  let previous: ClientRun | undefined;
   for (const message of messages) {
-    const key = `${message.target.name}/${message.target.key}`;
-    const last = lastByTarget.get(key);
-    const foldable = message.origin === undefined && isFoldableSignal(message);
-    const merge = foldable ? mergeOf(message.target.name, message.operation) : undefined;
-    const sender = merge ? senderOf(message) : undefined;
-    if (last?.merge && merge === last.merge && sender !== undefined && sender === last.sender && out[last.index]!.operation === message.operation) {
+    const target = message.target;
+    const sameTarget = previous !== undefined && previous.name === target.name && previous.key === target.key;
+    const key = sameTarget ? undefined : `${target.name}/${target.key}`;
+    const last = sameTarget ? previous : lastByTarget.get(key!);
+    const merge = message.origin === undefined && isFoldableSignal(message) ? mergeOf(target.name, message.operation) : undefined;
+    if (last?.merge && merge === last.merge && last.operation === message.operation && sameClient(last.id, message.id)) {
       const merged = tryMerge(merge, last.input, message.input);
       if (merged) {
-        if (last.count === signalCount(out[last.index]!)) folded.push(last);
+        if (!last.folded) {
+          last.folded = true;
+          folded.push(last);
+        }
         last.input = merged.value;
         last.count += signalCount(message);
+        previous = last;
         continue;
       }
     }
-    lastByTarget.set(key, { index: out.length, sender, merge, input: message.input, count: signalCount(message) });
+    const run: ClientRun = { index: out.length, name: target.name, key: target.key, id: message.id, operation: message.operation, merge, input: message.input, count: signalCount(message), folded: false };
+    lastByTarget.set(key ?? `${target.name}/${target.key}`, run);
+    previous = run;
     out.push(message);
   }
   for (const run of folded) out[run.index] = { ...out[run.index]!, input: run.input, merged: { count: run.count } };
   return out;
+}
+
+interface ClientRun {
+  readonly index: number;
+  readonly name: string;
+  readonly key: string;
+  /** The id of the run's first message (its sender is the part before the last '.'). */
+  readonly id: string;
+  readonly operation: string;
+  readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
+  input: unknown;
+  count: number;
+  folded: boolean;
+}
+
+/** Whether two client message ids (`<client id>.<n>`) come from the same client, without slicing them. */
+function sameClient(a: string, b: string): boolean {
+  const dot = a.lastIndexOf('.');
+  if (dot <= 0 || b.lastIndexOf('.') !== dot) return false;
+  for (let i = 0; i < dot; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
