@@ -31,7 +31,7 @@ function binary(): string {
   return 'nats-server';
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -42,9 +42,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, storeDir: string): Promise<ChildProcess> {
+/** Starts nats-server with JetStream on a loopback port and store, plus `extraArgs`; resolves once it is ready. */
+export function launch(port: number, storeDir: string, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(binary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -72,7 +73,7 @@ function launch(port: number, storeDir: string): Promise<ChildProcess> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 

@@ -64,10 +64,13 @@ export class InputRetention {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops sampling. A sample in flight is left to finish: what it purges was acknowledged
+   * long enough ago whoever owns the partition next.
+   */
+  stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
   }
 
   /** Samples the floor now and purges what has been acknowledged for long enough. */

@@ -1,4 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
+import { TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { EntitySnapshot } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
@@ -6,6 +7,8 @@ import type { LevelStore, StoreOperation } from '../level-store';
 import type { HubLayout } from './hub-layout';
 import { decodeText } from './wire-codec';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+
+const CATCH_UP_QUIET_MS = 5_000;
 
 /** A snapshot and its sequence in `<hub>_STATE` (the fence of the entity's next commit). */
 export interface SequencedSnapshot {
@@ -44,13 +47,27 @@ export class LocalSnapshots {
     );
     const messages = await consumer.consume();
     const read = new Map<string, { id: EntityId; value: string; snapshot: EntitySnapshot }>();
-    for await (const msg of messages) {
-      const id = this.layout.entityOfStateSubject(msg.subject);
-      const text = decodeText(msg.data);
-      read.set(snapshotKey(id), { id, value: `${msg.seq} ${text}`, snapshot: decodeSnapshot(id, text) });
-      if (msg.seq >= last || msg.info.pending === 0) break;
+    // A stream changing leader (a cluster losing a server) can leave the read waiting for
+    // good: give up after a quiet spell, and let the partition be taken over again later.
+    let quiet = setTimeout(() => messages.stop(), CATCH_UP_QUIET_MS);
+    let reached = false;
+    try {
+      for await (const msg of messages) {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => messages.stop(), CATCH_UP_QUIET_MS);
+        const id = this.layout.entityOfStateSubject(msg.subject);
+        const text = decodeText(msg.data);
+        read.set(snapshotKey(id), { id, value: `${msg.seq} ${text}`, snapshot: decodeSnapshot(id, text) });
+        if (msg.seq >= last || msg.info.pending === 0) {
+          reached = true;
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(quiet);
+      messages.stop();
     }
-    messages.stop();
+    if (!reached) throw new TransportError(`Partition ${partition}: reading its snapshots from ${this.layout.stateStream} stalled for ${CATCH_UP_QUIET_MS} ms; the partition will be taken over again.`);
     // A server back from a crash can serve an older snapshot than the copy here: keep the
     // newer one, so the comparison on the next load can see that the server lost it.
     const held = await this.load([...read.values()].map((r) => r.id));

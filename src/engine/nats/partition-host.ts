@@ -8,6 +8,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { Logger } from 'pino';
+import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
@@ -392,12 +393,14 @@ export class PartitionHost {
       scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
-    await this.options.local?.catchUp(partition);
+    // A stream without a leader (a cluster re-electing after losing a server) can leave
+    // consumer creation waiting without an error: give the partition up and try later.
+    await withDeadline(this.options.local?.catchUp(partition), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its snapshots`);
     this.owned.set(partition, owned);
-    await this.startConsuming(partition, owned);
+    await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
     // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly makes nats.js 2.29 hang on a 2.9 server.)
     const timers = await this.js.consumers.get(this.layout.timerStream, { filterSubjects: this.layout.timerFilter(partition) });
-    owned.timers = await timers.consume();
+    owned.timers = await withDeadline(timers.consume(), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its timers`);
     owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();
     owned.scheduled.start();
@@ -467,12 +470,15 @@ export class PartitionHost {
     owned.work?.stop();
     owned.timers?.stop();
     owned.scheduled.stop();
-    await owned.retention.stop();
+    owned.retention.stop();
     if (graceful) await owned.worker.deactivate();
     else void owned.worker.deactivate();
     this.owned.delete(partition);
     owned.worker.reset();
-    await Promise.allSettled(owned.loops);
+    // A consumer stopped while the connection is down or its stream changes leader can take
+    // long to end its iterator; the partition is already released, so do not hold up the
+    // lease loops (which renew the other partitions) for it.
+    await Promise.race([Promise.allSettled(owned.loops), delay(this.options.leaseTimeMs)]);
   }
 
   private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages, run: ConsumerRun): Promise<void> {
@@ -574,5 +580,19 @@ export class PartitionHost {
     } catch (error) {
       this.options.logger.error({ err: error, call: reply.id }, 'could not send the reply to a call');
     }
+  }
+}
+
+/** Rejects with a {@link TransportError} when `work` has not settled within `ms`. */
+async function withDeadline<T>(work: Promise<T> | undefined, ms: number, what: string): Promise<T | undefined> {
+  if (!work) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransportError(`${what} took longer than ${ms} ms; giving the partition up to try again later.`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

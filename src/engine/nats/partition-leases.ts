@@ -144,12 +144,11 @@ export class PartitionLeases {
     for (let p = 0; p < this.options.partitionCount; p++) {
       if (ownerOf(p, live) === workerId) wanted.add(p);
     }
-    for (const p of [...this.owned.keys()]) {
-      if (!wanted.has(p) && !this.stopped) await this.release(p);
-    }
-    for (const p of wanted) {
-      if (!this.owned.has(p) && !this.stopped) await this.tryAcquire(p);
-    }
+    // Partitions are independent: hand over and take over several at once (on a cluster,
+    // creating a replicated consumer takes a consensus round each), but not so many that
+    // the server's API times out.
+    await inBatches([...this.owned.keys()].filter((p) => !wanted.has(p) && !this.stopped), PARALLEL_CHANGES, (p) => this.release(p));
+    await inBatches([...wanted].filter((p) => !this.owned.has(p) && !this.stopped), PARALLEL_CHANGES, (p) => this.tryAcquire(p));
   }
 
   private async renewAll(): Promise<void> {
@@ -242,4 +241,11 @@ function mix32(hash: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** How many partitions one worker takes over or hands over at a time. */
+const PARALLEL_CHANGES = 4;
+
+async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }
