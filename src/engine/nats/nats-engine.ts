@@ -13,6 +13,7 @@ import { partitionOf } from '../partitioner';
 import { ActivityHost } from './activity-host';
 import { NatsDeadLetters } from './nats-dead-letters';
 import { HubClient } from './hub-client';
+import { PublishFolding } from './publish-folding';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
@@ -59,6 +60,7 @@ export class NatsEngine implements Engine {
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
   private readonly hub: HubClient;
+  private readonly outgoing: PublishFolding;
   private readonly host: PartitionHost | undefined;
   private readonly activityHost: ActivityHost | undefined;
   readonly deadLetters: NatsDeadLetters;
@@ -75,6 +77,10 @@ export class NatsEngine implements Engine {
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
     this.hub = new HubClient(connection);
+    this.outgoing = new PublishFolding(
+      (message) => this.hub.publishWork(message),
+      (name, operation) => (options.registry.hasEntity(name) ? options.registry.entityNamed(name).operations.get(operation)?.merge : undefined),
+    );
     this.deadLetters = new NatsDeadLetters(connection.js, connection.jsm, connection.layout);
     this.host = options.executor
       ? new PartitionHost({
@@ -124,7 +130,8 @@ export class NatsEngine implements Engine {
   async send(messages: readonly OperationMessage[]): Promise<void> {
     this.assertOpen();
     const now = this.options.clock.now();
-    await Promise.all(messages.map((m) => this.hub.send(m, now)));
+    // Scheduled signals go to the timer stream; the others through the publish buffer, which folds hot keys' signals.
+    await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.outgoing.send(m))));
   }
 
   async call(message: OperationMessage): Promise<OperationReply> {
@@ -143,8 +150,12 @@ export class NatsEngine implements Engine {
       }, this.options.callTimeoutMs);
       this.waiters.set(message.id, { resolve, reject, timer });
     });
+    // The timer can fire while the publish is still pending (or the publish can fail after
+    // it fired): the reply's rejection must not go unhandled then; the caller sees whichever comes first.
+    reply.catch(() => undefined);
     try {
-      await this.hub.publishWork(sent);
+      // Through the publish buffer: a call stays behind the signals sent to its entity before it.
+      await this.outgoing.send(sent);
     } catch (error) {
       const waiter = this.waiters.get(message.id);
       this.waiters.delete(message.id);
