@@ -54,9 +54,10 @@ export function tryMerge(merge: (a: unknown, b: unknown) => unknown, a: unknown,
 /**
  * Folds runs of consecutive signals of a mergeable operation from one client to one entity
  * (client signals waiting for one durable write). Only signals next to each other in that
- * entity's sequence fold, so every sender's order holds.
+ * entity's sequence fold, so every sender's order holds. `placeOf`, when given, receives
+ * for each message the index of the message it went into.
  */
-export function foldClientSignals(messages: readonly OperationMessage[], mergeOf: MergeLookup): OperationMessage[] {
+export function foldClientSignals(messages: readonly OperationMessage[], mergeOf: MergeLookup, placeOf?: number[]): OperationMessage[] {
   const out: OperationMessage[] = [];
   // The last message to each entity: its place in `out`, and the run folded into it so far.
   const lastByTarget = new Map<string, ClientRun>();
@@ -79,12 +80,14 @@ export function foldClientSignals(messages: readonly OperationMessage[], mergeOf
         last.input = merged.value;
         last.count += signalCount(message);
         previous = last;
+        placeOf?.push(last.index);
         continue;
       }
     }
     const run: ClientRun = { index: out.length, name: target.name, key: target.key, id: message.id, operation: message.operation, merge, input: message.input, count: signalCount(message), folded: false };
     lastByTarget.set(key ?? `${target.name}/${target.key}`, run);
     previous = run;
+    placeOf?.push(out.length);
     out.push(message);
   }
   for (const run of folded) out[run.index] = { ...out[run.index]!, input: run.input, merged: { count: run.count } };

@@ -27,7 +27,8 @@ export function aggregatorsContract(harness: EngineHarness): void {
       // The call counts as one signal too.
       expect(after.signalsReceived - before.signalsReceived).toBe(5_001);
       expect(after.applied - before.applied).toBeLessThan(5_001);
-      expect(after.messagesApplied - before.messagesApplied).toBeLessThanOrEqual(5_001);
+      // Folded in the client's buffer (embedded: the group commit; NATS: behind the publish in flight).
+      expect(after.messagesApplied - before.messagesApplied).toBeLessThan(1_000);
     });
 
     test('only consecutive signals of the same operation merge: a set between adds keeps its place', async () => {
