@@ -1,0 +1,71 @@
+/**
+ * A hub on a 3-server JetStream cluster with 3 replicas of every stream and bucket. One
+ * server is SIGKILLed in the middle of a burst (the leader of the work stream, which every
+ * signal goes through): every acknowledged signal is applied exactly once, processing
+ * resumes, and the killed server catches up once restarted.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JetStreamManager } from 'nats';
+import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, settle, waitFor } from './support';
+
+afterEach(disposeScenarios);
+
+/** Documented in docs/nats.md: how long acknowledgements may stop after a server dies. */
+const RESUME_WITHIN_MS = 30_000;
+
+async function streamLeader(jsm: JetStreamManager, stream: string): Promise<string> {
+  const info = await jsm.streams.info(stream);
+  return info.cluster?.leader ?? '';
+}
+
+async function replicasCurrent(jsm: JetStreamManager, stream: string): Promise<boolean> {
+  const info = await jsm.streams.info(stream);
+  const replicas = info.cluster?.replicas ?? [];
+  return replicas.length === 2 && replicas.every((r) => r.current && !r.offline);
+}
+
+describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-burst', () => {
+  it('applies every acknowledged signal exactly once, resumes, and the restarted server catches up', async () => {
+    requireCompiledChild();
+    const scenario = await Scenario.openCluster('cluster', 3000);
+    // Workers and the client each connect to a different server.
+    const workers = [await scenario.spawnWorker('w1', { member: 0 }), await scenario.spawnWorker('w2', { member: 1 })];
+    await waitFor('the workers settle', () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)), 30_000, () => scenario.describeWorkers(), 100);
+    const jsm = await scenario.raw.jetstreamManager();
+    const workStream = `${scenario.hub}_WORK`;
+    expect((await jsm.streams.info(workStream)).config.num_replicas).toBe(3);
+    expect((await jsm.streams.info(`KV_${scenario.hub}_leases`)).config.num_replicas).toBe(3);
+
+    const client = await scenario.client(2);
+    const burst = scenario.burst(client, { window: 64, first: 1, relayEvery: 3 });
+    await burst.acknowledged(1_500);
+
+    const leader = await streamLeader(jsm, workStream);
+    const victim = scenario.cluster!.members.find((m) => m.name === leader)!;
+    expect(victim, `the work stream's leader ${leader} is a member`).toBeDefined();
+    const ackedAtKill = burst.acked.size;
+    const killedAt = Date.now();
+    await victim.kill();
+
+    await waitFor('acknowledgements resume after the kill', () => burst.acked.size >= ackedAtKill + 500, RESUME_WITHIN_MS, () => scenario.describeWorkers());
+    const resumedMs = Date.now() - killedAt;
+    expect(resumedMs, `acknowledgements resumed ${resumedMs} ms after the kill`).toBeLessThan(RESUME_WITHIN_MS);
+    await waitFor('the workers own every partition again', () => new Set(ownership(workers).flat()).size === 32, 90_000, () => scenario.describeWorkers());
+    const ownedAgainMs = Date.now() - killedAt;
+
+    await victim.start();
+    await burst.acknowledged(burst.acked.size + 1_000);
+    await burst.stop();
+
+    const { lists, settled, pending } = await settle(scenario, client, burst, 60_000);
+    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
+    expect(settled, `${pending} inputs left uncommitted. ${context}`).toBe(true);
+
+    // The restarted server has caught up: both followers of each stream are current.
+    for (const stream of [workStream, `${scenario.hub}_STATE`]) {
+      await waitFor(`${stream}'s replicas are current again`, () => replicasCurrent(jsm, stream), 30_000);
+    }
+    console.log(`cluster: killed ${victim.name} (work stream leader) after ${ackedAtKill} acknowledged; acknowledgements resumed after ${resumedMs} ms; every partition owned again after ${ownedAgainMs} ms; ${burst.acked.size} acknowledged in all`);
+  }, 240_000);
+});
