@@ -92,6 +92,12 @@ async function withApp<T>(engine: EngineKind, server: NatsServer | undefined, hu
   });
 }
 
+/** Stats once the last commit's counters are in: a NATS snapshot is readable a moment before its batch is counted. */
+async function settledStats(app: DurableApp): Promise<ReturnType<DurableApp['stats']>> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return app.stats();
+}
+
 function row(engine: EngineKind, scenario: string, items: number, ackedMs: number, appliedMs: number, messages: number): AggregatorRow {
   return { engine, scenario, items, ackedPerSecond: items / (ackedMs / 1000), appliedPerSecond: items / (appliedMs / 1000), messagesPerItem: messages / items };
 }
@@ -121,7 +127,7 @@ async function hotKey(app: DurableApp, engine: EngineKind, scenario: string, set
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const appliedMs = nowMs() - start;
-  return row(engine, scenario, sent, ackedMs, appliedMs, app.stats().messagesApplied - before);
+  return row(engine, scenario, sent, ackedMs, appliedMs, (await settledStats(app)).messagesApplied - before);
 }
 
 /** The counter demo's workload: pages in bursts, site totals at the end; with forwarding (before) or roll-ups (after). */
@@ -148,7 +154,7 @@ async function counterDemo(app: DurableApp, engine: EngineKind, settings: Aggreg
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const appliedMs = nowMs() - start;
-  const messages = app.stats().messagesApplied - before;
+  const messages = (await settledStats(app)).messagesApplied - before;
   return row(engine, `counter demo, ${rollUps ? 'roll-ups' : 'forwarding'}`, pages * signalsPerPage, ackedMs, appliedMs, messages);
 }
 
@@ -171,5 +177,5 @@ async function wordCount(app: DurableApp, engine: EngineKind, settings: Aggregat
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const appliedMs = nowMs() - start;
-  return row(engine, 'WordCount', words, ackedMs, appliedMs, app.stats().messagesApplied - before);
+  return row(engine, 'WordCount', words, ackedMs, appliedMs, (await settledStats(app)).messagesApplied - before);
 }
