@@ -147,7 +147,10 @@ describe('the package installed from npm pack', () => {
         'dist/src/nestjs/index.d.mts',
       ]),
     );
-    const withoutDeclaration = packedFiles.filter((file) => file.endsWith('.js') && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')));
+    // The dashboard's bundle is a browser script served as a file, not a module to import.
+    const browserAssets = (file: string): boolean => file.startsWith('dist/src/dashboard/assets/');
+    expect(packedFiles.filter(browserAssets)).toEqual(expect.arrayContaining(['dist/src/dashboard/assets/app.js', 'dist/src/dashboard/assets/app.css']));
+    const withoutDeclaration = packedFiles.filter((file) => file.endsWith('.js') && !browserAssets(file) && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')));
     expect(withoutDeclaration).toEqual([]);
     const outsideDist = packedFiles.filter((file) => !file.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE(\.\w+)?)$/.test(file));
     expect(outsideDist).toEqual([]);
