@@ -41,6 +41,28 @@ export function aggregatorsContract(harness: EngineHarness): void {
       expect(await counter.call.get()).toBe(1_600);
     });
 
+    test('calls between mergeable signals see exactly the signals sent before them', async () => {
+      const counter = app.client.entity(HotCounter, 'interleaved');
+      const sends: Promise<unknown>[] = [];
+      const expected: (number | undefined)[] = [];
+      let value = 0;
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 50; i++) {
+          sends.push(counter.signal.add(1));
+          expected.push(undefined);
+          value++;
+        }
+        sends.push(counter.call.get());
+        expected.push(value);
+        if (round % 5 === 4) {
+          sends.push(counter.signal.set(0));
+          expected.push(undefined);
+          value = 0;
+        }
+      }
+      expect(await Promise.all(sends)).toEqual(expected);
+    });
+
     test('a merged append keeps the sender order of every item', async () => {
       const tape = app.client.entity(Tape, 'order');
       const items = Array.from({ length: 1_000 }, (_, i) => i);
