@@ -36,6 +36,8 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode | HttpErrorCode, 
   [ErrorCode.UnknownOperation]: 404,
   [ErrorCode.OrchestrationNotFound]: 404,
   [ErrorCode.OrchestrationAlreadyExists]: 409,
+  // An event for a window that has closed: valid on its own, refused by the window's state.
+  [ErrorCode.LateData]: 409,
   [ErrorCode.OrchestrationNotRunning]: 410,
   [ErrorCode.OrchestrationStillRunning]: 412,
   [ErrorCode.OrchestrationNotFailed]: 412,
