@@ -12,6 +12,7 @@ import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } fr
 import { partitionOf } from '../partitioner';
 import { ActivityHost } from './activity-host';
 import { NatsDeadLetters } from './nats-dead-letters';
+import { toJetstateError } from './transport-errors';
 import { HubClient } from './hub-client';
 import { PublishFolding } from './publish-folding';
 import type { HubConnection } from './hub-connection';
@@ -131,7 +132,11 @@ export class NatsEngine implements Engine {
     this.assertOpen();
     const now = this.options.clock.now();
     // Scheduled signals go to the timer stream; the others through the publish buffer, which folds hot keys' signals.
-    await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.outgoing.send(m))));
+    try {
+      await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.outgoing.send(m))));
+    } catch (error) {
+      throw toJetstateError(error, `sending ${describe(messages)}`, { mayHaveBeenStored: true });
+    }
   }
 
   async call(message: OperationMessage): Promise<OperationReply> {
@@ -160,20 +165,27 @@ export class NatsEngine implements Engine {
       const waiter = this.waiters.get(message.id);
       this.waiters.delete(message.id);
       if (waiter) clearTimeout(waiter.timer);
-      throw error;
+      throw toJetstateError(error, `sending the call ${describe([message])}`, { mayHaveBeenStored: true });
     }
     return reply;
   }
 
   async readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined> {
     this.assertOpen();
-    return (await this.hub.fetchSnapshot(id))?.snapshot;
+    try {
+      return (await this.hub.fetchSnapshot(id))?.snapshot;
+    } catch (error) {
+      throw toJetstateError(error, `reading the state of ${id.name}/${id.key}`);
+    }
   }
 
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
     this.assertOpen();
     const all: EntitySnapshot[] = [];
-    for (const msg of await this.hub.readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject)) {
+    const stored = await this.hub.readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject).catch((error: unknown) => {
+      throw toJetstateError(error, `listing the entities${query.name === undefined ? '' : ` named ${query.name}`}`);
+    });
+    for (const msg of stored) {
       const snapshot = decodeSnapshot(this.layout.entityOfStateSubject(msg.subject), decodeText(msg.data));
       if (!snapshot.exists) continue;
       if (query.keyPrefix !== undefined && !snapshot.id.key.startsWith(query.keyPrefix)) continue;
@@ -246,4 +258,12 @@ export class NatsEngine implements Engine {
   private assertOpen(): void {
     if (this.state === 'stopping' || this.state === 'stopped') throw new AppStoppedError();
   }
+}
+
+/** `Counter/visits.add` (and how many more), for error messages. */
+function describe(messages: readonly OperationMessage[]): string {
+  const first = messages[0];
+  if (!first) return 'nothing';
+  const name = `${first.target.name}/${first.target.key}.${first.operation}`;
+  return messages.length > 1 ? `${name} and ${messages.length - 1} more` : name;
 }
