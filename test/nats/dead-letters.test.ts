@@ -1,39 +1,23 @@
-import { connect, type NatsConnection } from 'nats';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { useSharedNatsServer } from './shared-nats-server';
 
 describe('dead letters through the client', () => {
-  let server: NatsServer;
-  let raw: NatsConnection;
-  const open: { stop(): Promise<void> }[] = [];
-  let hubs = 0;
-  const nextHub = (): string => `dl${process.pid}_${++hubs}`;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    raw = await connect({ servers: server.url });
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.stop()));
-  });
-  afterAll(async () => {
-    await raw.close();
-    await server.dispose();
-  });
+  const shared = useSharedNatsServer('dl');
+  const { open, nextHub } = shared;
 
   async function worker(hub: string, entities: Function[]): Promise<DurableApp> {
-    const app = await DurableApp.create({ entities, nats: server.url, hub, logger: { level: 'silent' }, leaseTimeMs: 3000 });
+    const app = await DurableApp.create({ entities, nats: shared.server.url, hub, logger: { level: 'silent' }, leaseTimeMs: 3000 });
     open.push(app);
     await app.start();
     return app;
   }
 
   function publishRaw(hub: string, name: string, key: string, body: string): Promise<unknown> {
-    return raw.jetstream().publish(`${hub}.w.${partitionOf({ name, key }, 32)}.${name}.${key}`, new TextEncoder().encode(body));
+    return shared.raw.jetstream().publish(`${hub}.w.${partitionOf({ name, key }, 32)}.${name}.${key}`, new TextEncoder().encode(body));
   }
 
   test('list, get, replay to a worker that can run them, and purge', async () => {
@@ -47,7 +31,7 @@ describe('dead letters through the client', () => {
     const deadline = Date.now() + 10_000;
     while (first.stats().deadLettered < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
-    const client = await DurableClient.connect({ nats: server.url, hub, logger: { level: 'silent' } });
+    const client = await DurableClient.connect({ nats: shared.server.url, hub, logger: { level: 'silent' } });
     open.push({ stop: () => client.close() });
     const letters = await client.deadLetters.list();
     expect(letters.map((l) => l.reason).sort()).toEqual(["unknown entity 'Journal'", "unknown entity 'Journal'", expect.stringMatching(/^not JSON/)].sort());

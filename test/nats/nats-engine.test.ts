@@ -1,36 +1,20 @@
-import { connect, type NatsConnection } from 'nats';
 import { firstValueFrom, filter } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
 import { Relay } from './nats-fixtures';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { useSharedNatsServer } from './shared-nats-server';
 
 describe('NATS engine specifics', () => {
-  let server: NatsServer;
-  let raw: NatsConnection;
-  const open: { stop(): Promise<void> }[] = [];
-  let hubs = 0;
-  const nextHub = (): string => `n${process.pid}_${++hubs}`;
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    raw = await connect({ servers: server.url });
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.stop()));
-  });
-  afterAll(async () => {
-    await raw.close();
-    await server.dispose();
-  });
+  const shared = useSharedNatsServer('n');
+  const { open, nextHub } = shared;
 
   async function worker(hub: string, partitionCount?: number, dataDir?: string): Promise<DurableApp> {
     const app = await DurableApp.create({
       entities: [Counter, Journal, Relay],
-      nats: server.url,
+      nats: shared.server.url,
       hub,
       logger: { level: 'silent' },
       leaseTimeMs: 3000,
@@ -43,7 +27,7 @@ describe('NATS engine specifics', () => {
   }
 
   async function client(hub: string): Promise<DurableClient> {
-    const connected = await DurableClient.connect({ nats: server.url, hub, logger: { level: 'silent' } });
+    const connected = await DurableClient.connect({ nats: shared.server.url, hub, logger: { level: 'silent' } });
     open.push({ stop: () => connected.close() });
     return connected;
   }
@@ -68,7 +52,7 @@ describe('NATS engine specifics', () => {
     const hub = nextHub();
     const app = await worker(hub);
     const p = partitionOf({ name: 'Counter', key: 'k' }, 32);
-    const js = raw.jetstream();
+    const js = shared.raw.jetstream();
     const subject = `${hub}.w.${p}.Counter.k`;
     await js.publish(subject, new TextEncoder().encode('{not json'));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x1', target: { name: 'Ghost', key: 'k' }, operation: 'boo', kind: 'signal' })));
@@ -76,7 +60,7 @@ describe('NATS engine specifics', () => {
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x3', target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', input: 4 })));
     expect(await app.client.entity(Counter, 'k').call.get()).toBe(4);
     expect(app.stats().deadLettered).toBe(3);
-    const jsm = await raw.jetstreamManager();
+    const jsm = await shared.raw.jetstreamManager();
     const reasons: string[] = [];
     for (let seq = 1; seq <= 3; seq++) {
       const dead = await jsm.streams.getMessage(`${hub}_DLQ`, { seq });
@@ -92,7 +76,7 @@ describe('NATS engine specifics', () => {
     const hub = nextHub();
     const app = await worker(hub);
     // Watch what the relay publishes to the journal's work subject.
-    const sent = raw.subscribe(`${hub}.w.*.Journal.relayed`, { max: 1 });
+    const sent = shared.raw.subscribe(`${hub}.w.*.Journal.relayed`, { max: 1 });
     await app.client.entity(Relay, 'r').signal.forward('a');
     let copy: Uint8Array | undefined;
     for await (const msg of sent) copy = msg.data;
@@ -101,7 +85,7 @@ describe('NATS engine specifics', () => {
     // What a re-sent outbox looks like once JetStream's duplicate window no longer has the id
     // (a server restart, or a retry after the window): the same message under a new stream sequence.
     const duplicatesBefore = app.stats().duplicates;
-    await raw.jetstream().publish(`${hub}.w.${partitionOf({ name: 'Journal', key: 'relayed' }, 32)}.Journal.relayed`, copy!, { msgID: 'another-id' });
+    await shared.raw.jetstream().publish(`${hub}.w.${partitionOf({ name: 'Journal', key: 'relayed' }, 32)}.Journal.relayed`, copy!, { msgID: 'another-id' });
     await app.client.entity(Relay, 'r').signal.forward('b');
     await expect.poll(() => app.client.entity(Journal, 'relayed').call.read(), { timeout: 10_000 }).toEqual(['aa', 'bb']);
     expect(app.stats().duplicates).toBe(duplicatesBefore + 1);
@@ -110,7 +94,7 @@ describe('NATS engine specifics', () => {
   test('a message over the server max_payload is refused before publishing', async () => {
     const hub = nextHub();
     const app = await worker(hub);
-    const jsm = await raw.jetstreamManager();
+    const jsm = await shared.raw.jetstreamManager();
     const before = (await jsm.streams.info(`${hub}_WORK`)).state.last_seq;
     const error = await app.client.entity(Journal, 'big').signal.append('x'.repeat(1100 * 1024)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
@@ -207,8 +191,8 @@ describe('NATS engine specifics', () => {
 
   test('options that only apply to one engine are refused on the other', async () => {
     await expect(DurableApp.create({ hub: 'x', logger: { level: 'silent' } })).rejects.toThrow(/only apply on NATS/);
-    await expect(DurableApp.create({ nats: server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(/durability applies to the embedded engine/);
-    await expect(DurableClient.connect({ nats: server.url, hubb: 'x' } as never)).rejects.toThrow(/Unknown option 'hubb'/);
+    await expect(DurableApp.create({ nats: shared.server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(/durability applies to the embedded engine/);
+    await expect(DurableClient.connect({ nats: shared.server.url, hubb: 'x' } as never)).rejects.toThrow(/Unknown option 'hubb'/);
   });
 
   test('an unreachable server is reported with a TransportError that says what to check', async () => {
@@ -225,7 +209,7 @@ describe('NATS engine specifics', () => {
     await first.stop();
     const second = await worker(hub);
     expect(await second.client.entity(Counter, 'kept').call.increment()).toBe(2);
-    const jsm = await raw.jetstreamManager();
+    const jsm = await shared.raw.jetstreamManager();
     const names: string[] = [];
     for await (const info of jsm.streams.list()) if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);
     expect(names.sort()).toEqual([`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_ACT`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort());

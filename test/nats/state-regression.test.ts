@@ -7,36 +7,23 @@
  * local copy or from the retained inputs, and never applies new work on the rolled-back
  * state; and that it halts the partition when the inputs it would need are gone.
  */
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { JetStreamManager } from 'nats';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, type DurableAppOptions } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter } from '../contract/fixtures';
 import { ACTIVITIES, HelloSequence, ORCHESTRATION_ENTITIES, ORCHESTRATORS } from '../contract/orchestration-fixtures';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { useSharedNatsServer } from './shared-nats-server';
 
 const PARTITIONS = 32;
 
 describe('NATS recovery from snapshots the server lost', () => {
-  let server: NatsServer;
-  let raw: NatsConnection;
+  const shared = useSharedNatsServer('rg');
+  const { open, nextHub } = shared;
   let jsm: JetStreamManager;
-  const open: { stop(): Promise<void> }[] = [];
-  let hubs = 0;
-  const nextHub = (): string => `rg${process.pid}_${++hubs}`;
-
   beforeAll(async () => {
-    server = await startNatsServer();
-    raw = await connect({ servers: server.url });
-    jsm = await raw.jetstreamManager();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((app) => app.stop()));
-  });
-  afterAll(async () => {
-    await raw.close();
-    await server.dispose();
+    jsm = await shared.raw.jetstreamManager();
   });
 
   async function worker(hub: string, options: Partial<DurableAppOptions> = {}): Promise<DurableApp> {
@@ -44,7 +31,7 @@ describe('NATS recovery from snapshots the server lost', () => {
       entities: [Counter, ...ORCHESTRATION_ENTITIES],
       orchestrators: ORCHESTRATORS,
       activities: ACTIVITIES,
-      nats: server.url,
+      nats: shared.server.url,
       hub,
       logger: { level: 'silent' },
       leaseTimeMs: 3000,
@@ -69,7 +56,7 @@ describe('NATS recovery from snapshots the server lost', () => {
   async function rollBack(hub: string, name: string, key: string, older: Uint8Array): Promise<void> {
     const latest = await latestSnapshot(hub, name, key);
     await jsm.streams.deleteMessage(`${hub}_STATE`, latest.seq);
-    await raw.jetstream().publish(stateSubject(hub, name, key), older);
+    await shared.raw.jetstream().publish(stateSubject(hub, name, key), older);
   }
 
   /** What a server back from a crash may serve: no snapshot at all. */
@@ -153,7 +140,7 @@ describe('NATS recovery from snapshots the server lost', () => {
     // The entity's first inputs are purged (kept 1 ms: gone at the next sample, about a second later)...
     const first = await worker(hub, { inputRetentionMs: 1 });
     await addOnes(first, 'purged', 5);
-    const kv = await raw.jetstream().views.kv(`${hub}_config`);
+    const kv = await shared.raw.jetstream().views.kv(`${hub}_config`);
     const deadline = Date.now() + 15_000;
     while ((await kv.get(`purged.p${partition}`)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(Number((await kv.get(`purged.p${partition}`))?.string())).toBeGreaterThan(1);
