@@ -230,7 +230,11 @@ export class PartitionHost {
   private checkReplayed(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[]): void {
     const run = owned.run;
     if (run.replayFloor === 0) return;
-    const inputs = batch.map((d) => ({ entity: entityIdToString(d.message.target), seq: d.message.seq }));
+    // Only inputs at or below the floor can prove anything; past the replay that is none of them.
+    const inputs = batch
+      .filter((d) => d.message.seq !== undefined && d.message.seq <= run.replayFloor)
+      .map((d) => ({ entity: entityIdToString(d.message.target), seq: d.message.seq }));
+    if (inputs.length === 0) return;
     for (const replayed of findRegressedEntities(inputs, run.loadedSeqs, run.replayFloor, run.reported)) {
       run.reported.add(replayed.entity);
       if (!inputsStillRetained(replayed.loadedSeq, run.purgedBelow)) {
