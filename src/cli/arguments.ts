@@ -68,3 +68,8 @@ export function parseSeconds(text: string, what: string): number {
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw usageError(`${what} must be a positive number of seconds, got '${text}'.`);
   return Math.round(value * 1000);
 }
+
+/** `--nats` as the client takes it: one URL or a comma list. */
+export function natsServers(nats: string): string[] {
+  return nats.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+}

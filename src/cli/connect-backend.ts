@@ -12,11 +12,6 @@ export interface ConnectionOptions {
 
 export const DEFAULT_HUB = 'jetstate';
 
-/** `--nats` as the client takes it: one URL or a comma list. */
-export function natsServers(nats: string): string[] {
-  return nats.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
-}
-
 /** Connects to a NATS hub (`--nats`) or an HTTP API (`--url`), whichever was given. */
 export async function connectBackend(options: ConnectionOptions): Promise<Backend> {
   if (options.nats !== undefined && options.url !== undefined) {

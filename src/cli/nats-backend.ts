@@ -7,7 +7,7 @@ import { statusPayload, type StatusPayload } from '../http/status-payload';
 import { isTerminalStatus, OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
 import type { Backend, DeadLetterAccess, EntityChangeEvent, EntityListQuery, EntityRef, EntityRow, InstanceListQuery, InstancePurgeFilter, StreamControl } from './backend';
 import { instanceNotFound } from './cli-errors';
-import { natsServers } from './connect-backend';
+import { natsServers } from './arguments';
 
 /** Most entities or instances asked for per page while collecting a listing. */
 const PAGE_SIZE = 1000;

@@ -6,7 +6,7 @@ import { DELETE_OPERATION, type Constructor, type EntityDefinition, type Operati
 import { isValidEntityName } from './entity-id';
 import { validateMerge } from './merge-validation';
 import { OrchestrationCatalog } from './orchestration-catalog';
-import { withRollUps } from './roll-up-definition';
+import { withRollUps } from './roll-up-attachment';
 import { readWindow } from './window-definition';
 import type { OrchestratorDefinition } from './orchestrator-definition';
 

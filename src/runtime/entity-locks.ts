@@ -39,12 +39,6 @@ export interface UnlockRequest {
   readonly owner: string;
 }
 
-/** A held lock: its owner, and the messages from others waiting for it to be released. */
-export interface EntityLock {
-  readonly owner: string;
-  readonly queue: readonly OperationMessage[];
-}
-
 /** What follows locking one entity: the request to the next entity, or the grant after the last. */
 export function nextLockStep(message: OperationMessage, request: LockRequest): OperationMessage {
   const next = request.index + 1;

@@ -1,5 +1,4 @@
 import type { EntityId } from '../registry/entity-id';
-import type { EntityLock } from './entity-locks';
 
 /** How the sender waits: `signal` is one-way, `call` expects a reply. */
 export type OperationKind = 'signal' | 'call';
@@ -98,4 +97,10 @@ export interface EntitySnapshot {
   readonly sent?: number;
   /** The number of the newest signal applied from each entity that signalled this one (see `MessageOrigins`). */
   readonly origins?: Readonly<Record<string, number>>;
+}
+
+/** A held lock: its owner, and the messages from others waiting for it to be released. */
+export interface EntityLock {
+  readonly owner: string;
+  readonly queue: readonly OperationMessage[];
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { HttpServer } from '../../http/serve-http';
 import type { RunCommand } from '../cli-context';
 import { usageError } from '../cli-errors';
-import { natsServers } from '../connect-backend';
+import { natsServers } from '../arguments';
 import { loadWorkerModule } from '../worker-module';
 import { examples } from './entity-commands';
 import { startHttp, untilStopped, type HttpServeFlags } from './serve-command';

@@ -2,13 +2,25 @@ import { NonDeterminismError } from '../../errors';
 import { CommandLedger } from './command-ledger';
 import { ExternalEvents } from './external-events';
 import { isCommandEvent } from './history-event-kinds';
-import type { CommandEvent, HistoryEvent } from './history-events';
+import type { CommandEvent, HistoryEvent, ResponseEvent } from './history-events';
 import { InstanceState } from './instance-state';
-import type { OrchestrationContextImpl } from './orchestration-context-impl';
 import type { OrchestrationRuntimeStatus } from './orchestration-status';
 
 /** How `run` ended. */
 export type RunOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * What an instance's state needs of the context its code runs with (an
+ * `OrchestrationContextImpl`, which the executor creates).
+ */
+export interface TurnContext {
+  /** Settles the call answered by `event`; false when the code made no call at that step. */
+  receive(event: ResponseEvent): boolean;
+  /** True while the code waits on something the history can still deliver. */
+  hasPendingWork(): boolean;
+  /** The instance ended: forget the critical section it held (the executor releases its locks). */
+  forgetLocks(): void;
+}
 
 /**
  * An orchestration instance kept in memory between turns: its history, the suspended
@@ -22,7 +34,7 @@ export class LiveOrchestration {
   readonly state: InstanceState;
   readonly ledger: CommandLedger;
   readonly inbox = new ExternalEvents();
-  context: OrchestrationContextImpl | undefined;
+  context: TurnContext | undefined;
   /** True while the executor delivers events (replayed or new) to the code. */
   active = false;
   /** True while delivering recorded history. */

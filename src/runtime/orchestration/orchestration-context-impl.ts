@@ -9,7 +9,7 @@ import { CriticalSection, lockOrder } from './critical-section';
 import { DurableCalls } from './durable-calls';
 import { CancellableDurableTask, DurableTask, whenAll, whenAny } from './durable-task';
 import type { ExecutionStartedEvent, LockRequestedEvent, ResponseEvent } from './history-events';
-import type { LiveOrchestration } from './live-orchestration';
+import type { LiveOrchestration, TurnContext } from './live-orchestration';
 import type {
   CallActivityOptions,
   CancellableTask,
@@ -44,7 +44,7 @@ export interface ContextDependencies {
  * to {@link DurableCalls}. Retries, critical sections and external events are built here
  * on top of those calls.
  */
-export class OrchestrationContextImpl implements OrchestrationContext {
+export class OrchestrationContextImpl implements OrchestrationContext, TurnContext {
   readonly logger: ReplaySafeLogger;
   private readonly calls: DurableCalls;
   private readonly section = new CriticalSection();
