@@ -87,7 +87,7 @@ export { MAX_ENTITY_KEY_LENGTH, type EntityId } from './registry/entity-id';
 export type { Constructor } from './registry/entity-definition';
 export { ManualClock, systemClock, type Clock, type ClockTimer } from './runtime/clock';
 export { entityContext, type EntityContext, type SignalOptions, type StartOrchestrationFromEntityOptions } from './runtime/entity-context';
-export type { CallProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
+export type { CallProxy, DeferredSignalProxy, OperationNames, SignalProxy } from './runtime/operation-proxy';
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
 export { activityContext, type ActivityContext } from './runtime/orchestration/activity-context';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { OutsideOperationError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import type { EntityId } from '../registry/entity-id';
-import type { SignalProxy } from './operation-proxy';
+import type { DeferredSignalProxy } from './operation-proxy';
 import type { OrchestratorClass, OrchestratorInput } from './orchestration/orchestration-context';
 
 /** Options of a signal. */
@@ -40,7 +40,7 @@ export interface EntityContext {
    * A typed one-way proxy to another entity; same rules as {@link EntityContext.signalEntity}.
    * `signalAt(time)` schedules the operation instead.
    */
-  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> };
+  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: DeferredSignalProxy<T>; signalAt(time: Date): DeferredSignalProxy<T> };
   /** Deletes this entity's state when the operation succeeds; a later operation starts from a fresh instance. */
   deleteState(): void;
   /**

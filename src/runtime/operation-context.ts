@@ -6,7 +6,7 @@ import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { BUILT_IN_PREFIX, Registry } from '../registry/registry';
 import type { ScopedEntityContext, SignalOptions, StartOrchestrationFromEntityOptions } from './entity-context';
 import type { OperationMessage } from './messages';
-import { createOperationProxy, type SignalProxy } from './operation-proxy';
+import { createOperationProxy, type DeferredSignalProxy } from './operation-proxy';
 import { toPlain } from './value-codec';
 import { assertValidInstanceId, deterministicUuid, executionStarted } from './orchestration/orchestration-ids';
 import { instanceMessage, InstanceOperation, type StartInput } from './orchestration/orchestration-target';
@@ -69,13 +69,12 @@ export class OperationContext implements ScopedEntityContext {
     this.produced.push(message);
   }
 
-  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: SignalProxy<T>; signalAt(time: Date): SignalProxy<T> } {
+  entity<T extends object>(cls: Constructor<T>, key: string): { readonly signal: DeferredSignalProxy<T>; signalAt(time: Date): DeferredSignalProxy<T> } {
     const definition = this.registry.entityOf(cls);
     assertValidKey(definition.name, key);
-    const proxy = (options?: SignalOptions): SignalProxy<T> =>
-      createOperationProxy<SignalProxy<T>>((method, args) => {
+    const proxy = (options?: SignalOptions): DeferredSignalProxy<T> =>
+      createOperationProxy<DeferredSignalProxy<T>>((method, args) => {
         this.signalEntity({ name: definition.name, key }, definition.operationsByMethod.get(method) ?? method, args[0], options);
-        return Promise.resolve();
       });
     return { signal: proxy(), signalAt: (time) => proxy({ scheduledTime: time }) };
   }

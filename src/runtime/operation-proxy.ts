@@ -23,6 +23,21 @@ export type SignalProxy<T> = {
 };
 
 /**
+ * The one-way proxy an operation gets from `entityContext().entity(...)`: every operation
+ * of `T` becomes a method that queues the signal and returns nothing. Queued signals are
+ * sent when the running operation commits, atomically with its state, and dropped if it
+ * fails, so there is nothing to await.
+ *
+ * @example
+ * ```ts
+ * entityContext().entity(Counter, 'totals').signal.add(amount);
+ * ```
+ */
+export type DeferredSignalProxy<T> = {
+  readonly [K in OperationNames<T>]: (...args: OperationArgs<T, K>) => void;
+};
+
+/**
  * Request/response proxy: every operation of `T` becomes a method returning a promise of
  * its result, settled after the operation is committed.
  *

@@ -106,7 +106,7 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => (running.delete(child), resolve(code))));
-  exited.then(() => {
+  void exited.then(() => {
     for (const wake of waiters) wake();
   });
   return {

@@ -62,7 +62,7 @@ export class PublishFolding {
     );
     // Issued in order on one connection, so the server stores them in this order.
     const published = messages.map((message) => this.publish(message));
-    waiting.forEach((w, i) => published[placeOf[i]!]!.then(w.resolve, w.reject));
+    waiting.forEach((w, i) => void published[placeOf[i]!]!.then(w.resolve, w.reject));
     void Promise.allSettled(published).then(() => this.drain(key, queue));
   }
 }
