@@ -9,7 +9,10 @@ import { HttpApiError, HttpErrorCode } from './http-errors';
  */
 export function acceptBodiesAsText(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+  const asText = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => done(null, body);
+  // The usual types by name first: fastify matches a named type without parsing the header.
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit }, asText);
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, asText);
 }
 
 function text(request: FastifyRequest): string {
