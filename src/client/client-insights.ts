@@ -1,4 +1,4 @@
-import { Observable, map } from 'rxjs';
+import { Observable, map, shareReplay } from 'rxjs';
 import type { Engine, EngineStats } from '../engine/engine';
 import { BUILT_IN_PREFIX, type Registry } from '../registry/registry';
 import type { EntitySnapshot } from '../runtime/messages';
@@ -59,7 +59,12 @@ export interface ClientInsightsDependencies {
  * ```
  */
 export class ClientInsights {
-  constructor(private readonly deps: ClientInsightsDependencies) {}
+  /** One count for all subscribers: the scan runs when the first subscribes, and its upkeep stops when the last leaves. */
+  private readonly sharedCounts$: Observable<InstanceCounts>;
+
+  constructor(private readonly deps: ClientInsightsDependencies) {
+    this.sharedCounts$ = this.countInstances$().pipe(shareReplay({ bufferSize: 1, refCount: true }));
+  }
 
   /**
    * Each committed change of any instance (or of the instance `instanceId` only, starting
@@ -74,9 +79,15 @@ export class ClientInsights {
   /**
    * Counts of instances by status: the first value after one scan of all instances, then a
    * new value after each committed change. It watches before it scans, so no change is
-   * missed; it keeps one status per instance in memory while subscribed.
+   * missed. All subscribers share one scan and one watch (a late subscriber gets the
+   * current counts at once); while any is subscribed it keeps one status per instance in
+   * memory, in this process only.
    */
   instanceCounts$(): Observable<InstanceCounts> {
+    return this.sharedCounts$;
+  }
+
+  private countInstances$(): Observable<InstanceCounts> {
     return new Observable<InstanceCounts>((subscriber) => {
       const known = new Map<string, { status: OrchestrationRuntimeStatus; version: number }>();
       const counts = emptyCounts();
