@@ -146,6 +146,67 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('lists the keys of an entity name live: a new key appears, a changed one shows its new time, a deleted one goes, and the time filter holds', async () => {
+    await post(`${server.api}/entities/Note/live-a/call/set`, 'a');
+    await open('#/entities/Note');
+    await page.locator('[data-view="entities"] [data-live="live"]').waitFor();
+    const keys = (): Promise<(string | null)[]> => page.locator('[data-testid="entity-keys"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entity-key')));
+    const timeOf = (key: string): Promise<string | null | undefined> =>
+      page.locator(`tr[data-entity-key="${key}"]`).evaluateAll((rows) => rows[0]?.getAttribute('data-last-operation'));
+    await expect.poll(keys).toContain('live-a');
+    await post(`${server.api}/entities/Note/live-b?op=set`, 'b');
+    await expect.poll(keys, { timeout: 10_000 }).toContain('live-b');
+    const before = await timeOf('live-a');
+    await page.waitForTimeout(1_100); // the list shows whole seconds
+    await post(`${server.api}/entities/Note/live-a?op=set`, 'again');
+    await expect.poll(() => timeOf('live-a'), { timeout: 10_000 }).not.toBe(before);
+    await post(`${server.api}/entities/Note/live-b?op=remove`, null);
+    await expect.poll(keys, { timeout: 10_000 }).not.toContain('live-b');
+    // Only keys operated on from the next whole second (the browser's local time, as the filter's field takes it).
+    const from = await page.evaluate(() => {
+      const next = new Date(Date.now() + 1_000);
+      return new Date(next.getTime() - next.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    });
+    await page.goto(`${server.url}/#/entities/Note?from=${from}`);
+    await page.locator('[data-view="entities"] [data-live="live"]').waitFor();
+    await expect.poll(keys).toEqual([]);
+    await page.waitForTimeout(1_500);
+    await post(`${server.api}/entities/Note/live-c?op=set`, 'c');
+    await expect.poll(keys, { timeout: 10_000 }).toEqual(['live-c']);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('holds one event stream per view, and closes it when the view is left', async () => {
+    page = await browser.newPage();
+    const open = new Set<string>();
+    const path = (url: string): string => new URL(url).pathname.replace('/runtime/webhooks/durabletask', '');
+    page.on('request', (req) => {
+      if (req.resourceType() === 'eventsource') open.add(path(req.url()));
+    });
+    const closed = (req: { resourceType(): string; url(): string }): void => {
+      if (req.resourceType() === 'eventsource') open.delete(path(req.url()));
+    };
+    page.on('requestfailed', closed);
+    page.on('requestfinished', closed);
+    const openStreams = (): string[] => [...open].sort();
+    await page.goto(`${server.url}/#/instances`);
+    await page.locator('[data-view="instances"] [data-live="live"]').waitFor();
+    expect(openStreams()).toEqual(['/streams/instances']);
+    await page.goto(`${server.url}/#/`);
+    await page.locator('[data-view="overview"] [data-live="live"]').waitFor();
+    await expect.poll(openStreams).toEqual(['/streams/stats']);
+    await page.goto(`${server.url}/#/entities/Note`);
+    await page.locator('[data-view="entities"] [data-live="live"]').waitFor();
+    await expect.poll(openStreams).toEqual(['/streams/entities/Note']);
+    await page.goto(`${server.url}/#/entities/Note/live-a`);
+    await page.locator('[data-testid="entity-state"]').waitFor();
+    await expect.poll(openStreams).toEqual(['/entities/Note/live-a/stream']);
+    await page.goto(`${server.url}/#/entities`);
+    await page.locator('[data-testid="entity-names"]').waitFor();
+    await expect.poll(openStreams).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+
   it('shows markup in an entity state as text: nothing of it runs or becomes an element', async () => {
     await post(`${server.api}/entities/Note/evil/call/set`, XSS);
     await post(`${server.api}/entities/Note/evil/call/tag`, '</pre><b id="bold">bold</b>');

@@ -198,7 +198,7 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
           </thead>
           <tbody>
             {items.map((item) => (
-              <tr key={item.entityId.key} data-entity-key={item.entityId.key} class={flash[item.entityId.key] && Date.now() - flash[item.entityId.key]! < 1500 ? 'row-flash' : ''}>
+              <tr key={item.entityId.key} data-entity-key={item.entityId.key} data-last-operation={item.lastOperationTime} class={flash[item.entityId.key] && Date.now() - flash[item.entityId.key]! < 1500 ? 'row-flash' : ''}>
                 <td class="mono">
                   <a href={href(['entities', name, item.entityId.key])}>{item.entityId.key}</a>
                 </td>
