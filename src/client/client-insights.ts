@@ -1,4 +1,4 @@
-import { Observable, map, shareReplay } from 'rxjs';
+import { Observable, ReplaySubject, map, share } from 'rxjs';
 import type { Engine, EngineStats } from '../engine/engine';
 import { BUILT_IN_PREFIX, type Registry } from '../registry/registry';
 import type { EntitySnapshot } from '../runtime/messages';
@@ -9,6 +9,8 @@ import type { InstancesPage, ListInstancesQuery } from './orchestration-handle';
 
 /** Snapshots read per page when a whole listing is scanned (counts, entity names). */
 const SCAN_PAGE_SIZE = 10_000;
+/** How long the shared count is kept current after its last subscriber left, so a page that reads the counts and then opens its stream pays for one scan. */
+const COUNTS_KEPT_MS = 30_000;
 
 /** The status fields of an instance, without its input, output or history: what a list of instances shows. */
 export interface InstanceSummary {
@@ -59,11 +61,13 @@ export interface ClientInsightsDependencies {
  * ```
  */
 export class ClientInsights {
-  /** One count for all subscribers: the scan runs when the first subscribes, and its upkeep stops when the last leaves. */
+  /** One count for all subscribers: the scan runs when the first subscribes; its upkeep stops 30 s after the last left. */
   private readonly sharedCounts$: Observable<InstanceCounts>;
 
   constructor(private readonly deps: ClientInsightsDependencies) {
-    this.sharedCounts$ = this.countInstances$().pipe(shareReplay({ bufferSize: 1, refCount: true }));
+    this.sharedCounts$ = this.countInstances$().pipe(
+      share({ connector: () => new ReplaySubject<InstanceCounts>(1), resetOnError: true, resetOnComplete: false, resetOnRefCountZero: () => unrefTimer(COUNTS_KEPT_MS) }),
+    );
   }
 
   /**
@@ -80,8 +84,8 @@ export class ClientInsights {
    * Counts of instances by status: the first value after one scan of all instances, then a
    * new value after each committed change. It watches before it scans, so no change is
    * missed. All subscribers share one scan and one watch (a late subscriber gets the
-   * current counts at once); while any is subscribed it keeps one status per instance in
-   * memory, in this process only.
+   * current counts at once), kept for 30 s after the last one left; meanwhile it holds one
+   * status per instance in memory, in this process only.
    */
   instanceCounts$(): Observable<InstanceCounts> {
     return this.sharedCounts$;
@@ -193,4 +197,16 @@ function emptyCounts(): Record<OrchestrationRuntimeStatus, number> {
 
 function withTotal(counts: Record<OrchestrationRuntimeStatus, number>, total: number): InstanceCounts {
   return { ...counts, total };
+}
+
+/** Emits once after `ms` without keeping the process alive for it. */
+function unrefTimer(ms: number): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const timer = setTimeout(() => {
+      subscriber.next();
+      subscriber.complete();
+    }, ms);
+    timer.unref?.();
+    return () => clearTimeout(timer);
+  });
 }

@@ -366,6 +366,8 @@ export class OrchestrationClient {
     do {
       const page = await this.deps.engine.listSnapshots({
         name: ORCHESTRATION_TARGET,
+        // The engine narrows its scan to the prefix's range instead of reading every instance.
+        ...(query.instanceIdPrefix === undefined ? {} : { keyPrefix: query.instanceIdPrefix }),
         pageSize: pageSize - instances.length,
         ...(token === undefined ? {} : { continuationToken: token }),
       });
