@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { flakiness } from '../http/fixtures/http-fixtures';
 import { KEY, post, request } from '../http/http-harness';
 import { launchBrowser, screenshot, type TestBrowser } from './browser';
 import { startDashboardServer, type DashboardServer } from './dashboard-harness';
@@ -119,6 +120,71 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     expect(await server.app.client.getStatus('stop-me')).toMatchObject({ runtimeStatus: 'Terminated', output: 'not needed' });
     expect(await page.locator('[data-testid="action-terminate"]').isDisabled()).toBe(true);
     expect(await page.locator('[data-testid="action-purge"]').isEnabled()).toBe(true);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('draws every kind of step on the timeline: a retried activity with its attempts, a timer, a sub-orchestration, entity calls, a lock, a signal and events', async () => {
+    flakiness.failuresLeft = 1;
+    await post(`${server.api}/orchestrators/EveryStep/every-step`, 'steps');
+    await open('#/instances/every-step');
+    const steps = (): Promise<string[]> =>
+      page.locator('[data-testid="timeline"] > li').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-kind')}:${row.getAttribute('data-state')}`));
+    // Live while it runs: the page was open before the last steps were committed.
+    await expect.poll(steps, { timeout: 15_000 }).toContain('event-sent:point');
+    expect(await steps()).toEqual(
+      expect.arrayContaining(['lifecycle:point', 'activity:failed', 'activity:done', 'timer:done', 'sub-orchestration:done', 'entity-call:done', 'lock:done', 'entity-signal:point', 'event-sent:point']),
+    );
+    const activities = await page.locator('[data-testid="timeline"] > li[data-kind="activity"]').allTextContents();
+    expect(activities).toEqual([expect.stringMatching(/Greeter\.flaky[\s\S]*attempt 1[\s\S]*failed after/), expect.stringMatching(/Greeter\.flaky.*attempt 2/)]);
+    expect(await page.locator('[data-testid="timeline"] > li[data-kind="sub-orchestration"]').textContent()).toContain('HelloCity');
+    expect(await page.locator('[data-testid="timeline"] > li[data-kind="lock"]').first().textContent()).toContain('Counter/steps');
+    // A step's result opens on a click.
+    const doneActivity = page.locator('[data-testid="timeline"] > li[data-kind="activity"][data-state="done"]');
+    await doneActivity.locator('summary').click();
+    expect(await doneActivity.locator('.tl-payload').textContent()).toContain('Hello again Bergen!');
+    await post(`${server.api}/instances/every-step/raiseEvent/go`, true);
+    await expect.poll(steps, { timeout: 10_000 }).toContain('outcome:point');
+    expect(await steps()).toContain('event:point');
+    await screenshot(page, 'instance-timeline');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('suspends, resumes, rewinds, restarts and purges from the instance page, each once its dialog is confirmed', async () => {
+    const confirm = async (testId: string): Promise<void> => {
+      await page.locator(`[data-testid="${testId}"]`).click();
+      await page.locator('[data-testid="confirm-dialog"] [data-testid="confirm"]').click();
+    };
+    const status = (): Promise<string | null> => page.locator('[data-testid="instance-status"]').textContent();
+    await post(`${server.api}/orchestrators/WaitForApproval/pause-me`, {});
+    await open('#/instances/pause-me');
+    await expect.poll(status).toBe('Running');
+    await confirm('action-suspend');
+    await expect.poll(status, { timeout: 10_000 }).toBe('Suspended');
+    expect(await page.locator('[data-testid="action-suspend"]').isDisabled()).toBe(true);
+    await confirm('action-resume');
+    await expect.poll(status, { timeout: 10_000 }).toBe('Running');
+    expect((await server.app.client.getStatus('pause-me'))?.runtimeStatus).toBe('Running');
+
+    flakiness.failuresLeft = 1;
+    await post(`${server.api}/orchestrators/FlakyHello/rewind-me`, 'Oslo');
+    await page.goto(`${server.url}/#/instances/rewind-me`);
+    await expect.poll(status, { timeout: 10_000 }).toBe('Failed');
+    expect(await page.locator('.card-danger').textContent()).toContain('the greeting service is down');
+    expect(await page.locator('[data-testid="action-restart"]').isDisabled()).toBe(false);
+    await confirm('action-rewind');
+    await expect.poll(status, { timeout: 10_000 }).toBe('Completed');
+    await expect.poll(() => page.locator('[data-testid="instance-output"]').textContent()).toContain('Hello again Oslo!');
+
+    await confirm('action-restart');
+    const hash = (): Promise<string> => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash);
+    await expect.poll(hash, { timeout: 10_000 }).not.toBe('#/instances/rewind-me');
+    const restartedId = decodeURIComponent((await hash()).replace('#/instances/', ''));
+    await expect.poll(status, { timeout: 10_000 }).toBe('Completed');
+    expect(await server.app.client.getStatus(restartedId)).toMatchObject({ name: 'FlakyHello', input: 'Oslo', runtimeStatus: 'Completed' });
+
+    await confirm('action-purge');
+    await page.locator('[data-view="instances"]').waitFor();
+    expect(await server.app.client.getStatus(restartedId)).toBeUndefined();
     expect(browser.errors).toEqual([]);
   });
 
