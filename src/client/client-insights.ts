@@ -42,8 +42,8 @@ export interface FindInstancesQuery extends ListInstancesQuery {
 export interface ClientInsightsDependencies {
   readonly registry: Registry;
   readonly engine: Engine;
-  /** The client's own listing, which {@link ClientInsights.findInstances} narrows by name. */
-  readonly listInstances: (query: ListInstancesQuery) => Promise<InstancesPage>;
+  /** The client's listing of instances, narrowed by orchestrator name when asked. */
+  readonly findInstances: (query: FindInstancesQuery) => Promise<InstancesPage>;
 }
 
 /**
@@ -157,20 +157,8 @@ export class ClientInsights {
   }
 
   /** `listInstances`, also narrowed to one orchestrator's `name`; pages the same way. */
-  async findInstances(query: FindInstancesQuery = {}): Promise<InstancesPage> {
-    const { name, ...rest } = query;
-    if (name === undefined) return this.deps.listInstances(rest);
-    const pageSize = rest.pageSize ?? 100;
-    const instances: InstancesPage['instances'][number][] = [];
-    let token = rest.continuationToken;
-    // Each inner page holds at most the number still missing, and every instance in it is
-    // either kept or filtered out, so its token marks where the next page starts.
-    do {
-      const page = await this.deps.listInstances({ ...rest, pageSize: pageSize - instances.length, ...(token === undefined ? {} : { continuationToken: token }) });
-      for (const status of page.instances) if (status.name === name) instances.push(status);
-      token = page.continuationToken;
-    } while (token !== undefined && instances.length < pageSize);
-    return { instances, ...(token === undefined ? {} : { continuationToken: token }) };
+  findInstances(query: FindInstancesQuery = {}): Promise<InstancesPage> {
+    return this.deps.findInstances(query);
   }
 }
 

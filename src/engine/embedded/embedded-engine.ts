@@ -217,6 +217,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       if (!snapshot.exists) continue;
       if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
       if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;
+      if (query.where && !query.where(snapshot)) continue;
       if (snapshots.length === query.pageSize) {
         return { snapshots, continuationToken: Buffer.from(lastKey!, 'utf8').toString('base64url') };
       }
