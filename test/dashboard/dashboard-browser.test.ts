@@ -291,6 +291,32 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('shows markup in instance ids and entity keys as text, in the lists and on their own pages', async () => {
+    const id = `xss-<img src=x onerror="window.__xss='id'">`;
+    const key = `<b id="bold-key">key</b>`;
+    await server.app.client.startNew('HelloCity', 'Oslo', { instanceId: id });
+    await server.app.client.waitForCompletion(id, { timeout: 10_000 });
+    await post(`${server.api}/entities/Note/${encodeURIComponent(key)}/call/set`, 'x');
+    const texts = (selector: string): Promise<string[]> => page.locator(selector).evaluateAll((cells) => cells.map((cell) => cell.textContent ?? ''));
+    const xss = (): Promise<string | undefined> => page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss);
+    await open('#/instances?prefix=xss-');
+    await expect.poll(() => texts('[data-testid="instances-table"] tbody td:first-child')).toEqual([id]);
+    expect(await page.locator('[data-testid="instances-table"] img').count()).toBe(0);
+    await page.locator('[data-testid="instances-table"] tbody a').first().click();
+    await expect.poll(() => page.locator('[data-testid="instance-status"]').textContent()).toBe('Completed');
+    expect(await page.locator('.title-id').textContent()).toBe(id);
+    expect(await page.locator('[data-view="instance"] img').count()).toBe(0);
+    await page.goto(`${server.url}/#/entities/Note`);
+    await expect.poll(() => texts('[data-testid="entity-keys"] tbody td:first-child')).toContain(key);
+    expect(await page.locator('#bold-key').count()).toBe(0);
+    await page.locator('[data-testid="entity-keys"] tbody a', { hasText: 'key</b>' }).click();
+    await expect.poll(() => page.locator('[data-testid="entity-state"]').textContent()).toContain('"text": "x"');
+    expect(await page.locator('#bold-key').count()).toBe(0);
+    await page.waitForTimeout(300);
+    expect(await xss()).toBeUndefined();
+    expect(browser.errors).toEqual([]);
+  });
+
   it('reconnects its live stream after the server restarted and shows what changed meanwhile', async () => {
     await open('#/instances');
     await page.locator('[data-view="instances"] [data-live="live"]').waitFor();
