@@ -7,6 +7,7 @@ import { Counter } from './counter.entity';
 import { DashboardBenchDone, DashboardBenchWaiting } from './dashboard-bench-fixtures';
 import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
 import { formatInt, formatMs, renderTable } from './table';
+import { startNatsServer } from '../test/nats/nats-server';
 import { withTempDir } from './temp-dir';
 
 /** Sizes of the dashboard scenario (embedded engine). */
@@ -35,6 +36,8 @@ export interface ReadMeasure {
 
 export interface DashboardBenchResults {
   readonly settings: DashboardBenchSettings;
+  /** The engine behind the served client: embedded, or a NATS hub (the app is its one worker). */
+  readonly engine: 'embedded' | 'nats';
   readonly populateMs: { readonly instances: number; readonly entities: number };
   /** The page's own files (HTML, script, style): what a first visit downloads. */
   readonly firstLoadBytes: number;
@@ -186,10 +189,17 @@ function buildPage(): void {
  * listing, filtered listings, the counts, the first events of the streams, and (when
  * Chromium is installed) each view in a browser from navigation until its data shows.
  */
-export async function runDashboardBench(settings: DashboardBenchSettings, progress: Progress): Promise<DashboardBenchResults> {
+export async function runDashboardBench(settings: DashboardBenchSettings, engine: 'embedded' | 'nats', progress: Progress): Promise<DashboardBenchResults> {
   buildPage();
+  const nats = engine === 'nats' ? await startNatsServer() : undefined;
   return withTempDir('dashboard', async (dir) => {
-    const app = await DurableApp.create({ entities: [Counter], orchestrators: [DashboardBenchDone, DashboardBenchWaiting], dataDir: dir, logger: { level: 'error' } });
+    const app = await DurableApp.create({
+      entities: [Counter],
+      orchestrators: [DashboardBenchDone, DashboardBenchWaiting],
+      dataDir: dir,
+      logger: { level: 'error' },
+      ...(nats ? { nats: nats.url, hub: 'dashboard' } : {}),
+    });
     await app.start();
     try {
       const populateMs = await populate(app.client, settings, progress);
@@ -226,8 +236,8 @@ export async function runDashboardBench(settings: DashboardBenchSettings, progre
         const keys = `${api}/entities/Counter?top=50`;
         const middleKey = middleKeyOf(settings);
         await add('GET /entities/Counter, first page of 50', () => get(keys));
-        const deepKeys = await tokenOfPage(`${api}/entities/Counter?top=1000`, Math.floor(settings.entities / 1000) - 1);
-        await add('GET /entities/Counter, last page of 50', () => get(keys, { 'x-ms-continuation-token': deepKeys }));
+        const deepKeys = await tokenOfPage(`${api}/entities/Counter?top=10000`, Math.floor(settings.entities / 10_000) - 1);
+        await add(`GET /entities/Counter, a page of 50 after ${formatInt(settings.entities - 10_000)} keys`, () => get(keys, { 'x-ms-continuation-token': deepKeys }));
         const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
         await add('GET /entities/Counter?lastOperationTimeFrom=(an hour ago), first page of 50', () => get(`${keys}&lastOperationTimeFrom=${hourAgo}`));
         await add(`GET /entities/Counter/${middleKey} (one state)`, () => get(`${api}/entities/Counter/${middleKey}`));
@@ -239,6 +249,7 @@ export async function runDashboardBench(settings: DashboardBenchSettings, progre
         if (browserMs) for (const [name, ms] of Object.entries(browserMs)) progress(`browser, ${name}: ${formatMs(ms)} ms`);
         return {
           settings,
+          engine,
           populateMs,
           firstLoadBytes,
           reads: [{ name: 'GET /stats, first (one scan)', ms: summarizeLatencies([coldStatsMs]), bytes: coldStats.bytes, pass: coldStats.bytes < DASHBOARD_TARGETS.pageBytes }, ...reads],
@@ -250,6 +261,7 @@ export async function runDashboardBench(settings: DashboardBenchSettings, progre
       }
     } finally {
       await app.stop();
+      await nats?.dispose();
     }
   });
 }
@@ -257,7 +269,7 @@ export async function runDashboardBench(settings: DashboardBenchSettings, progre
 export function renderDashboardReport(results: DashboardBenchResults): string {
   const { settings } = results;
   const lines = [
-    `Dashboard, embedded engine: ${formatInt(settings.instances)} instances (${formatInt(settings.running)} Running), ${formatInt(settings.entities)} entities`,
+    `Dashboard, ${results.engine === 'nats' ? 'NATS JetStream (one worker, serving)' : 'embedded engine'}: ${formatInt(settings.instances)} instances (${formatInt(settings.running)} Running), ${formatInt(settings.entities)} entities`,
     `populated in ${formatMs(results.populateMs.instances)} ms (instances) and ${formatMs(results.populateMs.entities)} ms (entities)`,
     `first visit downloads ${formatInt(results.firstLoadBytes)} bytes (target < ${formatInt(DASHBOARD_TARGETS.firstLoadBytes)})`,
     '',
@@ -275,14 +287,15 @@ export function renderDashboardReport(results: DashboardBenchResults): string {
   return lines.join('\n');
 }
 
-/** `npm run bench -- --only dashboard [--quick]`. */
+/** `npm run bench -- --only dashboard [--quick] [--nats]`. */
 export async function runDashboardBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
   const quick = args.includes('--quick');
-  progress(`jetstate bench (${quick ? 'quick' : 'full'}): the dashboard's reads with many instances and entities`);
-  const results = await runDashboardBench(quick ? DASHBOARD_QUICK : DASHBOARD_FULL, progress);
+  const engine = args.includes('--nats') ? 'nats' : 'embedded';
+  progress(`jetstate bench (${quick ? 'quick' : 'full'}): the dashboard's reads with many instances and entities, ${engine}`);
+  const results = await runDashboardBench(quick ? DASHBOARD_QUICK : DASHBOARD_FULL, engine, progress);
   console.log(`\n${renderDashboardReport(results)}`);
   await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, 'dashboard-latest.json');
+  const file = join(resultsDir, `dashboard-${engine}-latest.json`);
   await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2)}\n`);
   console.log(`results written to ${file}`);
 }
