@@ -121,6 +121,10 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       expect(reader.events.every((e) => e.event === 'stats')).toBe(true);
       expect(reader.events.some((e) => e.data.operationsPerSecond > 0)).toBe(true);
       expect(reader.events.at(-1)!.data.instances.total).toBeGreaterThan(0);
+      // Aggregates only: a count per status, never the instances themselves.
+      const last = reader.events.at(-1)!.data;
+      expect(Object.keys(last).sort()).toEqual(['applied', 'backlog', 'deadLettered', 'failed', 'haltedPartitions', 'instances', 'operationsPerSecond', 'partitions', 'scheduled', 'time']);
+      expect(Object.values(last.instances).every((value) => typeof value === 'number')).toBe(true);
     } finally {
       reader.close();
     }
