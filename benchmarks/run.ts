@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench } from './aggregator-bench';
 import { renderAggregatorReport, runAggregatorBenchAlone } from './aggregator-report';
 import { measureCallLatency } from './call-latency';
+import { runDashboardBenchAlone } from './dashboard-bench';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
 import { machineInfo } from './machine-info';
 import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './http-bench';
@@ -15,7 +16,8 @@ import { measureSignals, type SignalSample } from './signal-throughput';
 import { nowMs, spreadOf } from './stats';
 import { formatInt, formatMs } from './table';
 
-// `npm run bench -- --only aggregators [--quick] [--no-nats]` runs the aggregator scenarios alone.
+// `npm run bench -- --only aggregators [--quick] [--no-nats]` runs the aggregator scenarios alone;
+// `npm run bench -- --only dashboard [--quick]` the dashboard's reads with 10,000 instances and 100,000 entities.
 // `npm run bench [-- --quick] [--no-nats]`: the embedded engine first (entities, then
 // orchestrations), then the NATS JetStream scenarios against a nats-server the run starts
 // itself ($NATS_SERVER_BIN, or nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the
@@ -32,6 +34,7 @@ function progress(text: string): void {
 async function main(): Promise<void> {
   const only = process.argv.indexOf('--only');
   if (only >= 0 && process.argv[only + 1] === 'aggregators') return runAggregatorBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
+  if (only >= 0 && process.argv[only + 1] === 'dashboard') return runDashboardBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   if (only >= 0) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   const settings = settingsFromArgs(process.argv.slice(2));
   const machine = machineInfo();

@@ -1,4 +1,4 @@
-import { Observable, map } from 'rxjs';
+import { Observable, ReplaySubject, map, share } from 'rxjs';
 import type { Engine, EngineStats } from '../engine/engine';
 import { BUILT_IN_PREFIX, type Registry } from '../registry/registry';
 import type { EntitySnapshot } from '../runtime/messages';
@@ -9,6 +9,8 @@ import type { InstancesPage, ListInstancesQuery } from './orchestration-handle';
 
 /** Snapshots read per page when a whole listing is scanned (counts, entity names). */
 const SCAN_PAGE_SIZE = 10_000;
+/** How long the shared count is kept current after its last subscriber left, so a page that reads the counts and then opens its stream pays for one scan. */
+const COUNTS_KEPT_MS = 30_000;
 
 /** The status fields of an instance, without its input, output or history: what a list of instances shows. */
 export interface InstanceSummary {
@@ -40,8 +42,8 @@ export interface FindInstancesQuery extends ListInstancesQuery {
 export interface ClientInsightsDependencies {
   readonly registry: Registry;
   readonly engine: Engine;
-  /** The client's own listing, which {@link ClientInsights.findInstances} narrows by name. */
-  readonly listInstances: (query: ListInstancesQuery) => Promise<InstancesPage>;
+  /** The client's listing of instances, narrowed by orchestrator name when asked. */
+  readonly findInstances: (query: FindInstancesQuery) => Promise<InstancesPage>;
 }
 
 /**
@@ -59,7 +61,14 @@ export interface ClientInsightsDependencies {
  * ```
  */
 export class ClientInsights {
-  constructor(private readonly deps: ClientInsightsDependencies) {}
+  /** One count for all subscribers: the scan runs when the first subscribes; its upkeep stops 30 s after the last left. */
+  private readonly sharedCounts$: Observable<InstanceCounts>;
+
+  constructor(private readonly deps: ClientInsightsDependencies) {
+    this.sharedCounts$ = this.countInstances$().pipe(
+      share({ connector: () => new ReplaySubject<InstanceCounts>(1), resetOnError: true, resetOnComplete: false, resetOnRefCountZero: () => unrefTimer(COUNTS_KEPT_MS) }),
+    );
+  }
 
   /**
    * Each committed change of any instance (or of the instance `instanceId` only, starting
@@ -74,9 +83,15 @@ export class ClientInsights {
   /**
    * Counts of instances by status: the first value after one scan of all instances, then a
    * new value after each committed change. It watches before it scans, so no change is
-   * missed; it keeps one status per instance in memory while subscribed.
+   * missed. All subscribers share one scan and one watch (a late subscriber gets the
+   * current counts at once), kept for 30 s after the last one left; meanwhile it holds one
+   * status per instance in memory, in this process only.
    */
   instanceCounts$(): Observable<InstanceCounts> {
+    return this.sharedCounts$;
+  }
+
+  private countInstances$(): Observable<InstanceCounts> {
     return new Observable<InstanceCounts>((subscriber) => {
       const known = new Map<string, { status: OrchestrationRuntimeStatus; version: number }>();
       const counts = emptyCounts();
@@ -142,20 +157,8 @@ export class ClientInsights {
   }
 
   /** `listInstances`, also narrowed to one orchestrator's `name`; pages the same way. */
-  async findInstances(query: FindInstancesQuery = {}): Promise<InstancesPage> {
-    const { name, ...rest } = query;
-    if (name === undefined) return this.deps.listInstances(rest);
-    const pageSize = rest.pageSize ?? 100;
-    const instances: InstancesPage['instances'][number][] = [];
-    let token = rest.continuationToken;
-    // Each inner page holds at most the number still missing, and every instance in it is
-    // either kept or filtered out, so its token marks where the next page starts.
-    do {
-      const page = await this.deps.listInstances({ ...rest, pageSize: pageSize - instances.length, ...(token === undefined ? {} : { continuationToken: token }) });
-      for (const status of page.instances) if (status.name === name) instances.push(status);
-      token = page.continuationToken;
-    } while (token !== undefined && instances.length < pageSize);
-    return { instances, ...(token === undefined ? {} : { continuationToken: token }) };
+  findInstances(query: FindInstancesQuery = {}): Promise<InstancesPage> {
+    return this.deps.findInstances(query);
   }
 }
 
@@ -182,4 +185,16 @@ function emptyCounts(): Record<OrchestrationRuntimeStatus, number> {
 
 function withTotal(counts: Record<OrchestrationRuntimeStatus, number>, total: number): InstanceCounts {
   return { ...counts, total };
+}
+
+/** Emits once after `ms` without keeping the process alive for it. */
+function unrefTimer(ms: number): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const timer = setTimeout(() => {
+      subscriber.next();
+      subscriber.complete();
+    }, ms);
+    timer.unref?.();
+    return () => clearTimeout(timer);
+  });
 }

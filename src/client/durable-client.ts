@@ -125,7 +125,7 @@ export class DurableClient {
     this.rewind = orchestrations.rewind.bind(orchestrations);
     this.cleanEntityStorage = orchestrations.cleanEntityStorage.bind(orchestrations);
     this.getHandle = orchestrations.handle.bind(orchestrations) as OrchestrationClient['handle'];
-    this.insights = new ClientInsights({ registry: deps.registry, engine: deps.engine, listInstances: this.listInstances });
+    this.insights = new ClientInsights({ registry: deps.registry, engine: deps.engine, findInstances: orchestrations.findInstances.bind(orchestrations) });
   }
 
   /**

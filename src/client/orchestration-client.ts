@@ -351,7 +351,12 @@ export class OrchestrationClient {
   }
 
   /** Instances matching the query, a page at a time, in instance id order. */
-  async listInstances(query: ListInstancesQuery = {}): Promise<InstancesPage> {
+  listInstances(query: ListInstancesQuery = {}): Promise<InstancesPage> {
+    return this.findInstances(query);
+  }
+
+  /** {@link listInstances}, also narrowed to the instances of the orchestrator `name`. */
+  async findInstances(query: ListInstancesQuery & { readonly name?: string } = {}): Promise<InstancesPage> {
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new InvalidOptionsError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
@@ -359,27 +364,27 @@ export class OrchestrationClient {
     const statuses = query.runtimeStatus ? new Set<string>(query.runtimeStatus) : undefined;
     const from = query.createdTimeFrom?.getTime();
     const to = query.createdTimeTo?.getTime();
-    const instances: OrchestrationStatus[] = [];
-    let token = query.continuationToken;
-    // Ask for exactly the number still missing: every snapshot fetched is then either
-    // returned or filtered out, so the engine's token marks where the next page starts.
-    do {
-      const page = await this.deps.engine.listSnapshots({
-        name: ORCHESTRATION_TARGET,
-        pageSize: pageSize - instances.length,
-        ...(token === undefined ? {} : { continuationToken: token }),
-      });
-      for (const snapshot of page.snapshots) {
-        const status = toStatus(snapshot, { showInput: true });
-        if (statuses && !statuses.has(status.runtimeStatus)) continue;
-        if (from !== undefined && status.createdTime.getTime() < from) continue;
-        if (to !== undefined && status.createdTime.getTime() > to) continue;
-        if (query.instanceIdPrefix !== undefined && !status.instanceId.startsWith(query.instanceIdPrefix)) continue;
-        instances.push(status);
-      }
-      token = page.continuationToken;
-    } while (token !== undefined && instances.length < pageSize);
-    return { instances, ...(token === undefined ? {} : { continuationToken: token }) };
+    const { name } = query;
+    const filtered = statuses !== undefined || from !== undefined || to !== undefined || name !== undefined;
+    // The engine applies the filter as it scans, so one call fills the page and its token
+    // marks where the next page starts, however many instances the filter passed over.
+    const where = (snapshot: EntitySnapshot): boolean => {
+      const stored = JSON.parse(snapshot.stateJson ?? '{}') as StoredInstance;
+      if (statuses && !statuses.has(stored.runtimeStatus)) return false;
+      if (from !== undefined && stored.createdTime < from) return false;
+      if (to !== undefined && stored.createdTime > to) return false;
+      return name === undefined || stored.name === name;
+    };
+    const page = await this.deps.engine.listSnapshots({
+      name: ORCHESTRATION_TARGET,
+      // The engine narrows its scan to the prefix's range instead of reading every instance.
+      ...(query.instanceIdPrefix === undefined ? {} : { keyPrefix: query.instanceIdPrefix }),
+      ...(filtered ? { where } : {}),
+      pageSize,
+      ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
+    });
+    const instances = page.snapshots.map((snapshot) => toStatus(snapshot, { showInput: true }));
+    return { instances, ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }) };
   }
 
   private orchestratorName(orchestrator: Function | string): string {

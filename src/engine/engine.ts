@@ -13,6 +13,11 @@ export interface SnapshotQuery {
   readonly lastModifiedFrom?: number;
   /** Only entities whose last operation was at or before this time (epoch ms). */
   readonly lastModifiedTo?: number;
+  /**
+   * Only snapshots for which this returns true. It runs while the engine scans, so a page
+   * holds `pageSize` matches however many snapshots were passed over to find them.
+   */
+  readonly where?: (snapshot: EntitySnapshot) => boolean;
   readonly pageSize: number;
   /** Opaque token from a previous page. */
   readonly continuationToken?: string;

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { Observable, bufferTime, filter, firstValueFrom, map } from 'rxjs';
+import { Observable, firstValueFrom } from 'rxjs';
 import type { InstanceChange, InstanceCounts } from '../client/client-insights';
+import type { EntityChange } from '../client/entity-types';
+import { changeBatches } from './change-batches';
 import type { StreamEvent } from './event-streams';
 import type { RouteContext } from './route-context';
 import { wholeSeconds } from './status-payload';
 
 /** How often the stats stream sends a `stats` event. */
 const STATS_INTERVAL_MS = 1_000;
-/** Instance changes are gathered this long and sent as one `changes` event. */
-const CHANGES_WINDOW_MS = 250;
-/** More changes than this in one window are sent as a `reload` event instead (the page re-reads its listing). */
-const MAX_CHANGES_PER_EVENT = 500;
 
 /** An instance change as the streams send it: the list fields, or `deleted`. */
 export interface InstanceChangePayload {
@@ -20,6 +18,15 @@ export interface InstanceChangePayload {
   readonly createdTime?: string;
   readonly lastUpdatedTime?: string;
   /** The instance was purged. */
+  readonly deleted?: true;
+}
+
+/** An entity change as the key stream sends it: the key and its last operation time, or `deleted`. */
+export interface EntityChangePayload {
+  readonly key: string;
+  /** When its last operation was applied (ISO 8601, whole seconds); absent when deleted. */
+  readonly lastOperationTime?: string;
+  /** The entity was deleted. */
   readonly deleted?: true;
 }
 
@@ -46,6 +53,8 @@ export interface StatsPayload {
  * - `GET /streams/stats`: the same as `stats` events every second, with operations per second;
  * - `GET /streams/instances[?instanceId=]`: `changes` events, each an array of instance
  *   changes committed in the last 250 ms (`reload` when there were too many to send);
+ * - `GET /streams/entities/{name}`: the same for the keys of one entity name: `changes`
+ *   events of keys with their last operation time, or `deleted`;
  * - `GET /entity-names`: the entity names, sorted.
  */
 export function registerInsightRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -101,17 +110,13 @@ export function registerInsightRoutes(app: FastifyInstance, ctx: RouteContext): 
 
   app.get('/streams/instances', async (request, reply) => {
     const instanceId = ctx.query(request).string('instanceId');
-    const events$ = insights.instanceChanges$(instanceId === '' ? undefined : instanceId).pipe(
-      bufferTime(CHANGES_WINDOW_MS),
-      filter((changes) => changes.length > 0),
-      map((changes): StreamEvent => {
-        const latest = new Map<string, InstanceChange>();
-        for (const change of changes) latest.set(change.instanceId, change);
-        if (latest.size > MAX_CHANGES_PER_EVENT) return { event: 'reload', data: { changes: latest.size } };
-        return { event: 'changes', data: [...latest.values()].map(changePayload) };
-      }),
-    );
-    ctx.streams.pipe(request, reply, events$);
+    const changes$ = insights.instanceChanges$(instanceId === '' ? undefined : instanceId);
+    ctx.streams.pipe(request, reply, changeBatches(changes$, (change) => change.instanceId, changePayload));
+  });
+
+  app.get<{ Params: { entityName: string } }>('/streams/entities/:entityName', async (request, reply) => {
+    const changes$ = ctx.client.entityChanges$(request.params.entityName);
+    ctx.streams.pipe(request, reply, changeBatches(changes$, (change) => change.id.key, entityChangePayload));
   });
 
   app.get('/entity-names', async () => insights.entityNames());
@@ -127,4 +132,9 @@ function changePayload(change: InstanceChange): InstanceChangePayload {
     createdTime: wholeSeconds(summary.createdTime),
     lastUpdatedTime: wholeSeconds(summary.lastUpdatedTime),
   };
+}
+
+function entityChangePayload(change: EntityChange<unknown>): EntityChangePayload {
+  if (!change.exists) return { key: change.id.key, deleted: true };
+  return { key: change.id.key, lastOperationTime: wholeSeconds(change.lastModified) };
 }

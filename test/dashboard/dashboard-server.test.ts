@@ -93,6 +93,25 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
     }
   });
 
+  it('streams the changed keys of one entity name in batches: new keys, later operations, deletions', async () => {
+    const reader = await EventReader.open(`${server.api}/streams/entities/Note?code=${KEY}`);
+    try {
+      expect(reader.status).toBe(200);
+      await post(`${server.api}/entities/Note/k-1?op=set`, 'one', auth);
+      await post(`${server.api}/entities/Note/k-2?op=set`, 'two', auth);
+      await post(`${server.api}/entities/Counter/not-a-note?op=add`, 1, auth);
+      const changes = () => reader.events.flatMap((e) => e.data) as { key: string; lastOperationTime?: string; deleted?: true }[];
+      await expect.poll(() => new Set(changes().map((c) => c.key))).toEqual(new Set(['k-1', 'k-2']));
+      expect(reader.events.every((e) => e.event === 'changes')).toBe(true);
+      expect(changes()[0]!.lastOperationTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const seen = changes().length;
+      await post(`${server.api}/entities/Note/k-1?op=remove`, null, auth);
+      await expect.poll(() => changes().slice(seen)).toEqual([{ key: 'k-1', deleted: true }]);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('streams stats every second with operations per second', async () => {
     const reader = await EventReader.open(`${server.api}/streams/stats?code=${KEY}`);
     try {
@@ -102,6 +121,10 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       expect(reader.events.every((e) => e.event === 'stats')).toBe(true);
       expect(reader.events.some((e) => e.data.operationsPerSecond > 0)).toBe(true);
       expect(reader.events.at(-1)!.data.instances.total).toBeGreaterThan(0);
+      // Aggregates only: a count per status, never the instances themselves.
+      const last = reader.events.at(-1)!.data;
+      expect(Object.keys(last).sort()).toEqual(['applied', 'backlog', 'deadLettered', 'failed', 'haltedPartitions', 'instances', 'operationsPerSecond', 'partitions', 'scheduled', 'time']);
+      expect(Object.values(last.instances).every((value) => typeof value === 'number')).toBe(true);
     } finally {
       reader.close();
     }
@@ -119,6 +142,21 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       await post(`${server.api}/instances/counted/raiseEvent/approval`, 'ok', auth);
       await expect.poll(() => values.at(-1)!.Completed).toBe(before.Completed + 1);
       expect(values.at(-1)!.Running).toBe(before.Running);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  it('shares one count among all subscribers: a second one gets the current counts at once, without a scan of its own', async () => {
+    const first: InstanceCounts[] = [];
+    const subscription = server.app.client.insights.instanceCounts$().subscribe((counts) => first.push(counts));
+    try {
+      await expect.poll(() => first.length).toBeGreaterThan(0);
+      // A scan reads storage, which cannot answer synchronously: a value delivered during
+      // subscribe() comes from the count already kept.
+      let late: InstanceCounts | undefined;
+      server.app.client.insights.instanceCounts$().subscribe((counts) => (late = counts)).unsubscribe();
+      expect(late).toEqual(first.at(-1));
     } finally {
       subscription.unsubscribe();
     }

@@ -1,35 +1,14 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableClient, serveHttp, type HttpServer } from '../../src/index';
-import { requireCompiled } from '../crash/child-processes';
 import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startHttpWorker, stopHttpWorker } from './http-worker-process';
 import { API, EventReader, KEY, curl, pollUntilDone, post, request } from './http-harness';
 
-// The worker runs plain Node on tsc's output, in its own process.
-const WORKER = join(process.cwd(), 'build/test/http/fixtures/http-worker.js');
 const HUB = 'http-api';
-
-function startWorker(nats: string, dataDir: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify({ nats, hub: HUB, dataDir })], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => reject(new Error(`the worker was not ready within 20 s: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker exited with code ${code}: ${stderr}`));
-    });
-  });
-}
 
 describe('HTTP API in a client-only process in front of a NATS hub (worker in another process)', () => {
   let nats: NatsServer;
@@ -40,11 +19,10 @@ describe('HTTP API in a client-only process in front of a NATS hub (worker in an
   let removeDir: () => Promise<void>;
 
   beforeAll(async () => {
-    requireCompiled(WORKER);
     const dir = await tempDir('jetstate-http-nats-');
     removeDir = dir.remove;
     nats = await startNatsServer();
-    worker = await startWorker(nats.url, join(dir.path, 'worker'));
+    worker = await startHttpWorker(nats.url, HUB, join(dir.path, 'worker'));
     client = await DurableClient.connect({ nats: nats.url, hub: HUB, logger: { level: 'silent' } });
     http = await serveHttp(client, { port: 0, keys: [KEY] });
     api = `${http.url}${API}`;
@@ -53,11 +31,7 @@ describe('HTTP API in a client-only process in front of a NATS hub (worker in an
   afterAll(async () => {
     await http?.close();
     await client?.close();
-    if (worker && worker.exitCode === null) {
-      const gone = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await gone;
-    }
+    await stopHttpWorker(worker);
     await nats?.dispose();
     await removeDir?.();
   }, 30_000);

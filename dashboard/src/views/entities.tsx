@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText, segment } from '../api';
-import { Card, Empty, ErrorBox, PageHeader, Pager } from '../components';
+import { Card, Empty, ErrorBox, LiveBadge, PageHeader, Pager } from '../components';
 import { ago, dateTime } from '../format';
+import { useLive } from '../live';
 import { currentRoute, href, navigate, type Route } from '../router';
 
 interface EntityItem {
@@ -46,7 +47,16 @@ export function EntitiesView({ route }: { route: Route }) {
   );
 }
 
+/** A key's change as `GET /streams/entities/{name}` sends it. */
+interface KeyChange {
+  readonly key: string;
+  readonly lastOperationTime?: string;
+  readonly deleted?: true;
+}
+
 const PAGE_SIZE = '50';
+/** Changes that may alter the page are gathered this long before it is read again. */
+const REFRESH_DELAY_MS = 400;
 
 /** Converts a `datetime-local` value to ISO 8601 (the browser's time zone). */
 function isoOf(local: string): string | undefined {
@@ -65,6 +75,8 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
   const [openKey, setOpenKey] = useState('');
+  const [flash, setFlash] = useState<Record<string, number>>({});
+  const refreshTimer = useRef<number | undefined>(undefined);
   const request = useRef(0);
   const filterKey = `${name}|${from}|${to}`;
 
@@ -94,6 +106,51 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
+
+  const scheduleRefresh = (): void => {
+    window.clearTimeout(refreshTimer.current);
+    refreshTimer.current = window.setTimeout(() => void load(), REFRESH_DELAY_MS);
+  };
+  const fromIso = isoOf(from);
+  const toIso = isoOf(to);
+  const inWindow = (time: string): boolean => {
+    const at = Date.parse(time);
+    return (fromIso === undefined || at >= Date.parse(fromIso)) && (toIso === undefined || at <= Date.parse(toIso));
+  };
+  /** Whether a key not on the page would be listed on it (pages are in key order). */
+  const belongsHere = (key: string): boolean => {
+    if (items.length === 0) return page === 0;
+    return (page === 0 || key >= items[0]!.entityId.key) && (nextToken === undefined || key <= items.at(-1)!.entityId.key);
+  };
+  // The page holds one page of keys; the stream says which keys changed, and the page is read
+  // again only when a change adds, moves or removes one of its rows.
+  const live = useLive(`/streams/entities/${segment(name)}`, {}, {
+    events: {
+      changes: (changes: KeyChange[]) => {
+        let refresh = false;
+        const updated: Record<string, string> = {};
+        for (const change of changes) {
+          const listed = items.some((item) => item.entityId.key === change.key);
+          const fits = change.lastOperationTime !== undefined && inWindow(change.lastOperationTime);
+          if (listed) {
+            if (change.deleted || !fits) refresh = true;
+            else updated[change.key] = change.lastOperationTime!;
+          } else if (!change.deleted && fits && belongsHere(change.key)) {
+            refresh = true;
+          }
+        }
+        if (Object.keys(updated).length > 0) {
+          setItems((current) => current.map((item) => (updated[item.entityId.key] === undefined ? item : { ...item, lastOperationTime: updated[item.entityId.key]! })));
+          const now = Date.now();
+          setFlash((current) => ({ ...current, ...Object.fromEntries(Object.keys(updated).map((key) => [key, now])) }));
+        }
+        if (refresh) scheduleRefresh();
+      },
+      reload: () => scheduleRefresh(),
+    },
+    reconnected: () => void load(),
+  });
 
   const setFilter = (field: 'from' | 'to', value: string): void => {
     const query = currentRoute().query;
@@ -107,11 +164,7 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
           Keys of <span class="mono">{name}</span>
         </>
       }
-      actions={
-        <button class="btn btn-small" onClick={() => void load()} data-testid="refresh-keys">
-          Refresh
-        </button>
-      }
+      actions={<LiveBadge state={live} />}
     >
       <form
         class="filters"
@@ -145,7 +198,7 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
           </thead>
           <tbody>
             {items.map((item) => (
-              <tr key={item.entityId.key} data-entity-key={item.entityId.key}>
+              <tr key={item.entityId.key} data-entity-key={item.entityId.key} data-last-operation={item.lastOperationTime} class={flash[item.entityId.key] && Date.now() - flash[item.entityId.key]! < 1500 ? 'row-flash' : ''}>
                 <td class="mono">
                   <a href={href(['entities', name, item.entityId.key])}>{item.entityId.key}</a>
                 </td>

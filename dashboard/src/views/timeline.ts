@@ -32,7 +32,7 @@ export interface Step {
   /** Epoch ms of the turn that received the answer; undefined while waiting. */
   end: number | undefined;
   state: 'waiting' | 'done' | 'failed' | 'point';
-  readonly attempt?: number;
+  attempt?: number;
   readonly input?: unknown;
   result?: unknown;
   error?: { name?: string; message?: string; code?: string };
@@ -75,6 +75,11 @@ export function buildTimeline(history: readonly HistoryEvent[]): Step[] {
       input: event.input,
     };
     if (step.state === 'point') step.end = turn;
+    // A retry carries its attempt number; the first attempt carries none, so it gets its number from the retry.
+    if (kind === 'activity' && event.attempt !== undefined && event.attempt > 1) {
+      const previous = steps.findLast((earlier) => earlier.kind === 'activity' && earlier.title === title && earlier.attempt === undefined);
+      if (previous) previous.attempt = event.attempt - 1;
+    }
     steps.push(step);
     if (event.seq !== undefined) bySeq.set(event.seq, step);
   };

@@ -52,6 +52,8 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   private readonly partitions: PartitionWorker<Segment | undefined>[];
   private readonly waiters = new Map<string, Waiter>();
   private readonly scheduled: ScheduledMessages;
+  /** The messages each commit stored as timers, for its afterCommit to arm: the clock moves on during the write, so afterCommit must not decide again. */
+  private readonly storedTimers = new WeakMap<BatchOutcome, ScheduledEntry[]>();
   private readonly writer: CommitWriter;
   private readonly activities: ActivityPool<Segment | undefined> | undefined;
   private state: 'open' | 'running' | 'stopping' | 'stopped' = 'open';
@@ -215,6 +217,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       if (!snapshot.exists) continue;
       if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
       if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;
+      if (query.where && !query.where(snapshot)) continue;
       if (snapshots.length === query.pageSize) {
         return { snapshots, continuationToken: Buffer.from(lastKey!, 'utf8').toString('base64url') };
       }
@@ -233,16 +236,20 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     const operations: StoreOperation[] = outcome.changes.map((snapshot) => ({ type: 'put', key: StorageKeys.snapshot(snapshot.id), value: encodeSnapshot(snapshot) }));
     const now = this.options.clock.now();
     const append: OperationMessage[] = [];
+    const timers: ScheduledEntry[] = [];
     for (const message of outcome.produced) {
-      if (message.scheduledTime !== undefined && message.scheduledTime > now) operations.push(timerPut(scheduledEntry(message)));
+      if (message.scheduledTime !== undefined && message.scheduledTime > now) timers.push(scheduledEntry(message));
       else append.push(message);
     }
+    operations.push(...timers.map(timerPut));
     await this.writer.submit({ append, operations });
+    this.storedTimers.set(outcome, timers);
   }
 
   afterCommit(_partition: number, batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): void {
-    const now = this.options.clock.now();
-    this.scheduled.add(outcome.produced.filter((m) => m.scheduledTime !== undefined && m.scheduledTime > now).map(scheduledEntry));
+    // A timer that fell due while the commit was written is armed all the same: it fires at once.
+    this.scheduled.add(this.storedTimers.get(outcome) ?? []);
+    this.storedTimers.delete(outcome);
     for (const { ack: segment } of batch) this.consumed(segment);
     for (const reply of outcome.replies) {
       const waiter = this.waiters.get(reply.id);

@@ -191,6 +191,7 @@ export class NatsEngine implements Engine {
       if (query.keyPrefix !== undefined && !snapshot.id.key.startsWith(query.keyPrefix)) continue;
       if (query.lastModifiedFrom !== undefined && snapshot.lastModified < query.lastModifiedFrom) continue;
       if (query.lastModifiedTo !== undefined && snapshot.lastModified > query.lastModifiedTo) continue;
+      if (query.where && !query.where(snapshot)) continue;
       all.push(snapshot);
     }
     const order = (s: EntitySnapshot): string => `${s.id.name}/${s.id.key}`;
