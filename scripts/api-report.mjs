@@ -6,9 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import apiExtractor from '@microsoft/api-extractor';
+import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
-const { Extractor, ExtractorConfig } = apiExtractor;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ALL_ENTRIES = ['jetstate', 'jetstate-nestjs', 'jetstate-aggregators'];
 const entryAt = process.argv.indexOf('--entry');

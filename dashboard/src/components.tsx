@@ -194,7 +194,7 @@ export function ConfirmDialog({ action, onClose }: { action: PendingAction | und
   return (
     <dialog ref={ref} class="dialog" onClose={onClose} data-testid="confirm-dialog">
       {action ? (
-        <form method="dialog" onSubmit={submit}>
+        <form method="dialog" onSubmit={(event) => void submit(event)}>
           <h3>{action.title}</h3>
           <div class="dialog-text">{action.description}</div>
           {(action.fields ?? []).map((field) => (

@@ -84,7 +84,7 @@ export function EntityView({ name, entityKey }: { name: string; entityKey: strin
           </div>
         </Card>
         <Card title="Send a signal">
-          <form class="stack" onSubmit={send} data-testid="signal-form">
+          <form class="stack" onSubmit={(event) => void send(event)} data-testid="signal-form">
             <label class="field">
               <span>Operation</span>
               <input type="text" value={operation} placeholder="add" onInput={(e) => setOperation((e.target as HTMLInputElement).value)} data-testid="signal-operation" />

@@ -24,7 +24,7 @@ export function KeyPrompt({ onAccepted, reason }: { onAccepted: () => void; reas
   };
   return (
     <div class="key-screen" data-view="key-prompt">
-      <form class="key-card" onSubmit={submit}>
+      <form class="key-card" onSubmit={(event) => void submit(event)}>
         <div class="brand brand-large">
           <Logo />
           <span>jetstate</span>
