@@ -27,6 +27,7 @@ import type {
   ListEntitiesQuery,
 } from './entity-types';
 import { systemClock } from '../runtime/clock';
+import { SignalBurst } from './signal-burst';
 import { assertSignalManyItems, type SignalManyItem } from './signal-many';
 import { windowsOf, type WindowsHandle } from './windowed-entities';
 import { ClientInsights } from './client-insights';
@@ -104,6 +105,7 @@ export class DurableClient {
   readonly getHandle: OrchestrationClient['handle'];
   /** Change streams, counts by status, engine counters and entity names, for monitors and the dashboard. */
   readonly insights: ClientInsights;
+  private readonly burst: SignalBurst;
 
   constructor(
     private readonly deps: DurableClientDependencies,
@@ -111,6 +113,7 @@ export class DurableClient {
     private readonly ownsEngine = false,
   ) {
     const orchestrations = new OrchestrationClient(deps);
+    this.burst = new SignalBurst((messages) => deps.engine.send(messages));
     this.startNew = orchestrations.startNew.bind(orchestrations) as OrchestrationClient['startNew'];
     this.getStatus = orchestrations.getStatus.bind(orchestrations);
     this.raiseEvent = orchestrations.raiseEvent.bind(orchestrations);
@@ -165,6 +168,7 @@ export class DurableClient {
 
   /** Closes a client made by {@link DurableClient.connect}. An app's own client closes with `app.stop()`. */
   async close(): Promise<void> {
+    this.burst.flush();
     if (this.ownsEngine) await this.deps.engine.stop();
   }
 
@@ -301,10 +305,23 @@ export class DurableClient {
   signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
     try {
       const scheduledTime = options?.scheduledTime;
-      if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
-        throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
+      if (scheduledTime !== undefined) {
+        if (!(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
+          throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
+        }
+        this.burst.flush();
+        return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime.getTime())]);
       }
-      return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime?.getTime())]);
+      if (typeof id === 'object' && id !== null) {
+        // A signal like the one before it (same entity, same mergeable operation) joins its burst.
+        const joined = this.burst.join(id, operation, input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`));
+        if (joined) return joined;
+      }
+      const message = this.message('signal', id, operation, input, undefined);
+      const merge = operation === DELETE_OPERATION ? undefined : this.definitionOf(id)?.operations.get(operation)?.merge;
+      if (merge) return this.burst.start(message, merge);
+      this.burst.flush();
+      return this.deps.engine.send([message]);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -325,6 +342,7 @@ export class DurableClient {
     try {
       assertSignalManyItems(items);
       if (items.length === 0) return Promise.resolve();
+      this.burst.flush();
       return this.deps.engine.send(items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined)));
     } catch (error) {
       return Promise.reject(error);
@@ -334,6 +352,7 @@ export class DurableClient {
   /** Calls operation `operation` and resolves with its result once it is committed. */
   async callEntity<R = unknown>(id: EntityId, operation: string, input?: unknown): Promise<R> {
     const message = this.message('call', id, operation, input, undefined);
+    this.burst.flush();
     const reply = await this.deps.engine.call(message);
     if (reply.ok) return reply.value as R;
     throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);

@@ -31,6 +31,23 @@ export function aggregatorsContract(harness: EngineHarness): void {
       expect(after.messagesApplied - before.messagesApplied).toBeLessThan(1_000);
     });
 
+    test('signals to one key made in one tick share one promise and one stored message; another operation ends the burst', async () => {
+      const counter = app.client.entity(HotCounter, 'burst');
+      const before = app.stats();
+      const first = counter.signal.add(1);
+      const second = counter.signal.add(2);
+      const set = counter.signal.set(10);
+      const after = counter.signal.add(5);
+      expect(second).toBe(first);
+      expect(set).not.toBe(first);
+      expect(after).not.toBe(set);
+      await Promise.all([first, second, set, after]);
+      expect(await counter.call.get()).toBe(15);
+      const stats = app.stats();
+      expect(stats.signalsReceived - before.signalsReceived).toBe(5);
+      expect(stats.messagesApplied - before.messagesApplied).toBe(4);
+    });
+
     test('only consecutive signals of the same operation merge: a set between adds keeps its place', async () => {
       const counter = app.client.entity(HotCounter, 'ordered');
       const sends: Promise<void>[] = [];
