@@ -1,3 +1,4 @@
+import { Heap } from 'heap-js';
 import type { Clock, ClockTimer } from '../runtime/clock';
 import type { OperationMessage } from '../runtime/messages';
 
@@ -8,12 +9,20 @@ export interface ScheduledEntry {
   readonly message: OperationMessage;
 }
 
+/** An entry and its place in arrival order: entries due at the same time fire in the order they came. */
+interface Queued {
+  readonly entry: ScheduledEntry;
+  readonly order: number;
+}
+
 /**
- * In-memory index of scheduled messages with a single timer armed for the earliest one.
- * The durable copy lives in storage; this index is rebuilt from it on start.
+ * In-memory index of scheduled messages (a binary heap by due time) with a single timer
+ * armed for the earliest one. The durable copy lives in storage; this index is rebuilt
+ * from it on start.
  */
 export class ScheduledMessages {
-  private entries: ScheduledEntry[] = [];
+  private readonly entries = new Heap<Queued>((a, b) => a.entry.due - b.entry.due || a.order - b.order);
+  private added = 0;
   private timer: ClockTimer | undefined;
   private armed = false;
 
@@ -28,8 +37,7 @@ export class ScheduledMessages {
 
   add(entries: readonly ScheduledEntry[]): void {
     if (entries.length === 0) return;
-    this.entries.push(...entries);
-    this.entries.sort((a, b) => a.due - b.due);
+    for (const entry of entries) this.entries.push({ entry, order: this.added++ });
     this.rearm();
   }
 
@@ -48,17 +56,16 @@ export class ScheduledMessages {
   private rearm(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    const next = this.entries[0];
+    const next = this.entries.peek();
     if (!this.armed || !next) return;
     // Not unref'd: a started app with scheduled work keeps the process alive until stop().
-    this.timer = this.clock.setTimer(() => this.onTimer(), next.due - this.clock.now());
+    this.timer = this.clock.setTimer(() => this.onTimer(), next.entry.due - this.clock.now());
   }
 
   private onTimer(): void {
     const now = this.clock.now();
-    let count = 0;
-    while (count < this.entries.length && this.entries[count]!.due <= now) count++;
-    const due = this.entries.splice(0, count);
+    const due: ScheduledEntry[] = [];
+    while ((this.entries.peek()?.entry.due ?? Infinity) <= now) due.push(this.entries.pop()!.entry);
     // Timers may fire a little early; whatever is not yet due simply re-arms.
     if (due.length > 0) this.fire(due);
     this.rearm();
