@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { EntityDefinition } from '../registry/entity-definition';
 import type { EntityId } from '../registry/entity-id';
 import type { EntitySnapshot } from './messages';
@@ -16,17 +17,14 @@ export interface LiveEntity {
 
 /** Hot entities of one partition, least recently used evicted first. */
 export class EntityCache {
-  private readonly entries = new Map<string, LiveEntity>();
+  private readonly entries: LRUCache<string, LiveEntity>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   get(key: string): LiveEntity | undefined {
-    const entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
+    return this.entries.get(key);
   }
 
   has(key: string): boolean {
@@ -35,10 +33,6 @@ export class EntityCache {
 
   set(key: string, entry: LiveEntity): void {
     this.entries.set(key, entry);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
   }
 
   /** Drops entries whose in-memory state may no longer match storage (after a failed commit). */

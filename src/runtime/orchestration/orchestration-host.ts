@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import {
   InvalidOptionsError,
@@ -71,9 +72,10 @@ export class OrchestrationHost {
   /** The built-in entity definition to register. */
   readonly definition: EntityDefinition;
   private executor: OrchestrationExecutor | undefined;
-  private readonly live = new Map<string, LiveOrchestration>();
+  private readonly live: LRUCache<string, LiveOrchestration>;
 
   constructor(private readonly options: OrchestrationHostOptions) {
+    this.live = new LRUCache({ max: options.cacheCapacity });
     this.definition = this.define();
   }
 
@@ -351,7 +353,6 @@ export class OrchestrationHost {
     this.live.delete(instanceId);
     if (live.state.isTerminal) return;
     this.live.set(instanceId, live);
-    if (this.live.size > this.options.cacheCapacity) this.live.delete(this.live.keys().next().value!);
   }
 }
 
