@@ -27,5 +27,9 @@ describe('errors from the NATS client reach users as jetstate errors', () => {
     const read = client.entity(Counter, 'k').read();
     await expect(read).rejects.toBeInstanceOf(TransportError);
     await expect(read).rejects.toThrow(/NATS failed while reading the state of Counter\/k/);
+    const letters = client.deadLetters.list();
+    await expect(letters).rejects.toBeInstanceOf(TransportError);
+    await expect(letters).rejects.toThrow(/NATS failed while listing dead letters/);
+    await expect(client.deadLetters.replay(1)).rejects.toThrow(/NATS failed while replaying dead letter 1/);
   }, 30_000);
 });

@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager, StoredMsg } from 'nats';
 import type { DeadLetter, DeadLetterQuery, DeadLetters } from '../dead-letters';
 import type { HubLayout } from './hub-layout';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import { toJetstateError } from './transport-errors';
 import { decodeText } from './wire-codec';
 
 const DEFAULT_LIMIT = 100;
@@ -15,24 +16,38 @@ export class NatsDeadLetters implements DeadLetters {
     private readonly layout: HubLayout,
   ) {}
 
-  async list(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
-    const out: DeadLetter[] = [];
-    await this.scan(query.afterSeq ?? 0, query.subjectPrefix, (letter) => {
-      out.push(letter);
-      return out.length < limit;
+  list(query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    return transported('listing dead letters', async () => {
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const out: DeadLetter[] = [];
+      await this.scan(query.afterSeq ?? 0, query.subjectPrefix, (letter) => {
+        out.push(letter);
+        return out.length < limit;
+      });
+      return out;
     });
-    return out;
   }
 
-  async get(seq: number): Promise<DeadLetter | undefined> {
+  get(seq: number): Promise<DeadLetter | undefined> {
+    return transported(`reading dead letter ${seq}`, () => this.letter(seq));
+  }
+
+  replay(target: number | { readonly all: true; readonly subjectPrefix?: string }): Promise<number> {
+    return transported(typeof target === 'number' ? `replaying dead letter ${target}` : 'replaying dead letters', () => this.replayNow(target));
+  }
+
+  purge(query: { readonly subjectPrefix?: string } = {}): Promise<number> {
+    return transported('purging dead letters', () => this.purgeNow(query));
+  }
+
+  private async letter(seq: number): Promise<DeadLetter | undefined> {
     const msg = await this.message(seq);
     return msg ? toDeadLetter(msg) : undefined;
   }
 
-  async replay(target: number | { readonly all: true; readonly subjectPrefix?: string }): Promise<number> {
+  private async replayNow(target: number | { readonly all: true; readonly subjectPrefix?: string }): Promise<number> {
     if (typeof target === 'number') {
-      const letter = await this.get(target);
+      const letter = await this.letter(target);
       if (!letter) return 0;
       await this.republish(letter);
       return 1;
@@ -43,7 +58,7 @@ export class NatsDeadLetters implements DeadLetters {
     return letters.length;
   }
 
-  async purge(query: { readonly subjectPrefix?: string } = {}): Promise<number> {
+  private async purgeNow(query: { readonly subjectPrefix?: string }): Promise<number> {
     if (query.subjectPrefix === undefined) return (await this.jsm.streams.purge(this.layout.deadLetterStream)).purged;
     const seqs: number[] = [];
     await this.scan(0, query.subjectPrefix, (letter) => (seqs.push(letter.seq), true));
@@ -76,6 +91,15 @@ export class NatsDeadLetters implements DeadLetters {
       if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return undefined;
       throw error;
     }
+  }
+}
+
+/** Runs `work`, turning errors from the NATS client into jetstate errors that say what to do. */
+async function transported<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toJetstateError(error, what);
   }
 }
 
