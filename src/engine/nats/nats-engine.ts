@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
-import { AppStoppedError, TimeoutError, TransportError } from '../../errors';
+import { AppStoppedError, TimeoutError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
 import type { EntityExecutor } from '../../runtime/entity-executor';
@@ -230,7 +230,7 @@ export class NatsEngine implements Engine {
         subscriber.complete();
       })().catch((error: unknown) => {
         if (this.state === 'stopping' || this.state === 'stopped') subscriber.complete();
-        else subscriber.error(new TransportError(`Watching ${subject} failed: ${(error as Error).message}`, { cause: error }));
+        else subscriber.error(toJetstateError(error, `watching the committed states on ${subject}`));
       });
       return () => {
         cancelled = true;
