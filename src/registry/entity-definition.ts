@@ -35,6 +35,8 @@ export interface EntityDefinition<T extends object = object> {
   readonly rollUp?: RollUpDefinition;
   /** Set on windowed aggregates (`@Windowed`): every key is one window. */
   readonly window?: WindowDefinition;
+  /** Set by `@Entity({ idleRetentionMs })`: entities whose state has not changed for this long are deleted. */
+  readonly idleRetentionMs?: number;
 }
 
 /** The operation every entity has: it deletes the entity's state. */

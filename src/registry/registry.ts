@@ -201,7 +201,27 @@ function readEntity(cls: Function): EntityDefinition {
   }
   const operationsByMethod = new Map([...operations.values()].map((op) => [op.methodName, op.name]));
   const window = readWindow(cls, meta.name);
-  return Object.freeze({ name: meta.name, ctor: cls as Constructor, operations, operationsByMethod, ...(window ? { window } : {}) });
+  const idleRetentionMs = readIdleRetention(meta, window !== undefined);
+  return Object.freeze({
+    name: meta.name,
+    ctor: cls as Constructor,
+    operations,
+    operationsByMethod,
+    ...(window ? { window } : {}),
+    ...(idleRetentionMs === undefined ? {} : { idleRetentionMs }),
+  });
+}
+
+function readIdleRetention(meta: EntityMetadata, windowed: boolean): number | undefined {
+  const value = meta.idleRetentionMs;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1000) {
+    throw new DefinitionError(`@Entity({ idleRetentionMs }) of '${meta.name}' must be a whole number of milliseconds, at least 1000; got ${String(value)}.`);
+  }
+  if (windowed) {
+    throw new DefinitionError(`'${meta.name}' is @Windowed: its windows are deleted by @Windowed({ retentionMs }). Remove idleRetentionMs from @Entity.`);
+  }
+  return value;
 }
 
 function validateOperation(entity: string, cls: Function, op: OperationMetadata): void {
@@ -213,6 +233,9 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
   }
   if (!/^[A-Za-z_$][A-Za-z0-9_$-]{0,127}$/.test(op.name)) {
     throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' is not valid: use letters, digits, '_', '$' or '-'.`);
+  }
+  if (op.name.startsWith(BUILT_IN_PREFIX)) {
+    throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' starts with '${BUILT_IN_PREFIX}', which marks the runtime's own operations. Give it another name.`);
   }
   if (RESERVED_OPERATION_NAMES.has(op.name)) {
     throw new DefinitionError(

@@ -10,6 +10,7 @@ import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type Unl
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { rollUpValue, sendRollUp } from './roll-up';
+import { IDLE_CHECK_OPERATION, scheduleFirstIdleCheck, scheduleIdleCheck } from './idle-retention';
 import { checkWindowOpen, scheduleWindowDeletion } from './window-rules';
 import { ApplyFolding } from './apply-folding';
 import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
@@ -94,8 +95,8 @@ export class EntityExecutor {
     const pending = this.run(entity, folded);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
-    // A window's scheduled deletion is the exception: a copy scheduled twice deletes once.
-    if (result.produced.some((m) => !(m.operation === DELETE_OPERATION && m.scheduledTime !== undefined && m.target.key === folded.target.key && m.target.name === folded.target.name))) {
+    // A window's scheduled deletion and an idle check are the exception: a copy scheduled twice does no harm.
+    if (result.produced.some((m) => !(isScheduledHousekeeping(m) && m.target.key === folded.target.key && m.target.name === folded.target.name))) {
       this.folding.sends(folded);
       return false;
     }
@@ -350,19 +351,8 @@ export class EntityExecutor {
     } catch (error) {
       return { ok: false, error };
     }
-    if (message.operation === DELETE_OPERATION) {
-      this.resetToFresh(entity);
-      if (!entity.definition.rollUp) return { ok: true, value: undefined, produced: [] };
-      const context = new OperationContext(this.options.registry, message, this.options.logger, this.options.maxMessageBytes);
-      try {
-        sendRollUp(context, entity, before);
-        return { ok: true, value: undefined, produced: context.produced };
-      } catch (error) {
-        return { ok: false, error };
-      } finally {
-        context.active = false;
-      }
-    }
+    if (message.operation === DELETE_OPERATION) return this.runDelete(entity, message, before);
+    if (message.operation === IDLE_CHECK_OPERATION) return this.runIdleCheck(entity, message, before);
     const operation = entity.definition.operations.get(message.operation);
     if (!operation) {
       const known = [...entity.definition.operations.keys(), DELETE_OPERATION];
@@ -401,6 +391,41 @@ export class EntityExecutor {
     return this.finish(entity, message, operation, context, value, before, existedBefore);
   }
 
+  private runDelete(entity: LiveEntity, message: OperationMessage, before: unknown): RunResult {
+    this.resetToFresh(entity);
+    if (!entity.definition.rollUp) return { ok: true, value: undefined, produced: [] };
+    const context = new OperationContext(this.options.registry, message, this.options.logger, this.options.maxMessageBytes);
+    try {
+      sendRollUp(context, entity, before);
+      return { ok: true, value: undefined, produced: context.produced };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      context.active = false;
+    }
+  }
+
+  /** Deletes an entity idle for its `idleRetentionMs`, or schedules the next check (see idle-retention.ts). */
+  private runIdleCheck(entity: LiveEntity, message: OperationMessage, before: unknown): RunResult {
+    const idleMs = entity.definition.idleRetentionMs;
+    if (idleMs === undefined || !entity.exists) return { ok: true, value: undefined, produced: [] };
+    const now = this.options.now();
+    const committed = entity.committed;
+    // A change earlier in this batch is not committed yet: it counts as a change now.
+    const changedSinceCommit = !committed?.exists || committed.stateJson !== this.serialize(entity);
+    const dueMs = (changedSinceCommit ? now : committed.lastModified) + idleMs;
+    if (dueMs <= now) return this.runDelete(entity, message, before);
+    const context = new OperationContext(this.options.registry, message, this.options.logger, this.options.maxMessageBytes);
+    try {
+      scheduleIdleCheck(context, entity, dueMs);
+      return { ok: true, value: undefined, produced: context.produced };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      context.active = false;
+    }
+  }
+
   private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown, before: unknown, existedBefore: boolean): RunResult {
     try {
       const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
@@ -409,6 +434,7 @@ export class EntityExecutor {
       else entity.exists = true;
       sendRollUp(context, entity, before);
       scheduleWindowDeletion(context, entity, existedBefore);
+      scheduleFirstIdleCheck(context, entity, existedBefore, this.options.now());
       return { ok: true, value: plain, produced: context.produced };
     } catch (error) {
       return { ok: false, error };
@@ -477,3 +503,8 @@ export class EntityExecutor {
 }
 
 export { toRemoteError };
+
+/** A deletion or idle check an entity schedules for itself. */
+function isScheduledHousekeeping(message: OperationMessage): boolean {
+  return message.scheduledTime !== undefined && (message.operation === DELETE_OPERATION || message.operation === IDLE_CHECK_OPERATION);
+}

@@ -161,4 +161,20 @@ export class ArrivalsPerMinute {
   }
 }
 
-export const AGGREGATOR_ENTITIES = [HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute, Clicks, Latency, Visitors, Searches, ResponseTimes];
+/** Deleted once its state has not changed for a second. */
+@Entity({ idleRetentionMs: 1_000 })
+export class IdleSession {
+  touches = 0;
+
+  @Operation()
+  touch(): void {
+    this.touches++;
+  }
+
+  @Operation()
+  peek(): number {
+    return this.touches;
+  }
+}
+
+export const AGGREGATOR_ENTITIES = [IdleSession, HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute, Clicks, Latency, Visitors, Searches, ResponseTimes];

@@ -4,7 +4,7 @@ import { eventually } from '../helpers';
 import { filter, firstValueFrom } from 'rxjs';
 import { LateDataError } from '../../src/index';
 import { summarize } from '../../src/aggregators';
-import { AGGREGATOR_ENTITIES, ArrivalsPerMinute, Clicks, Latency, ResponseTimes, Searches, Visitors, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay, ViewsPerWindow } from './aggregator-fixtures';
+import { AGGREGATOR_ENTITIES, IdleSession, ArrivalsPerMinute, Clicks, Latency, ResponseTimes, Searches, Visitors, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay, ViewsPerWindow } from './aggregator-fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 
 /** Mergeable operations: folding changes the number of messages, never the outcome. */
@@ -30,6 +30,31 @@ export function aggregatorsContract(harness: EngineHarness): void {
       // Folded in the client's buffer (embedded: the group commit; NATS: behind the publish in flight).
       expect(after.messagesApplied - before.messagesApplied).toBeLessThan(1_000);
     });
+
+    test('idle retention deletes an entity whose state has not changed for idleRetentionMs, and keeps one that keeps changing', async () => {
+      const idle = app.client.entity(IdleSession, 'idle');
+      const busy = app.client.entity(IdleSession, 'busy');
+      await idle.signal.touch();
+      await busy.signal.touch();
+      // Reading is not a change: 'idle' still goes a second after its touch.
+      expect(await idle.call.peek()).toBe(1);
+      const started = Date.now();
+      let idleGoneAt: number | undefined;
+      // 'busy' changes every 200 ms for 3 s; it must outlive 'idle'.
+      while (Date.now() - started < 3_000) {
+        await busy.signal.touch();
+        if (idleGoneAt === undefined && !(await idle.read()).entityExists) idleGoneAt = Date.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(idleGoneAt).toBeDefined();
+      expect(idleGoneAt!).toBeGreaterThanOrEqual(800);
+      expect((await busy.read()).entityExists).toBe(true);
+      // Once it stops changing, it goes too.
+      await eventually(async () => !(await busy.read()).entityExists, 10_000);
+      // A deleted entity comes back fresh on its next operation.
+      await idle.signal.touch();
+      expect(await idle.call.peek()).toBe(1);
+    }, 30_000);
 
     test('signals to one key made in one tick share one promise and one stored message; another operation ends the burst', async () => {
       const counter = app.client.entity(HotCounter, 'burst');

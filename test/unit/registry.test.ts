@@ -118,6 +118,26 @@ describe('Registry.create rejects invalid declarations with a DefinitionError', 
     );
   });
 
+  test.each(['$lock', '$idleCheck', '$mine'])("an operation name starting with '$' (%s), which marks built-in operations", (name) => {
+    @Entity()
+    class Dollar {
+      @Operation(name) run(): void {}
+    }
+    expect(definitionErrorOf(() => createWith(Dollar)).message).toBe(
+      `Operation name '${name}' of entity 'Dollar' starts with '$', which marks the runtime's own operations. Give it another name.`,
+    );
+  });
+
+  test.each([0, 999, 1.5, -1, Number.NaN])('an idleRetentionMs of %s', (idleRetentionMs) => {
+    @Entity({ idleRetentionMs })
+    class Short {
+      @Operation() run(): void {}
+    }
+    expect(definitionErrorOf(() => createWith(Short)).message).toBe(
+      `@Entity({ idleRetentionMs }) of 'Short' must be a whole number of milliseconds, at least 1000; got ${String(idleRetentionMs)}.`,
+    );
+  });
+
   test('a class listed twice', () => {
     const error = definitionErrorOf(() => createWith(Counter, Counter));
     expect(error.message).toBe('Counter is listed twice in entities. List each entity class once.');

@@ -1,6 +1,5 @@
 import type { Registry } from '../../registry/registry';
-import { DELETE_OPERATION } from '../../registry/entity-definition';
-import { isLockOperation } from '../../runtime/entity-locks';
+import { isBuiltInOperation } from '../../runtime/built-in-operations';
 import { ACTIVITY_TASK_TARGET } from '../../runtime/activity-tasks';
 import type { OperationMessage } from '../../runtime/messages';
 
@@ -57,7 +56,7 @@ export function decodeOperation(data: Uint8Array, registry: Registry): DecodedMe
   if (m.merged !== undefined && !isMergedSignals(m.merged)) return { reason: 'its merged field is not { count, from?, parts? }' };
   if (!registry.hasEntity(m.target.name)) return { reason: `unknown entity '${m.target.name}'` };
   const definition = registry.entityNamed(m.target.name);
-  if (m.operation !== DELETE_OPERATION && !isLockOperation(m.operation) && !definition.operations.has(m.operation)) {
+  if (!isBuiltInOperation(m.operation) && !definition.operations.has(m.operation)) {
     return { reason: `entity '${m.target.name}' has no operation '${m.operation}'` };
   }
   return { message: m };
