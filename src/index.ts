@@ -54,6 +54,7 @@ export type { Durability } from './engine/embedded/embedded-engine';
 export type { EngineStats } from './engine/engine';
 export type { DeadLetter, DeadLetterQuery, DeadLetters } from './engine/dead-letters';
 export type { NatsServers } from './engine/nats/hub-connection';
+export { hubPermissions, type HubPermissions, type HubRole } from './engine/nats/hub-permissions';
 export {
   ActivityFailedError,
   AppStoppedError,
