@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from 'nats';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, hubPermissions, TransportError, type HubPermissions } from '../../src/index';
@@ -23,6 +23,8 @@ const HUB = 'shop';
 const WORKER = { user: 'worker', pass: 'worker-secret' };
 const CLIENT = { user: 'client', pass: 'client-secret' };
 const OTHER_HUB_CLIENT = { user: 'other', pass: 'other-secret' };
+/** A client identified by an NKey (a signed challenge) instead of a password. */
+const NKEY_CLIENT = nkeys.createUser();
 
 function user(credentials: { user: string; pass: string }, permissions: HubPermissions): string {
   // nats-server's configuration format accepts JSON values.
@@ -43,6 +45,7 @@ describe('NATS users with only the permissions hubPermissions lists', () => {
       user(WORKER, hubPermissions({ hub: HUB, role: 'worker' })),
       user(CLIENT, hubPermissions({ hub: HUB, role: 'client' })),
       user(OTHER_HUB_CLIENT, hubPermissions({ hub: 'other', role: 'client' })),
+      JSON.stringify({ nkey: NKEY_CLIENT.getPublicKey(), permissions: hubPermissions({ hub: HUB, role: 'client' }) }),
     ];
     await writeFile(config, `authorization {\n  users = [\n    ${users.join(',\n    ')}\n  ]\n}\n`);
     const port = await freePort();
@@ -117,6 +120,18 @@ describe('NATS users with only the permissions hubPermissions lists', () => {
     }
     // The worker's state is untouched.
     expect((await client.readEntityState({ name: 'Counter', key: 'c1' })).entityState).toEqual({ value: 7 });
+  }, 60_000);
+
+  test('a client identified by an NKey (nats.js authenticator passed through the nats option) works like one with a password', async () => {
+    const seed = NKEY_CLIENT.getSeed();
+    const nkeyClient = await DurableClient.connect({ nats: { servers: url, authenticator: nkeyAuthenticator(seed) }, hub: HUB, logger: { level: 'silent' } });
+    try {
+      expect(await nkeyClient.callEntity({ name: 'Counter', key: 'nkey' }, 'increment')).toBe(1);
+    } finally {
+      await nkeyClient.close();
+    }
+    const wrongKey = DurableClient.connect({ nats: { servers: url, authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()) }, hub: HUB, logger: { level: 'silent' } });
+    await expect(wrongKey).rejects.toBeInstanceOf(TransportError);
   }, 60_000);
 
   test("a user with another hub's permissions cannot use this hub", async () => {
