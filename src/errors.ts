@@ -1,7 +1,8 @@
 /**
  * The error hierarchy of jetstate. Every error has a stable `code`; `instanceof` works
- * across copies of the library (ESM and CommonJS builds loaded side by side) because it
- * checks a brand registered with `Symbol.for`, not the constructor identity.
+ * across copies of the library (ESM and CommonJS builds loaded side by side) and under
+ * minifiers because it compares a brand (the error's code, under a `Symbol.for` key), not
+ * the constructor's identity or name.
  */
 
 /** Stable error codes, one per error class. */
@@ -45,19 +46,17 @@ export class JetstateError extends Error {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
-    Object.defineProperty(this, BRAND, { value: new.target.name });
+    Object.defineProperty(this, BRAND, { value: code });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const brand = (value as Record<symbol, unknown>)[BRAND];
     if (typeof brand !== 'string') return false;
-    if (this.name === 'JetstateError') return true;
-    // A subclass matches its own brand and the brands of its subclasses.
-    for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
-      if (proto.constructor?.name === this.name) return true;
-    }
-    return false;
+    if (this === JetstateError) return true;
+    const code = CODE_OF_CLASS.get(this);
+    // A user's subclass of a jetstate error is matched the ordinary way, by its prototype chain.
+    return code === undefined ? Function.prototype[Symbol.hasInstance].call(this, value) : code === brand;
   }
 }
 
@@ -368,3 +367,32 @@ export class LateDataError extends JetstateError {
     super(ErrorCode.LateData, message);
   }
 }
+
+/** Each error class's code, which is also its brand (one code per class). */
+const CODE_OF_CLASS: ReadonlyMap<Function, ErrorCode> = new Map<Function, ErrorCode>([
+  [DefinitionError, ErrorCode.Definition],
+  [InvalidEntityIdError, ErrorCode.InvalidEntityId],
+  [UnknownOperationError, ErrorCode.UnknownOperation],
+  [SerializationError, ErrorCode.Serialization],
+  [OperationFailedError, ErrorCode.OperationFailed],
+  [InvalidOptionsError, ErrorCode.InvalidOptions],
+  [AppStoppedError, ErrorCode.AppStopped],
+  [StorageError, ErrorCode.Storage],
+  [TimeoutError, ErrorCode.Timeout],
+  [OutsideOperationError, ErrorCode.OutsideOperation],
+  [PayloadTooLargeError, ErrorCode.PayloadTooLarge],
+  [TransportError, ErrorCode.Transport],
+  [NonDeterminismError, ErrorCode.NonDeterminism],
+  [ActivityFailedError, ErrorCode.ActivityFailed],
+  [SubOrchestrationFailedError, ErrorCode.SubOrchestrationFailed],
+  [UnknownActivityError, ErrorCode.UnknownActivity],
+  [UnknownOrchestratorError, ErrorCode.UnknownOrchestrator],
+  [CriticalSectionError, ErrorCode.CriticalSection],
+  [OrchestrationNotFoundError, ErrorCode.OrchestrationNotFound],
+  [OrchestrationAlreadyExistsError, ErrorCode.OrchestrationAlreadyExists],
+  [OrchestrationNotRunningError, ErrorCode.OrchestrationNotRunning],
+  [OrchestrationStillRunningError, ErrorCode.OrchestrationStillRunning],
+  [OrchestrationNotFailedError, ErrorCode.OrchestrationNotFailed],
+  [OrchestrationFailedError, ErrorCode.OrchestrationFailed],
+  [LateDataError, ErrorCode.LateData],
+]);

@@ -394,3 +394,34 @@ describe('error details', () => {
     expect(index.ActivityFailedError).toBe(ActivityFailedError);
   });
 });
+
+describe('instanceof compares brands, not class names', () => {
+  const classes = (Object.values(source) as unknown[]).filter((value): value is Function => typeof value === 'function' && value.prototype instanceof Error && value !== source.JetstateError);
+
+  test('each error class answers to exactly one code, and no two classes share one', () => {
+    const codes = Object.values(ErrorCode);
+    const owners = new Map<string, string>();
+    for (const cls of classes) {
+      const matching = codes.filter((code) => ({ [Symbol.for('jetstate.error')]: code }) instanceof cls);
+      expect(matching, `${cls.name} must be branded with exactly one ErrorCode`).toHaveLength(1);
+      expect(owners.has(matching[0]!), `${matching[0]} is the code of ${owners.get(matching[0]!)} and ${cls.name}`).toBe(false);
+      owners.set(matching[0]!, cls.name);
+    }
+    expect(owners.size).toBe(codes.length);
+  });
+
+  test('an error whose class was renamed (as a minifier does) still matches its class and no other', () => {
+    class Renamed extends source.JetstateError {
+      constructor() {
+        super(ErrorCode.Timeout, 'renamed');
+      }
+    }
+    Object.defineProperty(Renamed, 'name', { value: 'a' });
+    const error = new Renamed();
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(JetstateError);
+    expect(error).not.toBeInstanceOf(StorageError);
+    // A plain Error named like a jetstate error is not one.
+    expect(Object.assign(new Error('x'), { name: 'TimeoutError' })).not.toBeInstanceOf(TimeoutError);
+  });
+});
