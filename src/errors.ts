@@ -32,6 +32,7 @@ export const ErrorCode = {
   OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
   OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
   LateData: 'JETSTATE_LATE_DATA',
+  NonRetryable: 'JETSTATE_NON_RETRYABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -368,6 +369,26 @@ export class LateDataError extends JetstateError {
   }
 }
 
+/**
+ * Thrown by an activity (or an entity operation an orchestration calls with retries) to
+ * fail at once: a retry policy never retries it, whatever its `handle` says. For failures
+ * that another attempt cannot fix, such as invalid input or a refused payment (Temporal
+ * calls these non-retryable failures, Restate terminal errors).
+ *
+ * @example
+ * ```ts
+ * @Activity() async charge(order: Order) {
+ *   if (order.total <= 0) throw new NonRetryableError(`order ${order.id} has nothing to charge`);
+ *   ...
+ * }
+ * ```
+ */
+export class NonRetryableError extends JetstateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.NonRetryable, message, options);
+  }
+}
+
 /** Each error class's code, which is also its brand (one code per class). */
 const CODE_OF_CLASS: ReadonlyMap<Function, ErrorCode> = new Map<Function, ErrorCode>([
   [DefinitionError, ErrorCode.Definition],
@@ -395,4 +416,5 @@ const CODE_OF_CLASS: ReadonlyMap<Function, ErrorCode> = new Map<Function, ErrorC
   [OrchestrationNotFailedError, ErrorCode.OrchestrationNotFailed],
   [OrchestrationFailedError, ErrorCode.OrchestrationFailed],
   [LateDataError, ErrorCode.LateData],
+  [NonRetryableError, ErrorCode.NonRetryable],
 ]);

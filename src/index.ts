@@ -73,6 +73,7 @@ export {
   OrchestrationStillRunningError,
   OrchestrationNotFailedError,
   LateDataError,
+  NonRetryableError,
   OutsideOperationError,
   PayloadTooLargeError,
   SerializationError,

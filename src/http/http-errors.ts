@@ -43,6 +43,8 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode | HttpErrorCode, 
   [ErrorCode.OrchestrationNotFailed]: 412,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.OperationFailed]: 422,
+  // Failed on purpose, for good: the request itself cannot succeed.
+  [ErrorCode.NonRetryable]: 422,
   [ErrorCode.Storage]: 500,
   [ErrorCode.NonDeterminism]: 500,
   [ErrorCode.ActivityFailed]: 500,

@@ -191,6 +191,12 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.LateDataError('window closed'),
     ctor: (lib) => lib.LateDataError,
   },
+  {
+    className: 'NonRetryableError',
+    code: 'JETSTATE_NON_RETRYABLE',
+    create: (lib) => new lib.NonRetryableError('card refused'),
+    ctor: (lib) => lib.NonRetryableError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -228,6 +234,7 @@ describe('error codes and names', () => {
       OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
       OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
       LateData: 'JETSTATE_LATE_DATA',
+      NonRetryable: 'JETSTATE_NON_RETRYABLE',
     });
   });
 

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../errors';
 import { DurableTask } from './durable-task';
 import { compileRetryPolicy, retryDelay, type RetryOptions } from './retry-policy';
 
@@ -5,7 +6,8 @@ import { compileRetryPolicy, retryDelay, type RetryOptions } from './retry-polic
  * Runs `attempt` until it succeeds or the policy gives up, waiting on a durable timer
  * between attempts. Every attempt and every timer is a durable call of its own (with its
  * own step), and the decisions are taken synchronously as their responses are delivered,
- * so a replay makes exactly the same calls.
+ * so a replay makes exactly the same calls. A failure caused by a `NonRetryableError` is
+ * never retried.
  */
 export function withRetry(
   options: RetryOptions,
@@ -26,7 +28,8 @@ export function withRetry(
         return;
       }
       const error = task.error!;
-      let retry = attempts < policy.maxNumberOfAttempts;
+      // A NonRetryableError thrown by the activity or operation ends the retries at once.
+      let retry = attempts < policy.maxNumberOfAttempts && (error as { remoteCode?: string }).remoteCode !== ErrorCode.NonRetryable;
       try {
         retry &&= Boolean(policy.handle(error));
       } catch (thrown) {

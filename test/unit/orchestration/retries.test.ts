@@ -102,6 +102,14 @@ describe('retry policy', () => {
     expect(done.actions).toEqual([]);
   });
 
+  test('a NonRetryableError thrown by the activity is not retried, with attempts left and whatever handle() says', async () => {
+    const driver = new Driver(executor());
+    await driver.start('WithRetries', 4);
+    const done = await driver.send([failed(0, 'NonRetryableError', 'card refused', 'JETSTATE_NON_RETRYABLE')]);
+    expect(actionsOf(done, 'createTimer')).toEqual([]);
+    expect(done.output).toBe("gave up: Activity 'Flaky.call' failed with NonRetryableError: card refused [attempts=1]");
+  });
+
   test('handle() decides which failures are retried', async () => {
     const driver = new Driver(executor());
     await driver.start('OnlyRangeErrors');
