@@ -5,3 +5,4 @@ export { Operation, type MergeFunction, type OperationMetadata, type OperationOp
 export { Orchestrator, type OrchestratorMetadata, type OrchestratorOptions } from './orchestrator.decorator';
 export { RollUp, type RollUpOptions } from './roll-up.decorator';
 export { Windowed, type WindowTime, type WindowedOptions } from './windowed.decorator';
+export { DecoratorMetadata } from './metadata-accessor';

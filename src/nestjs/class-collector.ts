@@ -1,5 +1,5 @@
 import type { ModulesContainer } from '@nestjs/core';
-import { ENTITY_METADATA, ORCHESTRATOR_METADATA, type EntityMetadata, type OrchestratorMetadata } from '../../decorators';
+import { DecoratorMetadata } from '../../decorators';
 import { DefinitionError } from '../errors';
 import { FeatureRegistration } from './feature-registration';
 import type { JetstateFeatureOptions } from './jetstate-module-options';
@@ -73,10 +73,10 @@ function checkDecorated(kind: Kind, cls: unknown, source: string): asserts cls i
     throw new DefinitionError(`${source} lists ${describe(cls)} in ${kind}; list classes there, e.g. { ${kind}: [MyClass] }.`);
   }
   const name = cls.name || 'An anonymous class';
-  if (kind === 'entities' && !Reflect.getOwnMetadata(ENTITY_METADATA, cls)) {
+  if (kind === 'entities' && !DecoratorMetadata.isEntity(cls)) {
     throw new DefinitionError(`${name} is listed in entities by ${source} but has no @Entity() decorator. Add @Entity() to the class, or remove it from entities.`);
   }
-  if (kind === 'orchestrators' && !Reflect.getOwnMetadata(ORCHESTRATOR_METADATA, cls)) {
+  if (kind === 'orchestrators' && !DecoratorMetadata.isOrchestrator(cls)) {
     throw new DefinitionError(
       `${name} is listed in orchestrators by ${source} but has no @Orchestrator() decorator. Add @Orchestrator() to the class, or remove it from orchestrators.`,
     );
@@ -84,8 +84,7 @@ function checkDecorated(kind: Kind, cls: unknown, source: string): asserts cls i
 }
 
 function nameOf(kind: 'entities' | 'orchestrators', cls: Function): string {
-  const key = kind === 'entities' ? ENTITY_METADATA : ORCHESTRATOR_METADATA;
-  return (Reflect.getOwnMetadata(key, cls) as EntityMetadata | OrchestratorMetadata).name;
+  return (kind === 'entities' ? DecoratorMetadata.entity(cls) : DecoratorMetadata.orchestrator(cls))!.name;
 }
 
 function describe(value: unknown): string {

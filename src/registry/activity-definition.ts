@@ -1,4 +1,4 @@
-import { ACTIVITIES_METADATA, ENTITY_METADATA, ORCHESTRATOR_METADATA, type ActivityMetadata } from '../../decorators';
+import { DecoratorMetadata, type ActivityMetadata } from '../../decorators';
 import { DefinitionError } from '../errors';
 import { declaredParamType, describeValue, findMethod } from './class-reflection';
 import type { Constructor } from './entity-definition';
@@ -33,9 +33,9 @@ export function readActivityClass(cls: unknown): ActivityClassDefinition {
   if (typeof cls !== 'function') {
     throw new DefinitionError(`activities must contain classes, got ${describeValue(cls)}.`);
   }
-  if (Reflect.hasOwnMetadata(ENTITY_METADATA, cls) || Reflect.hasOwnMetadata(ORCHESTRATOR_METADATA, cls)) {
+  if (DecoratorMetadata.isEntity(cls) || DecoratorMetadata.isOrchestrator(cls)) {
     throw new DefinitionError(
-      `${cls.name} is an ${Reflect.hasOwnMetadata(ENTITY_METADATA, cls) ? 'entity' : 'orchestrator'} and cannot be listed in activities. ` +
+      `${cls.name} is an ${DecoratorMetadata.isEntity(cls) ? 'entity' : 'orchestrator'} and cannot be listed in activities. ` +
         `Put activities on a plain class of their own.`,
     );
   }
@@ -43,7 +43,7 @@ export function readActivityClass(cls: unknown): ActivityClassDefinition {
   const names = new Set<string>();
   // Walk the prototype chain so activities declared on a base class are inherited.
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const declared: ActivityMetadata[] = Reflect.getOwnMetadata(ACTIVITIES_METADATA, c) ?? [];
+    const declared = DecoratorMetadata.activities(c);
     for (const meta of declared) {
       if (byMethod.has(meta.methodName)) continue; // a subclass overrides its base
       const definition = readActivity(cls, meta);

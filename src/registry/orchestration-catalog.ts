@@ -1,4 +1,4 @@
-import { ACTIVITIES_METADATA, ORCHESTRATOR_METADATA } from '../../decorators';
+import { DecoratorMetadata } from '../../decorators';
 import { DefinitionError, UnknownActivityError, UnknownOrchestratorError } from '../errors';
 import { readActivityClass, type ActivityClassDefinition, type ActivityDefinition } from './activity-definition';
 import { describeValue } from './class-reflection';
@@ -48,7 +48,7 @@ export class OrchestrationCatalog {
     if (typeof cls !== 'function') {
       throw new DefinitionError(`Expected an orchestrator class, got ${describeValue(cls)}. Pass the class itself, e.g. startNew(HelloSequence, input).`);
     }
-    const decorated = Reflect.hasOwnMetadata(ORCHESTRATOR_METADATA, cls);
+    const decorated = DecoratorMetadata.isOrchestrator(cls);
     if (this.open && decorated) return this.addOrchestrator(readOrchestrator(cls));
     if (!decorated) {
       throw new DefinitionError(`${cls.name} is not an orchestrator. Decorate the class with @Orchestrator() and list it in DurableApp.create({ orchestrators: [...] }).`);
@@ -72,7 +72,7 @@ export class OrchestrationCatalog {
     if (typeof cls !== 'function') {
       throw new DefinitionError(`Expected a class of activities, got ${describeValue(cls)}. Pass the class itself, e.g. ctx.activities(Greeter).`);
     }
-    const decorated = Reflect.hasOwnMetadata(ACTIVITIES_METADATA, cls) || hasInheritedActivities(cls);
+    const decorated = DecoratorMetadata.declaresActivities(cls) || hasInheritedActivities(cls);
     if (this.open && decorated) return this.addActivityClass(readActivityClass(cls));
     if (!decorated) {
       throw new DefinitionError(`${cls.name} has no activities. Mark its methods with @Activity() and list the class in DurableApp.create({ activities: [...] }).`);
@@ -121,7 +121,7 @@ export class OrchestrationCatalog {
 
 function hasInheritedActivities(cls: Function): boolean {
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    if (Reflect.hasOwnMetadata(ACTIVITIES_METADATA, c)) return true;
+    if (DecoratorMetadata.declaresActivities(c)) return true;
   }
   return false;
 }

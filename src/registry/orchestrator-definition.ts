@@ -1,4 +1,4 @@
-import { ENTITY_METADATA, ORCHESTRATOR_METADATA, type OrchestratorMetadata } from '../../decorators';
+import { DecoratorMetadata } from '../../decorators';
 import { DefinitionError } from '../errors';
 import { declaredParamType, describeValue, findMethod } from './class-reflection';
 import type { Constructor } from './entity-definition';
@@ -25,7 +25,7 @@ export function readOrchestrator(cls: unknown): OrchestratorDefinition {
   if (typeof cls !== 'function') {
     throw new DefinitionError(`orchestrators must contain classes, got ${describeValue(cls)}.`);
   }
-  const meta: OrchestratorMetadata | undefined = Reflect.getOwnMetadata(ORCHESTRATOR_METADATA, cls);
+  const meta = DecoratorMetadata.orchestrator(cls);
   if (!meta) {
     throw new DefinitionError(
       `${cls.name || 'An anonymous class'} is listed in orchestrators but has no @Orchestrator() decorator. Add @Orchestrator() to the class.`,
@@ -36,7 +36,7 @@ export function readOrchestrator(cls: unknown): OrchestratorDefinition {
       `Orchestrator name '${meta.name}' (class ${cls.name}) is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or '_'.`,
     );
   }
-  if (Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
+  if (DecoratorMetadata.isEntity(cls)) {
     throw new DefinitionError(
       `${cls.name} is decorated with both @Entity() and @Orchestrator(). A class is either an entity or an orchestrator; split it in two.`,
     );

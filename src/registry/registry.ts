@@ -1,4 +1,4 @@
-import { ENTITY_METADATA, OPERATIONS_METADATA, type EntityMetadata, type OperationMetadata } from '../../decorators';
+import { DecoratorMetadata, type EntityMetadata, type OperationMetadata } from '../../decorators';
 import { DefinitionError, UnknownOperationError, type UnknownActivityError, type UnknownOrchestratorError } from '../errors';
 import type { ActivityClassDefinition, ActivityDefinition } from './activity-definition';
 import { declaredParamType, describeValue, findMethod } from './class-reflection';
@@ -87,7 +87,7 @@ export class Registry {
   entityOf<T extends object>(cls: Constructor<T> | Function): EntityDefinition<T> {
     const definition = this.byClass.get(cls);
     if (definition) return definition as unknown as EntityDefinition<T>;
-    if (this.open && typeof cls === 'function' && Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
+    if (this.open && typeof cls === 'function' && DecoratorMetadata.isEntity(cls)) {
       const learned = readEntity(cls);
       const clash = this.byName.get(learned.name);
       if (clash) throw new DefinitionError(`Two entity classes are named '${learned.name}': ${clash.ctor.name} and ${cls.name}. Give one a different name with @Entity('OtherName').`);
@@ -98,7 +98,7 @@ export class Registry {
     if (typeof cls !== 'function') {
       throw new DefinitionError(`Expected an entity class, got ${describeValue(cls)}. Pass the class itself, e.g. entity(Counter, 'key').`);
     }
-    if (!Reflect.hasOwnMetadata(ENTITY_METADATA, cls)) {
+    if (!DecoratorMetadata.isEntity(cls)) {
       throw new DefinitionError(`${cls.name} is not an entity. Decorate the class with @Entity() and list it in DurableApp.create({ entities: [...] }).`);
     }
     throw new DefinitionError(`Entity class ${cls.name} is not registered with this app. Add it to DurableApp.create({ entities: [...] }).`);
@@ -169,7 +169,7 @@ function readEntity(cls: Function): EntityDefinition {
   if (typeof cls !== 'function') {
     throw new DefinitionError(`entities must contain classes, got ${describeValue(cls)}.`);
   }
-  const meta: EntityMetadata | undefined = Reflect.getOwnMetadata(ENTITY_METADATA, cls);
+  const meta = DecoratorMetadata.entity(cls);
   if (!meta) {
     throw new DefinitionError(`${cls.name || 'An anonymous class'} is listed in entities but has no @Entity() decorator. Add @Entity() to the class.`);
   }
@@ -181,7 +181,7 @@ function readEntity(cls: Function): EntityDefinition {
   const operations = new Map<string, OperationDefinition>();
   // Walk the prototype chain so operations declared on a base class are inherited.
   for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const declared: OperationMetadata[] = Reflect.getOwnMetadata(OPERATIONS_METADATA, c) ?? [];
+    const declared = DecoratorMetadata.operations(c);
     const ownNames = new Set<string>();
     for (const op of declared) {
       if (ownNames.has(op.name)) {

@@ -1,4 +1,4 @@
-import { ENTITY_METADATA, ROLL_UP_METADATA, type RollUpOptions } from '../../decorators';
+import { DecoratorMetadata } from '../../decorators';
 import { DefinitionError } from '../errors';
 import type { EntityDefinition } from './entity-definition';
 import type { RollUpDefinition } from './roll-up-definition';
@@ -10,7 +10,7 @@ import type { RollUpDefinition } from './roll-up-definition';
 export function withRollUps(definitions: readonly EntityDefinition[]): EntityDefinition[] {
   const byClass = new Map<Function, EntityDefinition>(definitions.map((d) => [d.ctor, d]));
   return definitions.map((definition) => {
-    const options: RollUpOptions | undefined = Reflect.getOwnMetadata(ROLL_UP_METADATA, definition.ctor);
+    const options = DecoratorMetadata.rollUp(definition.ctor);
     if (!options) return definition;
     const where = `The @RollUp of entity '${definition.name}'`;
     if (typeof options !== 'object' || typeof options.key !== 'function' || typeof options.value !== 'function' || typeof options.operation !== 'string') {
@@ -42,7 +42,7 @@ export function withRollUps(definitions: readonly EntityDefinition[]): EntityDef
 
 function resolveClass(to: unknown): Function | undefined {
   if (typeof to !== 'function') return undefined;
-  if (Reflect.hasOwnMetadata(ENTITY_METADATA, to)) return to;
+  if (DecoratorMetadata.isEntity(to)) return to;
   try {
     const resolved: unknown = (to as () => unknown)();
     return typeof resolved === 'function' ? resolved : undefined;

@@ -1,4 +1,4 @@
-import { WINDOWED_METADATA, type WindowTime, type WindowedOptions } from '../../decorators';
+import { DecoratorMetadata, type WindowTime } from '../../decorators';
 import { DefinitionError } from '../errors';
 
 /** A validated `@Windowed` declaration. */
@@ -33,7 +33,7 @@ export function windowStart(timeMs: number, sizeMs: number): number {
 
 /** Reads and checks an entity class's `@Windowed`, if it has one. */
 export function readWindow(cls: Function, entity: string): WindowDefinition | undefined {
-  const options: WindowedOptions | undefined = Reflect.getOwnMetadata(WINDOWED_METADATA, cls);
+  const options = DecoratorMetadata.windowed(cls);
   if (!options) return undefined;
   const where = `@Windowed on entity '${entity}'`;
   const positive = (name: string, value: unknown, zeroAllowed = false): number => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACTIVITIES_METADATA, type ActivityMetadata } from '../../decorators';
+import { DecoratorMetadata } from '../../decorators';
 import { DurableApp } from '../app/durable-app';
 import type { DurableAppOptions } from '../app/durable-app-options';
 import type { DurableClient } from '../client/durable-client';
@@ -302,7 +302,7 @@ class ActivityTracker {
       if (typeof cls !== 'function' || this.methods.has(cls)) continue;
       const names = new Set<string>();
       for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-        const declared: ActivityMetadata[] = Reflect.getOwnMetadata(ACTIVITIES_METADATA, c) ?? [];
+        const declared = DecoratorMetadata.activities(c);
         for (const meta of declared) if (!meta.isStatic) names.add(meta.methodName);
       }
       this.methods.set(cls, [...names]);
