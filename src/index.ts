@@ -33,7 +33,9 @@ export type {
   EntityClassHandle,
   EntityHandle,
   EntityListPage,
+  EntityLockInfo,
   EntityMetadata,
+  EntityReadResponse,
   EntityStateResponse,
   ListEntitiesQuery,
 } from './client/entity-types';
@@ -74,6 +76,8 @@ export {
   LateDataError,
   OutsideOperationError,
   PayloadTooLargeError,
+  ReadOnlyOperationError,
+  HttpCallFailedError,
   SerializationError,
   StorageError,
   SubOrchestrationFailedError,
