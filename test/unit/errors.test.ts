@@ -191,6 +191,18 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.LateDataError('window closed'),
     ctor: (lib) => lib.LateDataError,
   },
+  {
+    className: 'ReadOnlyOperationError',
+    code: 'JETSTATE_READ_ONLY_VIOLATION',
+    create: (lib) => new lib.ReadOnlyOperationError('Ledger', 'balance', 'changed the state'),
+    ctor: (lib) => lib.ReadOnlyOperationError,
+  },
+  {
+    className: 'HttpCallFailedError',
+    code: 'JETSTATE_HTTP_CALL_FAILED',
+    create: (lib) => new lib.HttpCallFailedError('GET', 'http://127.0.0.1:1/', 'fetch failed (ECONNREFUSED)'),
+    ctor: (lib) => lib.HttpCallFailedError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -228,6 +240,8 @@ describe('error codes and names', () => {
       OrchestrationStillRunning: 'JETSTATE_ORCHESTRATION_STILL_RUNNING',
       OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
       LateData: 'JETSTATE_LATE_DATA',
+      ReadOnlyViolation: 'JETSTATE_READ_ONLY_VIOLATION',
+      HttpCallFailed: 'JETSTATE_HTTP_CALL_FAILED',
     });
   });
 
