@@ -350,7 +350,8 @@ export class DurableClient {
     const definition = this.definitionOf(id);
     const snapshot = await this.deps.engine.readSnapshot({ name: id.name, key: id.key });
     if (!snapshot) return { entityExists: false, backlogQueueSize: 0 };
-    const metadata = { ...lockInfo(snapshot), lastModifiedTime: new Date(snapshot.lastModified) };
+    // Version 0: the entity never had state (only a stored position, or a lock), so no change to date.
+    const metadata = { ...lockInfo(snapshot), ...(snapshot.version > 0 ? { lastModifiedTime: new Date(snapshot.lastModified) } : {}) };
     if (!snapshot.exists) return { entityExists: false, ...metadata };
     const state = definition ? this.instantiate(definition, snapshot) : JSON.parse(snapshot.stateJson ?? 'null');
     return { entityExists: true, entityState: state as T, ...metadata };

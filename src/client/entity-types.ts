@@ -25,7 +25,7 @@ export interface EntityLockInfo {
 export interface EntityReadResponse<T> extends EntityStateResponse<T>, EntityLockInfo {
   /**
    * When the last committed change of the entity's state (or existence) happened; absent
-   * when nothing was ever committed for it. Read-only operations and lock traffic do not move it.
+   * when it never had state. Read-only operations and lock traffic do not move it.
    */
   readonly lastModifiedTime?: Date;
 }
