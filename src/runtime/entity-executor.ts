@@ -251,6 +251,8 @@ export class EntityExecutor {
       }
       if (lock && message.lockOwner !== lock.owner) {
         lock = { owner: lock.owner, queue: [...lock.queue, message] };
+        // Queued, a read-only message is stored after all: its position moves, so a copy delivered again is not queued twice.
+        if (message.seq !== undefined && message.seq > lastSeq) lastSeq = message.seq;
         continue;
       }
       if (wasWaiting) {

@@ -7,6 +7,8 @@
 import type { JetStreamManager } from 'nats';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp } from '../../src/index';
+import type { Engine } from '../../src/engine/engine';
+import type { LockRequest } from '../../src/runtime/entity-locks';
 import { partitionOf } from '../../src/internal';
 import { Ledger, ReadsLedger, readOnlyRuns } from '../contract/http-and-read-only.fixtures';
 import { eventually } from '../helpers';
@@ -73,5 +75,28 @@ describe('read-only operations on NATS', () => {
     expect(second.stats().haltedPartitions).toEqual([]);
     const after = await stateOf(hub, 'books');
     expect(after.seq).toBeGreaterThan(before.seq);
+  }, 60_000);
+
+  test('queued behind a lock, they are stored with the queue, and a takeover does not queue them twice', async () => {
+    const hub = shared.nextHub();
+    const first = await worker(hub);
+    const ledger = first.client.entity(Ledger, 'held');
+    await ledger.signal.add(5);
+    await eventually(async () => (await ledger.read()).entityState?.total === 5);
+    // The $lock message a critical section sends, as if instance 'owner-1' held the ledger.
+    const engine = (first as unknown as { engine: Engine }).engine;
+    const lock: LockRequest = { owner: 'owner-1', entities: [ledger.id], index: 0, grant: { target: { name: 'Ledger', key: 'sink' }, operation: 'add', input: 0 } };
+    await engine.send([{ id: 'test-lock-held', target: ledger.id, operation: '$lock', kind: 'signal', input: lock }]);
+    await ledger.signal.balance();
+    await ledger.signal.balance();
+    await eventually(async () => (await ledger.read()).backlogQueueSize === 2);
+    expect(await ledger.read()).toMatchObject({ lockedBy: 'owner-1', backlogQueueSize: 2 });
+    await first.stop();
+
+    const second = await worker(hub);
+    // All five inputs come again and are skipped: add, $lock, the grant it sent to Ledger/sink, and the two queued reads.
+    await eventually(() => second.stats().duplicates >= 5, 20_000);
+    expect(second.stats().duplicates).toBe(5);
+    expect(await second.client.entity(Ledger, 'held').read()).toMatchObject({ lockedBy: 'owner-1', backlogQueueSize: 2 });
   }, 60_000);
 });
