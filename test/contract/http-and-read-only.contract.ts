@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { DefinitionError, Entity, ManualClock, Operation, OperationFailedError, type DurableApp, type EntityChange, type HistoryEvent } from '../../src/index';
+import { DefinitionError, Entity, ManualClock, Operation, OperationFailedError, replayHistory, type DurableApp, type EntityChange, type HistoryEvent } from '../../src/index';
 import type { Engine } from '../../src/engine/engine';
 import { Registry } from '../../src/internal';
 import { eventually } from '../helpers';
@@ -151,6 +151,9 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
         // Retry-After: 1 second; none (the pollingInterval); Retry-After: 0.
         expect(timerDelays(history)).toEqual([1000, 100, 0]);
         expect(history.filter((e) => e.kind === 'TaskScheduled').map((e) => (e as { name: string }).name)).toEqual(['$http', '$http', '$http', '$http']);
+        // The polling decisions come from history: the recorded run replays, with nothing sent.
+        await expect(replayHistory(CallsHttp, history)).resolves.toBeUndefined();
+        expect(jobs.received).toHaveLength(4);
       });
 
       test('with asynchronousPatternEnabled: false, the 202 comes back as it is; a 500 is a response, not an error', async () => {
