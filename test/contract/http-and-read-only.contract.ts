@@ -14,6 +14,7 @@ import {
   HTTP_AND_READ_ONLY_ORCHESTRATORS,
   Ledger,
   ReadsLedger,
+  SalesPerMinute,
   readOnlyRuns,
   type HttpCallInput,
   type HttpCallOutcome,
@@ -265,6 +266,16 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
         expect(await engineOf(app).readSnapshot(ledger.id)).toEqual(before);
         expect((await ledger.read()).entityState).toMatchObject({ total: 2, entries: [2] });
         expect(await engineOf(app).readSnapshot({ name: 'Ledger', key: 'elsewhere' })).toBeUndefined();
+      });
+
+      test('a closed window refuses changes (LateDataError) and still answers read-only queries', async () => {
+        const clock = new ManualClock(new Date('2026-06-01T10:00:10.000Z'));
+        const app = await open(clock);
+        const minute = app.client.windows(SalesPerMinute).window('shop', new Date('2026-06-01T10:00:10.000Z'));
+        await minute.call.add(3);
+        await clock.advance(60_000);
+        await expect(minute.call.add(1)).rejects.toThrow(/LateDataError: The window .* closed at/);
+        expect(await minute.call.count()).toBe(3);
       });
 
       test('readOnly together with merge, or not a boolean, is a DefinitionError', () => {

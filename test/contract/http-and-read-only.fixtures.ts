@@ -5,6 +5,7 @@ import {
   InvalidOptionsError,
   Operation,
   Orchestrator,
+  Windowed,
   entityContext,
   type CallHttpOptions,
   type DurableHttpRequest,
@@ -51,6 +52,21 @@ export class Ledger {
   /** Declared read-only, but deletes the entity. */
   @Operation({ readOnly: true }) vanish(): void {
     entityContext().deleteState();
+  }
+}
+
+/** Sales per minute; a closed window still answers its read-only query. */
+@Entity()
+@Windowed({ sizeMs: 60_000, allowedLatenessMs: 0, retentionMs: 3_600_000 })
+export class SalesPerMinute {
+  sales = 0;
+
+  @Operation() add(n: number): void {
+    this.sales += n;
+  }
+
+  @Operation({ readOnly: true }) count(): number {
+    return this.sales;
   }
 }
 
@@ -117,5 +133,5 @@ export class CallsHttpBadly {
   }
 }
 
-export const HTTP_AND_READ_ONLY_ENTITIES = [Ledger];
+export const HTTP_AND_READ_ONLY_ENTITIES = [Ledger, SalesPerMinute];
 export const HTTP_AND_READ_ONLY_ORCHESTRATORS = [ReadsLedger, CallsHttp, CallsHttpBadly];
