@@ -70,10 +70,10 @@ describe.each(ENGINES)('rewind and restart survive a SIGKILL [$name]', (engine) 
     const logFile = join(dir.path, 'run.log');
     const config = engine.config(dir.path);
 
-    const failed = await runChild(config, 'fail', logFile, 30_000);
+    const failed = await runChild(config, 'fail', logFile, 60_000);
     expect(failed).toContain('status rw Failed');
     expect(failed).toContain('status rs Failed');
-    const killed = await runChild(config, 'hang', logFile, 30_000, ['requested', 'start hang rw', 'start hang rs']);
+    const killed = await runChild(config, 'hang', logFile, 60_000, ['requested', 'start hang rw', 'start hang rs']);
     expect(killed).toContain('requested');
 
     const log = (await runChild(config, 'recover', logFile, engine.recoverMs)).trim().split('\n');
