@@ -26,6 +26,20 @@ export interface OperationOptions<I = any> {
    * ```
    */
   merge?: MergeFunction<I>;
+  /**
+   * Declares the operation read-only: it answers from the state without changing it. Such an
+   * operation writes nothing when it runs (no snapshot, no change on the state streams, no
+   * stored position), and it is refused with a `ReadOnlyOperationError` (its effects rolled
+   * back) if it changes the state, deletes the entity, or sends signals or orchestrations.
+   * On an entity that does not exist yet it sees the fresh state and leaves the entity absent.
+   *
+   * @example
+   * ```ts
+   * @Operation({ readOnly: true })
+   * balance(): number { return this.amount; }
+   * ```
+   */
+  readOnly?: boolean;
 }
 
 /** What `@Operation` records for one method. */
@@ -34,6 +48,8 @@ export interface OperationMetadata {
   readonly methodName: string;
   /** The merge function given in the options; the registry validates it. */
   readonly merge?: unknown;
+  /** The `readOnly` option as given; the registry validates it. */
+  readonly readOnly?: unknown;
 }
 
 /**
@@ -45,6 +61,7 @@ export interface OperationMetadata {
  * @Operation() add(amount: number): void { this.value += amount; }
  * @Operation('get') current(): number { return this.value; }
  * @Operation({ merge: (a: number, b: number) => a + b }) inc(n: number): void { this.value += n; }
+ * @Operation({ readOnly: true }) total(): number { return this.value; }
  * ```
  */
 export function Operation<I = any>(nameOrOptions?: string | OperationOptions<I>): MethodDecorator {
@@ -53,7 +70,7 @@ export function Operation<I = any>(nameOrOptions?: string | OperationOptions<I>)
     const methodName = String(propertyKey);
     const ctor = target.constructor;
     const existing: OperationMetadata[] = Reflect.getOwnMetadata(OPERATIONS_METADATA, ctor) ?? [];
-    const metadata: OperationMetadata = { name: options.name ?? methodName, methodName, ...('merge' in options ? { merge: options.merge } : {}) };
+    const metadata: OperationMetadata = { name: options.name ?? methodName, methodName, ...('merge' in options ? { merge: options.merge } : {}), ...('readOnly' in options ? { readOnly: options.readOnly } : {}) };
     Reflect.defineMetadata(OPERATIONS_METADATA, [...existing, metadata], ctor);
   };
 }

@@ -33,6 +33,8 @@ export const ErrorCode = {
   OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
   LateData: 'JETSTATE_LATE_DATA',
   NonRetryable: 'JETSTATE_NON_RETRYABLE',
+  ReadOnlyViolation: 'JETSTATE_READ_ONLY_VIOLATION',
+  HttpCallFailed: 'JETSTATE_HTTP_CALL_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -369,6 +371,36 @@ export class LateDataError extends JetstateError {
   }
 }
 
+/** An operation declared `@Operation({ readOnly: true })` changed its entity; its effects were rolled back. */
+export class ReadOnlyOperationError extends JetstateError {
+  constructor(
+    readonly entity: string,
+    readonly operation: string,
+    /** What it did: changed the state, deleted the entity, or sent messages. */
+    readonly violation: string,
+  ) {
+    super(
+      ErrorCode.ReadOnlyViolation,
+      `Operation ${entity}.${operation} is declared readOnly but ${violation}; its effects were rolled back. ` +
+        `Move the change into an operation without readOnly, or remove readOnly from this one.`,
+    );
+  }
+}
+
+/** A durable HTTP call (`ctx.callHttp`) got no response: the server was unreachable, the connection broke, or the request timed out. */
+export class HttpCallFailedError extends JetstateError {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    /** Why the request got no response. */
+    readonly reason: string,
+  ) {
+    super(
+      ErrorCode.HttpCallFailed,
+      `${method} ${url} got no response: ${reason}. Check that the URL is right and the server is reachable; pass a retry policy to callHttp to try again on durable timers.`,
+    );
+  }
+}
 /**
  * Thrown by an activity (or an entity operation an orchestration calls with retries) to
  * fail at once: a retry policy never retries it, whatever its `handle` says. For failures
@@ -417,4 +449,6 @@ const CODE_OF_CLASS: ReadonlyMap<Function, ErrorCode> = new Map<Function, ErrorC
   [OrchestrationFailedError, ErrorCode.OrchestrationFailed],
   [LateDataError, ErrorCode.LateData],
   [NonRetryableError, ErrorCode.NonRetryable],
+  [ReadOnlyOperationError, ErrorCode.ReadOnlyViolation],
+  [HttpCallFailedError, ErrorCode.HttpCallFailed],
 ]);

@@ -33,7 +33,9 @@ export type {
   EntityClassHandle,
   EntityHandle,
   EntityListPage,
+  EntityLockInfo,
   EntityMetadata,
+  EntityReadResponse,
   EntityStateResponse,
   ListEntitiesQuery,
 } from './client/entity-types';
@@ -76,6 +78,8 @@ export {
   NonRetryableError,
   OutsideOperationError,
   PayloadTooLargeError,
+  ReadOnlyOperationError,
+  HttpCallFailedError,
   SerializationError,
   StorageError,
   SubOrchestrationFailedError,
@@ -93,6 +97,7 @@ export type { CallProxy, DeferredSignalProxy, OperationNames, SignalProxy } from
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
 export { activityContext, type ActivityContext } from './runtime/orchestration/activity-context';
+export type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './runtime/orchestration/durable-http';
 export { replayHistory, type ReplayHistoryOptions, type ReplayableHistory } from './runtime/orchestration/replay-history';
 export type {
   CallActivityOptions,

@@ -61,8 +61,9 @@ export class DurableApp {
     const createEntity = (ctor: Constructor): object => (orchestrations.owns(ctor) ? new (ctor as new () => object)() : createInstance(ctor));
     const createExecutor = (limits?: { maxStateBytes: number; maxMessageBytes: number }): EntityExecutor =>
       new EntityExecutor({ registry, logger, createInstance: createEntity, now: () => settings.clock.now(), ...limits });
+    // Orchestrators need the activity runner even without activities of their own: ctx.callHttp runs as a built-in activity.
     const activities: ActivityHandler | undefined =
-      registry.activities.length > 0 ? createActivityHandler(new ActivityRunner({ registry, createInstance, logger })) : undefined;
+      registry.activities.length > 0 || registry.orchestrators.length > 0 ? createActivityHandler(new ActivityRunner({ registry, createInstance, logger })) : undefined;
     const engine =
       settings.nats === undefined
         ? await openEmbedded(settings, createExecutor(), logger, activities)

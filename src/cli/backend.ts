@@ -12,6 +12,10 @@ export interface EntityRow {
   readonly entityId: EntityRef;
   /** ISO 8601. */
   readonly lastOperationTime: string;
+  /** The orchestration instance holding the entity's lock, if any. */
+  readonly lockedBy?: string;
+  /** Messages queued behind that lock. */
+  readonly backlogQueueSize: number;
   /** Present when the state was asked for. */
   readonly state?: unknown;
 }

@@ -71,7 +71,13 @@ export class HttpBackend implements Backend {
     if (query.lastOperationFrom) params.set('lastOperationTimeFrom', query.lastOperationFrom.toISOString());
     const path = query.name === undefined ? '/entities' : `/entities/${encodeURIComponent(query.name)}`;
     const rows = await this.pages<EntityRow>(path, params, query.limit);
-    return rows.map((row) => ({ entityId: row.entityId, lastOperationTime: row.lastOperationTime, ...('state' in row ? { state: row.state } : {}) }));
+    return rows.map((row) => ({
+      entityId: row.entityId,
+      lastOperationTime: row.lastOperationTime,
+      ...(row.lockedBy === undefined ? {} : { lockedBy: row.lockedBy }),
+      backlogQueueSize: row.backlogQueueSize ?? 0,
+      ...('state' in row ? { state: row.state } : {}),
+    }));
   }
 
   async watchEntity(id: EntityRef, onChange: (change: EntityChangeEvent) => void, control: StreamControl): Promise<void> {

@@ -64,7 +64,13 @@ export class NatsBackend implements Backend {
         ...(token === undefined ? {} : { continuationToken: token }),
       });
       for (const entity of page.entities) {
-        rows.push({ entityId: entity.id, lastOperationTime: entity.lastOperationTime.toISOString(), ...('state' in entity ? { state: entity.state } : {}) });
+        rows.push({
+          entityId: entity.id,
+          lastOperationTime: entity.lastOperationTime.toISOString(),
+          ...(entity.lockedBy === undefined ? {} : { lockedBy: entity.lockedBy }),
+          backlogQueueSize: entity.backlogQueueSize,
+          ...('state' in entity ? { state: entity.state } : {}),
+        });
       }
       token = page.continuationToken;
     } while (token !== undefined && rows.length < query.limit);

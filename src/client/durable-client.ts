@@ -23,6 +23,8 @@ import type {
   EntityHandle,
   EntityListPage,
   EntityMetadata,
+  EntityLockInfo,
+  EntityReadResponse,
   EntityStateResponse,
   ListEntitiesQuery,
 } from './entity-types';
@@ -185,7 +187,7 @@ export class DurableClient {
       signal: signalProxy(),
       signalAt: (time) => signalProxy({ scheduledTime: time }),
       call: createOperationProxy<CallProxy<T>>((method, args) => this.callEntity(id, operationOf(method), args[0])),
-      read: () => this.readEntityState(id) as Promise<EntityStateResponse<T>>,
+      read: () => this.readEntityState<T>(id),
       state$: entitySnapshots$(this.deps.engine, id).pipe(
         filter((snapshot) => snapshot.exists),
         map((snapshot) => this.instantiate(definition, snapshot) as T),
@@ -358,13 +360,20 @@ export class DurableClient {
     throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
   }
 
-  /** The committed state of an entity; the state is an instance of its class. */
-  async readEntityState<T = unknown>(id: EntityId): Promise<EntityStateResponse<T>> {
+  /**
+   * The committed state of an entity (an instance of its class), the orchestration holding
+   * its lock, the messages queued behind that lock, and the time of its last committed change.
+   * An entity that has no state can still be locked.
+   */
+  async readEntityState<T = unknown>(id: EntityId): Promise<EntityReadResponse<T>> {
     const definition = this.definitionOf(id);
     const snapshot = await this.deps.engine.readSnapshot({ name: id.name, key: id.key });
-    if (!snapshot?.exists) return { entityExists: false };
+    if (!snapshot) return { entityExists: false, backlogQueueSize: 0 };
+    // Version 0: the entity never had state (only a stored position, or a lock), so no change to date.
+    const metadata = { ...lockInfo(snapshot), ...(snapshot.version > 0 ? { lastModifiedTime: new Date(snapshot.lastModified) } : {}) };
+    if (!snapshot.exists) return { entityExists: false, ...metadata };
     const state = definition ? this.instantiate(definition, snapshot) : JSON.parse(snapshot.stateJson ?? 'null');
-    return { entityExists: true, entityState: state as T };
+    return { entityExists: true, entityState: state as T, ...metadata };
   }
 
   /**
@@ -387,7 +396,8 @@ export class DurableClient {
     const fetchState = query.fetchState ?? true;
     // Built-in targets (orchestration instances) are listed with listInstances, not here.
     const entities = page.snapshots.filter((snapshot) => !snapshot.id.name.startsWith(BUILT_IN_PREFIX)).map((snapshot): EntityMetadata => {
-      const metadata = { id: snapshot.id, lastOperationTime: new Date(snapshot.lastModified) };
+      const lastModified = new Date(snapshot.lastModified);
+      const metadata = { id: snapshot.id, lastOperationTime: lastModified, lastModifiedTime: lastModified, ...lockInfo(snapshot) };
       if (!fetchState) return metadata;
       const owner = this.deps.registry.hasEntity(snapshot.id.name) ? this.deps.registry.entityNamed(snapshot.id.name) : undefined;
       return { ...metadata, state: owner ? this.instantiate(owner, snapshot) : JSON.parse(snapshot.stateJson ?? 'null') };
@@ -466,6 +476,11 @@ export class DurableClient {
       lastModified: new Date(snapshot.lastModified),
     };
   }
+}
+
+/** The lock an entity's snapshot records: its owner and the messages waiting behind it. */
+function lockInfo(snapshot: EntitySnapshot): EntityLockInfo {
+  return snapshot.lock ? { lockedBy: snapshot.lock.owner, backlogQueueSize: snapshot.lock.queue.length } : { backlogQueueSize: 0 };
 }
 
 function checkKeyPrefix(prefix: unknown): string {

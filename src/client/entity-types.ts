@@ -10,6 +10,26 @@ export interface EntityStateResponse<T> {
   readonly entityState?: T;
 }
 
+/**
+ * Where an entity stands besides its state: the critical section holding it and what waits
+ * for it. {@link EntityHandle.read} and listings return it.
+ */
+export interface EntityLockInfo {
+  /** The orchestration instance whose critical section (`ctx.lock`) holds the entity, if any. */
+  readonly lockedBy?: string;
+  /** Messages (signals, calls, other lock requests) queued behind that lock; 0 when unlocked. */
+  readonly backlogQueueSize: number;
+}
+
+/** What {@link EntityHandle.read} returns: the state, the lock, and when the state last changed. */
+export interface EntityReadResponse<T> extends EntityStateResponse<T>, EntityLockInfo {
+  /**
+   * When the last committed change of the entity's state (or existence) happened; absent
+   * when it never had state. Read-only operations and lock traffic do not move it.
+   */
+  readonly lastModifiedTime?: Date;
+}
+
 /** A committed change of one entity, as streamed by {@link EntityClassHandle.changes$}. */
 export interface EntityChange<T> {
   readonly id: EntityId;
@@ -42,8 +62,11 @@ export interface EntityHandle<T> {
   signalAt(time: Date): SignalProxy<T>;
   /** Request/response operations: resolve with the result after the operation is committed. */
   readonly call: CallProxy<T>;
-  /** The committed state. */
-  read(): Promise<EntityStateResponse<T>>;
+  /**
+   * The committed state, with the lock that holds the entity (`lockedBy`), the messages
+   * queued behind it (`backlogQueueSize`) and the time of the last committed change.
+   */
+  read(): Promise<EntityReadResponse<T>>;
   /**
    * The current committed state (if the entity exists), then every later committed change
    * of it. Never emits uncommitted state; deletions are not emitted (see `changes$` on
@@ -73,9 +96,12 @@ export interface ListEntitiesQuery {
 }
 
 /** One entity in a listing. */
-export interface EntityMetadata<T = unknown> {
+export interface EntityMetadata<T = unknown> extends EntityLockInfo {
   readonly id: EntityId;
+  /** When the last committed change of its state happened (the filters of a listing use it). */
   readonly lastOperationTime: Date;
+  /** The same instant as `lastOperationTime`, under the name reads use. */
+  readonly lastModifiedTime: Date;
   /** The state, unless `fetchState` was false. */
   readonly state?: T;
 }

@@ -15,6 +15,12 @@ const DELETE_OPERATION = 'delete';
 export interface EntityListItem {
   readonly entityId: { readonly name: string; readonly key: string };
   readonly lastOperationTime: string;
+  /** The time of the last committed change (the same instant as `lastOperationTime`). */
+  readonly lastModifiedTime: string;
+  /** The orchestration instance holding the entity's lock, if any. */
+  readonly lockedBy?: string;
+  /** Messages queued behind that lock. */
+  readonly backlogQueueSize: number;
   /** With `fetchState=true`. */
   readonly state?: unknown;
 }
@@ -78,6 +84,9 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
       (entity): EntityListItem => ({
         entityId: { name: entity.id.name, key: entity.id.key },
         lastOperationTime: wholeSeconds(entity.lastOperationTime),
+        lastModifiedTime: wholeSeconds(entity.lastModifiedTime),
+        ...(entity.lockedBy === undefined ? {} : { lockedBy: entity.lockedBy }),
+        backlogQueueSize: entity.backlogQueueSize,
         ...(fetchState ? { state: toPlain(entity.state, `state of ${entity.id.name}/${entity.id.key}`) ?? null } : {}),
       }),
     );

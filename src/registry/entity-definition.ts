@@ -17,6 +17,8 @@ export interface OperationDefinition {
    * that `op(a)` then `op(b)` equals `op(merge(a, b))`.
    */
   readonly merge?: (a: unknown, b: unknown) => unknown;
+  /** True on read-only operations: they commit nothing, and are refused if they change the state. */
+  readonly readOnly?: boolean;
 }
 
 /** A validated, frozen entity class. */

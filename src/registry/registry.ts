@@ -193,7 +193,11 @@ function readEntity(cls: Function): EntityDefinition {
       const inputType = declaredInputType(cls.prototype, op.methodName);
       const isAsync = isAsyncMethod(cls.prototype, op.methodName);
       const merge = op.merge === undefined ? undefined : validateMerge(meta.name, cls, op);
-      operations.set(op.name, Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}), ...(merge ? { merge } : {}) }));
+      const readOnly = validateReadOnly(meta.name, op);
+      operations.set(
+        op.name,
+        Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}), ...(merge ? { merge } : {}), ...(readOnly ? { readOnly } : {}) }),
+      );
     }
   }
   if (operations.size === 0) {
@@ -222,6 +226,20 @@ function readIdleRetention(meta: EntityMetadata, windowed: boolean): number | un
     throw new DefinitionError(`'${meta.name}' is @Windowed: its windows are deleted by @Windowed({ retentionMs }). Remove idleRetentionMs from @Entity.`);
   }
   return value;
+}
+
+/** The `readOnly` option of an operation: a boolean, and not on a mergeable operation (merging combines changes). */
+function validateReadOnly(entity: string, op: OperationMetadata): boolean {
+  if (op.readOnly === undefined) return false;
+  if (typeof op.readOnly !== 'boolean') {
+    throw new DefinitionError(`The readOnly option of operation '${op.name}' of entity '${entity}' must be true or false, got ${describeValue(op.readOnly)}.`);
+  }
+  if (op.readOnly && op.merge !== undefined) {
+    throw new DefinitionError(
+      `Operation '${op.name}' of entity '${entity}' is declared both readOnly and mergeable; merging combines changes, and a read-only operation makes none. Remove one of the two options.`,
+    );
+  }
+  return op.readOnly;
 }
 
 function validateOperation(entity: string, cls: Function, op: OperationMetadata): void {

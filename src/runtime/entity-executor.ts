@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SerializationError, UnknownOperationError } from '../errors';
+import { ReadOnlyOperationError, SerializationError, UnknownOperationError } from '../errors';
 import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from '../registry/entity-definition';
 import { entityIdToString, type EntityId } from '../registry/entity-id';
 import type { Registry } from '../registry/registry';
@@ -89,6 +89,10 @@ export class EntityExecutor {
   /** The `merge` of an entity's operation, when it is registered and mergeable. */
   readonly mergeOf = (entity: string, operation: string): ((a: unknown, b: unknown) => unknown) | undefined =>
     this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
+
+  /** True when the message runs a read-only operation: it commits nothing, not even its log position. */
+  readonly isReadOnly = (message: OperationMessage): boolean =>
+    this.options.registry.hasEntity(message.target.name) && this.options.registry.entityNamed(message.target.name).operations.get(message.operation)?.readOnly === true;
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
   private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>): Promise<boolean> {
@@ -182,13 +186,15 @@ export class EntityExecutor {
     const mergeOf = (m: OperationMessage) => this.mergeOf(m.target.name, m.operation);
     // A new message (not a copy already applied) advances the stored positions. A fold of
     // signals from an entity that was partly applied already is cut down to the rest.
+    // A read-only operation leaves the position alone, so it stores nothing; a copy of it
+    // delivered again runs again, which changes nothing either.
     const admit = (m: OperationMessage): OperationMessage | undefined => {
       if (m.seq !== undefined) {
         if (m.seq <= lastSeq) {
           outcome.duplicates++;
           return undefined;
         }
-        lastSeq = m.seq;
+        if (!this.isReadOnly(m)) lastSeq = m.seq;
       }
       let admitted = m;
       if (m.origin) {
@@ -246,6 +252,8 @@ export class EntityExecutor {
       }
       if (lock && message.lockOwner !== lock.owner) {
         lock = { owner: lock.owner, queue: [...lock.queue, message] };
+        // Queued, a read-only message is stored after all: its position moves, so a copy delivered again is not queued twice.
+        if (message.seq !== undefined && message.seq > lastSeq) lastSeq = message.seq;
         continue;
       }
       if (wasWaiting) {
@@ -291,7 +299,8 @@ export class EntityExecutor {
     const outboxStart = outcome.produced.length;
     for (const message of ran) {
       const result = results.get(message);
-      if (result) this.record(message, result, outcome, stamp);
+      // The answer of a read-only operation is not numbered: numbering it would have to be stored.
+      if (result) this.record(message, result, outcome, this.isReadOnly(message) ? undefined : stamp);
     }
     // The outbox's fold: this entity's signals of a mergeable operation to one entity, one message a run.
     if (outcome.produced.length - outboxStart > 1) outcome.produced.push(...foldOutbox(outcome.produced.splice(outboxStart), this.mergeOf));
@@ -347,7 +356,7 @@ export class EntityExecutor {
     const existedBefore = entity.exists;
     try {
       checkWindowOpen(entity, message.operation, this.options.now());
-      before = rollUpValue(entity);
+      before = entity.definition.operations.get(message.operation)?.readOnly ? this.serialize(entity) : rollUpValue(entity);
     } catch (error) {
       return { ok: false, error };
     }
@@ -430,6 +439,10 @@ export class EntityExecutor {
     try {
       const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
       if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
+      if (operation.readOnly) {
+        this.checkReadOnly(entity, operation, context, before as string);
+        return { ok: true, value: plain, produced: [] };
+      }
       if (context.deleted) this.resetToFresh(entity);
       else entity.exists = true;
       sendRollUp(context, entity, before);
@@ -441,6 +454,14 @@ export class EntityExecutor {
     } finally {
       context.active = false;
     }
+  }
+
+  /** Refuses a read-only operation that changed anything; the caller rolls the entity back. */
+  private checkReadOnly(entity: LiveEntity, operation: OperationDefinition, context: OperationContext, stateBefore: string): void {
+    const refuse = (violation: string) => new ReadOnlyOperationError(entity.definition.name, operation.name, violation);
+    if (context.deleted) throw refuse('deleted the entity');
+    if (context.produced.length > 0) throw refuse(`sent ${context.produced.length} message(s) (signals or orchestration starts)`);
+    if (this.serialize(entity) !== stateBefore) throw refuse('changed the state');
   }
 
   private serialize(entity: LiveEntity): string {

@@ -8,7 +8,8 @@ import type { OperationContext } from './operation-context';
  * The late-data rule of a windowed aggregate: a window takes operations until its end plus
  * the allowed lateness, by the applying worker's clock; later ones fail with a
  * {@link LateDataError} (a signal's failure is logged and counted, a call's is thrown to
- * its caller). Deleting is always allowed. A key that is not a window key is refused too.
+ * its caller). Deleting is always allowed, and so are read-only operations, which cannot
+ * change a closed window. A key that is not a window key is refused too.
  */
 export function checkWindowOpen(entity: LiveEntity, operation: string, nowMs: number): void {
   const window = entity.definition.window;
@@ -19,6 +20,7 @@ export function checkWindowOpen(entity: LiveEntity, operation: string, nowMs: nu
       `'${entity.id.key}' is not a window of ${entity.definition.name} (windows of ${window.sizeMs} ms). Reach windows with client.windows(${entity.definition.name}).window(key, time).`,
     );
   }
+  if (entity.definition.operations.get(operation)?.readOnly) return;
   const closesAt = parsed.startMs + window.sizeMs + window.allowedLatenessMs;
   if (nowMs >= closesAt) {
     throw new LateDataError(

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableApp, serveHttp, type HttpServer } from '../../src/index';
+import type { Engine } from '../../src/engine/engine';
+import type { LockRequest } from '../../src/runtime/entity-locks';
 import { tempDir } from '../helpers';
 import { APP_MODULE, BIN, KEY, cli, eventually, requireBuilt, startCli, startPty } from './cli-harness';
 import { activities, entities, orchestrators } from './fixtures/cli-app';
@@ -49,6 +51,22 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     expect((await j('delete', 'Counter/h2')).code).toBe(0);
     await eventually('deleted', async () => ((await app.client.readEntityState({ name: 'Counter', key: 'h2' })).entityExists ? undefined : true));
     expect((await j('read', 'Counter/h2')).code).toBe(1);
+  });
+
+  it('lists the orchestration holding an entity lock and the messages queued behind it', async () => {
+    await j('call', 'Counter/locked', 'add', '1');
+    // The $lock message an orchestration's critical section sends, as if instance 'owner-1' held it.
+    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Counter', key: 'locked' }], index: 0, grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 } };
+    await (app as unknown as { engine: Engine }).engine.send([{ id: 'cli-test-lock', target: { name: 'Counter', key: 'locked' }, operation: '$lock', kind: 'signal', input: lock }]);
+    await j('signal', 'Counter/locked', 'add', '2');
+    await eventually('queued', async () => ((await app.client.readEntityState({ name: 'Counter', key: 'locked' })).backlogQueueSize === 1 ? true : undefined));
+
+    const rows = (await j('list', 'Counter', '--json')).json() as { entityId: { key: string }; lockedBy?: string; backlogQueueSize: number }[];
+    expect(rows.find((row) => row.entityId.key === 'locked')).toMatchObject({ lockedBy: 'owner-1', backlogQueueSize: 1 });
+    expect(rows.filter((row) => row.entityId.key !== 'locked').every((row) => row.lockedBy === undefined && row.backlogQueueSize === 0)).toBe(true);
+    const table = (await j('list', 'Counter')).stdout.split('\n');
+    expect(table[0]).toMatch(/^ENTITY\s+KEY\s+LAST OPERATION\s+LOCKED BY\s+QUEUED\s*$/);
+    expect(table.find((line) => line.includes(' locked '))).toMatch(/owner-1\s+1\s*$/);
   });
 
   it('answers unknown entities and operations, and operations that throw, with exit 1', async () => {

@@ -26,7 +26,7 @@ export function entityBasicsContract(harness: EngineHarness): void {
 
     test('a new key starts from a fresh instance and read() of an untouched key says it does not exist', async () => {
       const untouched = await app.client.entity(Counter, 'never').read();
-      expect(untouched).toEqual({ entityExists: false });
+      expect(untouched).toEqual({ entityExists: false, backlogQueueSize: 0 });
       expect(await app.client.entity(Counter, 'fresh').call.increment()).toBe(1);
       const read = await app.client.entity(Counter, 'fresh').read();
       expect(read.entityExists).toBe(true);
@@ -109,7 +109,7 @@ export function entityBasicsContract(harness: EngineHarness): void {
       const counter = app.client.entity(Counter, 'doomed');
       await counter.call.increment();
       await counter.delete();
-      expect(await counter.read()).toEqual({ entityExists: false });
+      expect(await counter.read()).toEqual({ entityExists: false, backlogQueueSize: 0, lastModifiedTime: expect.any(Date) });
       expect(await counter.call.increment()).toBe(1);
     });
 

@@ -128,7 +128,7 @@ export function failuresContract(harness: EngineHarness): void {
       await expect(app.client.callEntity(id, 'explode')).rejects.toBeInstanceOf(UnknownOperationError);
       // A method without @Operation() is not reachable either.
       await expect(app.client.entity(Counter, 'u1').call.helper()).rejects.toBeInstanceOf(UnknownOperationError);
-      expect(await app.client.entity(Counter, 'u1').read()).toEqual({ entityExists: false });
+      expect(await app.client.entity(Counter, 'u1').read()).toEqual({ entityExists: false, backlogQueueSize: 0 });
     });
 
     test('empty and over-long keys are refused with InvalidEntityIdError', async () => {

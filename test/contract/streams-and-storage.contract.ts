@@ -73,7 +73,7 @@ export function streamsAndStorageContract(harness: EngineHarness): void {
       await counter.call.increment();
       subscription.unsubscribe();
       expect(seen.map((c) => [c.id.key, c.version, c.state?.value])).toEqual([['quiet', 2, 2]]);
-      expect(await app.client.entity(Counter, 'never-existed').read()).toEqual({ entityExists: false });
+      expect(await app.client.entity(Counter, 'never-existed').read()).toEqual({ entityExists: false, backlogQueueSize: 0 });
     });
 
     test('state$ and changes$ complete when the app stops', async () => {

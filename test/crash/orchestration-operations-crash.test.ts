@@ -2,16 +2,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers';
+import { startNatsServer, type NatsServer } from '../nats/nats-server';
 import { cleanups, requireCompiled, running } from './child-processes';
+import type { CrashEngineConfig } from './fixtures/rewind-child';
 
 // The child runs as plain Node on tsc's output, not through the test transform.
 const CHILD = join(process.cwd(), 'build/test/crash/fixtures/rewind-child.js');
 
-/** Runs the child to its end, or kills it with SIGKILL once its log contains `killAt`. Returns the log. */
-async function runChild(args: readonly string[], logFile: string, killAt?: string): Promise<string> {
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Runs the child to its end, or kills it with SIGKILL once its log contains every line of `killAt`. Returns the log. */
+async function runChild(engine: CrashEngineConfig, phase: string, logFile: string, deadlineMs: number, killAt?: readonly string[]): Promise<string> {
+  const child = spawn(process.execPath, [CHILD, JSON.stringify(engine), logFile, phase], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -24,33 +26,63 @@ async function runChild(args: readonly string[], logFile: string, killAt?: strin
       resolve();
     });
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + deadlineMs;
+  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   while (exit === undefined) {
-    if (killAt !== undefined && existsSync(logFile) && readFileSync(logFile, 'utf8').includes(killAt)) child.kill('SIGKILL');
+    if (killAt !== undefined && killAt.every((line) => log().includes(line))) child.kill('SIGKILL');
     if (Date.now() > deadline) child.kill('SIGKILL');
     await Promise.race([exited, delay(5)]);
   }
   if (killAt !== undefined && exit.signal !== 'SIGKILL') throw new Error(`the child ended by itself (code ${exit.code}) before it was killed: ${stderr}`);
   if (killAt === undefined && exit.code !== 0) throw new Error(`the child failed (code ${exit.code}, signal ${exit.signal}): ${stderr}`);
-  return existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+  return log();
 }
 
-describe('rewind and restart survive a SIGKILL', () => {
-  it.each(['rewind', 'restart'] as const)('%s: killed while the activity it runs again is in flight, the instance completes after the restart', async (operation) => {
+/** How one engine keeps the child's instances between its runs. */
+interface CrashEngine {
+  readonly name: string;
+  /** The storage of one test's three runs. */
+  config(dir: string): CrashEngineConfig;
+  /** How long the recovering run may take: on NATS, a task the killed worker held comes back after the 60 s ack wait. */
+  readonly recoverMs: number;
+}
+
+let nats: NatsServer | undefined;
+let hubs = 0;
+
+const ENGINES: readonly CrashEngine[] = [
+  { name: 'embedded', config: (dir) => ({ dataDir: join(dir, 'data') }), recoverMs: 30_000 },
+  { name: 'nats', config: (dir) => ({ nats: nats!.url, hub: `rw${process.pid}_${++hubs}`, dataDir: join(dir, 'worker') }), recoverMs: 150_000 },
+];
+
+describe.each(ENGINES)('rewind and restart survive a SIGKILL [$name]', (engine) => {
+  beforeAll(async () => {
+    if (engine.name === 'nats') nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    if (engine.name === 'nats') await nats?.dispose();
+  });
+
+  it('killed while the activities they run again are in flight, both instances complete after the restart', async () => {
     requireCompiled(CHILD);
-    const dir = await tempDir(`jetstate-${operation}-crash-`);
+    const dir = await tempDir(`jetstate-rewind-crash-`);
     cleanups.push(dir.remove);
     const logFile = join(dir.path, 'run.log');
-    const data = join(dir.path, 'data');
+    const config = engine.config(dir.path);
 
-    expect(await runChild([data, logFile, 'fail'], logFile)).toContain('status Failed');
-    const killed = await runChild([data, logFile, 'hang', operation], logFile, 'start hang');
+    const failed = await runChild(config, 'fail', logFile, 60_000);
+    expect(failed).toContain('status rw Failed');
+    expect(failed).toContain('status rs Failed');
+    const killed = await runChild(config, 'hang', logFile, 60_000, ['requested', 'start hang rw', 'start hang rs']);
     expect(killed).toContain('requested');
 
-    const log = (await runChild([data, logFile, 'recover'], logFile)).trim().split('\n');
-    expect(log.at(-1)).toBe(`status Completed ["op prepared","op ok"] 2`);
+    const log = (await runChild(config, 'recover', logFile, engine.recoverMs)).trim().split('\n');
+    expect(log.slice(-2)).toEqual([`status rw Completed ["rw prepared","rw ok"] 2`, `status rs Completed ["rs prepared","rs ok"] 2`]);
     // A rewind keeps the step that had succeeded; a restart runs it again.
-    expect(log.filter((line) => line.startsWith('prepare '))).toEqual(operation === 'rewind' ? ['prepare fail'] : ['prepare fail', 'prepare hang']);
-    expect(log.filter((line) => line.startsWith('start '))).toEqual(['start fail', 'start hang', 'start recover']);
-  }, 90_000);
+    expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rw'))).toEqual(['prepare fail rw']);
+    expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rs'))).toEqual(['prepare fail rs', 'prepare hang rs']);
+    for (const label of ['rw', 'rs']) {
+      expect(log.filter((line) => line.startsWith('start ') && line.endsWith(` ${label}`))).toEqual([`start fail ${label}`, `start hang ${label}`, `start recover ${label}`]);
+    }
+  }, 240_000);
 });

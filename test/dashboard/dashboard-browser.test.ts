@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flakiness } from '../http/fixtures/http-fixtures';
+import type { Engine } from '../../src/engine/engine';
+import type { LockRequest } from '../../src/runtime/entity-locks';
 import { KEY, post, request } from '../http/http-harness';
 import { launchBrowser, screenshot, type TestBrowser } from './browser';
 import { startDashboardServer, type DashboardServer } from './dashboard-harness';
@@ -273,6 +275,20 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     await page.goto(`${server.url}/#/entities`);
     await page.locator('[data-testid="entity-names"]').waitFor();
     await expect.poll(openStreams).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shows the orchestration holding an entity lock, linked, with the messages queued behind it', async () => {
+    await post(`${server.api}/entities/Note/held/call/set`, 'kept');
+    // The $lock message a critical section sends, as if instance 'owner-1' held the note.
+    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Note', key: 'held' }], index: 0, grant: { target: { name: 'Note', key: 'sink' }, operation: 'set', input: '' } };
+    await (server.app as unknown as { engine: Engine }).engine.send([{ id: 'dashboard-test-lock', target: { name: 'Note', key: 'held' }, operation: '$lock', kind: 'signal', input: lock }]);
+    await post(`${server.api}/entities/Note/held?op=set`, 'waits');
+    await expect.poll(async () => (await server.app.client.readEntityState({ name: 'Note', key: 'held' })).backlogQueueSize, { timeout: 10_000 }).toBe(1);
+    await open('#/entities/Note');
+    const cell = page.locator('[data-entity-key="held"] [data-testid="locked-by"]');
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('owner-1 · 1 queued');
+    expect(await cell.locator('a').getAttribute('href')).toBe('#/instances/owner-1');
     expect(browser.errors).toEqual([]);
   });
 

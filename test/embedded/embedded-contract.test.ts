@@ -1,6 +1,7 @@
 import { aggregatorsContract } from '../contract/aggregators.contract';
 import { entityBasicsContract } from '../contract/entity-basics.contract';
 import { failuresContract } from '../contract/failures.contract';
+import { httpAndReadOnlyContract } from '../contract/http-and-read-only.contract';
 import { orchestrationEntitiesContract } from '../contract/orchestration-entities.contract';
 import { orchestrationOperationsContract } from '../contract/orchestration-operations.contract';
 import { orchestrationsContract } from '../contract/orchestrations.contract';
@@ -13,4 +14,5 @@ streamsAndStorageContract(embeddedHarness);
 orchestrationsContract(embeddedHarness);
 orchestrationEntitiesContract(embeddedHarness);
 orchestrationOperationsContract(embeddedHarness);
+httpAndReadOnlyContract(embeddedHarness);
 aggregatorsContract(embeddedHarness);

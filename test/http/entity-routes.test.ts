@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine';
+import type { LockRequest } from '../../src/runtime/entity-locks';
 import { eventually } from '../helpers';
 import { Counter } from './fixtures/http-fixtures';
 import { curl, post, postRaw, request, startEmbeddedServer, type EmbeddedServer } from './http-harness';
@@ -77,7 +79,8 @@ describe('HTTP API: entities (embedded engine)', () => {
     const bare = await request(`${server.api}/entities/Counter`);
     expect(bare.status).toBe(200);
     expect(bare.json).toHaveLength(3);
-    expect(bare.json[0]).toEqual({ entityId: { name: 'Counter', key: 'a' }, lastOperationTime: expect.stringMatching(/Z$/) });
+    expect(bare.json[0]).toEqual({ entityId: { name: 'Counter', key: 'a' }, lastOperationTime: expect.stringMatching(/Z$/), lastModifiedTime: expect.stringMatching(/Z$/), backlogQueueSize: 0 });
+    expect(bare.json[0].lastModifiedTime).toBe(bare.json[0].lastOperationTime);
     const withState = await request(`${server.api}/entities?fetchState=true`);
     expect((withState.json as { state: { value: number } }[]).map((e) => e.state.value)).toEqual([97, 98, 99]);
     const keys: string[] = [];
@@ -90,6 +93,21 @@ describe('HTTP API: entities (embedded engine)', () => {
     expect(keys).toEqual(['a', 'b', 'c']);
     expect((await request(`${server.api}/entities/Counter?fetchState=maybe`)).status).toBe(400);
     expect((await request(`${server.api}/entities/Counter?lastOperationTimeFrom=soon`)).status).toBe(400);
+  });
+
+  it('lists the orchestration holding an entity lock (lockedBy) and the messages queued behind it (backlogQueueSize)', async () => {
+    await post(`${server.api}/entities/Counter/held?op=add`, 1);
+    await eventually(async () => (await read('held')) === 1);
+    // The $lock message an orchestration's critical section sends, as if instance 'owner-1' held it.
+    const engine = (server.app as unknown as { engine: Engine }).engine;
+    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Counter', key: 'held' }], index: 0, grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 } };
+    await engine.send([{ id: 'test-lock-held', target: { name: 'Counter', key: 'held' }, operation: '$lock', kind: 'signal', input: lock }]);
+    await eventually(async () => (await server.client.entity(Counter, 'held').read()).lockedBy === 'owner-1');
+    await post(`${server.api}/entities/Counter/held?op=add`, 2);
+    await post(`${server.api}/entities/Counter/held?op=add`, 3);
+    await eventually(async () => (await server.client.entity(Counter, 'held').read()).backlogQueueSize === 2);
+    const listed = await request(`${server.api}/entities/Counter`);
+    expect((listed.json as { entityId: { key: string } }[]).find((e) => e.entityId.key === 'held')).toMatchObject({ lockedBy: 'owner-1', backlogQueueSize: 2 });
   });
 
   it('signals and reads from real curl, with -d sending a form body as text input', async () => {

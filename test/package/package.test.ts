@@ -158,7 +158,7 @@ describe('the package installed from npm pack', () => {
 
   const consumerResult = {
     value: 7,
-    read: { entityExists: true, entityState: { value: 7 } },
+    read: { entityExists: true, entityState: { value: 7 }, backlogQueueSize: 0, lastModifiedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) },
     stateIsCounter: true,
     failure: { name: 'OperationFailedError', code: 'JETSTATE_OPERATION_FAILED', isJetstateError: true, isOperationFailed: true, isOutsideOperation: false },
     outside: { name: 'OutsideOperationError', code: 'JETSTATE_OUTSIDE_OPERATION', isJetstateError: true, isOperationFailed: false, isOutsideOperation: true },

@@ -197,6 +197,18 @@ const CASES: readonly ErrorCase[] = [
     create: (lib) => new lib.NonRetryableError('card refused'),
     ctor: (lib) => lib.NonRetryableError,
   },
+  {
+    className: 'ReadOnlyOperationError',
+    code: 'JETSTATE_READ_ONLY_VIOLATION',
+    create: (lib) => new lib.ReadOnlyOperationError('Ledger', 'balance', 'changed the state'),
+    ctor: (lib) => lib.ReadOnlyOperationError,
+  },
+  {
+    className: 'HttpCallFailedError',
+    code: 'JETSTATE_HTTP_CALL_FAILED',
+    create: (lib) => new lib.HttpCallFailedError('GET', 'http://127.0.0.1:1/', 'fetch failed (ECONNREFUSED)'),
+    ctor: (lib) => lib.HttpCallFailedError,
+  },
 ];
 
 describe('error codes and names', () => {
@@ -235,6 +247,8 @@ describe('error codes and names', () => {
       OrchestrationNotFailed: 'JETSTATE_ORCHESTRATION_NOT_FAILED',
       LateData: 'JETSTATE_LATE_DATA',
       NonRetryable: 'JETSTATE_NON_RETRYABLE',
+      ReadOnlyViolation: 'JETSTATE_READ_ONLY_VIOLATION',
+      HttpCallFailed: 'JETSTATE_HTTP_CALL_FAILED',
     });
   });
 

@@ -8,6 +8,10 @@ import { currentRoute, href, navigate, type Route } from '../router';
 interface EntityItem {
   readonly entityId: { readonly name: string; readonly key: string };
   readonly lastOperationTime: string;
+  /** The orchestration instance holding the entity's lock, if any. */
+  readonly lockedBy?: string;
+  /** Messages queued behind that lock. */
+  readonly backlogQueueSize?: number;
 }
 
 /** The entity names, then the keys of the chosen one. */
@@ -194,6 +198,7 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
               <th>Key</th>
               <th>Last operation</th>
               <th />
+              <th>Locked by</th>
             </tr>
           </thead>
           <tbody>
@@ -204,6 +209,14 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
                 </td>
                 <td title={dateTime(item.lastOperationTime)}>{dateTime(item.lastOperationTime)}</td>
                 <td class="muted right">{ago(item.lastOperationTime)}</td>
+                <td class="mono" data-testid="locked-by">
+                  {item.lockedBy === undefined ? null : (
+                    <>
+                      <a href={href(['instances', item.lockedBy])}>{item.lockedBy}</a>
+                      <span class="muted"> · {item.backlogQueueSize ?? 0} queued</span>
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

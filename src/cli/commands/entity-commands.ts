@@ -74,10 +74,18 @@ export function registerEntityCommands(program: Command, run: RunCommand): void 
         const rows = await (await ctx.connect()).listEntities(query);
         ctx.out.result(rows, () => {
           if (rows.length === 0) return ctx.out.style.dim(name === undefined ? '(no entities)' : `(no ${name} entities)`);
-          const headers = ['ENTITY', 'KEY', 'LAST OPERATION', ...(query.fetchState ? ['STATE'] : [])];
+          // Lock columns only when some entity is held by a critical section.
+          const locks = rows.some((row) => row.lockedBy !== undefined);
+          const headers = ['ENTITY', 'KEY', 'LAST OPERATION', ...(locks ? ['LOCKED BY', 'QUEUED'] : []), ...(query.fetchState ? ['STATE'] : [])];
           return ctx.out.table(
             headers,
-            rows.map((row) => [row.entityId.name, row.entityId.key, row.lastOperationTime, ...(query.fetchState ? [showValue(row.state)] : [])]),
+            rows.map((row) => [
+              row.entityId.name,
+              row.entityId.key,
+              row.lastOperationTime,
+              ...(locks ? [row.lockedBy ?? '', String(row.backlogQueueSize)] : []),
+              ...(query.fetchState ? [showValue(row.state)] : []),
+            ]),
           );
         });
       }),

@@ -2,6 +2,7 @@ import { AckPolicy, headers, nanos, type Consumer, type JsMsg } from 'nats';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
 import type { ActivityHandler } from '../../runtime/activity-tasks';
+import { HTTP_ACTIVITY } from '../../runtime/orchestration/durable-http';
 import type { Clock } from '../../runtime/clock';
 import { ActivityPool } from '../activity-pool';
 import type { HubClient } from './hub-client';
@@ -162,7 +163,7 @@ export class ActivityHost {
       return;
     }
     const task = decoded.message;
-    if (!this.options.registry.hasActivity(task.operation) && msg.info.deliveryCount < FOREIGN_TASK_DELIVERIES) {
+    if (!this.options.registry.hasActivity(task.operation) && task.operation !== HTTP_ACTIVITY && msg.info.deliveryCount < FOREIGN_TASK_DELIVERIES) {
       this.options.logger.debug({ activity: task.operation, task: task.id, delivery: msg.info.deliveryCount }, 'this worker does not have the activity; handing the task back');
       msg.nak(FOREIGN_TASK_DELAY_MS + Math.floor(Math.random() * FOREIGN_TASK_DELAY_MS));
       this.handedBack = true;

@@ -231,8 +231,9 @@ export class PartitionHost {
     const run = owned.run;
     if (run.replayFloor === 0) return;
     // Only inputs at or below the floor can prove anything; past the replay that is none of them.
+    // Nor can read-only operations: they never move an entity's stored position.
     const inputs = batch
-      .filter((d) => d.message.seq !== undefined && d.message.seq <= run.replayFloor)
+      .filter((d) => d.message.seq !== undefined && d.message.seq <= run.replayFloor && !this.options.executor.isReadOnly(d.message))
       .map((d) => ({ entity: entityIdToString(d.message.target), seq: d.message.seq }));
     if (inputs.length === 0) return;
     for (const replayed of findRegressedEntities(inputs, run.loadedSeqs, run.replayFloor, run.reported)) {

@@ -6,7 +6,9 @@ import type { Registry } from '../../registry/registry';
 import { toRemoteError } from '../entity-executor';
 import { fromPlain, toPlain } from '../value-codec';
 import { runInActivityContext, type ActivityContext } from './activity-context';
+import { HTTP_ACTIVITY, type DurableHttpRequest } from './durable-http';
 import type { TaskCompletedEvent, TaskFailedEvent } from './history-events';
+import { sendHttpRequest } from './http-activity';
 
 /** An activity to run: what a `scheduleActivity` action carries. */
 export interface ActivityTask {
@@ -52,27 +54,34 @@ export class ActivityRunner {
     return this.options.registry.activityNamed(name);
   }
 
+  /** What runs the task: the built-in HTTP request, or the registered activity's method on a new instance. */
+  private target(task: ActivityTask): (signal: AbortSignal) => unknown {
+    if (task.name === HTTP_ACTIVITY) return (signal) => sendHttpRequest(task.input as DurableHttpRequest, signal);
+    const definition = this.definitionOf(task.name);
+    const create = this.options.createInstance ?? ((ctor: Constructor) => new (ctor as new () => object)());
+    const instance = create(definition.ctor) as Record<string, (input: unknown) => unknown>;
+    const input = fromPlain(definition.inputType, task.input);
+    return () => instance[definition.methodName]!(input);
+  }
+
   async run(task: ActivityTask): Promise<TaskCompletedEvent | TaskFailedEvent> {
     const answer = { seq: task.seq, ...(task.executionId === undefined ? {} : { executionId: task.executionId }) };
     try {
-      const definition = this.definitionOf(task.name);
-      const create = this.options.createInstance ?? ((ctor: Constructor) => new (ctor as new () => object)());
-      const instance = create(definition.ctor) as Record<string, (input: unknown) => unknown>;
-      const input = fromPlain(definition.inputType, task.input);
+      const invoke = this.target(task);
       const controller = new AbortController();
-      const deadline = new AttemptDeadline(controller, definition.name, task);
+      const deadline = new AttemptDeadline(controller, task.name, task);
       const context: ActivityContext = {
         instanceId: task.instanceId ?? '',
         executionId: task.executionId ?? '',
-        activityName: definition.name,
+        activityName: task.name,
         attempt: task.attempt ?? 1,
         taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.seq}:${task.executionId ?? ''}`,
         signal: controller.signal,
         heartbeat: () => deadline.heartbeat(),
       };
-      const running = runInActivityContext(context, () => Promise.resolve().then(() => instance[definition.methodName]!(input)));
+      const running = runInActivityContext(context, () => Promise.resolve().then(() => invoke(controller.signal)));
       const value = await deadline.race(running);
-      const result = toPlain(value, `result of activity '${definition.name}'`);
+      const result = toPlain(value, `result of activity '${task.name}'`);
       return { kind: 'TaskCompleted', ...answer, ...(result === undefined ? {} : { result }) };
     } catch (error) {
       this.options.logger?.warn({ activity: task.name, instanceId: task.instanceId, seq: task.seq, err: error }, 'activity failed');

@@ -7,6 +7,7 @@ import { toPlain } from '../value-codec';
 import type { CallChecks } from './call-checks';
 import { CriticalSection, lockOrder } from './critical-section';
 import { DurableCalls } from './durable-calls';
+import { HTTP_ACTIVITY, callHttp, checkHttpOptions, checkHttpRequest, type CallHttpOptions, type DurableHttpRequest, type DurableHttpResponse } from './durable-http';
 import { CancellableDurableTask, DurableTask, whenAll, whenAny } from './durable-task';
 import type { ExecutionStartedEvent, LockRequestedEvent, ResponseEvent } from './history-events';
 import type { LiveOrchestration, TurnContext } from './live-orchestration';
@@ -95,6 +96,20 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     return withRetry(options.retry, attempt, (fireAt) => this.calls.timer(fireAt), () => this.live.currentTime, (error, attempts) =>
       error instanceof ActivityFailedError ? new ActivityFailedError(name, error.remoteName, error.remoteMessage, error.remoteCode, attempts) : error,
     ) as Task<R>;
+  }
+
+  callHttp(request: DurableHttpRequest, options?: CallHttpOptions): Task<DurableHttpResponse> {
+    const checked = checkHttpRequest(request);
+    this.assertInTurn(`ctx.callHttp(${checked.method} ${checked.url})`);
+    checkHttpOptions(options);
+    const timeouts = { startToCloseTimeout: options?.requestTimeout, heartbeatTimeout: undefined };
+    const timer = (fireAt: number) => this.calls.timer(fireAt);
+    const now = () => this.live.currentTime;
+    const send = (one: DurableHttpRequest): DurableTask<unknown> => {
+      const attempt = (number = 1) => this.calls.activity(HTTP_ACTIVITY, one, number, timeouts);
+      return options?.retry ? withRetry(options.retry, attempt, timer, now, (error) => error) : attempt();
+    };
+    return callHttp(checked, options, { request: send, timer, now });
   }
 
   activities<T extends object>(cls: Constructor<T>, options?: CallActivityOptions): TaskProxy<T> {

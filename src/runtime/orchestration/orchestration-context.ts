@@ -2,6 +2,7 @@ import type { LogFn } from 'pino';
 import type { Constructor } from '../../registry/entity-definition';
 import type { EntityId } from '../../registry/entity-id';
 import type { OperationArgs, OperationNames, OperationResult } from '../operation-proxy';
+import type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './durable-http';
 import type { RetryOptions } from './retry-policy';
 
 /**
@@ -186,6 +187,28 @@ export interface OrchestrationContext {
    * activity throws on its last attempt.
    */
   callActivity<R = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<R>;
+
+  /**
+   * Makes an HTTP request as a built-in activity (at least once, like any activity) and
+   * completes with the response, whatever its status. With the asynchronous pattern (on by
+   * default), a `202 Accepted` with a `Location` header is followed: the orchestration waits
+   * on a durable timer for the response's `Retry-After` (or `pollingInterval`), then `GET`s
+   * the location, until the answer is something else. Fails with an `HttpCallFailedError`
+   * when a request gets no response (after the retry policy, if any); bad input is an
+   * `InvalidOptionsError` at the call. The request and every response go into the history.
+   *
+   * @example
+   * ```ts
+   * const response = await ctx.callHttp({
+   *   method: 'POST',
+   *   url: 'https://reports.example.com/jobs',
+   *   headers: { 'content-type': 'application/json' },
+   *   body: JSON.stringify({ month: '2026-11' }),
+   * });
+   * if (response.statusCode !== 200) throw new Error(`report failed: ${response.content}`);
+   * ```
+   */
+  callHttp(request: DurableHttpRequest, options?: CallHttpOptions): Task<DurableHttpResponse>;
 
   /**
    * A typed proxy on a class of activities: `ctx.activities(Greeter).sayHello('Tokyo')`
