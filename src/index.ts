@@ -97,7 +97,7 @@ export type { CallProxy, DeferredSignalProxy, OperationNames, SignalProxy } from
 export type { ResolveInstance } from './runtime/instance-factory';
 export type { HistoryEvent, FailureDetails } from './runtime/orchestration/history-events';
 export { activityContext, type ActivityContext } from './runtime/orchestration/activity-context';
-export type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './runtime/orchestration/durable-http';
+export type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './runtime/orchestration/durable-http-types';
 export { replayHistory, type ReplayHistoryOptions, type ReplayableHistory } from './runtime/orchestration/replay-history';
 export type {
   CallActivityOptions,

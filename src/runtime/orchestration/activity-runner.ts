@@ -6,7 +6,8 @@ import type { Registry } from '../../registry/registry';
 import { toRemoteError } from '../entity-executor';
 import { fromPlain, toPlain } from '../value-codec';
 import { runInActivityContext, type ActivityContext } from './activity-context';
-import { HTTP_ACTIVITY, type DurableHttpRequest } from './durable-http';
+import { HTTP_ACTIVITY } from './durable-http';
+import type { DurableHttpRequest } from './durable-http-types';
 import type { TaskCompletedEvent, TaskFailedEvent } from './history-events';
 import { sendHttpRequest } from './http-activity';
 

@@ -1,6 +1,6 @@
 import { ActivityFailedError, ErrorCode, HttpCallFailedError, InvalidOptionsError } from '../../errors';
 import { DurableTask } from './durable-task';
-import type { RetryOptions } from './retry-policy';
+import type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './durable-http-types';
 
 /** The name of the built-in activity that makes durable HTTP requests; `$` keeps it apart from user activities. */
 export const HTTP_ACTIVITY = '$http';
@@ -8,51 +8,6 @@ export const HTTP_ACTIVITY = '$http';
 /** Polling interval when a `202 Accepted` carries no `Retry-After`, as in Durable Functions. */
 export const DEFAULT_HTTP_POLLING_INTERVAL_MS = 30_000;
 
-/**
- * An HTTP request made by {@link OrchestrationContext.callHttp}. Everything in it is stored
- * in the orchestration's history, so keep secrets out of it (pass a reference the receiver
- * resolves, or call from an activity of your own).
- */
-export interface DurableHttpRequest {
-  /** `GET`, `POST`, `PUT`, `DELETE`, ... (case-insensitive; sent upper-case). */
-  readonly method: string;
-  /** An absolute `http:` or `https:` URL. */
-  readonly url: string;
-  /** Request headers, names to values. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The request body as text (`JSON.stringify` objects yourself and set `content-type`). Not allowed for GET and HEAD. */
-  readonly body?: string;
-}
-
-/** The response {@link OrchestrationContext.callHttp} completes with (the last one, when it polled). */
-export interface DurableHttpResponse {
-  readonly statusCode: number;
-  /** Response headers, with lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The response body as text (empty when there was none). */
-  readonly content: string;
-}
-
-/** Options of {@link OrchestrationContext.callHttp}. */
-export interface CallHttpOptions {
-  /**
-   * Follow the asynchronous HTTP pattern: while the response is `202 Accepted` with a
-   * `Location` header, wait (on a durable timer) for its `Retry-After` (seconds or an HTTP
-   * date) or `pollingInterval`, then `GET` the location with the request's headers. True by
-   * default; with false the `202` response is returned as it is.
-   */
-  readonly asynchronousPatternEnabled?: boolean;
-  /** Milliseconds between polls when a `202` has no `Retry-After`. Default 30,000. */
-  readonly pollingInterval?: number;
-  /** Milliseconds each request may take before it fails (as a request that got no response). Default: no limit. */
-  readonly requestTimeout?: number;
-  /**
-   * Retries requests that got no response (unreachable server, broken connection, timeout),
-   * on durable timers. Responses of any status, 4xx and 5xx included, are not retried: check
-   * `statusCode`.
-   */
-  readonly retry?: RetryOptions;
-}
 
 /** What a durable HTTP call needs from the context. */
 export interface HttpCallDeps {

@@ -1,5 +1,5 @@
 import { ErrorCode, JetstateError } from '../../errors';
-import type { DurableHttpRequest, DurableHttpResponse } from './durable-http';
+import type { DurableHttpRequest, DurableHttpResponse } from './durable-http-types';
 
 /**
  * The built-in activity behind `ctx.callHttp`: one request with Node's `fetch`, aborted with

@@ -2,7 +2,7 @@ import type { LogFn } from 'pino';
 import type { Constructor } from '../../registry/entity-definition';
 import type { EntityId } from '../../registry/entity-id';
 import type { OperationArgs, OperationNames, OperationResult } from '../operation-proxy';
-import type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './durable-http';
+import type { CallHttpOptions, DurableHttpRequest, DurableHttpResponse } from './durable-http-types';
 import type { RetryOptions } from './retry-policy';
 
 /**
