@@ -31,6 +31,7 @@ import { assertSignalManyItems, type SignalManyItem } from './signal-many';
 import { windowsOf, type WindowsHandle } from './windowed-entities';
 import { ClientInsights } from './client-insights';
 import { OrchestrationClient } from './orchestration-client';
+import { loadTelemetry, telemetry } from '../telemetry/telemetry';
 import {
   checkStatusResponse,
   managementPayload,
@@ -146,6 +147,7 @@ export class DurableClient {
       throw new InvalidOptionsError(`callTimeoutMs must be a positive integer, got ${String(options.callTimeoutMs)}.`);
     }
     const registry = Registry.openRegistry();
+    await loadTelemetry();
     const engine = await openNatsEngine({
       servers: options.nats,
       hub,
@@ -304,7 +306,8 @@ export class DurableClient {
       if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
         throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
       }
-      return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime?.getTime())]);
+      const message = this.message('signal', id, operation, input, scheduledTime?.getTime());
+      return telemetry().client('signal', [message], () => this.deps.engine.send([message]));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -325,7 +328,8 @@ export class DurableClient {
     try {
       assertSignalManyItems(items);
       if (items.length === 0) return Promise.resolve();
-      return this.deps.engine.send(items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined)));
+      const messages = items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined));
+      return telemetry().client('signal', messages, () => this.deps.engine.send(messages));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -334,7 +338,7 @@ export class DurableClient {
   /** Calls operation `operation` and resolves with its result once it is committed. */
   async callEntity<R = unknown>(id: EntityId, operation: string, input?: unknown): Promise<R> {
     const message = this.message('call', id, operation, input, undefined);
-    const reply = await this.deps.engine.call(message);
+    const reply = await telemetry().client('call', [message], () => this.deps.engine.call(message));
     if (reply.ok) return reply.value as R;
     throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
   }

@@ -15,6 +15,7 @@ import { ApplyFolding } from './apply-folding';
 import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
 import { canFold, foldOutbox, signalCount, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
+import { telemetry } from '../telemetry/telemetry';
 
 /** Reads committed snapshots for entities that are not in memory. */
 export interface SnapshotLoader {
@@ -90,8 +91,8 @@ export class EntityExecutor {
     this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
-  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>): Promise<boolean> {
-    const pending = this.run(entity, folded);
+  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>, traces: Map<OperationMessage, string> | undefined): Promise<boolean> {
+    const pending = this.runFirst(entity, folded, traces);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
     // A window's scheduled deletion is the exception: a copy scheduled twice deletes once.
@@ -204,8 +205,10 @@ export class EntityExecutor {
       outcome.signals += signalCount(admitted);
       return admitted;
     };
+    // With tracing on: the span context of each message's first run, which what it sends carries.
+    const traces = telemetry().active ? new Map<OperationMessage, string>() : undefined;
     const runOne = async (message: OperationMessage): Promise<void> => {
-      const pending = this.run(entity, message);
+      const pending = this.runFirst(entity, message, traces);
       const result = isPromiseLike(pending) ? await pending : pending;
       results.set(message, result);
       ran.push(message);
@@ -264,7 +267,7 @@ export class EntityExecutor {
         continue;
       }
       const folded = this.folding.fold(run, merge!);
-      if (folded && (await this.runFolded(entity, folded, results))) {
+      if (folded && (await this.runFolded(entity, folded, results, traces))) {
         sinceCheckpoint.push(folded);
         ran.push(folded);
         continue;
@@ -290,7 +293,7 @@ export class EntityExecutor {
     const outboxStart = outcome.produced.length;
     for (const message of ran) {
       const result = results.get(message);
-      if (result) this.record(message, result, outcome, stamp);
+      if (result) this.record(message, result, outcome, stamp, traces?.get(message));
     }
     // The outbox's fold: this entity's signals of a mergeable operation to one entity, one message a run.
     if (outcome.produced.length - outboxStart > 1) outcome.produced.push(...foldOutbox(outcome.produced.splice(outboxStart), this.mergeOf));
@@ -338,6 +341,22 @@ export class EntityExecutor {
       results.set(message, result);
     }
     return good;
+  }
+
+  /**
+   * The first run of a message, in its operation span when tracing is on. Re-runs after a
+   * rollback happen in memory and get no span of their own.
+   */
+  private runFirst(entity: LiveEntity, message: OperationMessage, traces: Map<OperationMessage, string> | undefined): RunResult | Promise<RunResult> {
+    if (!traces) return this.run(entity, message);
+    const span = telemetry().operation(message);
+    if (span.traceParent !== undefined) traces.set(message, span.traceParent);
+    const end = (result: RunResult): RunResult => {
+      span.end(result.ok ? undefined : result.error);
+      return result;
+    };
+    const pending = span.run(() => this.run(entity, message));
+    return isPromiseLike(pending) ? pending.then(end) : end(pending);
   }
 
   /** Runs one operation; synchronous operations settle without a promise. */
@@ -448,8 +467,11 @@ export class EntityExecutor {
     this.restore(entity, { exists: false, stateJson: undefined });
   }
 
-  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage): void {
-    const keep = (m: OperationMessage): void => void outcome.produced.push(stamp ? stamp(m) : m);
+  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage, traceParent?: string): void {
+    const keep = (m: OperationMessage): void => {
+      if (traceParent !== undefined) m.trace ??= traceParent;
+      outcome.produced.push(stamp ? stamp(m) : m);
+    };
     if (result.ok) {
       outcome.applied++;
       for (const produced of result.produced) keep(produced);
