@@ -338,9 +338,11 @@ export class DurableClient {
   /** Calls operation `operation` and resolves with its result once it is committed. */
   async callEntity<R = unknown>(id: EntityId, operation: string, input?: unknown): Promise<R> {
     const message = this.message('call', id, operation, input, undefined);
-    const reply = await telemetry().client('call', [message], () => this.deps.engine.call(message));
-    if (reply.ok) return reply.value as R;
-    throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
+    return telemetry().client('call', [message], async () => {
+      const reply = await this.deps.engine.call(message);
+      if (reply.ok) return reply.value as R;
+      throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
+    });
   }
 
   /** The committed state of an entity; the state is an instance of its class. */

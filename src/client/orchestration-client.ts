@@ -397,7 +397,12 @@ export class OrchestrationClient {
     assertValidInstanceId(instanceId);
     const request = instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input);
     const traced = TRACED_ACTIONS[operation];
-    const reply = await (traced ? telemetry().client(traced, [request], () => this.deps.engine.call(request)) : this.deps.engine.call(request));
+    return traced ? telemetry().client(traced, [request], () => this.answer(instanceId, operation, request)) : this.answer(instanceId, operation, request);
+  }
+
+  /** Sends an instance operation and turns a refusal into its typed error. */
+  private async answer(instanceId: string, operation: InstanceOperation, request: OperationMessage): Promise<unknown> {
+    const reply = await this.deps.engine.call(request);
     if (reply.ok) return reply.value;
     const { code, message } = reply.error;
     if (code === ErrorCode.OrchestrationStillRunning || code === ErrorCode.OrchestrationNotFailed) {

@@ -97,7 +97,7 @@ class OpenTelemetry implements Telemetry {
     };
   }
 
-  async activity<T>(task: OperationMessage, run: (traceParent: string | undefined) => Promise<T>): Promise<T> {
+  async activity<T>(task: OperationMessage, run: (traceParent: string | undefined) => Promise<T>, failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined): Promise<T> {
     const api = this.api;
     const parent = this.parentOf(task.trace);
     const span = this.tracer().startSpan(`activity ${task.operation}`, { kind: api.SpanKind.CONSUMER }, parent);
@@ -115,7 +115,9 @@ class OpenTelemetry implements Telemetry {
     this.metrics.activityStarted(task.operation);
     try {
       const result = await api.context.with(api.trace.setSpan(parent, span), () => run(this.traceParentOf(span)));
-      span.end();
+      const failure = failureOf?.(result);
+      if (failure === undefined) span.end();
+      else this.fail(span, failure);
       return result;
     } catch (error) {
       this.fail(span, error);
@@ -177,8 +179,10 @@ class OpenTelemetry implements Telemetry {
 
   private fail(span: Span, error: unknown): void {
     if (span.isRecording()) {
-      if (error instanceof Error) span.recordException(error);
-      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      const described = error as { name?: unknown; message?: unknown } | null;
+      const message = typeof described?.message === 'string' ? described.message : String(error);
+      span.recordException({ name: typeof described?.name === 'string' ? described.name : 'Error', message });
+      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message });
     }
     span.end();
   }
