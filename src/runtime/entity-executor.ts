@@ -15,7 +15,7 @@ import { ApplyFolding } from './apply-folding';
 import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
 import { canFold, foldOutbox, signalCount, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
-import { telemetry } from '../telemetry/telemetry';
+import { NOOP_OPERATION_SPAN, telemetry } from '../telemetry/telemetry';
 
 /** Reads committed snapshots for entities that are not in memory. */
 export interface SnapshotLoader {
@@ -350,6 +350,7 @@ export class EntityExecutor {
   private runFirst(entity: LiveEntity, message: OperationMessage, traces: Map<OperationMessage, string> | undefined): RunResult | Promise<RunResult> {
     if (!traces) return this.run(entity, message);
     const span = telemetry().operation(message);
+    if (span === NOOP_OPERATION_SPAN) return this.run(entity, message);
     if (span.traceParent !== undefined) traces.set(message, span.traceParent);
     const end = (result: RunResult): RunResult => {
       span.end(result.ok ? undefined : result.error);

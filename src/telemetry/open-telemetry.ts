@@ -1,6 +1,7 @@
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { OperationMessage } from '../runtime/messages';
 import { ORCHESTRATION_TARGET, type ActivityTaskInput, type StartInput } from '../runtime/orchestration/orchestration-target';
+import { NOOP_OPERATION_SPAN } from './noop-telemetry';
 import type { BatchSpan, ClientAction, LeaseChange, OperationSpan, Telemetry } from './telemetry';
 import { Attr, INSTRUMENTATION_SCOPE, MESSAGING_SYSTEM } from './telemetry-attributes';
 import { TelemetryMetrics } from './telemetry-metrics';
@@ -33,6 +34,8 @@ class OpenTelemetry implements Telemetry {
     const destination = clientDestination(action, messages);
     const span = this.tracer().startSpan(`${action} ${destination}`, { kind: action === 'signal' ? api.SpanKind.PRODUCER : api.SpanKind.CLIENT }, parent);
     const traceParent = this.traceParentOf(span);
+    // The API without an SDK and no trace to continue: nothing to record or carry.
+    if (traceParent === undefined && !span.isRecording()) return send();
     if (traceParent !== undefined) for (const message of messages) message.trace = traceParent;
     if (span.isRecording()) {
       span.setAttributes({
@@ -66,10 +69,13 @@ class OpenTelemetry implements Telemetry {
     const api = this.api;
     const parent = this.parentOf(message.trace);
     const span = this.tracer().startSpan(operationSpanName(message), { kind: api.SpanKind.CONSUMER }, parent);
-    if (span.isRecording()) span.setAttributes(operationAttributes(message));
+    const traceParent = this.traceParentOf(span);
+    const recording = span.isRecording();
+    if (traceParent === undefined && !recording) return NOOP_OPERATION_SPAN;
+    if (recording) span.setAttributes(operationAttributes(message));
     const context = api.trace.setSpan(parent, span);
     return {
-      traceParent: this.traceParentOf(span),
+      traceParent,
       run: (fn) => api.context.with(context, fn),
       end: (error) => (error === undefined ? span.end() : this.fail(span, error)),
     };
@@ -79,11 +85,12 @@ class OpenTelemetry implements Telemetry {
     const api = this.api;
     // A root of its own: the loop may run in whatever context enqueued its first message.
     const span = this.tracer().startSpan(`batch partition ${partition}`, { kind: api.SpanKind.INTERNAL }, api.ROOT_CONTEXT);
-    if (span.isRecording()) span.setAttributes({ [Attr.messagingSystem]: MESSAGING_SYSTEM, [Attr.partition]: partition, [Attr.messagingBatchCount]: size });
-    const context = api.trace.setSpan(api.ROOT_CONTEXT, span);
+    const recording = span.isRecording();
+    if (recording) span.setAttributes({ [Attr.messagingSystem]: MESSAGING_SYSTEM, [Attr.partition]: partition, [Attr.messagingBatchCount]: size });
+    const context = recording ? api.trace.setSpan(api.ROOT_CONTEXT, span) : undefined;
     let commitStart: number | undefined;
     return {
-      run: (fn) => api.context.with(context, fn),
+      run: (fn) => (context === undefined ? fn() : api.context.with(context, fn)),
       committing: () => {
         commitStart = performance.now();
       },

@@ -1,4 +1,5 @@
 import type { OperationMessage } from '../runtime/messages';
+import { NOOP_TELEMETRY } from './noop-telemetry';
 import { openTelemetry } from './open-telemetry';
 
 /** The client calls that get a span of their own. */
@@ -63,33 +64,7 @@ export interface Telemetry {
   watchInstanceCounts(counts: () => Readonly<Record<string, number>> | undefined): () => void;
 }
 
-const NOOP_OPERATION_SPAN: OperationSpan = {
-  traceParent: undefined,
-  run: (fn) => fn(),
-  end: () => undefined,
-};
-
-const NOOP_BATCH_SPAN: BatchSpan = {
-  run: (fn) => fn(),
-  committing: () => undefined,
-  committed: () => undefined,
-  failed: () => undefined,
-};
-
-const stopNothing = (): void => undefined;
-
-/** The telemetry used when `@opentelemetry/api` is not installed: every call does nothing. */
-export const NOOP_TELEMETRY: Telemetry = {
-  active: false,
-  client: (_action, _messages, send) => send(),
-  operation: () => NOOP_OPERATION_SPAN,
-  batch: () => NOOP_BATCH_SPAN,
-  activity: (_task, run) => run(undefined),
-  withTraceParent: (_traceParent, fn) => fn(),
-  leaseChanged: () => undefined,
-  watchBacklog: () => stopNothing,
-  watchInstanceCounts: () => stopNothing,
-};
+export { NOOP_OPERATION_SPAN, NOOP_TELEMETRY } from './noop-telemetry';
 
 let current: Telemetry = NOOP_TELEMETRY;
 let loading: Promise<Telemetry> | undefined;

@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DurableApp, type Durability } from '../src/index';
+import { NOOP_TELEMETRY, loadTelemetry, telemetry, useTelemetry, type Telemetry } from '../src/telemetry/telemetry';
+import { sendBounded } from './bounded-producer';
+import { Counter } from './counter.entity';
+import { nowMs, spreadOf, type Spread } from './stats';
+import { formatInt, renderTable } from './table';
+import { withTempDir } from './temp-dir';
+import { withTimeout } from './timeout';
+
+type Progress = (text: string) => void;
+
+/** The two ways jetstate runs without an SDK: the package absent (the no-op seam), or the API installed and nothing registered. */
+type Variant = 'absent' | 'api';
+
+interface Scenario {
+  readonly name: string;
+  readonly durability: Durability;
+  readonly total: number;
+  readonly keys: number;
+  readonly maxInFlight: number;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  // What an app sees by default: one fsync per group commit.
+  { name: 'strict durability', durability: 'strict', total: 30_000, keys: 1000, maxInFlight: 5000 },
+  // No fsync: CPU-bound, so per-signal costs show most.
+  { name: 'relaxed durability', durability: 'relaxed', total: 30_000, keys: 1000, maxInFlight: 5000 },
+];
+
+interface ScenarioResult {
+  readonly scenario: string;
+  readonly absent: Spread;
+  readonly api: Spread;
+  /** Median signals/s with the API present over the median without it. */
+  readonly ratio: number;
+  /** Median of the per-round ratios (each round runs both variants back to back). */
+  readonly pairedRatio: number;
+}
+
+/**
+ * `npm run bench -- --only telemetry [--quick]`: signals/s with `@opentelemetry/api`
+ * absent and present (no SDK registered), interleaved round by round (the order alternates)
+ * so noise on a shared machine hits both alike.
+ */
+export async function runTelemetryBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
+  const only = args.indexOf('--only');
+  const rest = args.filter((_arg, i) => i !== only && i !== only + 1);
+  if (args[only + 1] !== 'telemetry' || rest.some((arg) => arg !== '--quick')) throw new Error('Usage: npm run bench -- --only telemetry [--quick]');
+  const rounds = rest.includes('--quick') ? 3 : 9;
+  // Load once, so app creation never switches the variant under the benchmark.
+  const withApi = await loadTelemetry();
+  if (!withApi.active) throw new Error('@opentelemetry/api is not installed; run npm install first (it is a devDependency).');
+  const variants: Record<Variant, Telemetry> = { absent: NOOP_TELEMETRY, api: withApi };
+  progress(`jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario`);
+
+  const results: ScenarioResult[] = [];
+  for (const scenario of SCENARIOS) {
+    await measure(scenario, variants.api, Math.min(scenario.total, 10_000));
+    await measure(scenario, variants.absent, Math.min(scenario.total, 10_000));
+    const samples: Record<Variant, number[]> = { absent: [], api: [] };
+    const paired: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const order: Variant[] = round % 2 === 1 ? ['absent', 'api'] : ['api', 'absent'];
+      const perSecond: Partial<Record<Variant, number>> = {};
+      for (const variant of order) {
+        perSecond[variant] = await measure(scenario, variants[variant], scenario.total);
+        samples[variant].push(perSecond[variant]!);
+      }
+      paired.push(perSecond.api! / perSecond.absent!);
+      progress(`[${round}] ${scenario.name}: absent ${formatInt(perSecond.absent!)} signals/s, api ${formatInt(perSecond.api!)} signals/s`);
+    }
+    const absent = spreadOf(samples.absent);
+    const api = spreadOf(samples.api);
+    results.push({ scenario: scenario.name, absent, api, ratio: api.median / absent.median, pairedRatio: spreadOf(paired).median });
+  }
+  useTelemetry(withApi);
+
+  const percent = (ratio: number): string => `${((1 - ratio) * 100).toFixed(1)}%`;
+  console.log(
+    `\n${renderTable(
+      ['scenario', 'api absent (signals/s)', 'api present, no SDK', 'ratio', 'paired ratio', 'cost'],
+      ['l', 'r', 'r', 'r', 'r', 'r'],
+      results.map((r) => [r.scenario, formatInt(r.absent.median), formatInt(r.api.median), r.ratio.toFixed(3), r.pairedRatio.toFixed(3), percent(r.pairedRatio)]),
+    )}`,
+  );
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, 'telemetry-latest.json');
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), rounds, scenarios: SCENARIOS, results }, null, 2)}\n`);
+  console.log(`results written to ${file}`);
+}
+
+/** Sends `total` signals over the scenario's keys with `variant` in use; signals applied per second. */
+async function measure(scenario: Scenario, variant: Telemetry, total: number): Promise<number> {
+  useTelemetry(variant);
+  return withTempDir('telemetry', async (dataDir) => {
+    const app = await DurableApp.create({ entities: [Counter], dataDir, durability: scenario.durability, logger: { level: 'silent' } });
+    await app.start();
+    try {
+      if (telemetry() !== variant) throw new Error('the telemetry variant changed during the measurement');
+      const handles = Array.from({ length: scenario.keys }, (_, i) => app.client.entity(Counter, `k${i}`));
+      const start = nowMs();
+      const run = async (): Promise<number[]> => {
+        await sendBounded(total, scenario.maxInFlight, (i) => handles[i % scenario.keys]!.signal.add(1));
+        return Promise.all(handles.map((handle) => handle.call.get()));
+      };
+      const values = await withTimeout(run(), 120_000, `${total} signals (${scenario.name})`);
+      const elapsedMs = nowMs() - start;
+      const sum = values.reduce((a, b) => a + b, 0);
+      if (sum !== total) throw new Error(`Correctness check failed: sent ${total} signals, the counters sum to ${sum}.`);
+      return total / (elapsedMs / 1000);
+    } finally {
+      await app.stop();
+    }
+  });
+}
