@@ -5,7 +5,7 @@ import { NOOP_TELEMETRY, loadTelemetry, telemetry, useTelemetry, type Telemetry 
 import { sendBounded } from './bounded-producer';
 import { Counter } from './counter.entity';
 import { nowMs, spreadOf, type Spread } from './stats';
-import { formatInt, renderTable } from './table';
+import { formatInt, formatSpread, renderTable } from './table';
 import { withTempDir } from './temp-dir';
 import { withTimeout } from './timeout';
 
@@ -29,10 +29,21 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'relaxed durability', durability: 'relaxed', total: 30_000, keys: 1000, maxInFlight: 5000 },
 ];
 
+/** One measured run. */
+interface Sample {
+  readonly signalsPerSecond: number;
+  /** CPU time of this process (all threads) per signal, in microseconds: steadier than wall time on a busy machine. */
+  readonly cpuMicrosPerSignal: number;
+}
+
 interface ScenarioResult {
   readonly scenario: string;
   readonly absent: Spread;
   readonly api: Spread;
+  readonly absentCpuMicros: Spread;
+  readonly apiCpuMicros: Spread;
+  /** Median CPU per signal with the API present over the median without it. */
+  readonly cpuRatio: number;
   /** Median signals/s with the API present over the median without it. */
   readonly ratio: number;
   /** Median of the per-round ratios (each round runs both variants back to back). */
@@ -42,13 +53,14 @@ interface ScenarioResult {
 /**
  * `npm run bench -- --only telemetry [--quick]`: signals/s with `@opentelemetry/api`
  * absent and present (no SDK registered), interleaved round by round (the order alternates)
- * so noise on a shared machine hits both alike.
+ * so noise on a shared machine hits both alike, and the CPU time each signal took (which
+ * other processes disturb less than wall time).
  */
 export async function runTelemetryBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
   const only = args.indexOf('--only');
   const rest = args.filter((_arg, i) => i !== only && i !== only + 1);
   if (args[only + 1] !== 'telemetry' || rest.some((arg) => arg !== '--quick')) throw new Error('Usage: npm run bench -- --only telemetry [--quick]');
-  const rounds = rest.includes('--quick') ? 3 : 9;
+  const rounds = rest.includes('--quick') ? 3 : 15;
   // Load once, so app creation never switches the variant under the benchmark.
   const withApi = await loadTelemetry();
   if (!withApi.active) throw new Error('@opentelemetry/api is not installed; run npm install first (it is a devDependency).');
@@ -59,30 +71,52 @@ export async function runTelemetryBenchAlone(args: readonly string[], resultsDir
   for (const scenario of SCENARIOS) {
     await measure(scenario, variants.api, Math.min(scenario.total, 10_000));
     await measure(scenario, variants.absent, Math.min(scenario.total, 10_000));
-    const samples: Record<Variant, number[]> = { absent: [], api: [] };
+    const samples: Record<Variant, Sample[]> = { absent: [], api: [] };
     const paired: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const order: Variant[] = round % 2 === 1 ? ['absent', 'api'] : ['api', 'absent'];
-      const perSecond: Partial<Record<Variant, number>> = {};
+      const sample: Partial<Record<Variant, Sample>> = {};
       for (const variant of order) {
-        perSecond[variant] = await measure(scenario, variants[variant], scenario.total);
-        samples[variant].push(perSecond[variant]!);
+        sample[variant] = await measure(scenario, variants[variant], scenario.total);
+        samples[variant].push(sample[variant]!);
       }
-      paired.push(perSecond.api! / perSecond.absent!);
-      progress(`[${round}] ${scenario.name}: absent ${formatInt(perSecond.absent!)} signals/s, api ${formatInt(perSecond.api!)} signals/s`);
+      paired.push(sample.api!.signalsPerSecond / sample.absent!.signalsPerSecond);
+      progress(
+        `[${round}] ${scenario.name}: absent ${formatInt(sample.absent!.signalsPerSecond)} signals/s (${sample.absent!.cpuMicrosPerSignal.toFixed(1)} µs CPU each), ` +
+          `api ${formatInt(sample.api!.signalsPerSecond)} signals/s (${sample.api!.cpuMicrosPerSignal.toFixed(1)} µs CPU each)`,
+      );
     }
-    const absent = spreadOf(samples.absent);
-    const api = spreadOf(samples.api);
-    results.push({ scenario: scenario.name, absent, api, ratio: api.median / absent.median, pairedRatio: spreadOf(paired).median });
+    const absent = spreadOf(samples.absent.map((s) => s.signalsPerSecond));
+    const api = spreadOf(samples.api.map((s) => s.signalsPerSecond));
+    const absentCpuMicros = spreadOf(samples.absent.map((s) => s.cpuMicrosPerSignal));
+    const apiCpuMicros = spreadOf(samples.api.map((s) => s.cpuMicrosPerSignal));
+    results.push({
+      scenario: scenario.name,
+      absent,
+      api,
+      absentCpuMicros,
+      apiCpuMicros,
+      cpuRatio: apiCpuMicros.median / absentCpuMicros.median,
+      ratio: api.median / absent.median,
+      pairedRatio: spreadOf(paired).median,
+    });
   }
   useTelemetry(withApi);
 
-  const percent = (ratio: number): string => `${((1 - ratio) * 100).toFixed(1)}%`;
   console.log(
     `\n${renderTable(
-      ['scenario', 'api absent (signals/s)', 'api present, no SDK', 'ratio', 'paired ratio', 'cost'],
-      ['l', 'r', 'r', 'r', 'r', 'r'],
-      results.map((r) => [r.scenario, formatInt(r.absent.median), formatInt(r.api.median), r.ratio.toFixed(3), r.pairedRatio.toFixed(3), percent(r.pairedRatio)]),
+      ['scenario', 'signals/s, api absent', 'api present, no SDK', 'ratio', 'paired ratio', 'CPU µs/signal, absent', 'present', 'CPU ratio'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      results.map((r) => [
+        r.scenario,
+        `${formatInt(r.absent.median)} ${formatSpread(r.absent.relative)}`,
+        `${formatInt(r.api.median)} ${formatSpread(r.api.relative)}`,
+        r.ratio.toFixed(3),
+        r.pairedRatio.toFixed(3),
+        r.absentCpuMicros.median.toFixed(1),
+        r.apiCpuMicros.median.toFixed(1),
+        r.cpuRatio.toFixed(3),
+      ]),
     )}`,
   );
   await mkdir(resultsDir, { recursive: true });
@@ -92,7 +126,7 @@ export async function runTelemetryBenchAlone(args: readonly string[], resultsDir
 }
 
 /** Sends `total` signals over the scenario's keys with `variant` in use; signals applied per second. */
-async function measure(scenario: Scenario, variant: Telemetry, total: number): Promise<number> {
+async function measure(scenario: Scenario, variant: Telemetry, total: number): Promise<Sample> {
   useTelemetry(variant);
   return withTempDir('telemetry', async (dataDir) => {
     const app = await DurableApp.create({ entities: [Counter], dataDir, durability: scenario.durability, logger: { level: 'silent' } });
@@ -101,15 +135,17 @@ async function measure(scenario: Scenario, variant: Telemetry, total: number): P
       if (telemetry() !== variant) throw new Error('the telemetry variant changed during the measurement');
       const handles = Array.from({ length: scenario.keys }, (_, i) => app.client.entity(Counter, `k${i}`));
       const start = nowMs();
+      const cpuBefore = process.cpuUsage();
       const run = async (): Promise<number[]> => {
         await sendBounded(total, scenario.maxInFlight, (i) => handles[i % scenario.keys]!.signal.add(1));
         return Promise.all(handles.map((handle) => handle.call.get()));
       };
       const values = await withTimeout(run(), 120_000, `${total} signals (${scenario.name})`);
       const elapsedMs = nowMs() - start;
+      const cpu = process.cpuUsage(cpuBefore);
       const sum = values.reduce((a, b) => a + b, 0);
       if (sum !== total) throw new Error(`Correctness check failed: sent ${total} signals, the counters sum to ${sum}.`);
-      return total / (elapsedMs / 1000);
+      return { signalsPerSecond: total / (elapsedMs / 1000), cpuMicrosPerSignal: (cpu.user + cpu.system) / total };
     } finally {
       await app.stop();
     }
