@@ -91,7 +91,7 @@ export class EntityExecutor {
     this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
-  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>, traces: Map<OperationMessage, string> | undefined): Promise<boolean> {
+  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>, traces: TraceParents | undefined): Promise<boolean> {
     const pending = this.runFirst(entity, folded, traces);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
@@ -206,7 +206,7 @@ export class EntityExecutor {
       return admitted;
     };
     // With tracing on: the span context of each message's first run, which what it sends carries.
-    const traces = telemetry().active ? new Map<OperationMessage, string>() : undefined;
+    const traces = telemetry().active ? new TraceParents() : undefined;
     const runOne = async (message: OperationMessage): Promise<void> => {
       const pending = this.runFirst(entity, message, traces);
       const result = isPromiseLike(pending) ? await pending : pending;
@@ -347,7 +347,7 @@ export class EntityExecutor {
    * The first run of a message, in its operation span when tracing is on. Re-runs after a
    * rollback happen in memory and get no span of their own.
    */
-  private runFirst(entity: LiveEntity, message: OperationMessage, traces: Map<OperationMessage, string> | undefined): RunResult | Promise<RunResult> {
+  private runFirst(entity: LiveEntity, message: OperationMessage, traces: TraceParents | undefined): RunResult | Promise<RunResult> {
     if (!traces) return this.run(entity, message);
     const span = telemetry().operation(message);
     if (span === NOOP_OPERATION_SPAN) return this.run(entity, message);
@@ -500,3 +500,16 @@ export class EntityExecutor {
 }
 
 export { toRemoteError };
+
+/** The `traceparent` of each message's operation span, for the messages it sends (the map is made on first use). */
+class TraceParents {
+  private map: Map<OperationMessage, string> | undefined;
+
+  set(message: OperationMessage, traceParent: string): void {
+    (this.map ??= new Map()).set(message, traceParent);
+  }
+
+  get(message: OperationMessage): string | undefined {
+    return this.map?.get(message);
+  }
+}

@@ -22,15 +22,33 @@ class OpenTelemetry implements Telemetry {
   private provider: OpenTelemetryApi.TracerProvider | undefined;
   private cachedTracer: OpenTelemetryApi.Tracer | undefined;
   /** The parent set by {@link withTraceParent} while its callback runs synchronously (works without a context manager too). */
-  private incoming: Context | undefined;
+  private incoming: { readonly context: Context; readonly traceParent: string } | undefined;
+  /** The API's no-op tracer provider: what a proxy provider delegates to while no SDK is registered. */
+  private readonly noopProvider: OpenTelemetryApi.TracerProvider;
 
   constructor(private readonly api: Api) {
     this.metrics = new TelemetryMetrics(api);
+    this.noopProvider = new api.ProxyTracerProvider().getDelegate();
+  }
+
+  /**
+   * Whether an SDK is registered. Without one every span is a no-op, so jetstate skips the
+   * span work and only passes on trace context it received (as the W3C recommendation
+   * asks of a process that does not trace): this keeps the API's cost near zero.
+   */
+  private tracing(): boolean {
+    const provider = this.api.trace.getTracerProvider() as OpenTelemetryApi.TracerProvider & { getDelegate?: () => OpenTelemetryApi.TracerProvider };
+    return (typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider) !== this.noopProvider;
   }
 
   client<T>(action: ClientAction, messages: readonly OperationMessage[], send: () => Promise<T>): Promise<T> {
     const api = this.api;
-    const parent = this.incoming ?? api.context.active();
+    if (!this.tracing()) {
+      const passed = this.incoming?.traceParent;
+      if (passed !== undefined) for (const message of messages) message.trace = passed;
+      return send();
+    }
+    const parent = this.incoming?.context ?? api.context.active();
     const destination = clientDestination(action, messages);
     const span = this.tracer().startSpan(`${action} ${destination}`, { kind: action === 'signal' ? api.SpanKind.PRODUCER : api.SpanKind.CLIENT }, parent);
     const traceParent = this.traceParentOf(span);
@@ -67,6 +85,7 @@ class OpenTelemetry implements Telemetry {
 
   operation(message: OperationMessage): OperationSpan {
     const api = this.api;
+    if (!this.tracing()) return message.trace === undefined ? NOOP_OPERATION_SPAN : passOn(message.trace);
     const parent = this.parentOf(message.trace);
     const span = this.tracer().startSpan(operationSpanName(message), { kind: api.SpanKind.CONSUMER }, parent);
     const traceParent = this.traceParentOf(span);
@@ -106,6 +125,14 @@ class OpenTelemetry implements Telemetry {
 
   async activity<T>(task: OperationMessage, run: (traceParent: string | undefined) => Promise<T>, failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined): Promise<T> {
     const api = this.api;
+    if (!this.tracing()) {
+      this.metrics.activityStarted(task.operation);
+      try {
+        return await run(task.trace);
+      } finally {
+        this.metrics.activityEnded(task.operation);
+      }
+    }
     const parent = this.parentOf(task.trace);
     const span = this.tracer().startSpan(`activity ${task.operation}`, { kind: api.SpanKind.CONSUMER }, parent);
     if (span.isRecording()) {
@@ -141,7 +168,7 @@ class OpenTelemetry implements Telemetry {
     if (!parsed || api.trace.getSpan(api.context.active())) return fn();
     const context = api.trace.setSpanContext(api.context.active(), { ...parsed, isRemote: true });
     const previous = this.incoming;
-    this.incoming = context;
+    this.incoming = { context, traceParent: formatTraceParent(parsed) };
     try {
       return api.context.with(context, fn);
     } finally {
@@ -193,6 +220,11 @@ class OpenTelemetry implements Telemetry {
     }
     span.end();
   }
+}
+
+/** The span of an operation in a process that does not trace: it passes on the context its message carried. */
+function passOn(traceParent: string): OperationSpan {
+  return { traceParent, run: (fn) => fn(), end: () => undefined };
 }
 
 /** What a client call's span is named after: the entity operation, the orchestrator, the event, or the batch. */
