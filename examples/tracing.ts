@@ -13,8 +13,9 @@ import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 // In your own project: import { Activity, Entity, ... } from 'jetstate';
-import { Activity, Entity, Operation, Orchestrator, entityContext, type DurableClient, type OrchestrationContext } from '../src/index';
+import { Activity, Entity, Operation, OrchestrationRuntimeStatus, Orchestrator, entityContext, type DurableClient, type OrchestrationContext } from '../src/index';
 import { newRunId, runExample, type DemoOptions } from './example-app';
 
 @Entity()
@@ -70,23 +71,36 @@ export class Shipping {
 
 export const TRACING = { entities: [Basket, Stock], orchestrators: [Shipping], activities: [ShippingSteps] };
 
+/** The installed SDK: `flush` exports what is pending (metrics included), `shutdown` ends it. */
+export interface ConsoleTelemetry {
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 /**
  * Installs the OpenTelemetry SDK with console exporters, as an application's start-up
- * code does. Do this before creating the app: jetstate's metrics use the meter provider
- * registered when they are first recorded. Returns a function that flushes and shuts down.
+ * code does, before any app or client is created.
  */
-export function installConsoleTelemetry(): () => Promise<void> {
+export function installConsoleTelemetry(): ConsoleTelemetry {
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })] });
   const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: 60_000 })] });
   // Without a context manager, spans your own code starts would not nest; jetstate's links travel in its messages either way.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  return async () => {
-    await tracerProvider.shutdown();
-    await meterProvider.shutdown();
+  return {
+    flush: async () => {
+      await tracerProvider.forceFlush();
+      await meterProvider.forceFlush();
+    },
+    shutdown: async () => {
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+    },
   };
 }
+
+const ENDED: readonly OrchestrationRuntimeStatus[] = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
 
 /** Fills a basket, checks it out and waits for the shipment; returns its result. */
 export async function runTracingDemo(client: DurableClient, options: DemoOptions = {}): Promise<string> {
@@ -95,12 +109,19 @@ export async function runTracingDemo(client: DurableClient, options: DemoOptions
   await basket.signal.add({ sku: 'tea-500g', quantity: 2 });
   await basket.signal.add({ sku: 'mug', quantity: 1 });
   const instanceId = await basket.call.checkout();
-  const result = await client.getHandle<unknown, string>(instanceId).result({ timeout: 30_000 });
-  log(`shipment ${instanceId}: ${result}`);
-  return result;
+  // The basket's commit sends the start; status$ waits for the instance to exist, then to end.
+  const status = await firstValueFrom(client.getHandle<unknown, string>(instanceId).status$.pipe(filter((s) => ENDED.includes(s.runtimeStatus)), timeout(30_000)));
+  if (status.runtimeStatus !== OrchestrationRuntimeStatus.Completed) throw new Error(`shipment ${instanceId} ended ${status.runtimeStatus}: ${status.failureDetails?.message ?? ''}`);
+  log(`shipment ${instanceId}: ${status.output}`);
+  return status.output!;
 }
 
 if (typeof require !== 'undefined' && require.main === module) {
-  const shutdown = installConsoleTelemetry();
-  void runExample('tracing', TRACING, runTracingDemo).finally(shutdown);
+  const sdk = installConsoleTelemetry();
+  // Flushed while the app still runs, so the gauges (backlog, instances by status) are in the printout too.
+  const demo = async (client: DurableClient, options: DemoOptions): Promise<void> => {
+    await runTracingDemo(client, options);
+    await sdk.flush();
+  };
+  void runExample('tracing', TRACING, demo).finally(() => sdk.shutdown());
 }

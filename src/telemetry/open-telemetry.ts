@@ -60,8 +60,9 @@ class OpenTelemetry implements Telemetry {
         [Attr.messagingSystem]: MESSAGING_SYSTEM,
         [Attr.messagingOperationType]: 'send',
         [Attr.messagingOperationName]: action,
-        [Attr.messagingDestination]: destination,
-        ...(messages.length === 1 ? { [Attr.messagingMessageId]: messages[0]!.id, ...targetAttributes(messages[0]!) } : { [Attr.messagingBatchCount]: messages.length }),
+        ...(messages.length === 1
+          ? { [Attr.messagingDestination]: messages[0]!.target.name, [Attr.messagingMessageId]: messages[0]!.id, ...targetAttributes(messages[0]!) }
+          : { [Attr.messagingBatchCount]: messages.length }),
       });
     }
     let pending: Promise<T>;
