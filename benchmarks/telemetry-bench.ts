@@ -1,8 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DurableApp, type Durability } from '../src/index';
-import type { OperationMessage } from '../src/runtime/messages';
-import { NOOP_OPERATION_SPAN, NOOP_TELEMETRY, loadTelemetry, telemetry, useTelemetry, type Telemetry } from '../src/telemetry/telemetry';
+import { NOOP_TELEMETRY, loadTelemetry, telemetry, useTelemetry, type Telemetry } from '../src/telemetry/telemetry';
 import { sendBounded } from './bounded-producer';
 import { Counter } from './counter.entity';
 import { nowMs, spreadOf, type Spread } from './stats';
@@ -103,7 +103,7 @@ export async function runTelemetryBenchAlone(args: readonly string[], resultsDir
     });
   }
   useTelemetry(withApi);
-  const seam = { absent: seamNanosPerSignal(NOOP_TELEMETRY), api: seamNanosPerSignal(withApi) };
+  const seam = { absent: seamNanosPerSignal('absent'), api: seamNanosPerSignal('api') };
   const extraNanos = seam.api - seam.absent;
 
   console.log(
@@ -123,7 +123,7 @@ export async function runTelemetryBenchAlone(args: readonly string[], resultsDir
     )}`,
   );
   console.log(
-    `\nInstrumentation calls per signal (a client signal and the operation it runs), best of ${SEAM_TRIALS} trials of ${formatInt(SEAM_SIGNALS)}: ` +
+    `\nInstrumentation calls per signal (a client signal and the operation it runs), best of 3 processes: ` +
       `${seam.absent.toFixed(0)} ns with the API absent, ${seam.api.toFixed(0)} ns with it present, ${extraNanos.toFixed(0)} ns more.`,
   );
   for (const r of results) {
@@ -163,31 +163,12 @@ async function measure(scenario: Scenario, variant: Telemetry, total: number): P
   });
 }
 
-const SEAM_TRIALS = 9;
-const SEAM_SIGNALS = 200_000;
-
-/**
- * What the instrumentation itself costs per signal, isolated from everything else: the
- * client's call into the seam and the executor's, as they are made for one signal. The
- * best of several trials, since interference on a shared machine only ever adds time.
- */
-function seamNanosPerSignal(variant: Telemetry): number {
-  const sent = Promise.resolve();
-  const send = (): Promise<void> => sent;
-  const run = (): number => 1;
+/** The seam's cost per signal for `variant`, measured in a fresh process (see telemetry-seam.ts); the best of 3 processes. */
+function seamNanosPerSignal(variant: Variant): number {
   let best = Number.POSITIVE_INFINITY;
-  for (let trial = 0; trial < SEAM_TRIALS; trial++) {
-    const messages: OperationMessage[] = Array.from({ length: SEAM_SIGNALS }, (_, i) => ({ id: `c.${i}`, target: { name: 'Counter', key: `k${i % 1000}` }, operation: 'add', kind: 'signal', input: 1 }));
-    const start = process.hrtime.bigint();
-    for (const message of messages) {
-      void variant.client('signal', [message], send);
-      const span = variant.operation(message);
-      if (span !== NOOP_OPERATION_SPAN) {
-        span.run(run);
-        span.end();
-      }
-    }
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / SEAM_SIGNALS);
+  for (let run = 0; run < 3; run++) {
+    const output = execFileSync(process.execPath, [join(__dirname, 'telemetry-seam.js'), variant], { encoding: 'utf8' });
+    best = Math.min(best, (JSON.parse(output.trim().split('\n').pop()!) as { nanosPerSignal: number }).nanosPerSignal);
   }
   return best;
 }

@@ -114,11 +114,13 @@ export class EntityExecutor {
       else groups.set(key, [message]);
     }
     const live = await this.liveEntities(groups, cache, loader, outcome);
+    // With tracing on: the span context of each message's first run, which what it sends carries.
+    const traces = telemetry().active ? new TraceParents() : undefined;
     // Entities are independent: an operation that awaits holds only its own entity.
     const running: Promise<void>[] = [];
     for (const [key, group] of groups) {
       const entity = live.get(key);
-      if (entity) running.push(this.applyGroup(entity, group, outcome));
+      if (entity) running.push(this.applyGroup(entity, group, outcome, traces));
     }
     await Promise.all(running);
     for (const [key, entity] of live) cache.set(key, entity);
@@ -161,7 +163,7 @@ export class EntityExecutor {
     return live;
   }
 
-  private async applyGroup(entity: LiveEntity, group: readonly OperationMessage[], outcome: BatchOutcome): Promise<void> {
+  private async applyGroup(entity: LiveEntity, group: readonly OperationMessage[], outcome: BatchOutcome, traces: TraceParents | undefined): Promise<void> {
     const startSeq = entity.committed?.lastAppliedSeq ?? 0;
     let lastSeq = startSeq;
     let checkpoint: Checkpoint = { exists: entity.committed?.exists ?? false, stateJson: entity.committed?.stateJson };
@@ -205,8 +207,6 @@ export class EntityExecutor {
       outcome.signals += signalCount(admitted);
       return admitted;
     };
-    // With tracing on: the span context of each message's first run, which what it sends carries.
-    const traces = telemetry().active ? new TraceParents() : undefined;
     const runOne = async (message: OperationMessage): Promise<void> => {
       const pending = this.runFirst(entity, message, traces);
       const result = isPromiseLike(pending) ? await pending : pending;

@@ -25,10 +25,13 @@ class OpenTelemetry implements Telemetry {
   private incoming: { readonly context: Context; readonly traceParent: string } | undefined;
   /** The API's no-op tracer provider: what a proxy provider delegates to while no SDK is registered. */
   private readonly noopProvider: OpenTelemetryApi.TracerProvider;
+  /** `api.trace`, kept to spare a module namespace lookup on every message. */
+  private readonly traceApi: OpenTelemetryApi.TraceAPI;
 
   constructor(private readonly api: Api) {
     this.metrics = new TelemetryMetrics(api);
     this.noopProvider = new api.ProxyTracerProvider().getDelegate();
+    this.traceApi = api.trace;
   }
 
   /**
@@ -37,17 +40,16 @@ class OpenTelemetry implements Telemetry {
    * asks of a process that does not trace): this keeps the API's cost near zero.
    */
   private tracing(): boolean {
-    const provider = this.api.trace.getTracerProvider() as OpenTelemetryApi.TracerProvider & { getDelegate?: () => OpenTelemetryApi.TracerProvider };
+    const provider = this.traceApi.getTracerProvider() as OpenTelemetryApi.TracerProvider & { getDelegate?: () => OpenTelemetryApi.TracerProvider };
     return (typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider) !== this.noopProvider;
   }
 
   client<T>(action: ClientAction, messages: readonly OperationMessage[], send: () => Promise<T>): Promise<T> {
-    const api = this.api;
     if (!this.tracing()) {
-      const passed = this.incoming?.traceParent;
-      if (passed !== undefined) for (const message of messages) message.trace = passed;
+      if (this.incoming !== undefined) for (const message of messages) message.trace = this.incoming.traceParent;
       return send();
     }
+    const api = this.api;
     const parent = this.incoming?.context ?? api.context.active();
     const destination = clientDestination(action, messages);
     const span = this.tracer().startSpan(`${action} ${destination}`, { kind: action === 'signal' ? api.SpanKind.PRODUCER : api.SpanKind.CLIENT }, parent);
@@ -86,7 +88,7 @@ class OpenTelemetry implements Telemetry {
 
   operation(message: OperationMessage): OperationSpan {
     const api = this.api;
-    if (!this.tracing()) return message.trace === undefined ? NOOP_OPERATION_SPAN : passOn(message.trace);
+    if (!this.tracing()) return typeof message.trace === 'string' ? passOn(message.trace) : NOOP_OPERATION_SPAN;
     const parent = this.parentOf(message.trace);
     const span = this.tracer().startSpan(operationSpanName(message), { kind: api.SpanKind.CONSUMER }, parent);
     const traceParent = this.traceParentOf(span);
