@@ -54,7 +54,7 @@ class OpenTelemetry implements Telemetry {
     const destination = clientDestination(action, messages);
     const span = this.tracer().startSpan(`${action} ${destination}`, { kind: action === 'signal' ? api.SpanKind.PRODUCER : api.SpanKind.CLIENT }, parent);
     const traceParent = this.traceParentOf(span);
-    // The API without an SDK and no trace to continue: nothing to record or carry.
+    // A provider that neither records nor makes valid span contexts (a no-op of its own): nothing to do.
     if (traceParent === undefined && !span.isRecording()) return send();
     if (traceParent !== undefined) for (const message of messages) message.trace = traceParent;
     if (span.isRecording()) {
@@ -105,6 +105,7 @@ class OpenTelemetry implements Telemetry {
 
   batch(partition: number, size: number): BatchSpan {
     const api = this.api;
+    if (!this.tracing()) return this.measuredBatch(partition, size);
     // A root of its own: the loop may run in whatever context enqueued its first message.
     const span = this.tracer().startSpan(`batch partition ${partition}`, { kind: api.SpanKind.INTERNAL }, api.ROOT_CONTEXT);
     const recording = span.isRecording();
@@ -123,6 +124,19 @@ class OpenTelemetry implements Telemetry {
         span.end();
       },
       failed: (error) => this.fail(span, error),
+    };
+  }
+
+  /** A batch without a span (no SDK traces): only its metrics, which a meter provider may still collect. */
+  private measuredBatch(partition: number, size: number): BatchSpan {
+    let commitStart: number | undefined;
+    return {
+      run: (fn) => fn(),
+      committing: () => {
+        commitStart = performance.now();
+      },
+      committed: (applied, failed) => this.metrics.batchCommitted(partition, size, applied, failed, commitStart === undefined ? undefined : (performance.now() - commitStart) / 1000),
+      failed: () => undefined,
     };
   }
 

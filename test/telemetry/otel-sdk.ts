@@ -23,14 +23,17 @@ export interface InstalledSdk {
   uninstall(): Promise<void>;
 }
 
-export function installSdk(): InstalledSdk {
+/** Installs the SDK; with `{ tracing: false }` only the meter provider (an app that collects metrics but no traces). */
+export function installSdk(options: { readonly tracing?: boolean } = {}): InstalledSdk {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const reader = new OnDemandReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
-  context.setGlobalContextManager(contextManager);
-  trace.setGlobalTracerProvider(tracerProvider);
+  if (options.tracing !== false) {
+    context.setGlobalContextManager(contextManager);
+    trace.setGlobalTracerProvider(tracerProvider);
+  }
   metrics.setGlobalMeterProvider(meterProvider);
   return {
     exporter,

@@ -70,6 +70,19 @@ describe('the telemetry seam', () => {
     expect(seam.operation(message())).toBe(NOOP_OPERATION_SPAN);
   });
 
+  it('counts batches for a meter provider when no tracer provider is registered', async () => {
+    const seam = openTelemetry(api);
+    sdk = installSdk({ tracing: false });
+    const batch = seam.batch(3, 5);
+    batch.committing();
+    batch.committed(4, 1);
+    expect(await sdk.spans()).toEqual([]);
+    expect(await sdk.metric('jetstate.batch.size')).toEqual([{ attributes: { 'jetstate.partition': 3 }, value: { count: 1, sum: 5 } }]);
+    expect(await sdk.metric('jetstate.operations.applied')).toEqual([{ attributes: { 'jetstate.partition': 3 }, value: 4 }]);
+    expect(await sdk.metric('jetstate.operations.failed')).toEqual([{ attributes: { 'jetstate.partition': 3 }, value: 1 }]);
+    expect(await sdk.metric('jetstate.commit.duration')).toEqual([{ attributes: { 'jetstate.partition': 3 }, value: { count: 1, sum: expect.any(Number) } }]);
+  });
+
   it('marks a client call that rejects as failed and passes the rejection on', async () => {
     const seam = openTelemetry(api);
     sdk = installSdk();
