@@ -3,11 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DurableClient, OrchestrationRuntimeStatus } from '../../src/index';
+import { DurableApp, DurableClient, OrchestrationRuntimeStatus } from '../../src/index';
 import { startNatsServer, type NatsServer } from '../nats/nats-server';
 import { eventually, tempDir } from '../helpers';
 import { installSdk, type InstalledSdk } from './otel-sdk';
 import { ancestry, single, toRecord, type SpanRecord } from './span-tree';
+import { TRACED } from './traced-entities';
 import type { TracedWorkerConfig } from './fixtures/traced-worker';
 
 // The worker runs plain Node on tsc's output, not through the test transform.
@@ -84,6 +85,24 @@ describe('OpenTelemetry across processes on NATS', () => {
       'process Relay.forward',
       'signal Relay.forward',
     ]);
+  });
+
+  it('counts the partition leases a worker acquires and releases', async () => {
+    const changes = async (change: string): Promise<number> =>
+      (await sdk.metric('jetstate.partition.lease.changes')).filter((p) => p.attributes['jetstate.lease.change'] === change).reduce((n, p) => n + (p.value as number), 0);
+    const before = { acquired: await changes('acquired'), released: await changes('released') };
+    // A worker of its own hub in this process: it takes every partition, then gives them back on stop.
+    const app = await DurableApp.create({ ...TRACED, nats: server.url, hub: `otelleases${process.pid}`, dataDir: join(dir.path, 'leases'), partitionCount: 4, logger: { level: 'silent' } });
+    await app.start();
+    try {
+      await eventually(() => app.stats().partitions.length === 4, 20_000);
+      await eventually(async () => (await changes('acquired')) - before.acquired === 4, 10_000);
+      const perPartition = (await sdk.metric('jetstate.partition.lease.changes')).filter((p) => p.attributes['jetstate.lease.change'] === 'acquired');
+      expect(new Set(perPartition.map((p) => p.attributes['jetstate.partition']))).toEqual(new Set([0, 1, 2, 3]));
+    } finally {
+      await app.stop();
+    }
+    expect((await changes('released')) - before.released).toBe(4);
   });
 
   it('links a call from the client process to the operation it ran in the worker', async () => {
