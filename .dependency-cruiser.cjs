@@ -6,7 +6,7 @@ const LAYERS = [
   ['decorators', '^decorators/'],
   ['errors', '^src/(errors|logging)\\.ts$'],
   ['registry', '^src/registry/'],
-  ['runtime', '^src/runtime/'],
+  ['runtime', '^src/(runtime|telemetry)/'],
   ['engine', '^src/engine/'],
   ['rx', '^src/rx/'],
   ['client', '^src/client/'],
@@ -77,6 +77,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^(src|decorators)/', pathNot: '^src/nestjs/' },
       to: { path: '(^|/)node_modules/@nestjs/' },
+    },
+    {
+      name: 'opentelemetry-in-telemetry-only',
+      comment: 'Only src/telemetry touches @opentelemetry/* (an optional peer it loads lazily); everything else calls the telemetry seam.',
+      severity: 'error',
+      from: { path: '^(src|decorators)/', pathNot: '^src/telemetry/' },
+      to: { path: '(^|/)node_modules/@opentelemetry/' },
     },
   ],
   options: {

@@ -13,11 +13,13 @@ import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestratio
 import { callLatencyResults, renderReport, type BenchResults } from './report';
 import { settingsFromArgs, TARGETS } from './settings';
 import { measureSignals, type SignalSample } from './signal-throughput';
+import { runTelemetryBenchAlone } from './telemetry-bench';
 import { nowMs, spreadOf } from './stats';
 import { formatInt, formatMs } from './table';
 
 // `npm run bench -- --only aggregators [--quick] [--no-nats]` runs the aggregator scenarios alone;
-// `npm run bench -- --only dashboard [--quick]` the dashboard's reads with 10,000 instances and 100,000 entities.
+// `npm run bench -- --only dashboard [--quick]` the dashboard's reads with 10,000 instances and 100,000 entities;
+// `npm run bench -- --only telemetry [--quick]` measures what tracing costs without an SDK.
 // `npm run bench [-- --quick] [--no-nats]`: the embedded engine first (entities, then
 // orchestrations), then the NATS JetStream scenarios against a nats-server the run starts
 // itself ($NATS_SERVER_BIN, or nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   const only = process.argv.indexOf('--only');
   if (only >= 0 && process.argv[only + 1] === 'aggregators') return runAggregatorBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   if (only >= 0 && process.argv[only + 1] === 'dashboard') return runDashboardBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
+  if (only >= 0 && process.argv[only + 1] === 'telemetry') return runTelemetryBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   if (only >= 0) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
   const settings = settingsFromArgs(process.argv.slice(2));
   const machine = machineInfo();

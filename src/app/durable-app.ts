@@ -16,6 +16,8 @@ import { InstanceRetention } from '../client/instance-retention';
 import { OrchestrationClient } from '../client/orchestration-client';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 import { validateOptions } from './validate-options';
+import { loadTelemetry } from '../telemetry/telemetry';
+import { InstanceCountMetric } from './instance-count-metric';
 
 /**
  * A jetstate application: hosts entities on an engine and exposes a {@link DurableClient}.
@@ -39,6 +41,7 @@ export class DurableApp {
     readonly logger: Logger,
     private readonly engine: Engine,
     private readonly retention: InstanceRetention | undefined,
+    private readonly instanceCounts: InstanceCountMetric | undefined,
   ) {}
 
   /**
@@ -47,6 +50,7 @@ export class DurableApp {
    */
   static async create(options: DurableAppOptions = {}): Promise<DurableApp> {
     const settings = validateOptions(options);
+    await loadTelemetry();
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
     // Orchestration instances are a built-in entity the partition workers process.
@@ -88,7 +92,8 @@ export class DurableApp {
           });
     const client = new DurableClient({ registry, engine, createInstance });
     const retention = settings.instanceRetention && new InstanceRetention(new OrchestrationClient({ registry, engine }), settings.instanceRetention, settings.clock, logger);
-    return new DurableApp(client, logger, engine, retention);
+    const instanceCounts = registry.orchestrators.length > 0 ? new InstanceCountMetric(client.insights) : undefined;
+    return new DurableApp(client, logger, engine, retention, instanceCounts);
   }
   /** Starts applying operations. */
   async start(): Promise<void> {
@@ -96,6 +101,7 @@ export class DurableApp {
     this.started = true;
     await this.engine.start();
     this.retention?.start();
+    this.instanceCounts?.start();
   }
 
   /** Counters of what this app has processed since it started: applied, failed (rolled back), backlog, ... */
@@ -110,6 +116,7 @@ export class DurableApp {
    */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      this.instanceCounts?.stop();
       await this.retention?.stop();
       await this.engine.stop();
     })();

@@ -34,6 +34,7 @@ import { assertSignalManyItems, type SignalManyItem } from './signal-many';
 import { windowsOf, type WindowsHandle } from './windowed-entities';
 import { ClientInsights } from './client-insights';
 import { OrchestrationClient } from './orchestration-client';
+import { loadTelemetry, telemetry } from '../telemetry/telemetry';
 import {
   checkStatusResponse,
   managementPayload,
@@ -115,7 +116,8 @@ export class DurableClient {
     private readonly ownsEngine = false,
   ) {
     const orchestrations = new OrchestrationClient(deps);
-    this.burst = new SignalBurst((messages) => deps.engine.send(messages));
+    // A burst is one message, so one span.
+    this.burst = new SignalBurst((messages) => telemetry().client('signal', messages, () => deps.engine.send(messages)));
     this.startNew = orchestrations.startNew.bind(orchestrations) as OrchestrationClient['startNew'];
     this.getStatus = orchestrations.getStatus.bind(orchestrations);
     this.raiseEvent = orchestrations.raiseEvent.bind(orchestrations);
@@ -151,6 +153,7 @@ export class DurableClient {
       throw new InvalidOptionsError(`callTimeoutMs must be a positive integer, got ${String(options.callTimeoutMs)}.`);
     }
     const registry = Registry.openRegistry();
+    await loadTelemetry();
     const engine = await openNatsEngine({
       servers: options.nats,
       hub,
@@ -312,7 +315,8 @@ export class DurableClient {
           throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
         }
         this.burst.flush();
-        return this.deps.engine.send([this.message('signal', id, operation, input, scheduledTime.getTime())]);
+        const scheduled = this.message('signal', id, operation, input, scheduledTime.getTime());
+        return telemetry().client('signal', [scheduled], () => this.deps.engine.send([scheduled]));
       }
       if (typeof id === 'object' && id !== null) {
         // A signal like the one before it (same entity, same mergeable operation) joins its burst.
@@ -323,7 +327,7 @@ export class DurableClient {
       const merge = operation === DELETE_OPERATION ? undefined : this.definitionOf(id)?.operations.get(operation)?.merge;
       if (merge) return this.burst.start(message, merge);
       this.burst.flush();
-      return this.deps.engine.send([message]);
+      return telemetry().client('signal', [message], () => this.deps.engine.send([message]));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -345,7 +349,8 @@ export class DurableClient {
       assertSignalManyItems(items);
       if (items.length === 0) return Promise.resolve();
       this.burst.flush();
-      return this.deps.engine.send(items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined)));
+      const messages = items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined));
+      return telemetry().client('signal', messages, () => this.deps.engine.send(messages));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -355,9 +360,11 @@ export class DurableClient {
   async callEntity<R = unknown>(id: EntityId, operation: string, input?: unknown): Promise<R> {
     const message = this.message('call', id, operation, input, undefined);
     this.burst.flush();
-    const reply = await this.deps.engine.call(message);
-    if (reply.ok) return reply.value as R;
-    throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
+    return telemetry().client('call', [message], async () => {
+      const reply = await this.deps.engine.call(message);
+      if (reply.ok) return reply.value as R;
+      throw new OperationFailedError(`${id.name}/${id.key}.${operation}`, reply.error.name, reply.error.message, reply.error.code);
+    });
   }
 
   /**

@@ -23,6 +23,7 @@ import { ENDED_STATUSES, hasEnded, isTerminalStatus, OrchestrationRuntimeStatus 
 import { instanceMessage, instanceTarget, InstanceOperation, ORCHESTRATION_TARGET, type StoredInstance } from '../runtime/orchestration/orchestration-target';
 import { toPlain } from '../runtime/value-codec';
 import { entitySnapshots$ } from '../rx/state-streams';
+import { telemetry, type ClientAction } from '../telemetry/telemetry';
 import type { EntitySnapshot, OperationMessage } from '../runtime/messages';
 import { UNLOCK_OPERATION, type UnlockRequest } from '../runtime/entity-locks';
 import { BUILT_IN_PREFIX } from '../registry/registry';
@@ -399,7 +400,14 @@ export class OrchestrationClient {
 
   private async call(instanceId: string, operation: InstanceOperation, input: unknown): Promise<unknown> {
     assertValidInstanceId(instanceId);
-    const reply = await this.deps.engine.call(instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input));
+    const request = instanceMessage(`${this.clientId}.o${++this.sequence}`, instanceId, operation, 'call', input);
+    const traced = TRACED_ACTIONS[operation];
+    return traced ? telemetry().client(traced, [request], () => this.answer(instanceId, operation, request)) : this.answer(instanceId, operation, request);
+  }
+
+  /** Sends an instance operation and turns a refusal into its typed error. */
+  private async answer(instanceId: string, operation: InstanceOperation, request: OperationMessage): Promise<unknown> {
+    const reply = await this.deps.engine.call(request);
     if (reply.ok) return reply.value;
     const { code, message } = reply.error;
     if (code === ErrorCode.OrchestrationStillRunning || code === ErrorCode.OrchestrationNotFailed) {
@@ -411,6 +419,12 @@ export class OrchestrationClient {
     throw remoteOrchestrationError(instanceId, operation, reply.error);
   }
 }
+
+/** The instance operations whose client calls get a span, and the span's action. */
+const TRACED_ACTIONS: Partial<Record<InstanceOperation, ClientAction>> = {
+  [InstanceOperation.start]: 'startNew',
+  [InstanceOperation.raiseEvent]: 'raiseEvent',
+};
 
 function reasonInput(reason: string | undefined): { reason?: string } | undefined {
   if (reason === undefined) return undefined;

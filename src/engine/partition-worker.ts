@@ -3,6 +3,7 @@ import { entityIdToString } from '../registry/entity-id';
 import { EntityCache } from '../runtime/entity-cache';
 import type { BatchOutcome, EntityExecutor, SnapshotLoader } from '../runtime/entity-executor';
 import type { OperationMessage } from '../runtime/messages';
+import { telemetry } from '../telemetry/telemetry';
 
 /** A message waiting in a partition, with whatever the engine needs to acknowledge it. */
 export interface Delivery<Ack = unknown> {
@@ -40,6 +41,7 @@ export class PartitionWorker<Ack> {
   private running: Promise<void> | undefined;
   private active = false;
   private failures = 0;
+  private stopWatchingBacklog: (() => void) | undefined;
   /** Totals over committed batches. */
   readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0, signalsReceived: 0, messagesApplied: 0 };
 
@@ -67,12 +69,15 @@ export class PartitionWorker<Ack> {
   /** Starts processing what is queued and what arrives later. */
   activate(): void {
     this.active = true;
+    this.stopWatchingBacklog ??= telemetry().watchBacklog(this.partition, () => this.backlog);
     if (!this.running && this.backlog > 0) this.running = this.loop();
   }
 
   /** Stops taking new batches and waits for the one in flight to commit. */
   async deactivate(): Promise<void> {
     this.active = false;
+    this.stopWatchingBacklog?.();
+    this.stopWatchingBacklog = undefined;
     await this.running;
   }
 
@@ -118,14 +123,19 @@ export class PartitionWorker<Ack> {
 
   private async process(batch: Delivery<Ack>[]): Promise<boolean> {
     let outcome: BatchOutcome | undefined;
+    const span = telemetry().batch(this.partition, batch.length);
     try {
-      outcome = await this.executor.execute(
-        batch.map((d) => d.message),
-        this.cache,
-        this.sink,
+      outcome = await span.run(() =>
+        this.executor.execute(
+          batch.map((d) => d.message),
+          this.cache,
+          this.sink,
+        ),
       );
+      span.committing();
       await this.sink.commit(this.partition, batch, outcome);
     } catch (error) {
+      span.failed(error);
       this.failures++;
       // The in-memory entities ran ahead of storage; forget them so they reload.
       this.cache.invalidate(batch.map((d) => entityIdToString(d.message.target)));
@@ -139,6 +149,7 @@ export class PartitionWorker<Ack> {
     this.totals.signalsReceived += outcome.signals;
     this.totals.messagesApplied += outcome.messages;
     this.totals.batches++;
+    span.committed(outcome.applied, outcome.failed);
     this.sink.afterCommit(this.partition, batch, outcome);
     return true;
   }

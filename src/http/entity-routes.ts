@@ -40,12 +40,12 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
       throw new InvalidOptionsError(`Name the operation to signal with ?op=<operation>, e.g. POST .../entities/Counter/visits?op=add.`);
     }
     const input = operationInput(request);
-    await client.signalEntity(idOf(request.params), operation, input);
+    await ctx.traced(request, () => client.signalEntity(idOf(request.params), operation, input));
     return reply.code(202).send();
   });
 
   app.delete<{ Params: EntityParams }>('/entities/:entityName/:entityKey', async (request, reply) => {
-    await client.signalEntity(idOf(request.params), DELETE_OPERATION);
+    await ctx.traced(request, () => client.signalEntity(idOf(request.params), DELETE_OPERATION));
     return reply.code(202).send();
   });
 
@@ -60,7 +60,7 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
 
   app.post<{ Params: EntityParams & { operation: string } }>('/entities/:entityName/:entityKey/call/:operation', async (request, reply) => {
     const input = operationInput(request);
-    const result = await client.callEntity(idOf(request.params), request.params.operation, input);
+    const result = await ctx.traced(request, () => client.callEntity(idOf(request.params), request.params.operation, input));
     return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result === undefined ? null : result));
   });
 

@@ -38,7 +38,7 @@ export function registerInstanceControlRoutes(app: FastifyInstance, ctx: RouteCo
     const { instanceId, eventName } = request.params;
     const data = strictJsonBody(request);
     await statusOf(client, instanceId, true);
-    await client.raiseEvent(instanceId, eventName, data);
+    await ctx.traced(request, () => client.raiseEvent(instanceId, eventName, data));
     return reply.code(202).send();
   });
 

@@ -32,7 +32,7 @@ export function registerOrchestrationRoutes(app: FastifyInstance, ctx: RouteCont
   const start = async (request: FastifyRequest<{ Params: { functionName: string; instanceId?: string } }>, reply: FastifyReply) => {
     const { functionName, instanceId } = request.params;
     const input = jsonBody(request);
-    const handle = await ctx.client.startNew(functionName, input, instanceId === undefined ? undefined : { instanceId });
+    const handle = await ctx.traced(request, () => ctx.client.startNew(functionName, input, instanceId === undefined ? undefined : { instanceId }));
     return ctx.accepted(request, reply, handle.instanceId);
   };
   app.post('/orchestrators/:functionName', start);

@@ -16,6 +16,7 @@ import { ApplyFolding } from './apply-folding';
 import { isPromiseLike, replyMessage, toRemoteError } from './operation-outcome';
 import { canFold, foldOutbox, signalCount, unappliedRest } from './signal-folding';
 import { assignPlain, fromPlain, toJson, toPlain } from './value-codec';
+import { NOOP_OPERATION_SPAN, telemetry } from '../telemetry/telemetry';
 
 /** Reads committed snapshots for entities that are not in memory. */
 export interface SnapshotLoader {
@@ -95,8 +96,8 @@ export class EntityExecutor {
     this.options.registry.hasEntity(message.target.name) && this.options.registry.entityNamed(message.target.name).operations.get(message.operation)?.readOnly === true;
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
-  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>): Promise<boolean> {
-    const pending = this.run(entity, folded);
+  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>, traces: TraceParents | undefined): Promise<boolean> {
+    const pending = this.runFirst(entity, folded, traces);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
     // A window's scheduled deletion and an idle check are the exception: a copy scheduled twice does no harm.
@@ -118,11 +119,13 @@ export class EntityExecutor {
       else groups.set(key, [message]);
     }
     const live = await this.liveEntities(groups, cache, loader, outcome);
+    // With tracing on: the span context of each message's first run, which what it sends carries.
+    const traces = telemetry().active ? new TraceParents() : undefined;
     // Entities are independent: an operation that awaits holds only its own entity.
     const running: Promise<void>[] = [];
     for (const [key, group] of groups) {
       const entity = live.get(key);
-      if (entity) running.push(this.applyGroup(entity, group, outcome));
+      if (entity) running.push(this.applyGroup(entity, group, outcome, traces));
     }
     await Promise.all(running);
     for (const [key, entity] of live) cache.set(key, entity);
@@ -165,7 +168,7 @@ export class EntityExecutor {
     return live;
   }
 
-  private async applyGroup(entity: LiveEntity, group: readonly OperationMessage[], outcome: BatchOutcome): Promise<void> {
+  private async applyGroup(entity: LiveEntity, group: readonly OperationMessage[], outcome: BatchOutcome, traces: TraceParents | undefined): Promise<void> {
     const startSeq = entity.committed?.lastAppliedSeq ?? 0;
     let lastSeq = startSeq;
     let checkpoint: Checkpoint = { exists: entity.committed?.exists ?? false, stateJson: entity.committed?.stateJson };
@@ -212,7 +215,7 @@ export class EntityExecutor {
       return admitted;
     };
     const runOne = async (message: OperationMessage): Promise<void> => {
-      const pending = this.run(entity, message);
+      const pending = this.runFirst(entity, message, traces);
       const result = isPromiseLike(pending) ? await pending : pending;
       results.set(message, result);
       ran.push(message);
@@ -273,7 +276,7 @@ export class EntityExecutor {
         continue;
       }
       const folded = this.folding.fold(run, merge!);
-      if (folded && (await this.runFolded(entity, folded, results))) {
+      if (folded && (await this.runFolded(entity, folded, results, traces))) {
         sinceCheckpoint.push(folded);
         ran.push(folded);
         continue;
@@ -300,7 +303,7 @@ export class EntityExecutor {
     for (const message of ran) {
       const result = results.get(message);
       // The answer of a read-only operation is not numbered: numbering it would have to be stored.
-      if (result) this.record(message, result, outcome, this.isReadOnly(message) ? undefined : stamp);
+      if (result) this.record(message, result, outcome, this.isReadOnly(message) ? undefined : stamp, traces?.get(message));
     }
     // The outbox's fold: this entity's signals of a mergeable operation to one entity, one message a run.
     if (outcome.produced.length - outboxStart > 1) outcome.produced.push(...foldOutbox(outcome.produced.splice(outboxStart), this.mergeOf));
@@ -348,6 +351,23 @@ export class EntityExecutor {
       results.set(message, result);
     }
     return good;
+  }
+
+  /**
+   * The first run of a message, in its operation span when tracing is on. Re-runs after a
+   * rollback happen in memory and get no span of their own.
+   */
+  private runFirst(entity: LiveEntity, message: OperationMessage, traces: TraceParents | undefined): RunResult | Promise<RunResult> {
+    if (!traces) return this.run(entity, message);
+    const span = telemetry().operation(message);
+    if (span === NOOP_OPERATION_SPAN) return this.run(entity, message);
+    if (span.traceParent !== undefined) traces.set(message, span.traceParent);
+    const end = (result: RunResult): RunResult => {
+      span.end(result.ok ? undefined : result.error);
+      return result;
+    };
+    const pending = span.run(() => this.run(entity, message));
+    return isPromiseLike(pending) ? pending.then(end) : end(pending);
   }
 
   /** Runs one operation; synchronous operations settle without a promise. */
@@ -495,8 +515,11 @@ export class EntityExecutor {
     this.restore(entity, { exists: false, stateJson: undefined });
   }
 
-  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage): void {
-    const keep = (m: OperationMessage): void => void outcome.produced.push(stamp ? stamp(m) : m);
+  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage, traceParent?: string): void {
+    const keep = (m: OperationMessage): void => {
+      if (traceParent !== undefined) m.trace ??= traceParent;
+      outcome.produced.push(stamp ? stamp(m) : m);
+    };
     if (result.ok) {
       outcome.applied++;
       for (const produced of result.produced) keep(produced);
@@ -528,4 +551,17 @@ export { toRemoteError };
 /** A deletion or idle check an entity schedules for itself. */
 function isScheduledHousekeeping(message: OperationMessage): boolean {
   return message.scheduledTime !== undefined && (message.operation === DELETE_OPERATION || message.operation === IDLE_CHECK_OPERATION);
+}
+
+/** The `traceparent` of each message's operation span, for the messages it sends (the map is made on first use). */
+class TraceParents {
+  private map: Map<OperationMessage, string> | undefined;
+
+  set(message: OperationMessage, traceParent: string): void {
+    (this.map ??= new Map()).set(message, traceParent);
+  }
+
+  get(message: OperationMessage): string | undefined {
+    return this.map?.get(message);
+  }
 }

@@ -26,6 +26,12 @@ export interface OperationMessage {
   readonly replyVia?: ReplyRoute;
   /** Present when this message stands for several signals of a mergeable operation folded into one. */
   readonly merged?: MergedSignals;
+  /**
+   * The W3C `traceparent` of the span that sent this message, when tracing is on: how one
+   * trace follows a message across entities, orchestrations, activities and processes.
+   * Not part of the message's identity (a re-sent copy may carry another).
+   */
+  trace?: string;
 }
 
 /**

@@ -43,6 +43,7 @@ describe('the architecture rules (.dependency-cruiser.cjs)', () => {
       'surfaces-use-the-client': 'src/http/reaches-engine.ts -> src/engine/nats/nats-thing.ts',
       'nestjs-on-app-and-client': 'src/nestjs/uses-runtime.ts -> src/runtime/upward.ts',
       'optional-peers-behind-subpaths': expect.stringMatching(/^src\/app\/uses-nest\.ts -> .*node_modules\/@nestjs\/common\//),
+      'opentelemetry-in-telemetry-only': expect.stringMatching(/^src\/client\/uses-otel\.ts -> .*node_modules\/@opentelemetry\/api\//),
     });
   });
 });

@@ -101,6 +101,8 @@ describe('the package installed from npm pack', () => {
   let project: string;
   let packedFiles: string[];
   let nestInstalledWithJetstate = true;
+  let otelInstalledWithJetstate = true;
+  let tarball: string;
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist/src/index.js'))) {
@@ -116,8 +118,10 @@ describe('the package installed from npm pack', () => {
     project = join(work.path, 'consumer');
     await mkdir(project);
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    await run('npm', ['install', join(work.path, packed[0]!.filename), '--no-audit', '--no-fund', '--prefer-offline'], project);
-    for (const fixture of ['esm-consumer.mjs', 'cjs-consumer.cjs', 'dual-load.mjs', 'nest-loading.mjs']) {
+    tarball = join(work.path, packed[0]!.filename);
+    await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project);
+    otelInstalledWithJetstate = existsSync(join(project, 'node_modules/@opentelemetry'));
+    for (const fixture of ['esm-consumer.mjs', 'cjs-consumer.cjs', 'dual-load.mjs', 'nest-loading.mjs', 'otel-absent.mjs']) {
       await copyFile(join(FIXTURES, fixture), join(project, fixture));
     }
     // Nest is an optional peer: installing jetstate installs none of it. Then the consumer
@@ -191,6 +195,22 @@ describe('the package installed from npm pack', () => {
   it('installs nothing from Nest with jetstate (optional peer dependencies)', () => {
     expect(nestInstalledWithJetstate).toBe(false);
   });
+
+  it('installs no OpenTelemetry package with jetstate, and runs through import and require without @opentelemetry/api', async () => {
+    expect(otelInstalledWithJetstate).toBe(false);
+    expect(await runScript(project, 'otel-absent.mjs', join(work.path, 'otel-absent-data'))).toEqual({ apiResolvable: false, sameDurableApp: true, value: 2 });
+  });
+
+  it('finds @opentelemetry/api when the app installs it with an SDK, and traces from a CommonJS app', async () => {
+    const dir = join(work.path, 'otel-consumer');
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'otel-consumer', version: '1.0.0', private: true }));
+    const dev = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+    const otel = ['@opentelemetry/api', '@opentelemetry/sdk-trace', '@opentelemetry/context-async-hooks'].map((name) => `${name}@${dev[name]}`);
+    await run('npm', ['install', tarball, ...otel, '--no-audit', '--no-fund', '--prefer-offline'], dir);
+    await copyFile(join(FIXTURES, 'otel-consumer.cjs'), join(dir, 'otel-consumer.cjs'));
+    expect(await runScript(dir, 'otel-consumer.cjs', join(work.path, 'otel-consumer-data'))).toEqual({ signal: true, processed: true, linked: true });
+  }, 180_000);
 
   /** Loads `entry` with `how` in a fresh process and reports the @nestjs modules it requested. */
   async function load(how: 'require' | 'import', entry: string): Promise<{ nest: string[]; exports: string[]; sameDurableApp: boolean }> {

@@ -1,6 +1,7 @@
 import type { KV } from 'nats';
 import type { Logger } from 'pino';
 import { fnv1a } from '../partitioner';
+import { telemetry } from '../../telemetry/telemetry';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** What the lease manager tells its owner. */
@@ -82,6 +83,7 @@ export class PartitionLeases {
     if (!this.owned.delete(partition)) return;
     this.validUntil.delete(partition);
     this.options.logger.warn({ partition, why }, 'partition lease lost; stopping the partition');
+    telemetry().leaseChanged(partition, 'lost');
     await this.options.listener.lost(partition);
   }
 
@@ -186,6 +188,7 @@ export class PartitionLeases {
     this.owned.set(p, revision);
     this.validUntil.set(p, this.expiry(sentAt));
     this.options.logger.info({ partition: p }, 'partition acquired');
+    telemetry().leaseChanged(p, 'acquired');
     try {
       await this.options.listener.acquired(p);
     } catch (error) {
@@ -199,6 +202,7 @@ export class PartitionLeases {
     if (revision === undefined) return;
     this.owned.delete(p);
     this.validUntil.delete(p);
+    telemetry().leaseChanged(p, 'released');
     await this.options.listener.released(p);
     await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
     this.options.logger.info({ partition: p }, 'partition released');

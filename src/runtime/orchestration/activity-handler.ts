@@ -1,5 +1,7 @@
 import type { ActivityHandler } from '../activity-tasks';
-import type { OperationMessage } from '../messages';
+import type { OperationMessage, RemoteError } from '../messages';
+import type { HistoryEvent } from './history-events';
+import { telemetry } from '../../telemetry/telemetry';
 import type { ActivityRunner } from './activity-runner';
 import { deliverMessage, type ActivityTaskInput } from './orchestration-target';
 
@@ -12,17 +14,31 @@ import { deliverMessage, type ActivityTaskInput } from './orchestration-target';
 export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
   return async (task: OperationMessage): Promise<readonly OperationMessage[]> => {
     const { instanceId, executionId, seq, input, attempt, startToCloseTimeout, heartbeatTimeout } = task.input as ActivityTaskInput;
-    const event = await runner.run({
-      name: task.operation,
-      seq,
-      executionId,
-      instanceId,
-      taskId: task.id,
-      ...(input === undefined ? {} : { input }),
-      ...(attempt === undefined ? {} : { attempt }),
-      ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
-      ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
-    });
-    return [deliverMessage(`${task.id}>done`, instanceId, [event])];
+    return telemetry().activity(
+      task,
+      async (traceParent) => {
+        const event = await runner.run({
+          name: task.operation,
+          seq,
+          executionId,
+          instanceId,
+          taskId: task.id,
+          ...(input === undefined ? {} : { input }),
+          ...(attempt === undefined ? {} : { attempt }),
+          ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
+          ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
+        });
+        const answer = deliverMessage(`${task.id}>done`, instanceId, [event]);
+        if (traceParent !== undefined) answer.trace = traceParent;
+        return [answer];
+      },
+      failureOf,
+    );
   };
+}
+
+/** The failure an activity's answer reports, for its span's status. */
+function failureOf(answer: readonly OperationMessage[]): RemoteError | undefined {
+  const event = (answer[0]?.input as { events?: readonly HistoryEvent[] } | undefined)?.events?.[0];
+  return event?.kind === 'TaskFailed' ? event.error : undefined;
 }
