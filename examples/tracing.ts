@@ -123,5 +123,7 @@ if (typeof require !== 'undefined' && require.main === module) {
     await runTracingDemo(client, options);
     await sdk.flush();
   };
-  void runExample('tracing', TRACING, demo).finally(() => sdk.shutdown());
+  void runExample('tracing', TRACING, demo).finally(() => {
+    void sdk.shutdown();
+  });
 }

@@ -14,8 +14,8 @@ interface OpenBurst {
   input: unknown;
   count: number;
   readonly done: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**

@@ -186,7 +186,7 @@ export class PartitionHost {
     const current = this.owned.get(owned.partition) === owned;
     const trusted = (id: EntityId): boolean => local !== undefined && current && !owned.fromServer.has(entityIdToString(id));
     const localFound = local ? await local.load(ids) : ids.map(() => undefined);
-    const fetched = await Promise.all(ids.map((id) => (trusted(id) ? undefined : this.hub.fetchSnapshot(id))));
+    const fetched = await Promise.all(ids.map((id) => (trusted(id) ? Promise.resolve(undefined) : this.hub.fetchSnapshot(id))));
     let replayNeeded = false;
     const snapshots = ids.map((id, i) => {
       const key = entityIdToString(id);
