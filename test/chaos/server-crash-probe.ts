@@ -9,13 +9,13 @@
  * - a last-per-subject stream (`max_msgs_per_subject: 1`, like `<hub>_STATE`): the last
  *   message of each subject must be the last acknowledged one (each subject is written one
  *   publish after the other, so the last acknowledged is known);
- * - a durable consumer on the log with explicit acks: its acknowledgement floor, against
- *   the floor the client had reached (every message at or below it acknowledged).
+ * - a durable consumer on the log with explicit acks: its acknowledgement floor after the
+ *   restart, against the floor the server reported just before the kill.
  *
  * It prints one line a round and a total, and exits 1 if an acknowledged log message was
  * missing (the loss no client can repair).
  */
-import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError } from 'nats';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startNatsServer } from '../nats/nats-server';
 
@@ -23,6 +23,12 @@ const LOG = 'PROBE_LOG';
 const LAST = 'PROBE_LAST';
 const LAST_SUBJECTS = 2_048;
 const WRITERS = 64;
+/** JetStream's error code for a lookup that found no message. */
+const NO_MESSAGE_FOUND = 10037;
+// Sizes like jetstate's: an operation message of about 200 bytes, a snapshot of about 2 KB
+// (so the last-per-subject stream fills several blocks and deletes in old ones).
+const LOG_PADDING = 'x'.repeat(200);
+const LAST_PADDING = 'y'.repeat(2_000);
 
 interface RoundResult {
   logAcked: number;
@@ -52,7 +58,7 @@ function load(js: JetStreamClient, stop: { now: boolean }, round: number) {
     while (!stop.now) {
       const n = ++counter;
       try {
-        const ack = await js.publish(`log.${n % 32}`, encoder.encode(String(n)), { msgID: `r${round}-${n}`, timeout: 2_000 });
+        const ack = await js.publish(`log.${n % 32}`, encoder.encode(`${n} ${LOG_PADDING}`), { msgID: `r${round}-${n}`, timeout: 2_000 });
         logAcked.add(ack.seq);
       } catch {
         await delay(50);
@@ -65,7 +71,7 @@ function load(js: JetStreamClient, stop: { now: boolean }, round: number) {
     for (let n = 1; !stop.now; n++) {
       const subject = `last.${w}.${n % (LAST_SUBJECTS / WRITERS)}`;
       try {
-        await js.publish(subject, encoder.encode(String(n)), { timeout: 2_000 });
+        await js.publish(subject, encoder.encode(`${n} ${LAST_PADDING}`), { timeout: 2_000 });
         lastAcked.set(subject, n);
       } catch {
         await delay(50);
@@ -76,27 +82,19 @@ function load(js: JetStreamClient, stop: { now: boolean }, round: number) {
   return { logAcked, lastAcked, done: Promise.all(writers) };
 }
 
-/** Acknowledges the log as it is read; returns the highest sequence below which everything was acknowledged. */
-function read(js: JetStreamClient, stop: { now: boolean }) {
-  const state = { floor: 0 };
-  const done = (async () => {
-    const acked = new Set<number>();
+/** Reads and acknowledges the log until `stop` is set. */
+function read(js: JetStreamClient, stop: { now: boolean }): Promise<void> {
+  return (async () => {
     const consumer = await js.consumers.get(LOG, 'reader');
-    state.floor = (await consumer.info()).ack_floor.stream_seq;
     while (!stop.now) {
       try {
         const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
-        for await (const msg of batch) {
-          msg.ack();
-          acked.add(msg.seq);
-          while (acked.has(state.floor + 1)) acked.delete(++state.floor);
-        }
+        for await (const msg of batch) msg.ack();
       } catch {
         await delay(50);
       }
     }
   })();
-  return { state, done };
 }
 
 async function storedSeqs(js: JetStreamClient, jsm: JetStreamManager): Promise<Set<number>> {
@@ -112,6 +110,20 @@ async function storedSeqs(js: JetStreamClient, jsm: JetStreamManager): Promise<S
   return seqs;
 }
 
+/** The value of the last message of `subject`, or undefined when the stream has none (other errors are retried). */
+async function lastOf(jsm: JetStreamManager, subject: string): Promise<number | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const msg = await jsm.streams.getMessage(LAST, { last_by_subj: subject });
+      return Number(decoder.decode(msg.data).split(' ')[0]);
+    } catch (error) {
+      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return undefined;
+      if (attempt === 5) throw error;
+      await delay(200);
+    }
+  }
+}
+
 async function round(n: number, seconds: number, server: Awaited<ReturnType<typeof startNatsServer>>): Promise<RoundResult> {
   let nc: NatsConnection = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const js = nc.jetstream();
@@ -119,12 +131,12 @@ async function round(n: number, seconds: number, server: Awaited<ReturnType<type
   const loaded = load(js, stop, n);
   const reader = read(js, stop);
   await delay(seconds * 1000);
-  // The kill lands in the middle of the load.
+  // What the server itself reports just before the kill, which lands in the middle of the load.
+  const consumerFloorBefore = (await (await nc.jetstreamManager()).consumers.info(LOG, 'reader')).ack_floor.stream_seq;
   await server.kill();
   stop.now = true;
-  const consumerFloorBefore = reader.state.floor;
   await nc.close().catch(() => undefined);
-  await Promise.all([loaded.done, reader.done]);
+  await Promise.all([loaded.done, reader]);
   await server.start();
   nc = await connect({ servers: server.url });
   const jsm = await nc.jetstreamManager();
@@ -133,16 +145,11 @@ async function round(n: number, seconds: number, server: Awaited<ReturnType<type
   for (const seq of loaded.logAcked) if (!stored.has(seq)) logMissing++;
   let lastOlder = 0;
   let lastMissing = 0;
-  await Promise.all(
-    [...loaded.lastAcked].map(async ([subject, value]) => {
-      try {
-        const msg = await jsm.streams.getMessage(LAST, { last_by_subj: subject });
-        if (Number(decoder.decode(msg.data)) < value) lastOlder++;
-      } catch {
-        lastMissing++;
-      }
-    }),
-  );
+  for (const [subject, value] of loaded.lastAcked) {
+    const found = await lastOf(jsm, subject);
+    if (found === undefined) lastMissing++;
+    else if (found < value) lastOlder++;
+  }
   const consumerFloorAfter = (await jsm.consumers.info(LOG, 'reader')).ack_floor.stream_seq;
   await nc.close();
   return { logAcked: loaded.logAcked.size, logMissing, lastChecked: loaded.lastAcked.size, lastOlder, lastMissing, consumerFloorBefore, consumerFloorAfter };
