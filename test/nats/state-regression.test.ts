@@ -7,7 +7,7 @@
  * local copy or from the retained inputs, and never applies new work on the rolled-back
  * state; and that it halts the partition when the inputs it would need are gone.
  */
-import type { JetStreamManager } from 'nats';
+import { AckPolicy, DeliverPolicy, type JetStreamManager } from 'nats';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, type DurableAppOptions } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -195,5 +195,42 @@ describe('NATS recovery from snapshots the server lost', () => {
     const other = Array.from({ length: 100 }, (_, i) => `other-${i}`).find((key) => partitionOf({ name: 'Counter', key }, PARTITIONS) !== partition)!;
     await next.client.entity(Counter, other).signal.add(2);
     expect(await next.client.entity(Counter, other).call.get()).toBe(2);
+  });
+
+  test('the halt holds when the server also lost the consumer’s acknowledgement floor: the floor recorded in the config bucket stands in for it', async () => {
+    const hub = nextHub();
+    const partition = partitionOf({ name: 'Counter', key: 'floorless' }, PARTITIONS);
+    const kv = await shared.raw.jetstream().views.kv(`${hub}_config`);
+    const recorded = async (key: string): Promise<number> => Number((await kv.get(`${key}.p${partition}`))?.string() ?? 0);
+    // The entity's first inputs are purged...
+    const first = await worker(hub, { inputRetentionMs: 1 });
+    await addOnes(first, 'floorless', 5);
+    let deadline = Date.now() + 15_000;
+    while ((await recorded('purged')) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await recorded('purged')).toBeGreaterThan(1);
+    await first.stop();
+    // ...its later ones are kept, and the floor that covers them is recorded...
+    const second = await worker(hub, { inputRetentionMs: 60_000 });
+    await addOnes(second, 'floorless', 2);
+    expect(await second.client.entity(Counter, 'floorless').call.get()).toBe(7);
+    const lastInput = (await jsm.streams.info(`${hub}_WORK`)).state.last_seq;
+    deadline = Date.now() + 20_000;
+    while ((await recorded('floor')) < lastInput && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await recorded('floor')).toBeGreaterThanOrEqual(lastInput);
+    await second.stop();
+    // ...then the server loses the entity's snapshot and, as a SIGKILL can, the consumer's floor.
+    await lose(hub, 'Counter', 'floorless');
+    await jsm.consumers.delete(`${hub}_WORK`, `p${partition}`);
+    await jsm.consumers.add(`${hub}_WORK`, { durable_name: `p${partition}`, filter_subject: `${hub}.w.${partition}.>`, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+    expect((await jsm.consumers.info(`${hub}_WORK`, `p${partition}`)).ack_floor.stream_seq).toBe(0);
+
+    const next = await worker(hub);
+    await next.client.entity(Counter, 'floorless').signal.add(100);
+    const haltDeadline = Date.now() + 15_000;
+    while (!next.stats().haltedPartitions.includes(partition) && Date.now() < haltDeadline) await new Promise((r) => setTimeout(r, 100));
+    expect(next.stats().haltedPartitions).toEqual([partition]);
+    // Rebuilding from the kept inputs alone would have made it 102, silently.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await next.client.entity(Counter, 'floorless').read()).entityExists).toBe(false);
   });
 });

@@ -423,8 +423,10 @@ export class PartitionHost {
   private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
     owned.retention.restart();
     const purgedBelow = await owned.retention.purgedBelow();
+    const recordedFloor = await owned.retention.recordedFloor();
     const { previousAckFloor } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
-    owned.run = newRun(previousAckFloor, purgedBelow);
+    // A server back from a crash can report a consumer's floor fallen back; the recorded one survives it.
+    owned.run = newRun(Math.max(previousAckFloor, recordedFloor), purgedBelow);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
     const work = new WorkFeed(await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }));
     owned.work = work;
