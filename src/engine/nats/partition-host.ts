@@ -424,9 +424,11 @@ export class PartitionHost {
     owned.retention.restart();
     const purgedBelow = await owned.retention.purgedBelow();
     const recordedFloor = await owned.retention.recordedFloor();
-    const { previousAckFloor } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
-    // A server back from a crash can report a consumer's floor fallen back; the recorded one survives it.
-    owned.run = newRun(Math.max(previousAckFloor, recordedFloor), purgedBelow);
+    const { previousAckFloor, hadConsumer } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    // A server back from a crash can report a consumer's floor fallen back; the recorded one
+    // survives it. Without a consumer there is no such server (a new hub, or a work stream
+    // deleted and created again, whose sequences the recorded floor does not describe).
+    owned.run = newRun(hadConsumer ? Math.max(previousAckFloor, recordedFloor) : previousAckFloor, purgedBelow);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
     const work = new WorkFeed(await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }));
     owned.work = work;
