@@ -263,6 +263,12 @@ export class ChaosCluster {
     clusters.delete(this);
     await Promise.all(this.slots.flatMap((s) => s.processes.map((w) => w.kill())));
     await this.raw.close().catch(() => undefined);
+    if (process.env.CHAOS_KEEP_FILES) {
+      // For a post-mortem: the workers' logs and data, and the server's store, stay on disk.
+      await this.server.stop();
+      process.stderr.write(`[chaos] kept the workers' files in ${this.dir} and the server's store in ${this.server.storeDir}\n`);
+      return;
+    }
     await this.server.dispose();
     await this.removeDir();
   }

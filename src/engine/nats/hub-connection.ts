@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
+import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
@@ -42,9 +43,10 @@ export interface HubConnection {
    * retention comes again (and is skipped where a snapshot covers it), then everything
    * left unacknowledged, in stream order, before anything newer. Resolves with the
    * previous consumer's acknowledgement floor (0 when there was none): every input at or
-   * below it had been applied and committed.
+   * below it had been applied and committed; and whether there was a previous consumer
+   * (true unless the server said it had none).
    */
-  resetConsumer(partition: number, ackWaitMs: number): Promise<{ readonly previousAckFloor: number }>;
+  resetConsumer(partition: number, ackWaitMs: number): Promise<{ readonly previousAckFloor: number; readonly hadConsumer: boolean }>;
   /** The ids of the workers whose heartbeat is current (workers only). */
   liveWorkers(): Promise<string[]>;
   close(): Promise<void>;
@@ -125,7 +127,11 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
       ...(leases && workers ? { leases, workers } : {}),
       async resetConsumer(partition, ackWaitMs) {
         const name = layout.consumerName(partition);
-        const previous = await jsm.consumers.info(layout.workStream, name).catch(() => undefined);
+        let consumerMissing = false;
+        const previous = await jsm.consumers.info(layout.workStream, name).catch((error: unknown) => {
+          consumerMissing = jetStreamErrorCode(error) === JetStreamErrorCode.ConsumerNotFound;
+          return undefined;
+        });
         await jsm.consumers.delete(layout.workStream, name).catch(() => undefined);
         await jsm.consumers.add(layout.workStream, {
           durable_name: name,
@@ -135,7 +141,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,
         });
-        return { previousAckFloor: previous?.ack_floor.stream_seq ?? 0 };
+        return { previousAckFloor: previous?.ack_floor.stream_seq ?? 0, hadConsumer: !consumerMissing };
       },
       async liveWorkers() {
         if (!workers) return [];

@@ -5,7 +5,7 @@ import type { HubLayout } from './hub-layout';
 /** What an {@link InputRetention} needs. */
 export interface InputRetentionOptions {
   readonly jsm: JetStreamManager;
-  /** Where each partition's purge point is recorded (the hub's config bucket). */
+  /** Where each partition's purge point and acknowledgement floor are recorded (the hub's config bucket). */
   readonly config: KV;
   readonly layout: HubLayout;
   readonly partition: number;
@@ -25,10 +25,17 @@ export interface InputRetentionOptions {
  * It samples the partition consumer's acknowledgement floor (every input at or below it
  * is acknowledged) and purges up to the floor sampled `retentionMs` ago. The purge point
  * is recorded first, so a replay knows which inputs it can no longer count on.
+ *
+ * The highest floor sampled is recorded too. A nats-server killed with SIGKILL can come
+ * back with a consumer's acknowledgement floor fallen back (to 0 after a short life),
+ * while what it stored in streams and buckets survives; the recorded floor tells the next
+ * consumer which of the inputs it replays had been committed, and so which of them prove
+ * that a snapshot fell behind.
  */
 export class InputRetention {
   private readonly samples: { readonly atMs: number; readonly floor: number }[] = [];
   private purgedUpTo = 0;
+  private floorRecorded = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -38,6 +45,14 @@ export class InputRetention {
   async purgedBelow(): Promise<number> {
     const entry = await this.options.config.get(this.purgeKey);
     return entry && entry.operation === 'PUT' ? Number(entry.string()) : 0;
+  }
+
+  /** The highest acknowledgement floor recorded for the partition (0: none yet). */
+  async recordedFloor(): Promise<number> {
+    const entry = await this.options.config.get(this.floorKey);
+    const floor = entry && entry.operation === 'PUT' ? Number(entry.string()) : 0;
+    this.floorRecorded = Math.max(this.floorRecorded, floor);
+    return floor;
   }
 
   /**
@@ -50,6 +65,10 @@ export class InputRetention {
 
   private get purgeKey(): string {
     return `purged.p${this.options.partition}`;
+  }
+
+  private get floorKey(): string {
+    return `floor.p${this.options.partition}`;
   }
 
   /** How often the floor is sampled: a quarter of the retention, between 1 and 5 seconds. */
@@ -78,7 +97,12 @@ export class InputRetention {
     const { jsm, layout, partition, retentionMs, logger } = this.options;
     try {
       const info = await jsm.consumers.info(layout.workStream, layout.consumerName(partition));
-      this.samples.push({ atMs: nowMs, floor: info.ack_floor.stream_seq });
+      const floor = info.ack_floor.stream_seq;
+      this.samples.push({ atMs: nowMs, floor });
+      if (floor > this.floorRecorded) {
+        await this.options.config.put(this.floorKey, String(floor));
+        this.floorRecorded = floor;
+      }
       let safeFloor = 0;
       while (this.samples.length > 0 && this.samples[0]!.atMs <= nowMs - retentionMs) safeFloor = this.samples.shift()!.floor;
       if (safeFloor === 0 || safeFloor + 1 <= this.purgedUpTo) return;

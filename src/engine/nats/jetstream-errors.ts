@@ -2,6 +2,8 @@ import type { NatsError } from 'nats';
 
 /** JetStream API error codes the engine acts on. */
 export const JetStreamErrorCode = {
+  /** "consumer not found". */
+  ConsumerNotFound: 10014,
   /** "no message found" (a direct get of a subject that has none). */
   NoMessageFound: 10037,
   /** "stream not found". */

@@ -24,6 +24,7 @@ import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
 import { PartitionLeases } from './partition-leases';
 import { InputRetention } from './input-retention';
+import { WorkFeed } from './work-feed';
 import { chooseSnapshot, findRegressedEntities, inputsStillRetained } from './snapshot-recovery';
 import { decodeOperation, decodeText, encodeJson } from './wire-codec';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
@@ -71,7 +72,7 @@ interface OwnedPartition {
   readonly fromServer: Set<string>;
   /** The current consumer's run: what it replays and what was loaded during it. */
   run: ConsumerRun;
-  work?: ConsumerMessages;
+  work?: WorkFeed;
   timers?: ConsumerMessages;
   loops: Promise<void>[];
   restarting?: boolean;
@@ -423,10 +424,14 @@ export class PartitionHost {
   private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
     owned.retention.restart();
     const purgedBelow = await owned.retention.purgedBelow();
-    const { previousAckFloor } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
-    owned.run = newRun(previousAckFloor, purgedBelow);
+    const recordedFloor = await owned.retention.recordedFloor();
+    const { previousAckFloor, hadConsumer } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    // A server back from a crash can report a consumer's floor fallen back; the recorded one
+    // survives it. Without a consumer there is no such server (a new hub, or a work stream
+    // deleted and created again, whose sequences the recorded floor does not describe).
+    owned.run = newRun(hadConsumer ? Math.max(previousAckFloor, recordedFloor) : previousAckFloor, purgedBelow);
     const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
-    const work = await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) });
+    const work = new WorkFeed(await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }));
     owned.work = work;
     owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
   }
@@ -486,14 +491,15 @@ export class PartitionHost {
     await Promise.race([Promise.allSettled(owned.loops), delay(this.options.leaseTimeMs)]);
   }
 
-  private async consumeWork(partition: number, owned: OwnedPartition, work: ConsumerMessages, run: ConsumerRun): Promise<void> {
+  private async consumeWork(partition: number, owned: OwnedPartition, work: WorkFeed, run: ConsumerRun): Promise<void> {
     let lastDelivery = 0;
-    for await (const msg of work) {
+    await work.run(async (msg) => {
       // A gap in the consumer's delivery count means a delivery was lost on the wire; the
       // message would come back only after the ack wait, behind newer ones.
       // The consumer was created just before this loop started, so the first delivery is 1.
       const delivery = msg.info.deliverySequence;
       if (delivery !== lastDelivery + 1) {
+        work.stop();
         void this.restartConsuming(partition, owned, `delivery ${lastDelivery + 1} did not arrive`);
         return;
       }
@@ -503,11 +509,11 @@ export class PartitionHost {
         // At or below the floor it was dead-lettered already, when it first came.
         if (msg.seq <= run.replayFloor) msg.ack();
         else await this.deadLetter(partition, msg, decoded.reason);
-        continue;
+        return;
       }
       decoded.message.seq = msg.seq;
       owned.worker.enqueue({ message: decoded.message, ack: msg });
-    }
+    });
   }
 
   private async consumeTimers(owned: OwnedPartition): Promise<void> {
