@@ -50,7 +50,11 @@ export interface AggregatorRow {
 type Progress = (line: string) => void;
 
 /** Runs every aggregator scenario on both engines (NATS against a server it starts). */
-export async function runAggregatorBench(settings: AggregatorBenchSettings, progress: Progress, engines: readonly EngineKind[] = ['embedded', 'nats']): Promise<AggregatorRow[]> {
+export async function runAggregatorBench(
+  settings: AggregatorBenchSettings,
+  progress: Progress,
+  engines: readonly EngineKind[] = ['embedded', 'nats'],
+): Promise<AggregatorRow[]> {
   const rows: AggregatorRow[] = [];
   const server = engines.includes('nats') ? await startNatsServer() : undefined;
   try {
@@ -68,7 +72,9 @@ export async function runAggregatorBench(settings: AggregatorBenchSettings, prog
       for (const [name, run] of scenarios) {
         const row = await withTimeout(open(run), settings.timeoutMs, `${name} on ${engine}`);
         rows.push(row);
-        progress(`${engine} ${name}: ${formatInt(row.appliedPerSecond)}/s applied, ${formatInt(row.ackedPerSecond)}/s acknowledged, ${row.messagesPerItem.toFixed(4)} messages per item`);
+        progress(
+          `${engine} ${name}: ${formatInt(row.appliedPerSecond)}/s applied, ${formatInt(row.ackedPerSecond)}/s acknowledged, ${row.messagesPerItem.toFixed(4)} messages per item`,
+        );
       }
     }
   } finally {
@@ -103,7 +109,14 @@ function row(engine: EngineKind, scenario: string, items: number, ackedMs: numbe
 }
 
 /** `add(1)` to one key from one client; done when a call reads them all back. */
-async function hotKey(app: DurableApp, engine: EngineKind, scenario: string, settings: AggregatorBenchSettings, merge: boolean, batched: boolean): Promise<AggregatorRow> {
+async function hotKey(
+  app: DurableApp,
+  engine: EngineKind,
+  scenario: string,
+  settings: AggregatorBenchSettings,
+  merge: boolean,
+  batched: boolean,
+): Promise<AggregatorRow> {
   const total = settings.hotKeySignals;
   const handle = merge ? app.client.entity(MergingCounter, 'hot') : app.client.entity(Counter, 'hot');
   const before = app.stats().messagesApplied;
@@ -146,7 +159,9 @@ async function counterDemo(app: DurableApp, engine: EngineKind, settings: Aggreg
   );
   const ackedMs = nowMs() - start;
   const siteTotal = async (site: string): Promise<number> =>
-    (rollUps ? (await app.client.entity(SiteTotals, site).read()).entityState?.total : (await app.client.entity(ForwardingSite, site).read()).entityState?.total) ?? 0;
+    (rollUps
+      ? (await app.client.entity(SiteTotals, site).read()).entityState?.total
+      : (await app.client.entity(ForwardingSite, site).read()).entityState?.total) ?? 0;
   for (;;) {
     const totals = await Promise.all(sites.map(siteTotal));
     if (totals.every((t, i) => t === expected(sites[i]!))) break;

@@ -26,7 +26,9 @@ export class ForwardingPage {
   add(views: number): void {
     this.views += views;
     const key = entityContext().entityId.key;
-    entityContext().entity(ForwardingSite, key.slice(0, key.indexOf('/'))).signal.record(views);
+    entityContext()
+      .entity(ForwardingSite, key.slice(0, key.indexOf('/')))
+      .signal.record(views);
   }
 }
 

@@ -14,11 +14,15 @@ export function renderAggregatorReport(rows: readonly AggregatorRow[]): string {
   const find = (engine: EngineKind, scenario: string): AggregatorRow | undefined => rows.find((r) => r.engine === engine && r.scenario === scenario);
   const lines = ['Aggregators (items: signals, or words for WordCount; a rate counts from the first send)', table];
   const hot = find('embedded', 'hot key, merge');
-  if (hot) lines.push(`target: embedded hot key with merge >= 1,000,000 signals/s acknowledged and applied: ${formatInt(Math.min(hot.ackedPerSecond, hot.appliedPerSecond))}/s`);
+  if (hot)
+    lines.push(
+      `target: embedded hot key with merge >= 1,000,000 signals/s acknowledged and applied: ${formatInt(Math.min(hot.ackedPerSecond, hot.appliedPerSecond))}/s`,
+    );
   for (const engine of ['embedded', 'nats'] as const) {
     const before = find(engine, 'counter demo, forwarding');
     const after = find(engine, 'counter demo, roll-ups');
-    if (before && after) lines.push(`counter demo on ${engine}: roll-ups ${(after.appliedPerSecond / before.appliedPerSecond).toFixed(1)}x the forwarding rate (target 5x)`);
+    if (before && after)
+      lines.push(`counter demo on ${engine}: roll-ups ${(after.appliedPerSecond / before.appliedPerSecond).toFixed(1)}x the forwarding rate (target 5x)`);
   }
   return lines.join('\n');
 }

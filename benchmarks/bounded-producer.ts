@@ -35,12 +35,22 @@ export async function sendBounded(total: number, maxInFlight: number, send: (i: 
  * then waits for the outstanding sends. Resolves with the number sent and the time from
  * the first send until the last one settled.
  */
-export async function sendFor(durationMs: number, maxInFlight: number, send: (i: number) => Promise<unknown>, now: () => number): Promise<{ sent: number; elapsedMs: number }> {
+export async function sendFor(
+  durationMs: number,
+  maxInFlight: number,
+  send: (i: number) => Promise<unknown>,
+  now: () => number,
+): Promise<{ sent: number; elapsedMs: number }> {
   const start = now();
   let sent = 0;
-  await sendBounded(Number.MAX_SAFE_INTEGER, maxInFlight, (i) => {
-    sent = i + 1;
-    return send(i);
-  }, () => now() - start >= durationMs);
+  await sendBounded(
+    Number.MAX_SAFE_INTEGER,
+    maxInFlight,
+    (i) => {
+      sent = i + 1;
+      return send(i);
+    },
+    () => now() - start >= durationMs,
+  );
   return { sent, elapsedMs: now() - start };
 }

@@ -47,5 +47,7 @@ export async function timeSequentialCalls(counter: TimedCounter, settings: Omit<
 
 /** Latency of sequential calls on one entity of an embedded app. */
 export async function measureCallLatency(settings: CallLatencySettings): Promise<CallLatencyResult> {
-  return withBenchApp('calls', (app) => withTimeout(timeSequentialCalls(app.client.entity(Counter, 'latency'), settings), settings.timeoutMs, 'sequential calls'));
+  return withBenchApp('calls', (app) =>
+    withTimeout(timeSequentialCalls(app.client.entity(Counter, 'latency'), settings), settings.timeoutMs, 'sequential calls'),
+  );
 }

@@ -74,7 +74,9 @@ function summarize(file: string, top: number, filter: string | undefined): void 
       .map(([name, micros]) => `  ${pct(micros)}  ${name}`);
 
   const seconds = (profile.endTime - profile.startTime) / 1e6;
-  console.log(`\n== ${file}: ${seconds.toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (${((busy / 1e6 / seconds) * 100).toFixed(0)}% of the main thread); percentages are of busy time`);
+  console.log(
+    `\n== ${file}: ${seconds.toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (${((busy / 1e6 / seconds) * 100).toFixed(0)}% of the main thread); percentages are of busy time`,
+  );
   console.log('self time, by function:');
   console.log(list(selfByFrame, top, filter ? (name) => name.includes(filter) : undefined).join('\n'));
   console.log('self time, by file:');

@@ -62,7 +62,9 @@ async function populate(client: DurableClient, settings: DashboardBenchSettings,
     const starts: Promise<unknown>[] = [];
     for (let i = start; i < Math.min(start + chunk, settings.instances); i++) {
       const instanceId = `order-${String(i).padStart(6, '0')}`;
-      starts.push(i < settings.running ? client.startNew(DashboardBenchWaiting, undefined, { instanceId }) : client.startNew(DashboardBenchDone, i, { instanceId }));
+      starts.push(
+        i < settings.running ? client.startNew(DashboardBenchWaiting, undefined, { instanceId }) : client.startNew(DashboardBenchDone, i, { instanceId }),
+      );
     }
     await Promise.all(starts);
   }
@@ -83,7 +85,7 @@ async function populate(client: DurableClient, settings: DashboardBenchSettings,
 
 /** Until the engine has nothing left to apply. */
 async function waitForIdle(client: DurableClient): Promise<void> {
-  for (let quiet = 0; quiet < 3; ) {
+  for (let quiet = 0; quiet < 3;) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     quiet = client.insights.stats().backlog === 0 ? quiet + 1 : 0;
   }
@@ -147,7 +149,11 @@ async function firstEvent(url: string, trigger?: () => Promise<unknown>): Promis
 async function browserFirstViews(origin: string, settings: DashboardBenchSettings): Promise<Record<string, number> | undefined> {
   if (!existsSync(CHROMIUM)) return undefined;
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
   try {
     const views: [string, string, (page: import('playwright-core').Page) => Promise<unknown>][] = [
       ['Overview (counts shown)', '#/', (page) => page.locator(`[data-count="total"]:text-is("${formatInt(settings.instances)}")`).waitFor()],
@@ -230,20 +236,29 @@ export async function runDashboardBench(settings: DashboardBenchSettings, engine
         await add('GET /instances?runtimeStatus=Completed, first page of 25', () => get(`${instances}&runtimeStatus=Completed`));
         await add('GET /instances?runtimeStatus=Failed (none), the whole scan', () => get(`${instances}&runtimeStatus=Failed`));
         await add('GET /instances?name=DashboardBenchDone, first page of 25', () => get(`${instances}&name=DashboardBenchDone`));
-        const prefix = `order-${String(Math.floor(settings.instances / 2)).padStart(6, '0').slice(0, 4)}`;
+        const prefix = `order-${String(Math.floor(settings.instances / 2))
+          .padStart(6, '0')
+          .slice(0, 4)}`;
         await add(`GET /instances?instanceIdPrefix=${prefix}, first page of 25`, () => get(`${instances}&instanceIdPrefix=${prefix}`));
         await add('GET /entity-names', () => get(`${api}/entity-names`));
         const keys = `${api}/entities/Counter?top=50`;
         const middleKey = middleKeyOf(settings);
         await add('GET /entities/Counter, first page of 50', () => get(keys));
         const deepKeys = await tokenOfPage(`${api}/entities/Counter?top=10000`, Math.floor(settings.entities / 10_000) - 1);
-        await add(`GET /entities/Counter, a page of 50 after ${formatInt(settings.entities - 10_000)} keys`, () => get(keys, { 'x-ms-continuation-token': deepKeys }));
+        await add(`GET /entities/Counter, a page of 50 after ${formatInt(settings.entities - 10_000)} keys`, () =>
+          get(keys, { 'x-ms-continuation-token': deepKeys }),
+        );
         const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
         await add('GET /entities/Counter?lastOperationTimeFrom=(an hour ago), first page of 50', () => get(`${keys}&lastOperationTimeFrom=${hourAgo}`));
         await add(`GET /entities/Counter/${middleKey} (one state)`, () => get(`${api}/entities/Counter/${middleKey}`));
         const stats = await firstEvent(`${api}/streams/stats`);
         const change = await firstEvent(`${api}/streams/instances`, () => app.client.raiseEvent('order-000000', 'go', 'now'));
-        reads.push({ name: '/streams/stats, first event', ms: summarizeLatencies([stats.ms]), bytes: stats.bytes, pass: stats.ms < DASHBOARD_TARGETS.pageP50Ms && stats.bytes < DASHBOARD_TARGETS.pageBytes });
+        reads.push({
+          name: '/streams/stats, first event',
+          ms: summarizeLatencies([stats.ms]),
+          bytes: stats.bytes,
+          pass: stats.ms < DASHBOARD_TARGETS.pageP50Ms && stats.bytes < DASHBOARD_TARGETS.pageBytes,
+        });
         progress(`streams: a stats event ${stats.bytes} bytes, an instance change event ${change.bytes} bytes`);
         const browserMs = await browserFirstViews(origin, settings);
         if (browserMs) for (const [name, ms] of Object.entries(browserMs)) progress(`browser, ${name}: ${formatMs(ms)} ms`);
@@ -252,7 +267,15 @@ export async function runDashboardBench(settings: DashboardBenchSettings, engine
           engine,
           populateMs,
           firstLoadBytes,
-          reads: [{ name: 'GET /stats, first (one scan)', ms: summarizeLatencies([coldStatsMs]), bytes: coldStats.bytes, pass: coldStats.bytes < DASHBOARD_TARGETS.pageBytes }, ...reads],
+          reads: [
+            {
+              name: 'GET /stats, first (one scan)',
+              ms: summarizeLatencies([coldStatsMs]),
+              bytes: coldStats.bytes,
+              pass: coldStats.bytes < DASHBOARD_TARGETS.pageBytes,
+            },
+            ...reads,
+          ],
           eventBytes: { stats: stats.bytes, instanceChange: change.bytes },
           ...(browserMs ? { browserMs } : {}),
         };
@@ -276,13 +299,27 @@ export function renderDashboardReport(results: DashboardBenchResults): string {
     renderTable(
       ['read', 'p50 ms', 'p90 ms', 'max ms', 'bytes', `p50 < ${DASHBOARD_TARGETS.pageP50Ms} ms, < ${DASHBOARD_TARGETS.pageBytes / 1024} KB`],
       ['l', 'r', 'r', 'r', 'r', 'l'],
-      results.reads.map((read) => [read.name, formatMs(read.ms.p50), formatMs(read.ms.p90), formatMs(read.ms.max), formatInt(read.bytes), read.pass ? 'yes' : 'NO']),
+      results.reads.map((read) => [
+        read.name,
+        formatMs(read.ms.p50),
+        formatMs(read.ms.p90),
+        formatMs(read.ms.max),
+        formatInt(read.bytes),
+        read.pass ? 'yes' : 'NO',
+      ]),
     ),
     '',
     `events: stats ${formatInt(results.eventBytes.stats)} bytes each second; one instance change ${formatInt(results.eventBytes.instanceChange)} bytes`,
   ];
   if (results.browserMs) {
-    lines.push('', renderTable(['view in headless Chromium', 'p50 ms'], ['l', 'r'], Object.entries(results.browserMs).map(([name, ms]) => [name, formatMs(ms)])));
+    lines.push(
+      '',
+      renderTable(
+        ['view in headless Chromium', 'p50 ms'],
+        ['l', 'r'],
+        Object.entries(results.browserMs).map(([name, ms]) => [name, formatMs(ms)]),
+      ),
+    );
   }
   return lines.join('\n');
 }

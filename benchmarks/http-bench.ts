@@ -86,7 +86,11 @@ async function httpStartPoll(api: string, count: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const began = nowMs();
-    const started = await fetch(`${api}/orchestrators/HttpBenchHello`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(`city-${i}`) });
+    const started = await fetch(`${api}/orchestrators/HttpBenchHello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(`city-${i}`),
+    });
     if (started.status !== 202) throw new Error(`start answered ${started.status}: ${await started.text()}`);
     const location = started.headers.get('location')!;
     await started.body?.cancel();
@@ -120,7 +124,13 @@ async function inProcessStartWait(client: DurableClient, count: number): Promise
  */
 export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: number, progress: Progress): Promise<HttpBenchResults> {
   return withTempDir('http', async (dataDir) => {
-    const app = await DurableApp.create({ entities: [Counter], orchestrators: [HttpBenchHello], activities: [HttpBenchGreeter], dataDir, logger: { level: 'silent' } });
+    const app = await DurableApp.create({
+      entities: [Counter],
+      orchestrators: [HttpBenchHello],
+      activities: [HttpBenchGreeter],
+      dataDir,
+      logger: { level: 'silent' },
+    });
     await app.start();
     const http = await serveHttp(app.client, { port: 0 });
     try {
@@ -141,7 +151,9 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
       await withTimeout(inProcessStartWait(app.client, p.warmup), timeoutMs, 'in-process start+wait warm-up');
       const httpLatency = summarizeLatencies(await withTimeout(httpStartPoll(api, p.count), timeoutMs, 'HTTP start+poll'));
       const inProcessLatency = summarizeLatencies(await withTimeout(inProcessStartWait(app.client, p.count), timeoutMs, 'in-process start+wait'));
-      progress(`http: start+poll of a one-activity orchestration p50 ${formatMs(httpLatency.p50)} ms (in-process start+wait p50 ${formatMs(inProcessLatency.p50)} ms)`);
+      progress(
+        `http: start+poll of a one-activity orchestration p50 ${formatMs(httpLatency.p50)} ms (in-process start+wait p50 ${formatMs(inProcessLatency.p50)} ms)`,
+      );
       return {
         settings,
         signalsPerSecond: { http: httpRate, inProcess: inProcessRate, target: HTTP_SIGNALS_TARGET, pass: httpRate >= HTTP_SIGNALS_TARGET },
@@ -164,7 +176,12 @@ export function renderHttpReport(results: HttpBenchResults): string {
       ['scenario', 'over HTTP', 'in-process', 'target'],
       ['l', 'r', 'r', 'r'],
       [
-        [`signals/s (${results.settings.signals.concurrency} concurrent, keep-alive)`, formatInt(signals.http), formatInt(signals.inProcess), `${formatInt(signals.target)} ${signals.pass ? 'PASS' : 'MISS'}`],
+        [
+          `signals/s (${results.settings.signals.concurrency} concurrent, keep-alive)`,
+          formatInt(signals.http),
+          formatInt(signals.inProcess),
+          `${formatInt(signals.target)} ${signals.pass ? 'PASS' : 'MISS'}`,
+        ],
         ['bare fastify route answering 202 at once, req/s', formatInt(results.emptyRoutePerSecond), '', ''],
         ['start+poll, one activity: p50 ms', formatMs(latency.http.p50), formatMs(latency.inProcess.p50), ''],
         ['start+poll, one activity: p99 ms', formatMs(latency.http.p99), formatMs(latency.inProcess.p99), ''],

@@ -65,9 +65,22 @@ let hubs = 0;
 const PARTITION_COUNT = 32;
 
 /** Starts a configuration's workers until their partition spread is acceptable (see {@link NatsSettings.spread}). */
-async function startBalanced(url: string, serverPid: number, settings: NatsSettings, c: NatsConfiguration, progress: Progress): Promise<{ cluster: NatsCluster; spread: string; starts: number }> {
+async function startBalanced(
+  url: string,
+  serverPid: number,
+  settings: NatsSettings,
+  c: NatsConfiguration,
+  progress: Progress,
+): Promise<{ cluster: NatsCluster; spread: string; starts: number }> {
   for (let start = 1; ; start++) {
-    const cluster = await startNatsCluster({ url, serverPid, hub: `bench${process.pid}_${++hubs}`, workers: c.workers, placement: c.placement, spreadTimeoutMs: settings.spread.timeoutMs });
+    const cluster = await startNatsCluster({
+      url,
+      serverPid,
+      hub: `bench${process.pid}_${++hubs}`,
+      workers: c.workers,
+      placement: c.placement,
+      spreadTimeoutMs: settings.spread.timeoutMs,
+    });
     const owned = await Promise.all(cluster.workers.map(async (w) => (await w.stats()).partitions.length));
     const spread = owned.join('+');
     const idle = Math.min(...owned) === 0;
@@ -106,7 +119,14 @@ export async function runNatsBench(settings: NatsSettings, repetitions: number, 
     // Unreported: JIT of the publish paths in this process.
     await measureNatsCeiling(server.url, server.pid, { ...settings.ceiling, durationMs: Math.min(200, settings.ceiling.durationMs) });
 
-    const measured: { c: NatsConfiguration; spread: string; starts: number; many: NatsSignalSample[]; one: NatsSignalSample[]; calls: Awaited<ReturnType<typeof measureNatsCalls>> }[] = [];
+    const measured: {
+      c: NatsConfiguration;
+      spread: string;
+      starts: number;
+      many: NatsSignalSample[];
+      one: NatsSignalSample[];
+      calls: Awaited<ReturnType<typeof measureNatsCalls>>;
+    }[] = [];
     for (const c of settings.configurations) {
       await measureCeiling();
       const label = configurationLabel(c);
@@ -120,15 +140,20 @@ export async function runNatsBench(settings: NatsSettings, repetitions: number, 
         for (let rep = 1; rep <= repetitions; rep++) {
           const m = await measureNatsSignals(cluster, { ...settings.manyKeys, timeoutMs });
           many.push(m);
-          progress(`${label} [${rep}] ${formatInt(settings.manyKeys.total)} signals over ${settings.manyKeys.keys} keys: ${formatInt(m.signalsPerSecond)} signals/s (${formatMs(m.elapsedMs)} ms)`);
+          progress(
+            `${label} [${rep}] ${formatInt(settings.manyKeys.total)} signals over ${settings.manyKeys.keys} keys: ${formatInt(m.signalsPerSecond)} signals/s (${formatMs(m.elapsedMs)} ms)`,
+          );
           const o = await measureNatsSignals(cluster, { ...settings.oneKey, timeoutMs });
           one.push(o);
-          progress(`${label} [${rep}] ${formatInt(settings.oneKey.total)} signals on 1 key: ${formatInt(o.signalsPerSecond)} signals/s (${formatMs(o.elapsedMs)} ms)`);
+          progress(
+            `${label} [${rep}] ${formatInt(settings.oneKey.total)} signals on 1 key: ${formatInt(o.signalsPerSecond)} signals/s (${formatMs(o.elapsedMs)} ms)`,
+          );
         }
         const calls = await measureNatsCalls(cluster, { ...settings.calls, timeoutMs });
         progress(`${label} calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
         const after = (await Promise.all(cluster.workers.map(async (w) => (await w.stats()).partitions.length))).join('+');
-        if (after !== spread) progress(`WARNING ${label}: partitions moved during the runs (${spread} -> ${after}); see 'fenced' and 'duplicates' in the results`);
+        if (after !== spread)
+          progress(`WARNING ${label}: partitions moved during the runs (${spread} -> ${after}); see 'fenced' and 'duplicates' in the results`);
         measured.push({ c, spread: after === spread ? spread : `${spread} -> ${after}`, starts, many, one, calls });
       } finally {
         await cluster.close();

@@ -147,5 +147,11 @@ export async function measureNatsCeiling(url: string, serverPid: number, setting
   });
   const muxPublish = await run(false, (nc, jsm) => measureRate(nc, jsm, serverPid, settings, muxPublisher(nc)));
   const strip = ({ messageBytes: _bytes, ...rate }: PublishRate & { messageBytes: number }): PublishRate => rate;
-  return { jsPublish: strip(jsPublish), jsPublishNoTraces: strip(jsPublishNoTraces), muxPublish: strip(muxPublish), messageBytes: jsPublish.messageBytes, serverVersion };
+  return {
+    jsPublish: strip(jsPublish),
+    jsPublishNoTraces: strip(jsPublishNoTraces),
+    muxPublish: strip(muxPublish),
+    messageBytes: jsPublish.messageBytes,
+    serverVersion,
+  };
 }

@@ -78,7 +78,13 @@ class ChildWorker implements WorkerHandle {
     return this.child.pid!;
   }
 
-  static async start(url: string, hub: string, execArgv: readonly string[], connection: Readonly<Record<string, unknown>> | undefined, orchestrations: boolean): Promise<ChildWorker> {
+  static async start(
+    url: string,
+    hub: string,
+    execArgv: readonly string[],
+    connection: Readonly<Record<string, unknown>> | undefined,
+    orchestrations: boolean,
+  ): Promise<ChildWorker> {
     const args = [url, hub, ...(connection ? [JSON.stringify(connection)] : []), ...(orchestrations ? ['--orchestrations'] : [])];
     const child = fork(WORKER_SCRIPT, args, { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker = new ChildWorker(child);
@@ -133,7 +139,13 @@ class InProcessWorker implements WorkerHandle {
 
   static async start(url: string, hub: string, connection: Readonly<Record<string, unknown>> | undefined, orchestrations: boolean): Promise<InProcessWorker> {
     const hosted = orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
-    const app = await DurableApp.create({ entities: [Counter], ...hosted, nats: connection ? { ...connection, servers: url } : url, hub, logger: { level: 'silent' } });
+    const app = await DurableApp.create({
+      entities: [Counter],
+      ...hosted,
+      nats: connection ? { ...connection, servers: url } : url,
+      hub,
+      logger: { level: 'silent' },
+    });
     await app.start();
     return new InProcessWorker(app);
   }
@@ -148,7 +160,21 @@ class InProcessWorker implements WorkerHandle {
 }
 
 function sumStats(all: readonly EngineStats[]): EngineStats {
-  const sum = { applied: 0, signalsReceived: 0, messagesApplied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [] as number[], partitions: [] as number[] };
+  const sum = {
+    applied: 0,
+    signalsReceived: 0,
+    messagesApplied: 0,
+    failed: 0,
+    duplicates: 0,
+    batches: 0,
+    backlog: 0,
+    scheduled: 0,
+    deadLettered: 0,
+    fenced: 0,
+    stateRegressions: 0,
+    haltedPartitions: [] as number[],
+    partitions: [] as number[],
+  };
   for (const s of all) {
     sum.applied += s.applied;
     sum.signalsReceived += s.signalsReceived;

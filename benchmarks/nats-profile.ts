@@ -34,7 +34,19 @@ interface ProfileArgs {
 }
 
 function parse(args: readonly string[]): ProfileArgs {
-  const out: ProfileArgs = { workers: 1, placement: 'child', keys: 1000, total: 100_000, inFlight: 5000, calls: 1000, signals: true, callsEnabled: true, cpuProfDir: undefined, noAsyncTraces: false, ceiling: true };
+  const out: ProfileArgs = {
+    workers: 1,
+    placement: 'child',
+    keys: 1000,
+    total: 100_000,
+    inFlight: 5000,
+    calls: 1000,
+    signals: true,
+    callsEnabled: true,
+    cpuProfDir: undefined,
+    noAsyncTraces: false,
+    ceiling: true,
+  };
   for (const arg of args) {
     const [name, value] = arg.split('=') as [string, string | undefined];
     const int = (): number => {
@@ -64,7 +76,8 @@ async function main(): Promise<void> {
   try {
     if (args.ceiling) {
       const ceiling = await measureNatsCeiling(server.url, server.pid, { durationMs: 1000, maxInFlight: args.inFlight });
-      const rate = (r: PublishRate): string => `${formatInt(r.perSecond)} msgs/s (cores busy: publisher ${r.cpu.bench?.toFixed(2)}, nats-server ${r.cpu.server?.toFixed(2)})`;
+      const rate = (r: PublishRate): string =>
+        `${formatInt(r.perSecond)} msgs/s (cores busy: publisher ${r.cpu.bench?.toFixed(2)}, nats-server ${r.cpu.server?.toFixed(2)})`;
       console.log(`JetStream ceiling, ${ceiling.messageBytes}-byte messages, ${args.inFlight} in flight, nats-server ${ceiling.serverVersion}:`);
       console.log(`  js.publish:                   ${rate(ceiling.jsPublish)}`);
       console.log(`  js.publish, noAsyncTraces:    ${rate(ceiling.jsPublishNoTraces)}`);
@@ -83,11 +96,18 @@ async function main(): Promise<void> {
       ...(args.noAsyncTraces ? { connection: { noAsyncTraces: true } } : {}),
     });
     try {
-      console.log(`${args.workers} ${args.placement} worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`);
+      console.log(
+        `${args.workers} ${args.placement} worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`,
+      );
       if (args.signals) {
         const sample = await measureNatsSignals(cluster, { total: args.total, keys: args.keys, maxInFlight: args.inFlight, timeoutMs: 600_000 });
         const round = (_key: string, v: unknown): unknown => (typeof v === 'number' ? Math.round(v * 100) / 100 : v);
-        const micros = Object.fromEntries(Object.entries(sample.cpu).map(([side, cores]) => [side, cores === undefined ? undefined : Math.round((cores * sample.drainedMs * 1000) / sample.total)]));
+        const micros = Object.fromEntries(
+          Object.entries(sample.cpu).map(([side, cores]) => [
+            side,
+            cores === undefined ? undefined : Math.round((cores * sample.drainedMs * 1000) / sample.total),
+          ]),
+        );
         console.log(
           `${formatInt(args.total)} signals over ${args.keys} key(s): ${formatInt(sample.signalsPerSecond)} applied/s ` +
             `(${formatInt(sample.enqueuedPerSecond)} enqueued/s, work stream drained after ${formatMs(sample.drainedMs)} ms), ` +
@@ -97,7 +117,9 @@ async function main(): Promise<void> {
       }
       if (args.callsEnabled) {
         const calls = await measureNatsCalls(cluster, { count: args.calls, warmup: Math.min(100, args.calls), timeoutMs: 600_000 });
-        console.log(`calls: increment p50 ${formatMs(calls.increment.p50)} ms p99 ${formatMs(calls.increment.p99)} ms; get p50 ${formatMs(calls.get.p50)} ms p99 ${formatMs(calls.get.p99)} ms`);
+        console.log(
+          `calls: increment p50 ${formatMs(calls.increment.p50)} ms p99 ${formatMs(calls.increment.p99)} ms; get p50 ${formatMs(calls.get.p50)} ms p99 ${formatMs(calls.get.p99)} ms`,
+        );
       }
     } finally {
       await cluster.close();

@@ -126,5 +126,9 @@ export type NatsCallResult = CallLatencyResult;
 /** Latency of sequential calls from the client-only connection to one fresh entity (see {@link timeSequentialCalls}). */
 export async function measureNatsCalls(cluster: NatsCluster, settings: NatsCallSettings): Promise<NatsCallResult> {
   const counter = cluster.client.entity(Counter, `latency-${++runs}`);
-  return withTimeout(timeSequentialCalls(counter, settings), settings.timeoutMs, `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): sequential calls`);
+  return withTimeout(
+    timeSequentialCalls(counter, settings),
+    settings.timeoutMs,
+    `NATS (${cluster.workers.length} ${cluster.placement} worker(s)): sequential calls`,
+  );
 }

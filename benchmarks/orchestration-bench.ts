@@ -43,7 +43,13 @@ export interface OrchestrationResults {
 
 export interface ReplayResults {
   /** The history the executor timings ran on. */
-  readonly history: { readonly source: 'engine' | 'executor'; readonly steps: number; readonly events: number; readonly bytes: number; readonly buildMs: number };
+  readonly history: {
+    readonly source: 'engine' | 'executor';
+    readonly steps: number;
+    readonly events: number;
+    readonly bytes: number;
+    readonly buildMs: number;
+  };
   /** Full replay (`restore`) of that history, ms. */
   readonly restoreMs?: Spread;
   /** One live turn (`advance` by one event) of the restored instance, ms. */
@@ -127,7 +133,9 @@ async function throughputScenarios(
         const meter = cpuMeter?.();
         const sample = await run('orch-hello', (client) => measureHelloSequence(client, { ...h, timeoutMs }));
         hello.push({ ...sample, ...(meter ? { cpu: meter() } : {}) });
-        progress(`${engine} [${rep}] ${formatInt(h.instances)} HelloSequence (${h.maxInFlight} in flight): ${formatInt(sample.orchestrationsPerSecond)} orchestrations/s (${formatMs(sample.elapsedMs)} ms)`);
+        progress(
+          `${engine} [${rep}] ${formatInt(h.instances)} HelloSequence (${h.maxInFlight} in flight): ${formatInt(sample.orchestrationsPerSecond)} orchestrations/s (${formatMs(sample.elapsedMs)} ms)`,
+        );
       } catch (error) {
         helloError = errorText(error);
         progress(`${engine} [${rep}] HelloSequence FAILED: ${helloError}`);
@@ -138,7 +146,9 @@ async function throughputScenarios(
         const meter = cpuMeter?.();
         const sample = await run('orch-fan', (client) => measureFanOut(client, { ...f, timeoutMs }));
         fan.push({ ...sample, ...(meter ? { cpu: meter() } : {}) });
-        progress(`${engine} [${rep}] fan-out/fan-in of ${formatInt(f.activities)}: ${formatInt(sample.activitiesPerSecond)} activities/s (${formatMs(sample.elapsedMs)} ms)`);
+        progress(
+          `${engine} [${rep}] fan-out/fan-in of ${formatInt(f.activities)}: ${formatInt(sample.activitiesPerSecond)} activities/s (${formatMs(sample.elapsedMs)} ms)`,
+        );
       } catch (error) {
         fanError = errorText(error);
         progress(`${engine} [${rep}] fan-out/fan-in FAILED: ${fanError}`);
@@ -232,7 +242,9 @@ async function replayScenario(settings: ReplaySettings, progress: Progress): Pro
       progress(`replay: ${formatInt(history.history.length)}-event history built by driving the executor alone in ${formatMs(history.buildMs)} ms`);
     }
     const timed = await measureReplay(history, { restores: settings.restores, liveTurns: settings.liveTurns });
-    progress(`replay of ${formatInt(timed.events)} events: restore median ${formatMs(timed.restoreMs.median)} ms; live turn p50 ${formatMs(timed.liveTurnMs.p50)} ms`);
+    progress(
+      `replay of ${formatInt(timed.events)} events: restore median ${formatMs(timed.restoreMs.median)} ms; live turn p50 ${formatMs(timed.liveTurnMs.p50)} ms`,
+    );
     return {
       history: { source, steps: history.steps, events: history.history.length, bytes: history.historyBytes, buildMs: history.buildMs },
       restoreMs: timed.restoreMs,
@@ -284,7 +296,12 @@ let hubs = 0;
  * connection in this process starting the instances. A failure to start is returned as
  * the result's `error`, a failing scenario as that scenario's `error`.
  */
-export async function runNatsOrchestrations(settings: NatsSettings, repetitions: number, timeoutMs: number, progress: Progress): Promise<NatsOrchestrationResults> {
+export async function runNatsOrchestrations(
+  settings: NatsSettings,
+  repetitions: number,
+  timeoutMs: number,
+  progress: Progress,
+): Promise<NatsOrchestrationResults> {
   const o = settings.orchestrations;
   const workers = settings.orchestrationWorkers;
   const targets = { orchestrations: TARGETS.natsOrchestrationsPerSecond, activities: TARGETS.natsFanOutActivitiesPerSecond };

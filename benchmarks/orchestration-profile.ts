@@ -59,7 +59,9 @@ async function scenarios(client: DurableClient, args: ProfileArgs): Promise<void
   for (let run = 1; run <= args.runs; run++) {
     if (args.instances > 0) {
       const s = await measureHelloSequence(client, { instances: args.instances, maxInFlight: args.inFlight, timeoutMs: 600_000 });
-      console.log(`[${run}] ${formatInt(args.instances)} HelloSequence, ${args.inFlight} in flight: ${formatInt(s.orchestrationsPerSecond)} orchestrations/s (${formatMs(s.elapsedMs)} ms)`);
+      console.log(
+        `[${run}] ${formatInt(args.instances)} HelloSequence, ${args.inFlight} in flight: ${formatInt(s.orchestrationsPerSecond)} orchestrations/s (${formatMs(s.elapsedMs)} ms)`,
+      );
     }
     if (args.fanOut > 0) {
       const s = await measureFanOut(client, { activities: args.fanOut, timeoutMs: 600_000 });
@@ -68,7 +70,9 @@ async function scenarios(client: DurableClient, args: ProfileArgs): Promise<void
   }
   if (args.chain > 0) {
     const h = await buildLongHistory(client, args.chain, 600_000);
-    console.log(`chain of ${formatInt(args.chain)} sequential activities: ${formatInt(h.history.length)} events (${formatInt(h.historyBytes / 1024)} KiB) in ${formatMs(h.buildMs)} ms`);
+    console.log(
+      `chain of ${formatInt(args.chain)} sequential activities: ${formatInt(h.history.length)} events (${formatInt(h.historyBytes / 1024)} KiB) in ${formatMs(h.buildMs)} ms`,
+    );
   }
 }
 
@@ -100,7 +104,9 @@ async function main(): Promise<void> {
       orchestrations: true,
     });
     try {
-      console.log(`${args.workers} child worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`);
+      console.log(
+        `${args.workers} child worker(s), pids ${cluster.workers.map((w) => w.pid).join(', ')}; client pid ${process.pid}; nats-server pid ${server.pid}`,
+      );
       await scenarios(cluster.client, args);
     } finally {
       await cluster.close();

@@ -186,13 +186,19 @@ export async function driveLongHistory(steps: number): Promise<LongHistory> {
   for (;;) {
     const action = turn.actions.find((a) => a.type === 'scheduleActivity');
     if (!action || action.type !== 'scheduleActivity') break;
-    turn = await executor.advance(live, [{ kind: 'TaskCompleted', seq: action.seq, executionId: action.executionId, result: (action.input as number) + 1 }], ++now);
+    turn = await executor.advance(
+      live,
+      [{ kind: 'TaskCompleted', seq: action.seq, executionId: action.executionId, result: (action.input as number) + 1 }],
+      ++now,
+    );
   }
   const buildMs = nowMs() - start;
   const history = [...live.history];
   const expected = longChainHistoryLength(steps);
   if (history.length !== expected || (turn.customStatus as LongChainStatus | undefined)?.chained !== steps) {
-    throw new Error(`Driven LongChain: ${history.length} history events (expected ${expected}), status ${turn.status}, custom status ${JSON.stringify(turn.customStatus)}`);
+    throw new Error(
+      `Driven LongChain: ${history.length} history events (expected ${expected}), status ${turn.status}, custom status ${JSON.stringify(turn.customStatus)}`,
+    );
   }
   return { instanceId, steps, history, buildMs, historyBytes: Buffer.byteLength(JSON.stringify(history)) };
 }

@@ -115,7 +115,14 @@ export function renderReport(r: BenchResults): string {
       '',
       '',
     ],
-    ['Ceiling: single-record sync write p50 / p99', latency(r.ceiling.syncWriteLatencyMs), `${formatInt(r.ceiling.syncWriteLatencyMs.count)} writes`, '', '', ''],
+    [
+      'Ceiling: single-record sync write p50 / p99',
+      latency(r.ceiling.syncWriteLatencyMs),
+      `${formatInt(r.ceiling.syncWriteLatencyMs.count)} writes`,
+      '',
+      '',
+      '',
+    ],
     [
       `Signals: ${formatInt(s.manyKeys.total)} add(1) over ${formatInt(s.manyKeys.keys)} keys, applied`,
       ...rate(r.signalsManyKeys.perSecond, 'signals/s'),
@@ -238,8 +245,20 @@ function natsRows(r: BenchResults, n: NatsResults): string[][] {
       '',
       '',
     ],
-    [`  same, on a noAsyncTraces connection`, ...rate(n.ceiling.noAsyncTracesPublishesPerSecond, 'msgs/s'), formatRatio(n.ceiling.noAsyncTracesPublishesPerSecond.median / ceiling), '', ''],
-    [`  same messages, core publish + own PubAck inbox`, ...rate(n.ceiling.muxPublishesPerSecond, 'msgs/s'), formatRatio(n.ceiling.muxPublishesPerSecond.median / ceiling), '', ''],
+    [
+      `  same, on a noAsyncTraces connection`,
+      ...rate(n.ceiling.noAsyncTracesPublishesPerSecond, 'msgs/s'),
+      formatRatio(n.ceiling.noAsyncTracesPublishesPerSecond.median / ceiling),
+      '',
+      '',
+    ],
+    [
+      `  same messages, core publish + own PubAck inbox`,
+      ...rate(n.ceiling.muxPublishesPerSecond, 'msgs/s'),
+      formatRatio(n.ceiling.muxPublishesPerSecond.median / ceiling),
+      '',
+      '',
+    ],
   ];
   const medianCeiling = [...n.ceiling.runs].sort((a, b) => a.jsPublish.perSecond - b.jsPublish.perSecond)[Math.floor((n.ceiling.runs.length - 1) / 2)];
   if (medianCeiling) {
@@ -341,7 +360,14 @@ function orchestrationRows(r: BenchResults): string[][] {
   ]);
   rows.push([`  (history: ${formatInt(h.steps)} sequential activities, ${formatInt(h.bytes / 1024)} KiB as JSON, ${source})`, '', '', '', '', '']);
   if (replay.liveTurnMs) {
-    rows.push([`  live instance: advance by 1 event, p50 / p99 of ${formatInt(replay.liveTurnMs.count)}`, latency(replay.liveTurnMs), `max ${formatMs(replay.liveTurnMs.max)}`, '', '', '']);
+    rows.push([
+      `  live instance: advance by 1 event, p50 / p99 of ${formatInt(replay.liveTurnMs.count)}`,
+      latency(replay.liveTurnMs),
+      `max ${formatMs(replay.liveTurnMs.max)}`,
+      '',
+      '',
+      '',
+    ]);
   }
   if (replay.error) rows.push([`    FAILED: ${shortError(replay.error)}`, '', '', '', '', '']);
   const e = replay.engine;
@@ -357,7 +383,14 @@ function orchestrationRows(r: BenchResults): string[][] {
       ]);
     }
     if (e.liveCallMs) {
-      rows.push([`  engine: raiseEvent on it while live (cached), p50 / p99 of ${formatInt(e.liveCallMs.count)}`, latency(e.liveCallMs), `max ${formatMs(e.liveCallMs.max)}`, '', '', '']);
+      rows.push([
+        `  engine: raiseEvent on it while live (cached), p50 / p99 of ${formatInt(e.liveCallMs.count)}`,
+        latency(e.liveCallMs),
+        `max ${formatMs(e.liveCallMs.max)}`,
+        '',
+        '',
+        '',
+      ]);
     }
     if (e.afterRestartCallMs) {
       rows.push([
@@ -379,7 +412,14 @@ function natsOrchestrationRows(r: BenchResults, n: NatsOrchestrationResults): st
   const cores = (cpu: CpuBusy | undefined): string[][] => (cpu ? [[`    cores (median run): ${busy(cpu, 'child')}`, '', '', '', '', '']] : []);
   const rows: string[][] = [
     ['', '', '', '', '', ''],
-    [`NATS orchestrations, ${configurationLabel({ workers: n.workers, placement: 'child' })}: ${n.partitionSpread ? `partitions ${n.partitionSpread}` : 'not started'}`, '', '', '', '', ''],
+    [
+      `NATS orchestrations, ${configurationLabel({ workers: n.workers, placement: 'child' })}: ${n.partitionSpread ? `partitions ${n.partitionSpread}` : 'not started'}`,
+      '',
+      '',
+      '',
+      '',
+      '',
+    ],
   ];
   if (n.error) rows.push([`  FAILED: ${shortError(n.error)}`, '', '', '', '', '']);
   rows.push(
@@ -387,9 +427,14 @@ function natsOrchestrationRows(r: BenchResults, n: NatsOrchestrationResults): st
       `  Orchestrations: ${formatInt(s.helloSequence.instances)} HelloSequence (5 activities each), ${formatInt(s.helloSequence.maxInFlight)} in flight`,
       n.helloSequence,
       'orch/s',
-      (m) => [[`    (the same runs, in activities)`, ...rate(spreadOf(n.helloSequence.runs.map((run) => run.activitiesPerSecond)), 'activities/s'), '', '', ''], ...cores(m.cpu)],
+      (m) => [
+        [`    (the same runs, in activities)`, ...rate(spreadOf(n.helloSequence.runs.map((run) => run.activitiesPerSecond)), 'activities/s'), '', '', ''],
+        ...cores(m.cpu),
+      ],
     ),
-    ...orchestrationThroughputRows(`  Orchestrations: 1 fan-out/fan-in of ${formatInt(s.fanOut.activities)} activities`, n.fanOut, 'activities/s', (m) => cores(m.cpu)),
+    ...orchestrationThroughputRows(`  Orchestrations: 1 fan-out/fan-in of ${formatInt(s.fanOut.activities)} activities`, n.fanOut, 'activities/s', (m) =>
+      cores(m.cpu),
+    ),
   );
   return rows;
 }

@@ -63,7 +63,9 @@ async function main(): Promise<void> {
     );
     const many = await measureSignals({ ...settings.manyKeys, timeoutMs: settings.scenarioTimeoutMs });
     manyKeys.push(many);
-    progress(`[${rep}] ${formatInt(settings.manyKeys.total)} signals over ${settings.manyKeys.keys} keys: ${formatInt(many.signalsPerSecond)} signals/s (${formatMs(many.elapsedMs)} ms)`);
+    progress(
+      `[${rep}] ${formatInt(settings.manyKeys.total)} signals over ${settings.manyKeys.keys} keys: ${formatInt(many.signalsPerSecond)} signals/s (${formatMs(many.elapsedMs)} ms)`,
+    );
     const one = await measureSignals({ ...settings.oneKey, timeoutMs: settings.scenarioTimeoutMs });
     oneKey.push(one);
     progress(`[${rep}] ${formatInt(settings.oneKey.total)} signals on 1 key: ${formatInt(one.signalsPerSecond)} signals/s (${formatMs(one.elapsedMs)} ms)`);
@@ -75,7 +77,11 @@ async function main(): Promise<void> {
   const orchestrations = await runEmbeddedOrchestrations(settings.orchestrations, settings.replay, settings.repetitions, settings.scenarioTimeoutMs, progress);
   const http = await runHttpBench(settings.mode === 'quick' ? HTTP_QUICK : HTTP_FULL, settings.scenarioTimeoutMs, progress);
   // Mergeable operations, roll-ups and WordCount, on both engines (NATS against a server of their own).
-  const aggregators = await runAggregatorBench(settings.mode === 'quick' ? AGGREGATORS_QUICK : AGGREGATORS_FULL, progress, settings.nats ? ['embedded', 'nats'] : ['embedded']);
+  const aggregators = await runAggregatorBench(
+    settings.mode === 'quick' ? AGGREGATORS_QUICK : AGGREGATORS_FULL,
+    progress,
+    settings.nats ? ['embedded', 'nats'] : ['embedded'],
+  );
 
   // NATS JetStream afterwards, so the embedded figures are taken without a nats-server running.
   const nats = settings.nats ? await runNatsBench(settings.nats, settings.repetitions, settings.scenarioTimeoutMs, progress) : undefined;

@@ -88,7 +88,11 @@ const NATS_FULL: NatsSettings = {
   oneKey: { total: 30_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 1000, warmup: 100 },
   spread: { maxImbalance: 1.5, balancedAttempts: 5, attempts: 10, timeoutMs: 30_000 },
-  orchestrations: { warmup: { helloInstances: 200, fanOutActivities: 200 }, helloSequence: { instances: 1000, maxInFlight: 200 }, fanOut: { activities: 1000 } },
+  orchestrations: {
+    warmup: { helloInstances: 200, fanOutActivities: 200 },
+    helloSequence: { instances: 1000, maxInFlight: 200 },
+    fanOut: { activities: 1000 },
+  },
   orchestrationWorkers: 1,
 };
 
@@ -115,7 +119,11 @@ export const FULL: BenchSettings = {
   manyKeys: { total: 200_000, keys: 1000, maxInFlight: 5000 },
   oneKey: { total: 100_000, keys: 1, maxInFlight: 5000 },
   calls: { count: 2000, warmup: 200 },
-  orchestrations: { warmup: { helloInstances: 300, fanOutActivities: 300 }, helloSequence: { instances: 1000, maxInFlight: 200 }, fanOut: { activities: 1000 } },
+  orchestrations: {
+    warmup: { helloInstances: 300, fanOutActivities: 300 },
+    helloSequence: { instances: 1000, maxInFlight: 200 },
+    fanOut: { activities: 1000 },
+  },
   replay: { steps: 3333, restores: 7, liveTurns: 500, engineSteps: 3333, engineTurns: 20, restarts: 3 },
   scenarioTimeoutMs: 60_000,
   nats: NATS_FULL,

@@ -17,7 +17,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 
 /** Sorts a copy and returns the value at quantile `q`. */
 export function quantile(values: readonly number[], q: number): number {
-  return quantileSorted([...values].sort((a, b) => a - b), q);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 /** Median, range and relative spread of the samples. */

@@ -25,7 +25,15 @@ function nanosPerSignal(): number {
   for (let trial = 0; trial < TRIALS; trial++) {
     const start = process.hrtime.bigint();
     for (let i = 0; i < SIGNALS; i++) {
-      const message: OperationMessage = { id: 'c.1', target: { name: 'Counter', key: keys[i % 1000]! }, operation: 'add', kind: 'signal', input: 1, scheduledTime: undefined, seq: undefined };
+      const message: OperationMessage = {
+        id: 'c.1',
+        target: { name: 'Counter', key: keys[i % 1000]! },
+        operation: 'add',
+        kind: 'signal',
+        input: 1,
+        scheduledTime: undefined,
+        seq: undefined,
+      };
       kept[i & 1023] = message;
       void telemetry().client('signal', [message], send);
       const span = telemetry().operation(message);

@@ -38,7 +38,10 @@ export interface EntityMetadata {
 export function Entity(nameOrOptions?: string | EntityOptions): ClassDecorator {
   const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
   return (target) => {
-    const metadata: EntityMetadata = { name: options.name ?? target.name, ...(options.idleRetentionMs === undefined ? {} : { idleRetentionMs: options.idleRetentionMs }) };
+    const metadata: EntityMetadata = {
+      name: options.name ?? target.name,
+      ...(options.idleRetentionMs === undefined ? {} : { idleRetentionMs: options.idleRetentionMs }),
+    };
     Reflect.defineMetadata(ENTITY_METADATA, metadata, target);
   };
 }

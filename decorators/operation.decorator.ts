@@ -70,7 +70,12 @@ export function Operation<I = any>(nameOrOptions?: string | OperationOptions<I>)
     const methodName = String(propertyKey);
     const ctor = target.constructor;
     const existing: OperationMetadata[] = Reflect.getOwnMetadata(OPERATIONS_METADATA, ctor) ?? [];
-    const metadata: OperationMetadata = { name: options.name ?? methodName, methodName, ...('merge' in options ? { merge: options.merge } : {}), ...('readOnly' in options ? { readOnly: options.readOnly } : {}) };
+    const metadata: OperationMetadata = {
+      name: options.name ?? methodName,
+      methodName,
+      ...('merge' in options ? { merge: options.merge } : {}),
+      ...('readOnly' in options ? { readOnly: options.readOnly } : {}),
+    };
     Reflect.defineMetadata(OPERATIONS_METADATA, [...existing, metadata], ctor);
   };
 }

@@ -83,7 +83,10 @@ export interface BankDemoResult {
  * Opens `accounts` accounts (default 4) with 1,000.00 each, runs `transfers` (default 40)
  * random transfers among them at the same time, and checks that the total is unchanged.
  */
-export async function runBankTransferDemo(client: DurableClient, options: DemoOptions & { accounts?: number; transfers?: number } = {}): Promise<BankDemoResult> {
+export async function runBankTransferDemo(
+  client: DurableClient,
+  options: DemoOptions & { accounts?: number; transfers?: number } = {},
+): Promise<BankDemoResult> {
   const log = options.log ?? console.log;
   const runId = options.runId ?? newRunId();
   const ids = Array.from({ length: options.accounts ?? 4 }, (_, i) => `acct-${runId}-${i + 1}`);

@@ -35,7 +35,7 @@ export interface OrderResult extends Receipt {
 }
 
 /** Prices in cents, as a catalogue service would return them. */
-export const PRICES: Readonly<Record<string, number>> = { 'tea-500g': 1250, 'mug': 900, 'kettle': 3990 };
+export const PRICES: Readonly<Record<string, number>> = { 'tea-500g': 1250, mug: 900, kettle: 3990 };
 
 /**
  * A stand-in for a payment provider that is sometimes unavailable: it refuses the next
@@ -108,12 +108,21 @@ export async function runChainingDemo(client: DurableClient, options: DemoOption
   const log = options.log ?? console.log;
   const runId = options.runId ?? newRunId();
   const orders: Order[] = [
-    { id: `order-${runId}-1`, customer: 'ada', lines: [{ sku: 'tea-500g', quantity: 2 }, { sku: 'mug', quantity: 1 }] },
+    {
+      id: `order-${runId}-1`,
+      customer: 'ada',
+      lines: [
+        { sku: 'tea-500g', quantity: 2 },
+        { sku: 'mug', quantity: 1 },
+      ],
+    },
     { id: `order-${runId}-2`, customer: 'grace', lines: [{ sku: 'kettle', quantity: 1 }] },
   ];
   paymentProvider.outages.set(orders[1]!.id, 1);
   const handles = await Promise.all(orders.map((order) => client.startNew(ProcessOrder, order, { instanceId: order.id })));
-  log(`started ${handles.map((h) => h.instanceId).join(', ')}; ${orders[1]!.id} will need a second payment attempt (after ${PAYMENT_RETRY.firstRetryInterval / 1000} s)`);
+  log(
+    `started ${handles.map((h) => h.instanceId).join(', ')}; ${orders[1]!.id} will need a second payment attempt (after ${PAYMENT_RETRY.firstRetryInterval / 1000} s)`,
+  );
   const results: OrderResult[] = [];
   for (const handle of handles) {
     const result = await handle.result({ timeout: 60_000 });

@@ -63,7 +63,11 @@ export async function openExampleApp(name: string, classes: ExampleClasses): Pro
  * Runs `demo` on a fresh app for example `name` and sets the exit code: 0 when the demo
  * resolves, 1 when it throws.
  */
-export async function runExample(name: string, classes: ExampleClasses, demo: (client: DurableClient, options: DemoOptions) => Promise<unknown>): Promise<void> {
+export async function runExample(
+  name: string,
+  classes: ExampleClasses,
+  demo: (client: DurableClient, options: DemoOptions) => Promise<unknown>,
+): Promise<void> {
   try {
     const { app, where, close } = await openExampleApp(name, classes);
     try {

@@ -85,7 +85,9 @@ export async function runFanOutFanInDemo(client: DurableClient, options: DemoOpt
   const handle = await client.startNew(BackupSite, root, { instanceId: `backup-${root}` });
   const report = await handle.result({ timeout: 120_000 });
   const seconds = (performance.now() - started) / 1000;
-  log(`${report.files} files, ${report.bytes.toLocaleString('en-US')} bytes copied in ${seconds.toFixed(2)} s (${Math.round(report.files / seconds)} activities/s)`);
+  log(
+    `${report.files} files, ${report.bytes.toLocaleString('en-US')} bytes copied in ${seconds.toFixed(2)} s (${Math.round(report.files / seconds)} activities/s)`,
+  );
   log(report.bytes === expected ? 'OK: the total matches the files listed.' : `MISMATCH: expected ${expected} bytes`);
   return report;
 }

@@ -32,9 +32,7 @@ export interface ApprovalDecision {
   by: string;
 }
 
-export type ApprovalOutcome =
-  | { outcome: 'approved' | 'rejected'; by: string; at: string }
-  | { outcome: 'escalated'; to: string; at: string };
+export type ApprovalOutcome = { outcome: 'approved' | 'rejected'; by: string; at: string } | { outcome: 'escalated'; to: string; at: string };
 
 /** A stand-in for the mail service: messages sent, in order. */
 export const outbox: string[] = [];
@@ -92,7 +90,11 @@ export async function runHumanInteractionDemo(client: DurableClient, options: De
   const runId = options.runId ?? newRunId();
   const base = { item: 'standing desk', amount: 64_900, approver: 'maria', escalateTo: 'director' };
   const answered = await client.startNew(PurchaseApproval, { ...base, id: `po-${runId}-1` }, { instanceId: `po-${runId}-1` });
-  const silent = await client.startNew(PurchaseApproval, { ...base, id: `po-${runId}-2`, timeoutMs: options.shortTimeoutMs ?? 2_000 }, { instanceId: `po-${runId}-2` });
+  const silent = await client.startNew(
+    PurchaseApproval,
+    { ...base, id: `po-${runId}-2`, timeoutMs: options.shortTimeoutMs ?? 2_000 },
+    { instanceId: `po-${runId}-2` },
+  );
   log(`${answered.instanceId} waits for maria for 72 hours; ${silent.instanceId} for ${(options.shortTimeoutMs ?? 2_000) / 1000} s`);
 
   await answered.raiseEvent('approval', { approved: true, by: 'maria' } satisfies ApprovalDecision);

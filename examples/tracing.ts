@@ -15,7 +15,16 @@ import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } f
 import { ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 // In your own project: import { Activity, Entity, ... } from 'jetstate';
-import { Activity, Entity, Operation, OrchestrationRuntimeStatus, Orchestrator, entityContext, type DurableClient, type OrchestrationContext } from '../src/index';
+import {
+  Activity,
+  Entity,
+  Operation,
+  OrchestrationRuntimeStatus,
+  Orchestrator,
+  entityContext,
+  type DurableClient,
+  type OrchestrationContext,
+} from '../src/index';
 import { newRunId, runExample, type DemoOptions } from './example-app';
 
 @Entity()
@@ -83,7 +92,9 @@ export interface ConsoleTelemetry {
  */
 export function installConsoleTelemetry(): ConsoleTelemetry {
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })] });
-  const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: 60_000 })] });
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: 60_000 })],
+  });
   // Without a context manager, spans your own code starts would not nest; jetstate's links travel in its messages either way.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(tracerProvider);
@@ -100,7 +111,11 @@ export function installConsoleTelemetry(): ConsoleTelemetry {
   };
 }
 
-const ENDED: readonly OrchestrationRuntimeStatus[] = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
+const ENDED: readonly OrchestrationRuntimeStatus[] = [
+  OrchestrationRuntimeStatus.Completed,
+  OrchestrationRuntimeStatus.Failed,
+  OrchestrationRuntimeStatus.Terminated,
+];
 
 /** Fills a basket, checks it out and waits for the shipment; returns its result. */
 export async function runTracingDemo(client: DurableClient, options: DemoOptions = {}): Promise<string> {
@@ -110,8 +125,14 @@ export async function runTracingDemo(client: DurableClient, options: DemoOptions
   await basket.signal.add({ sku: 'mug', quantity: 1 });
   const instanceId = await basket.call.checkout();
   // The basket's commit sends the start; status$ waits for the instance to exist, then to end.
-  const status = await firstValueFrom(client.getHandle<unknown, string>(instanceId).status$.pipe(filter((s) => ENDED.includes(s.runtimeStatus)), timeout(30_000)));
-  if (status.runtimeStatus !== OrchestrationRuntimeStatus.Completed) throw new Error(`shipment ${instanceId} ended ${status.runtimeStatus}: ${status.failureDetails?.message ?? ''}`);
+  const status = await firstValueFrom(
+    client.getHandle<unknown, string>(instanceId).status$.pipe(
+      filter((s) => ENDED.includes(s.runtimeStatus)),
+      timeout(30_000),
+    ),
+  );
+  if (status.runtimeStatus !== OrchestrationRuntimeStatus.Completed)
+    throw new Error(`shipment ${instanceId} ended ${status.runtimeStatus}: ${status.failureDetails?.message ?? ''}`);
   log(`shipment ${instanceId}: ${status.output}`);
   return status.output!;
 }

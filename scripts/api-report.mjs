@@ -30,10 +30,14 @@ for (const entry of ENTRIES) {
   const configObject = ExtractorConfig.loadFile(configFile);
   if (reportFolder) configObject.apiReport = { ...configObject.apiReport, reportFolder };
   const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: configFile, packageJsonFullPath: join(root, 'package.json') });
-  const result = Extractor.invoke(config, { localBuild: !check, showVerboseMessages: false, messageCallback: (message) => {
-    // Only the report's own verdict matters here; API Extractor's other notes are not errors.
-    if (message.logLevel !== 'error') message.handled = true;
-  } });
+  const result = Extractor.invoke(config, {
+    localBuild: !check,
+    showVerboseMessages: false,
+    messageCallback: (message) => {
+      // Only the report's own verdict matters here; API Extractor's other notes are not errors.
+      if (message.logLevel !== 'error') message.handled = true;
+    },
+  });
   if (result.apiReportChanged) changed.push(entry);
   if (result.errorCount > 0 && !result.apiReportChanged) {
     console.error(`API Extractor failed on ${entry} with ${result.errorCount} error(s).`);

@@ -81,7 +81,17 @@ function render(value: unknown, depth: number): ComponentChildren {
 }
 
 /** A white panel with a title. */
-export function Card({ title, actions, children, class: extra = '' }: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; class?: string }) {
+export function Card({
+  title,
+  actions,
+  children,
+  class: extra = '',
+}: {
+  title?: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+}) {
   return (
     <section class={`card ${extra}`}>
       {title !== undefined || actions !== undefined ? (
@@ -120,7 +130,21 @@ export function ErrorBox({ message }: { message: string | undefined }) {
 }
 
 /** Previous / next over server pages (continuation tokens). */
-export function Pager({ page, hasNext, onPrevious, onNext, shown, loading }: { page: number; hasNext: boolean; onPrevious: () => void; onNext: () => void; shown: number; loading: boolean }) {
+export function Pager({
+  page,
+  hasNext,
+  onPrevious,
+  onNext,
+  shown,
+  loading,
+}: {
+  page: number;
+  hasNext: boolean;
+  onPrevious: () => void;
+  onNext: () => void;
+  shown: number;
+  loading: boolean;
+}) {
   return (
     <div class="pager">
       <span class="muted">

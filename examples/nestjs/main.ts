@@ -17,7 +17,10 @@ import { shopModule, type ShopOptions } from './app.module';
 /** Creates the shop and listens on `port` (0: a free one); resolves with the app and its URL. */
 export async function startShop(options: ShopOptions & { port: number; quiet?: boolean }): Promise<{ app: INestApplication; url: string }> {
   // forceCloseConnections: close() ends open event streams instead of waiting for their clients.
-  const app = await NestFactory.create(shopModule({ ...options, ...(options.quiet ? { logLevel: 'silent' as const } : {}) }), { forceCloseConnections: true, ...(options.quiet ? { logger: false as const } : {}) });
+  const app = await NestFactory.create(shopModule({ ...options, ...(options.quiet ? { logLevel: 'silent' as const } : {}) }), {
+    forceCloseConnections: true,
+    ...(options.quiet ? { logger: false as const } : {}),
+  });
   app.enableShutdownHooks();
   await app.listen(options.port, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
@@ -25,7 +28,9 @@ export async function startShop(options: ShopOptions & { port: number; quiet?: b
 }
 
 if (typeof require !== 'undefined' && require.main === module) {
-  void startShop({ port: Number(process.env.PORT ?? 3000), dataDir: process.env.DATA_DIR ?? './.jetstate-shop', ...(process.env.NATS_URL ? { nats: process.env.NATS_URL } : {}) }).then(
-    ({ url }) => console.log(`shop listening on ${url}`),
-  );
+  void startShop({
+    port: Number(process.env.PORT ?? 3000),
+    dataDir: process.env.DATA_DIR ?? './.jetstate-shop',
+    ...(process.env.NATS_URL ? { nats: process.env.NATS_URL } : {}),
+  }).then(({ url }) => console.log(`shop listening on ${url}`));
 }

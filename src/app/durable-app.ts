@@ -67,7 +67,9 @@ export class DurableApp {
       new EntityExecutor({ registry, logger, createInstance: createEntity, now: () => settings.clock.now(), ...limits });
     // Orchestrators need the activity runner even without activities of their own: ctx.callHttp runs as a built-in activity.
     const activities: ActivityHandler | undefined =
-      registry.activities.length > 0 || registry.orchestrators.length > 0 ? createActivityHandler(new ActivityRunner({ registry, createInstance, logger })) : undefined;
+      registry.activities.length > 0 || registry.orchestrators.length > 0
+        ? createActivityHandler(new ActivityRunner({ registry, createInstance, logger }))
+        : undefined;
     const engine =
       settings.nats === undefined
         ? await openEmbedded(settings, createExecutor(), logger, activities)
@@ -91,7 +93,8 @@ export class DurableApp {
             ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
-    const retention = settings.instanceRetention && new InstanceRetention(new OrchestrationClient({ registry, engine }), settings.instanceRetention, settings.clock, logger);
+    const retention =
+      settings.instanceRetention && new InstanceRetention(new OrchestrationClient({ registry, engine }), settings.instanceRetention, settings.clock, logger);
     const instanceCounts = registry.orchestrators.length > 0 ? new InstanceCountMetric(client.insights) : undefined;
     return new DurableApp(client, logger, engine, retention, instanceCounts);
   }
@@ -124,7 +127,12 @@ export class DurableApp {
   }
 }
 
-function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityExecutor, logger: Logger, activities: ActivityHandler | undefined): Promise<Engine> {
+function openEmbedded(
+  settings: DurableAppOptionsWithDefaults,
+  executor: EntityExecutor,
+  logger: Logger,
+  activities: ActivityHandler | undefined,
+): Promise<Engine> {
   return EmbeddedEngine.open({
     directory: settings.dataDir,
     executor,
@@ -138,4 +146,3 @@ function openEmbedded(settings: DurableAppOptionsWithDefaults, executor: EntityE
     ...(activities ? { activities } : {}),
   });
 }
-

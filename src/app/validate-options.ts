@@ -54,7 +54,12 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   if (options.durability !== undefined && options.durability !== 'strict' && options.durability !== 'relaxed') {
     throw new InvalidOptionsError(`durability must be 'strict' or 'relaxed', got ${String(options.durability)}.`);
   }
-  if (options.nats !== undefined && typeof options.nats !== 'string' && !Array.isArray(options.nats) && (typeof options.nats !== 'object' || options.nats === null)) {
+  if (
+    options.nats !== undefined &&
+    typeof options.nats !== 'string' &&
+    !Array.isArray(options.nats) &&
+    (typeof options.nats !== 'object' || options.nats === null)
+  ) {
     throw new InvalidOptionsError(`nats must be a server URL such as 'nats://127.0.0.1:4222', a list of them, or nats.js connection options.`);
   }
   if (options.hub !== undefined && (typeof options.hub !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(options.hub))) {

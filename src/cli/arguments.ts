@@ -71,5 +71,8 @@ export function parseSeconds(text: string, what: string): number {
 
 /** `--nats` as the client takes it: one URL or a comma list. */
 export function natsServers(nats: string): string[] {
-  return nats.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+  return nats
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
 }

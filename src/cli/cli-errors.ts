@@ -49,7 +49,13 @@ export function instanceNotFound(instanceId: string): CliError {
 }
 
 /** Codes that mean the request was malformed (exit 2) rather than refused by the hub or app (exit 1). */
-const USAGE_CODES = new Set<string>([ErrorCode.InvalidOptions, ErrorCode.InvalidEntityId, ErrorCode.Serialization, 'JETSTATE_HTTP_INVALID_JSON', 'JETSTATE_HTTP_BAD_REQUEST']);
+const USAGE_CODES = new Set<string>([
+  ErrorCode.InvalidOptions,
+  ErrorCode.InvalidEntityId,
+  ErrorCode.Serialization,
+  'JETSTATE_HTTP_INVALID_JSON',
+  'JETSTATE_HTTP_BAD_REQUEST',
+]);
 /** Codes that mean the hub or app could not be reached or refused the caller (exit 2). */
 const CONNECTION_CODES = new Set<string>([ErrorCode.Transport, 'JETSTATE_HTTP_UNAUTHORIZED', 'JETSTATE_HTTP_CLOSING', ErrorCode.AppStopped]);
 

@@ -18,7 +18,11 @@ export async function connectBackend(options: ConnectionOptions): Promise<Backen
     throw usageError('Give either --nats (a hub) or --url (an HTTP API), not both (check JETSTATE_NATS and JETSTATE_URL too).');
   }
   // Each mode loads its own modules only: a command starts faster without the other's.
-  if (options.url !== undefined) return new (await import('./http-backend.js')).HttpBackend({ url: options.url, ...(options.key === undefined ? {} : { key: options.key }) });
-  if (options.nats !== undefined) return (await import('./nats-backend.js')).NatsBackend.connect({ nats: options.nats, hub: options.hub ?? DEFAULT_HUB, verbose: options.verbose === true });
-  throw usageError('Say where to connect: --nats nats://host:4222 --hub <name> (a NATS hub) or --url http://host:7071 (an app\'s HTTP API), or set JETSTATE_NATS / JETSTATE_URL.');
+  if (options.url !== undefined)
+    return new (await import('./http-backend.js')).HttpBackend({ url: options.url, ...(options.key === undefined ? {} : { key: options.key }) });
+  if (options.nats !== undefined)
+    return (await import('./nats-backend.js')).NatsBackend.connect({ nats: options.nats, hub: options.hub ?? DEFAULT_HUB, verbose: options.verbose === true });
+  throw usageError(
+    "Say where to connect: --nats nats://host:4222 --hub <name> (a NATS hub) or --url http://host:7071 (an app's HTTP API), or set JETSTATE_NATS / JETSTATE_URL.",
+  );
 }

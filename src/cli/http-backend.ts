@@ -1,7 +1,17 @@
 import { DURABLE_TASK_WEBHOOK_PATH } from '../client/http-management';
 import { ErrorCode } from '../errors';
 import type { StatusPayload } from '../http/status-payload';
-import type { Backend, DeadLetterAccess, EntityChangeEvent, EntityListQuery, EntityRef, EntityRow, InstanceListQuery, InstancePurgeFilter, StreamControl } from './backend';
+import type {
+  Backend,
+  DeadLetterAccess,
+  EntityChangeEvent,
+  EntityListQuery,
+  EntityRef,
+  EntityRow,
+  InstanceListQuery,
+  InstancePurgeFilter,
+  StreamControl,
+} from './backend';
 import { CliError, CliErrorCode, ExitCode, instanceNotFound, usageError } from './cli-errors';
 import { readServerSentEvents } from './server-sent-events';
 
@@ -106,7 +116,8 @@ export class HttpBackend implements Backend {
   async getStatus(instanceId: string, showHistory: boolean): Promise<StatusPayload | undefined> {
     const params = new URLSearchParams({ showInput: 'true', ...(showHistory ? { showHistory: 'true', showHistoryOutput: 'true' } : {}) });
     const reply = await this.request('GET', `/instances/${encodeURIComponent(instanceId)}?${params}`, undefined, [404]);
-    if (reply.status === 404 && reply.code !== ErrorCode.OrchestrationNotFound) throw new HttpApiError(404, reply.code ?? 'JETSTATE_HTTP_ROUTE_NOT_FOUND', reply.message ?? 'Not found.');
+    if (reply.status === 404 && reply.code !== ErrorCode.OrchestrationNotFound)
+      throw new HttpApiError(404, reply.code ?? 'JETSTATE_HTTP_ROUTE_NOT_FOUND', reply.message ?? 'Not found.');
     return reply.status === 404 ? undefined : (reply.json as StatusPayload);
   }
 

@@ -5,7 +5,17 @@ import { DurableClient } from '../client/durable-client';
 import type { OrchestrationStatus } from '../client/orchestration-handle';
 import { statusPayload, type StatusPayload } from '../http/status-payload';
 import { isTerminalStatus, OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
-import type { Backend, DeadLetterAccess, EntityChangeEvent, EntityListQuery, EntityRef, EntityRow, InstanceListQuery, InstancePurgeFilter, StreamControl } from './backend';
+import type {
+  Backend,
+  DeadLetterAccess,
+  EntityChangeEvent,
+  EntityListQuery,
+  EntityRef,
+  EntityRow,
+  InstanceListQuery,
+  InstancePurgeFilter,
+  StreamControl,
+} from './backend';
 import { instanceNotFound } from './cli-errors';
 import { natsServers } from './arguments';
 
@@ -79,7 +89,11 @@ export class NatsBackend implements Backend {
 
   watchEntity(id: EntityRef, onChange: (change: EntityChangeEvent) => void, control: StreamControl): Promise<void> {
     const changes$ = this.client.entityState$(id);
-    return follow(changes$, (response) => onChange({ entityId: id, exists: response.entityExists, ...(response.entityExists ? { state: response.entityState } : {}) }), control);
+    return follow(
+      changes$,
+      (response) => onChange({ entityId: id, exists: response.entityExists, ...(response.entityExists ? { state: response.entityState } : {}) }),
+      control,
+    );
   }
 
   watchEntities(name: string, onChange: (change: EntityChangeEvent) => void, control: StreamControl): Promise<void> {
@@ -224,4 +238,3 @@ function follow<T>(source$: Observable<T>, next: (value: T) => void, control: St
     if (control.signal.aborted) subscription.unsubscribe();
   });
 }
-

@@ -22,12 +22,15 @@ const CLASS_LISTS = ['entities', 'orchestrators', 'activities'] as const;
  */
 export async function loadWorkerModule(path: string): Promise<WorkerModule> {
   const file = resolve(path);
-  if (!existsSync(file)) throw usageError(`No module at ${file}: give the path of a compiled .js (or .mjs/.cjs) file that exports entities, orchestrators and activities.`);
+  if (!existsSync(file))
+    throw usageError(`No module at ${file}: give the path of a compiled .js (or .mjs/.cjs) file that exports entities, orchestrators and activities.`);
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new CliError(`Loading ${path} failed: ${(error as Error).message}. Run it with node to see the full error.`, ExitCode.Failed, CliErrorCode.Usage, { cause: error });
+    throw new CliError(`Loading ${path} failed: ${(error as Error).message}. Run it with node to see the full error.`, ExitCode.Failed, CliErrorCode.Usage, {
+      cause: error,
+    });
   }
   const exported = CLASS_LISTS.some((name) => name in loaded) ? loaded : ((loaded.default ?? {}) as Record<string, unknown>);
   const lists = Object.fromEntries(
@@ -43,6 +46,7 @@ export async function loadWorkerModule(path: string): Promise<WorkerModule> {
     throw usageError(`${path} exports no entities, orchestrators or activities: export const entities = [Counter] (and/or orchestrators, activities).`);
   }
   const options = exported.options ?? {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw usageError(`${path} exports options that is not an object of DurableApp options.`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw usageError(`${path} exports options that is not an object of DurableApp options.`);
   return { ...lists, options: options as DurableAppOptions };
 }

@@ -66,7 +66,12 @@ export class ClientInsights {
 
   constructor(private readonly deps: ClientInsightsDependencies) {
     this.sharedCounts$ = this.countInstances$().pipe(
-      share({ connector: () => new ReplaySubject<InstanceCounts>(1), resetOnError: true, resetOnComplete: false, resetOnRefCountZero: () => unrefTimer(COUNTS_KEPT_MS) }),
+      share({
+        connector: () => new ReplaySubject<InstanceCounts>(1),
+        resetOnError: true,
+        resetOnComplete: false,
+        resetOnRefCountZero: () => unrefTimer(COUNTS_KEPT_MS),
+      }),
     );
   }
 
@@ -76,7 +81,8 @@ export class ClientInsights {
    * a new instance, a purge. Completes when the app stops.
    */
   instanceChanges$(instanceId?: string): Observable<InstanceChange> {
-    const snapshots$ = instanceId === undefined ? nameSnapshots$(this.deps.engine, ORCHESTRATION_TARGET) : entitySnapshots$(this.deps.engine, instanceTarget(instanceId));
+    const snapshots$ =
+      instanceId === undefined ? nameSnapshots$(this.deps.engine, ORCHESTRATION_TARGET) : entitySnapshots$(this.deps.engine, instanceTarget(instanceId));
     return snapshots$.pipe(map(toChange));
   }
 
@@ -118,7 +124,11 @@ export class ClientInsights {
       (async () => {
         let token: string | undefined;
         do {
-          const page = await this.deps.engine.listSnapshots({ name: ORCHESTRATION_TARGET, pageSize: SCAN_PAGE_SIZE, ...(token === undefined ? {} : { continuationToken: token }) });
+          const page = await this.deps.engine.listSnapshots({
+            name: ORCHESTRATION_TARGET,
+            pageSize: SCAN_PAGE_SIZE,
+            ...(token === undefined ? {} : { continuationToken: token }),
+          });
           for (const snapshot of page.snapshots) apply(snapshot, false);
           token = page.continuationToken;
         } while (token !== undefined && !subscriber.closed);

@@ -145,7 +145,9 @@ export class DurableClient {
     }
     const unknown = Object.keys(options).filter((key) => !['nats', 'hub', 'logger', 'resolve', 'callTimeoutMs'].includes(key));
     if (unknown.length > 0) {
-      throw new InvalidOptionsError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: nats, hub, logger, resolve, callTimeoutMs.`);
+      throw new InvalidOptionsError(
+        `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: nats, hub, logger, resolve, callTimeoutMs.`,
+      );
     }
     const hub = options.hub ?? 'jetstate';
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
@@ -293,7 +295,9 @@ export class DurableClient {
   createHttpManagementPayload(instanceId: string, options: HttpManagementOptions = {}): HttpManagementPayload {
     const baseUrl = options.baseUrl ?? this.webhookBaseUrl;
     if (baseUrl === undefined) {
-      throw new InvalidOptionsError(`createHttpManagementPayload does not know where the HTTP API is served: pass { baseUrl: 'http://host:port/runtime/webhooks/durabletask' } or start serveHttp with this client first.`);
+      throw new InvalidOptionsError(
+        `createHttpManagementPayload does not know where the HTTP API is served: pass { baseUrl: 'http://host:port/runtime/webhooks/durabletask' } or start serveHttp with this client first.`,
+      );
     }
     return managementPayload(baseUrl, instanceId, options.key, options.returnInternalServerErrorOnFailure);
   }
@@ -402,13 +406,15 @@ export class DurableClient {
     });
     const fetchState = query.fetchState ?? true;
     // Built-in targets (orchestration instances) are listed with listInstances, not here.
-    const entities = page.snapshots.filter((snapshot) => !snapshot.id.name.startsWith(BUILT_IN_PREFIX)).map((snapshot): EntityMetadata => {
-      const lastModified = new Date(snapshot.lastModified);
-      const metadata = { id: snapshot.id, lastOperationTime: lastModified, lastModifiedTime: lastModified, ...lockInfo(snapshot) };
-      if (!fetchState) return metadata;
-      const owner = this.deps.registry.hasEntity(snapshot.id.name) ? this.deps.registry.entityNamed(snapshot.id.name) : undefined;
-      return { ...metadata, state: owner ? this.instantiate(owner, snapshot) : JSON.parse(snapshot.stateJson ?? 'null') };
-    });
+    const entities = page.snapshots
+      .filter((snapshot) => !snapshot.id.name.startsWith(BUILT_IN_PREFIX))
+      .map((snapshot): EntityMetadata => {
+        const lastModified = new Date(snapshot.lastModified);
+        const metadata = { id: snapshot.id, lastOperationTime: lastModified, lastModifiedTime: lastModified, ...lockInfo(snapshot) };
+        if (!fetchState) return metadata;
+        const owner = this.deps.registry.hasEntity(snapshot.id.name) ? this.deps.registry.entityNamed(snapshot.id.name) : undefined;
+        return { ...metadata, state: owner ? this.instantiate(owner, snapshot) : JSON.parse(snapshot.stateJson ?? 'null') };
+      });
     return { entities, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
   }
 
@@ -426,7 +432,8 @@ export class DurableClient {
    */
   get deadLetters(): DeadLetters {
     const deadLetters = this.deps.engine.deadLetters;
-    if (!deadLetters) throw new InvalidOptionsError('Dead letters exist only on the NATS engine: the embedded engine builds its messages in-process and keeps none.');
+    if (!deadLetters)
+      throw new InvalidOptionsError('Dead letters exist only on the NATS engine: the embedded engine builds its messages in-process and keeps none.');
     return deadLetters;
   }
 
@@ -456,7 +463,9 @@ export class DurableClient {
     }
     const registry = this.deps.registry;
     if (typeof id.name === 'string' && id.name.startsWith(BUILT_IN_PREFIX)) {
-      throw new InvalidEntityIdError(`'${id.name}' is not an entity name: names starting with '${BUILT_IN_PREFIX}' belong to the runtime. Use the orchestration API for orchestration instances.`);
+      throw new InvalidEntityIdError(
+        `'${id.name}' is not an entity name: names starting with '${BUILT_IN_PREFIX}' belong to the runtime. Use the orchestration API for orchestration instances.`,
+      );
     }
     if (registry.open && !registry.hasEntity(id.name)) {
       if (typeof id.name !== 'string' || !isValidEntityName(id.name)) {

@@ -87,7 +87,9 @@ export function requestUrl(request: HttpRequestLike): URL {
   if (/^https?:\/\//i.test(raw)) return new URL(raw);
   const host = headerOf(request, 'host');
   if (host === undefined) {
-    throw new InvalidOptionsError(`The request's url '${raw.slice(0, 80)}' is a path and the request has no Host header: pass an absolute URL or options.baseUrl.`);
+    throw new InvalidOptionsError(
+      `The request's url '${raw.slice(0, 80)}' is a path and the request has no Host header: pass an absolute URL or options.baseUrl.`,
+    );
   }
   const protocol = typeof request === 'object' && typeof request.protocol === 'string' ? request.protocol.replace(/:$/, '') : 'http';
   return new URL(raw, `${protocol}://${host}`);
@@ -116,7 +118,12 @@ function codeOf(request: HttpRequestLike): string | undefined {
 }
 
 /** The management URLs of `instanceId` under the API at `baseUrl`, carrying `key` when given. */
-export function managementPayload(baseUrl: string, instanceId: string, key: string | undefined, returnInternalServerErrorOnFailure = false): HttpManagementPayload {
+export function managementPayload(
+  baseUrl: string,
+  instanceId: string,
+  key: string | undefined,
+  returnInternalServerErrorOnFailure = false,
+): HttpManagementPayload {
   assertValidInstanceId(instanceId);
   const base = checkedBaseUrl(baseUrl);
   const instance = `${base}/instances/${encodeURIComponent(instanceId)}`;
@@ -158,7 +165,9 @@ function checkedBaseUrl(baseUrl: string): string {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new InvalidOptionsError(`baseUrl must be an absolute http(s) URL such as 'https://api.example.com${DURABLE_TASK_WEBHOOK_PATH}', got '${String(baseUrl)}'.`);
+    throw new InvalidOptionsError(
+      `baseUrl must be an absolute http(s) URL such as 'https://api.example.com${DURABLE_TASK_WEBHOOK_PATH}', got '${String(baseUrl)}'.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidOptionsError(`baseUrl must be an http or https URL, got '${baseUrl}'.`);

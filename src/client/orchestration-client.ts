@@ -144,7 +144,10 @@ export class OrchestrationClient {
       filter((snapshot) => snapshot.exists),
       map((snapshot) => toStatus(snapshot, {})),
       distinctUntilChanged(
-        (a, b) => a.runtimeStatus === b.runtimeStatus && JSON.stringify(a.customStatus) === JSON.stringify(b.customStatus) && JSON.stringify(a.output) === JSON.stringify(b.output),
+        (a, b) =>
+          a.runtimeStatus === b.runtimeStatus &&
+          JSON.stringify(a.customStatus) === JSON.stringify(b.customStatus) &&
+          JSON.stringify(a.output) === JSON.stringify(b.output),
       ),
     );
   }
@@ -193,11 +196,14 @@ export class OrchestrationClient {
    * ```
    */
   async purgeInstances(filter: PurgeInstancesFilter = {}): Promise<PurgeResult> {
-    if (typeof filter !== 'object' || filter === null) throw new InvalidOptionsError('purgeInstances() takes a filter object such as { runtimeStatus: [\'Completed\'] }.');
+    if (typeof filter !== 'object' || filter === null)
+      throw new InvalidOptionsError("purgeInstances() takes a filter object such as { runtimeStatus: ['Completed'] }.");
     const statuses = filter.runtimeStatus ?? ENDED_STATUSES;
     for (const status of statuses) {
       if (!hasEnded(status)) {
-        throw new InvalidOptionsError(`purgeInstances() deletes only ended instances: runtimeStatus may list Completed, Failed and Terminated, not ${String(status)}.`);
+        throw new InvalidOptionsError(
+          `purgeInstances() deletes only ended instances: runtimeStatus may list Completed, Failed and Terminated, not ${String(status)}.`,
+        );
       }
     }
     const dates = [
@@ -206,7 +212,8 @@ export class OrchestrationClient {
       ['lastUpdatedTimeTo', filter.lastUpdatedTimeTo],
     ] as const;
     for (const [key, value] of dates) {
-      if (value !== undefined && !(value instanceof Date && Number.isFinite(value.getTime()))) throw new InvalidOptionsError(`${key} must be a valid Date, got ${String(value)}.`);
+      if (value !== undefined && !(value instanceof Date && Number.isFinite(value.getTime())))
+        throw new InvalidOptionsError(`${key} must be a valid Date, got ${String(value)}.`);
     }
     const ids: string[] = [];
     let token: string | undefined;
@@ -227,7 +234,10 @@ export class OrchestrationClient {
       const deleted = await Promise.all(
         ids.slice(i, i + PURGE_CONCURRENCY).map((id) =>
           // Restarted since it was listed: it is running again and stays.
-          this.purgeInstanceHistory(id).then(({ instancesDeleted: n }) => n, (error: unknown) => (error instanceof OrchestrationStillRunningError ? 0 : Promise.reject(error))),
+          this.purgeInstanceHistory(id).then(
+            ({ instancesDeleted: n }) => n,
+            (error: unknown) => (error instanceof OrchestrationStillRunningError ? 0 : Promise.reject(error)),
+          ),
         ),
       );
       instancesDeleted += deleted.reduce((a, b) => a + b, 0);
@@ -281,7 +291,8 @@ export class OrchestrationClient {
    */
   async cleanEntityStorage(options: CleanEntityStorageOptions = {}): Promise<CleanEntityStorageResult> {
     const graceMs = options.graceMs ?? DEFAULT_CLEAN_GRACE_MS;
-    if (!Number.isFinite(graceMs) || graceMs < 0) throw new InvalidOptionsError(`graceMs must be a non-negative number of milliseconds, got ${String(options.graceMs)}.`);
+    if (!Number.isFinite(graceMs) || graceMs < 0)
+      throw new InvalidOptionsError(`graceMs must be a non-negative number of milliseconds, got ${String(options.graceMs)}.`);
     let orphanedLocksReleased = 0;
     const owners = new Map<string, boolean>();
     const unlocks: OperationMessage[] = [];
@@ -333,7 +344,10 @@ export class OrchestrationClient {
         complete: () => finish(() => reject(new AppStoppedError(`The app stopped while waiting for orchestration instance '${instanceId}'.`))),
       });
       if (timeout !== undefined) {
-        timer = setTimeout(() => finish(() => reject(new TimeoutError(`Orchestration instance '${instanceId}' did not complete within ${timeout} ms.`))), timeout);
+        timer = setTimeout(
+          () => finish(() => reject(new TimeoutError(`Orchestration instance '${instanceId}' did not complete within ${timeout} ms.`))),
+          timeout,
+        );
       }
       this.getStatus(instanceId).then(
         (status) => {

@@ -54,7 +54,18 @@ export class SignalBurst {
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    const burst: OpenBurst = { name: message.target.name, key: message.target.key, operation: message.operation, merge, first: message, input: message.input, count: 1, done, resolve, reject };
+    const burst: OpenBurst = {
+      name: message.target.name,
+      key: message.target.key,
+      operation: message.operation,
+      merge,
+      first: message,
+      input: message.input,
+      count: 1,
+      done,
+      resolve,
+      reject,
+    };
     this.open = burst;
     // Signals made in the same tick join; the burst goes out right after.
     queueMicrotask(() => {
@@ -68,8 +79,7 @@ export class SignalBurst {
     const burst = this.open;
     if (burst === undefined) return;
     this.open = undefined;
-    const message: OperationMessage =
-      burst.count === 1 ? burst.first : { ...burst.first, input: burst.input, merged: { count: burst.count } };
+    const message: OperationMessage = burst.count === 1 ? burst.first : { ...burst.first, input: burst.input, merged: { count: burst.count } };
     let sent: Promise<void>;
     try {
       sent = this.send([message]);

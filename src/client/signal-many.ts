@@ -29,7 +29,9 @@ export function assertSignalManyItems(items: unknown): asserts items is readonly
   }
   items.forEach((item: Partial<SignalManyItem> | null, i) => {
     if (typeof item !== 'object' || item === null || typeof item.operation !== 'string' || typeof item.id !== 'object' || item.id === null) {
-      throw new InvalidOptionsError(`signalMany item ${i} is not { id: { name, key }, operation, input? }. Give every item an entity id and an operation name.`);
+      throw new InvalidOptionsError(
+        `signalMany item ${i} is not { id: { name, key }, operation, input? }. Give every item an entity id and an operation name.`,
+      );
     }
   });
 }

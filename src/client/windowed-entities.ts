@@ -48,10 +48,23 @@ export interface WindowClient {
 }
 
 /** The {@link WindowsHandle} of a windowed entity class. */
-export function windowsOf<T extends object>(client: WindowClient, cls: Constructor<T>, definition: EntityDefinition<T>, now: () => number = Date.now): WindowsHandle<T> {
+export function windowsOf<T extends object>(
+  client: WindowClient,
+  cls: Constructor<T>,
+  definition: EntityDefinition<T>,
+  now: () => number = Date.now,
+): WindowsHandle<T> {
   const window = definition.window;
-  if (!window) throw new InvalidOptionsError(`${definition.name} is not windowed. Declare it with @Windowed({ sizeMs, retentionMs }) to use client.windows(${definition.name}).`);
-  const stateOf = (key: string, startMs: number, state: T | undefined): WindowState<T> => ({ key, start: new Date(startMs), end: new Date(startMs + window.sizeMs), state });
+  if (!window)
+    throw new InvalidOptionsError(
+      `${definition.name} is not windowed. Declare it with @Windowed({ sizeMs, retentionMs }) to use client.windows(${definition.name}).`,
+    );
+  const stateOf = (key: string, startMs: number, state: T | undefined): WindowState<T> => ({
+    key,
+    start: new Date(startMs),
+    end: new Date(startMs + window.sizeMs),
+    state,
+  });
   return {
     sizeMs: window.sizeMs,
     window: (key, time) => client.entity(cls, windowKey(checkKey(key), startFor(window, definition.name, time, now))),
@@ -59,10 +72,16 @@ export function windowsOf<T extends object>(client: WindowClient, cls: Construct
       const out: WindowState<T>[] = [];
       let continuationToken: string | undefined;
       do {
-        const page = await client.listEntities({ name: definition.name, keyPrefix: `${checkKey(key)}${WINDOW_SEPARATOR}`, pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+        const page = await client.listEntities({
+          name: definition.name,
+          keyPrefix: `${checkKey(key)}${WINDOW_SEPARATOR}`,
+          pageSize: 1000,
+          ...(continuationToken ? { continuationToken } : {}),
+        });
         for (const entity of page.entities) {
           const parsed = parseWindowKey(entity.id.key);
-          if (parsed?.key === key && parsed.startMs >= from.getTime() && parsed.startMs < to.getTime()) out.push(stateOf(key, parsed.startMs, entity.state as T));
+          if (parsed?.key === key && parsed.startMs >= from.getTime() && parsed.startMs < to.getTime())
+            out.push(stateOf(key, parsed.startMs, entity.state as T));
         }
         continuationToken = page.continuationToken;
       } while (continuationToken);
@@ -76,7 +95,9 @@ export function windowsOf<T extends object>(client: WindowClient, cls: Construct
         map(() => windowStart(now(), window.sizeMs)),
         distinctUntilChanged(),
         switchMap((startMs) =>
-          client.entityState$<T>({ name: definition.name, key: windowKey(key, startMs) }).pipe(map((response) => stateOf(key, startMs, response.entityExists ? response.entityState : undefined))),
+          client
+            .entityState$<T>({ name: definition.name, key: windowKey(key, startMs) })
+            .pipe(map((response) => stateOf(key, startMs, response.entityExists ? response.entityState : undefined))),
         ),
       );
     },
@@ -85,7 +106,8 @@ export function windowsOf<T extends object>(client: WindowClient, cls: Construct
 
 function startFor(window: WindowDefinition, name: string, time: Date | undefined, now: () => number): number {
   if (window.time === 'arrival') {
-    if (time !== undefined) throw new InvalidOptionsError(`${name} windows by arrival time; call window(key) without a time, or declare @Windowed({ time: 'event' }).`);
+    if (time !== undefined)
+      throw new InvalidOptionsError(`${name} windows by arrival time; call window(key) without a time, or declare @Windowed({ time: 'event' }).`);
     return windowStart(now(), window.sizeMs);
   }
   if (!(time instanceof Date) || !Number.isFinite(time.getTime())) {
@@ -96,7 +118,9 @@ function startFor(window: WindowDefinition, name: string, time: Date | undefined
 
 function checkKey(key: string): string {
   if (typeof key !== 'string' || key.includes(WINDOW_SEPARATOR)) {
-    throw new InvalidOptionsError(`A window's key must be a string without '${WINDOW_SEPARATOR}' (it separates the key from the window start), got ${JSON.stringify(key)}.`);
+    throw new InvalidOptionsError(
+      `A window's key must be a string without '${WINDOW_SEPARATOR}' (it separates the key from the window start), got ${JSON.stringify(key)}.`,
+    );
   }
   return key;
 }

@@ -32,7 +32,9 @@ export interface DashboardAssets {
 export function loadDashboardAssets(directory: string = DASHBOARD_ASSETS_DIR): DashboardAssets {
   const index = join(directory, 'index.html');
   if (!existsSync(index)) {
-    throw new InvalidOptionsError(`The dashboard's built page is missing (${index}). In a checkout of jetstate, run npm run build (or node scripts/build-dashboard.mjs) first.`);
+    throw new InvalidOptionsError(
+      `The dashboard's built page is missing (${index}). In a checkout of jetstate, run npm run build (or node scripts/build-dashboard.mjs) first.`,
+    );
   }
   const files = new Map<string, DashboardAsset>();
   for (const name of readdirSync(directory)) {

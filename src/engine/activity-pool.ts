@@ -78,7 +78,10 @@ export class ActivityPool<Ack> {
         await this.options.complete(delivery, outcome);
         return;
       } catch (error) {
-        this.options.logger.error({ err: error, task: delivery.message.id, activity: delivery.message.operation, attempt }, 'could not run an activity task or report its outcome; retrying');
+        this.options.logger.error(
+          { err: error, task: delivery.message.id, activity: delivery.message.operation, attempt },
+          'could not run an activity task or report its outcome; retrying',
+        );
         if (!this.active) return;
         await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryDelayMs * 2 ** Math.min(attempt - 1, 5), 30_000)));
         if (!this.active) return;

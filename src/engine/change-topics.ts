@@ -14,7 +14,9 @@ export class ChangeTopics {
 
   /** Changes matching `filter` from now on; completes (or errors) when the topics end. */
   watch(filter: WatchFilter): Observable<EntitySnapshot> {
-    return filter.key === undefined ? this.topic(this.byName, filter.name) : this.topic(this.byEntity, entityIdToString({ name: filter.name, key: filter.key }));
+    return filter.key === undefined
+      ? this.topic(this.byName, filter.name)
+      : this.topic(this.byEntity, entityIdToString({ name: filter.name, key: filter.key }));
   }
 
   publish(snapshot: EntitySnapshot): void {

@@ -29,7 +29,10 @@ export class ApiKeys {
     if (this.open) return;
     const key = this.keyOf(request);
     if (key === undefined) {
-      throw new HttpApiError(HttpErrorCode.Unauthorized, `This API needs a key: add ?code=<key> to the URL, or send it as an x-functions-key header or Authorization: Bearer <key>.`);
+      throw new HttpApiError(
+        HttpErrorCode.Unauthorized,
+        `This API needs a key: add ?code=<key> to the URL, or send it as an x-functions-key header or Authorization: Bearer <key>.`,
+      );
     }
     const given = digest(key);
     let match = false;

@@ -53,7 +53,10 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
     const id = idOf(request.params);
     const response = await client.readEntityState(id);
     if (!response.entityExists) {
-      throw new HttpApiError(HttpErrorCode.EntityNotFound, `Entity '${id.name}' with key '${id.key}' has no state: it was never operated on, or it was deleted.`);
+      throw new HttpApiError(
+        HttpErrorCode.EntityNotFound,
+        `Entity '${id.name}' with key '${id.key}' has no state: it was never operated on, or it was deleted.`,
+      );
     }
     return toPlain(response.entityState, `state of ${id.name}/${id.key}`) ?? null;
   });
@@ -61,7 +64,10 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
   app.post<{ Params: EntityParams & { operation: string } }>('/entities/:entityName/:entityKey/call/:operation', async (request, reply) => {
     const input = operationInput(request);
     const result = await ctx.traced(request, () => client.callEntity(idOf(request.params), request.params.operation, input));
-    return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result === undefined ? null : result));
+    return reply
+      .code(200)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(result === undefined ? null : result));
   });
 
   const list = async (request: FastifyRequest, reply: FastifyReply, name: string | undefined) => {
@@ -80,16 +86,14 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: RouteContext): v
       ...(continuationToken === undefined ? {} : { continuationToken }),
     });
     if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
-    return page.entities.map(
-      (entity): EntityListItem => ({
-        entityId: { name: entity.id.name, key: entity.id.key },
-        lastOperationTime: wholeSeconds(entity.lastOperationTime),
-        lastModifiedTime: wholeSeconds(entity.lastModifiedTime),
-        ...(entity.lockedBy === undefined ? {} : { lockedBy: entity.lockedBy }),
-        backlogQueueSize: entity.backlogQueueSize,
-        ...(fetchState ? { state: toPlain(entity.state, `state of ${entity.id.name}/${entity.id.key}`) ?? null } : {}),
-      }),
-    );
+    return page.entities.map((entity): EntityListItem => ({
+      entityId: { name: entity.id.name, key: entity.id.key },
+      lastOperationTime: wholeSeconds(entity.lastOperationTime),
+      lastModifiedTime: wholeSeconds(entity.lastModifiedTime),
+      ...(entity.lockedBy === undefined ? {} : { lockedBy: entity.lockedBy }),
+      backlogQueueSize: entity.backlogQueueSize,
+      ...(fetchState ? { state: toPlain(entity.state, `state of ${entity.id.name}/${entity.id.key}`) ?? null } : {}),
+    }));
   };
   app.get('/entities', (request, reply) => list(request, reply, undefined));
   app.get<{ Params: { entityName: string } }>('/entities/:entityName', (request, reply) => list(request, reply, request.params.entityName));

@@ -29,10 +29,13 @@ import { registerStreamRoutes } from './stream-routes';
  */
 export const jetstateHttpApi: FastifyPluginAsync<HttpApiOptions> = async (server, options) => {
   const settings = httpApiSettings(options);
-  await server.register((scope, _opts, done) => {
-    mountRoutes(scope, settings);
-    done();
-  }, { prefix: settings.basePath });
+  await server.register(
+    (scope, _opts, done) => {
+      mountRoutes(scope, settings);
+      done();
+    },
+    { prefix: settings.basePath },
+  );
 };
 
 function mountRoutes(scope: FastifyInstance, settings: HttpApiSettings): void {
@@ -45,7 +48,11 @@ function mountRoutes(scope: FastifyInstance, settings: HttpApiSettings): void {
   // The key is checked before the body is read: a refused request costs nothing and runs nothing.
   // The hooks run on every request, so they take callbacks: cheaper than async hooks.
   scope.addHook('onRequest', (request, _reply, done) => {
-    if (closing) return done(new HttpApiError(HttpErrorCode.Closing, `The server is closing and takes no new requests. Retry against another instance, or after it restarted.`));
+    if (closing) {
+      return done(
+        new HttpApiError(HttpErrorCode.Closing, `The server is closing and takes no new requests. Retry against another instance, or after it restarted.`),
+      );
+    }
     try {
       keys.check(request);
     } catch (error) {
@@ -72,9 +79,10 @@ function mountRoutes(scope: FastifyInstance, settings: HttpApiSettings): void {
   scope.setNotFoundHandler(async (request, reply) => {
     keys.check(request);
     const method = request.method;
-    return reply
-      .code(404)
-      .send({ code: HttpErrorCode.RouteNotFound, message: `No route ${method} ${request.url.split('?')[0]}. See docs/http.md for the routes under ${scope.prefix || '/'}.` });
+    return reply.code(404).send({
+      code: HttpErrorCode.RouteNotFound,
+      message: `No route ${method} ${request.url.split('?')[0]}. See docs/http.md for the routes under ${scope.prefix || '/'}.`,
+    });
   });
 
   registerOrchestrationRoutes(scope, ctx);

@@ -99,12 +99,15 @@ export interface HttpErrorBody {
   readonly remoteCode?: string;
 }
 
-
 /** The status and body answering `error`; `undefined` status means "not ours: log it, answer 500". */
 export function errorReply(error: unknown): { status: number; body: HttpErrorBody; unexpected: boolean } {
   if (error instanceof HttpApiError) return { status: error.status, body: { code: error.code, message: error.message }, unexpected: false };
   if (error instanceof OperationFailedError) {
-    const remote = { remoteName: error.remoteName, remoteMessage: error.remoteMessage, ...(error.remoteCode === undefined ? {} : { remoteCode: error.remoteCode }) };
+    const remote = {
+      remoteName: error.remoteName,
+      remoteMessage: error.remoteMessage,
+      ...(error.remoteCode === undefined ? {} : { remoteCode: error.remoteCode }),
+    };
     // Where the target lives, jetstate refused the request itself (a client-only process cannot
     // check an entity it does not know): answer as the local refusal would be answered.
     const remoteStatus = error.remoteCode === undefined ? 500 : statusOf(error.remoteCode);

@@ -73,7 +73,9 @@ export function httpApiSettings(options: HttpApiOptions): HttpApiSettings {
   }
   const keys = options.keys ?? [];
   if (!Array.isArray(keys) || (options.keys !== undefined && keys.length === 0) || keys.some((key) => typeof key !== 'string' || key.length < 16)) {
-    throw new InvalidOptionsError(`keys must be a non-empty array of strings of at least 16 characters (e.g. from crypto.randomBytes(24).toString('base64url')), or left out.`);
+    throw new InvalidOptionsError(
+      `keys must be a non-empty array of strings of at least 16 characters (e.g. from crypto.randomBytes(24).toString('base64url')), or left out.`,
+    );
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES;
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
@@ -101,11 +103,14 @@ export function serveHttpSettings(client: DurableClient, options: ServeHttpOptio
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError(`serveHttp options must be an object such as { port: 7071 }.`);
   const unknown = Object.keys(options).filter((key) => !SERVE_OPTIONS.includes(key));
   if (unknown.length > 0) {
-    throw new InvalidOptionsError(`Unknown serveHttp option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: ${SERVE_OPTIONS.join(', ')}.`);
+    throw new InvalidOptionsError(
+      `Unknown serveHttp option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: ${SERVE_OPTIONS.join(', ')}.`,
+    );
   }
   const { client: _client, ...api } = httpApiSettings({ ...options, client });
   const port = options.port ?? DEFAULT_HTTP_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidOptionsError(`port must be an integer from 0 to 65535, got ${String(options.port)}.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidOptionsError(`port must be an integer from 0 to 65535, got ${String(options.port)}.`);
   const host = options.host ?? DEFAULT_HTTP_HOST;
   if (typeof host !== 'string' || host.length === 0) throw new InvalidOptionsError(`host must be a host name or IP address, got ${String(options.host)}.`);
   if (api.keys.length === 0 && !isLoopback(host) && options.allowAnonymous !== true) {
@@ -114,9 +119,12 @@ export function serveHttpSettings(client: DurableClient, options: ServeHttpOptio
         `Give keys: [...] (clients send one as ?code=, x-functions-key or Authorization: Bearer), listen on 127.0.0.1, or pass allowAnonymous: true if a proxy in front authenticates.`,
     );
   }
-  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new InvalidOptionsError(`dashboard must be true or false, got ${String(options.dashboard)}.`);
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean')
+    throw new InvalidOptionsError(`dashboard must be true or false, got ${String(options.dashboard)}.`);
   if (options.dashboard === true && api.basePath === '') {
-    throw new InvalidOptionsError(`The dashboard is served at '/', so the API needs a basePath of its own (such as the default '/runtime/webhooks/durabletask') when dashboard is true.`);
+    throw new InvalidOptionsError(
+      `The dashboard is served at '/', so the API needs a basePath of its own (such as the default '/runtime/webhooks/durabletask') when dashboard is true.`,
+    );
   }
   return { api, port, host, dashboard: options.dashboard === true };
 }

@@ -111,12 +111,20 @@ export function registerInsightRoutes(app: FastifyInstance, ctx: RouteContext): 
   app.get('/streams/instances', async (request, reply) => {
     const instanceId = ctx.query(request).string('instanceId');
     const changes$ = insights.instanceChanges$(instanceId === '' ? undefined : instanceId);
-    ctx.streams.pipe(request, reply, changeBatches(changes$, (change) => change.instanceId, changePayload));
+    ctx.streams.pipe(
+      request,
+      reply,
+      changeBatches(changes$, (change) => change.instanceId, changePayload),
+    );
   });
 
   app.get<{ Params: { entityName: string } }>('/streams/entities/:entityName', async (request, reply) => {
     const changes$ = ctx.client.entityChanges$(request.params.entityName);
-    ctx.streams.pipe(request, reply, changeBatches(changes$, (change) => change.id.key, entityChangePayload));
+    ctx.streams.pipe(
+      request,
+      reply,
+      changeBatches(changes$, (change) => change.id.key, entityChangePayload),
+    );
   });
 
   app.get('/entity-names', async () => insights.entityNames());

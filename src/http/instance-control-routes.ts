@@ -21,7 +21,10 @@ async function statusOf(client: DurableClient, instanceId: string, mustRun: bool
   const status = await client.getStatus(instanceId, { showInput: false });
   if (!status) throw new OrchestrationNotFoundError(instanceId);
   if (mustRun && ENDED.includes(status.runtimeStatus)) {
-    throw new OrchestrationNotRunningError(instanceId, `Orchestration instance '${instanceId}' has ended (${status.runtimeStatus}) and takes no more events or commands.`);
+    throw new OrchestrationNotRunningError(
+      instanceId,
+      `Orchestration instance '${instanceId}' has ended (${status.runtimeStatus}) and takes no more events or commands.`,
+    );
   }
   return status;
 }
@@ -77,7 +80,10 @@ export function registerInstanceControlRoutes(app: FastifyInstance, ctx: RouteCo
     const query = ctx.query(request);
     const createdTimeFrom = query.date('createdTimeFrom');
     if (createdTimeFrom === undefined) {
-      throw new HttpApiError(HttpErrorCode.BadRequest, `Purging by filter needs createdTimeFrom (ISO 8601, e.g. ?createdTimeFrom=2026-01-01T00:00:00Z), so that a request without filters cannot purge everything.`);
+      throw new HttpApiError(
+        HttpErrorCode.BadRequest,
+        `Purging by filter needs createdTimeFrom (ISO 8601, e.g. ?createdTimeFrom=2026-01-01T00:00:00Z), so that a request without filters cannot purge everything.`,
+      );
     }
     const runtimeStatus = query.runtimeStatuses('runtimeStatus');
     const result = await client.purgeInstances({
@@ -85,7 +91,8 @@ export function registerInstanceControlRoutes(app: FastifyInstance, ctx: RouteCo
       createdTimeTo: query.date('createdTimeTo') ?? new Date(),
       ...(runtimeStatus ? { runtimeStatus } : {}),
     });
-    if (result.instancesDeleted === 0) throw new OrchestrationNotFoundError('*', `No ended instance matches the filter; nothing was purged. Check the filter's times and statuses.`);
+    if (result.instancesDeleted === 0)
+      throw new OrchestrationNotFoundError('*', `No ended instance matches the filter; nothing was purged. Check the filter's times and statuses.`);
     return result;
   });
 }

@@ -59,7 +59,9 @@ export class QueryParams {
     const statuses = value.split(',').map((status) => status.trim());
     const wrong = statuses.filter((status) => !RUNTIME_STATUSES.includes(status));
     if (wrong.length > 0) {
-      throw new InvalidOptionsError(`Query parameter '${name}' has unknown status${wrong.length > 1 ? 'es' : ''} ${wrong.map((s) => `'${s.slice(0, 40)}'`).join(', ')}. Statuses: ${RUNTIME_STATUSES.join(', ')}.`);
+      throw new InvalidOptionsError(
+        `Query parameter '${name}' has unknown status${wrong.length > 1 ? 'es' : ''} ${wrong.map((s) => `'${s.slice(0, 40)}'`).join(', ')}. Statuses: ${RUNTIME_STATUSES.join(', ')}.`,
+      );
     }
     return statuses as OrchestrationRuntimeStatus[];
   }

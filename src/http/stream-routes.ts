@@ -19,11 +19,15 @@ export function registerStreamRoutes(app: FastifyInstance, ctx: RouteContext): v
 
   app.get<{ Params: EntityParams }>('/entities/:entityName/:entityKey/stream', async (request, reply) => {
     const id = { name: request.params.entityName, key: request.params.entityKey };
-    const events$ = client.entityState$(id).pipe(
-      map((response): StreamEvent =>
-        response.entityExists ? { event: 'state', data: toPlain(response.entityState, `state of ${id.name}/${id.key}`) ?? null } : { event: 'deleted', data: { entityId: id } },
-      ),
-    );
+    const events$ = client
+      .entityState$(id)
+      .pipe(
+        map((response): StreamEvent =>
+          response.entityExists
+            ? { event: 'state', data: toPlain(response.entityState, `state of ${id.name}/${id.key}`) ?? null }
+            : { event: 'deleted', data: { entityId: id } },
+        ),
+      );
     streams.pipe(request, reply, events$);
   });
 
@@ -32,14 +36,12 @@ export function registerStreamRoutes(app: FastifyInstance, ctx: RouteContext): v
     const showInput = ctx.query(request).boolean('showInput', false);
     if (!(await client.getStatus(instanceId))) throw new OrchestrationNotFoundError(instanceId);
     const events$ = client.getHandle(instanceId).status$.pipe(
-      map(
-        (status): StreamEvent => ({
-          event: 'status',
-          data: statusPayload(status, { showInput, showHistory: false, showHistoryOutput: false }),
-          // ContinuedAsNew hands over to the next execution of the same instance.
-          last: isTerminalStatus(status.runtimeStatus) && status.runtimeStatus !== OrchestrationRuntimeStatus.ContinuedAsNew,
-        }),
-      ),
+      map((status): StreamEvent => ({
+        event: 'status',
+        data: statusPayload(status, { showInput, showHistory: false, showHistoryOutput: false }),
+        // ContinuedAsNew hands over to the next execution of the same instance.
+        last: isTerminalStatus(status.runtimeStatus) && status.runtimeStatus !== OrchestrationRuntimeStatus.ContinuedAsNew,
+      })),
     );
     streams.pipe(request, reply, events$);
   });

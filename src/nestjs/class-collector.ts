@@ -74,7 +74,9 @@ function checkDecorated(kind: Kind, cls: unknown, source: string): asserts cls i
   }
   const name = cls.name || 'An anonymous class';
   if (kind === 'entities' && !DecoratorMetadata.isEntity(cls)) {
-    throw new DefinitionError(`${name} is listed in entities by ${source} but has no @Entity() decorator. Add @Entity() to the class, or remove it from entities.`);
+    throw new DefinitionError(
+      `${name} is listed in entities by ${source} but has no @Entity() decorator. Add @Entity() to the class, or remove it from entities.`,
+    );
   }
   if (kind === 'orchestrators' && !DecoratorMetadata.isOrchestrator(cls)) {
     throw new DefinitionError(

@@ -19,9 +19,7 @@ export function isValidEntityName(name: string): boolean {
 /** Throws an {@link InvalidEntityIdError} unless `key` is a usable entity key. */
 export function assertValidKey(name: string, key: unknown): asserts key is string {
   if (typeof key !== 'string') {
-    throw new InvalidEntityIdError(
-      `The key of entity '${name}' must be a string, got ${typeof key}. Convert it with String(key).`,
-    );
+    throw new InvalidEntityIdError(`The key of entity '${name}' must be a string, got ${typeof key}. Convert it with String(key).`);
   }
   if (key.length === 0) {
     throw new InvalidEntityIdError(`The key of entity '${name}' is empty. Give every entity a non-empty key.`);

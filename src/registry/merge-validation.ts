@@ -16,7 +16,9 @@ export function validateMerge(entity: string, cls: Function, op: OperationMetada
     );
   }
   if (merge.length > 2) {
-    throw new DefinitionError(`The merge function of operation '${op.name}' of entity '${entity}' declares ${merge.length} parameters; it takes two inputs (a, b) and returns one.`);
+    throw new DefinitionError(
+      `The merge function of operation '${op.name}' of entity '${entity}' declares ${merge.length} parameters; it takes two inputs (a, b) and returns one.`,
+    );
   }
   const method = findMethod(cls.prototype as object, op.methodName) as Function;
   if (method.length !== 1) {

@@ -51,7 +51,9 @@ export class OrchestrationCatalog {
     const decorated = DecoratorMetadata.isOrchestrator(cls);
     if (this.open && decorated) return this.addOrchestrator(readOrchestrator(cls));
     if (!decorated) {
-      throw new DefinitionError(`${cls.name} is not an orchestrator. Decorate the class with @Orchestrator() and list it in DurableApp.create({ orchestrators: [...] }).`);
+      throw new DefinitionError(
+        `${cls.name} is not an orchestrator. Decorate the class with @Orchestrator() and list it in DurableApp.create({ orchestrators: [...] }).`,
+      );
     }
     throw new DefinitionError(`Orchestrator class ${cls.name} is not registered with this app. Add it to DurableApp.create({ orchestrators: [...] }).`);
   }
@@ -75,7 +77,9 @@ export class OrchestrationCatalog {
     const decorated = DecoratorMetadata.declaresActivities(cls) || hasInheritedActivities(cls);
     if (this.open && decorated) return this.addActivityClass(readActivityClass(cls));
     if (!decorated) {
-      throw new DefinitionError(`${cls.name} has no activities. Mark its methods with @Activity() and list the class in DurableApp.create({ activities: [...] }).`);
+      throw new DefinitionError(
+        `${cls.name} has no activities. Mark its methods with @Activity() and list the class in DurableApp.create({ activities: [...] }).`,
+      );
     }
     throw new DefinitionError(`Activity class ${cls.name} is not registered with this app. Add it to DurableApp.create({ activities: [...] }).`);
   }

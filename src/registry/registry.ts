@@ -90,7 +90,10 @@ export class Registry {
     if (this.open && typeof cls === 'function' && DecoratorMetadata.isEntity(cls)) {
       const learned = readEntity(cls);
       const clash = this.byName.get(learned.name);
-      if (clash) throw new DefinitionError(`Two entity classes are named '${learned.name}': ${clash.ctor.name} and ${cls.name}. Give one a different name with @Entity('OtherName').`);
+      if (clash)
+        throw new DefinitionError(
+          `Two entity classes are named '${learned.name}': ${clash.ctor.name} and ${cls.name}. Give one a different name with @Entity('OtherName').`,
+        );
       this.byName.set(learned.name, learned);
       this.byClass.set(cls, learned);
       return learned as unknown as EntityDefinition<T>;
@@ -108,7 +111,11 @@ export class Registry {
   entityNamed(name: string): EntityDefinition {
     const definition = this.byName.get(name);
     if (definition) return definition;
-    const known = [...this.byName.keys()].filter((n) => !n.startsWith(BUILT_IN_PREFIX)).map((n) => `'${n}'`).join(', ') || '(none)';
+    const known =
+      [...this.byName.keys()]
+        .filter((n) => !n.startsWith(BUILT_IN_PREFIX))
+        .map((n) => `'${n}'`)
+        .join(', ') || '(none)';
     throw new DefinitionError(`No entity named '${name}' is registered. Registered entities: ${known}. Check the name or register the class.`);
   }
 
@@ -196,7 +203,14 @@ function readEntity(cls: Function): EntityDefinition {
       const readOnly = validateReadOnly(meta.name, op);
       operations.set(
         op.name,
-        Object.freeze({ name: op.name, methodName: op.methodName, isAsync, ...(inputType ? { inputType } : {}), ...(merge ? { merge } : {}), ...(readOnly ? { readOnly } : {}) }),
+        Object.freeze({
+          name: op.name,
+          methodName: op.methodName,
+          isAsync,
+          ...(inputType ? { inputType } : {}),
+          ...(merge ? { merge } : {}),
+          ...(readOnly ? { readOnly } : {}),
+        }),
       );
     }
   }
@@ -253,7 +267,9 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
     throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' is not valid: use letters, digits, '_', '$' or '-'.`);
   }
   if (op.name.startsWith(BUILT_IN_PREFIX)) {
-    throw new DefinitionError(`Operation name '${op.name}' of entity '${entity}' starts with '${BUILT_IN_PREFIX}', which marks the runtime's own operations. Give it another name.`);
+    throw new DefinitionError(
+      `Operation name '${op.name}' of entity '${entity}' starts with '${BUILT_IN_PREFIX}', which marks the runtime's own operations. Give it another name.`,
+    );
   }
   if (RESERVED_OPERATION_NAMES.has(op.name)) {
     throw new DefinitionError(
@@ -273,11 +289,7 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
 }
 
 /** Names a typed proxy never treats as operations, so awaiting, printing or serializing one sends nothing. */
-const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set([
-  'then',
-  'toJSON',
-  ...Object.getOwnPropertyNames(Object.prototype),
-]);
+const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set(['then', 'toJSON', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /** An `async` method, or one whose declared return type (emitted as `design:returntype`) is a Promise. */
 function isAsyncMethod(prototype: object, methodName: string): boolean {

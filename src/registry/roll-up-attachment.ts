@@ -16,11 +16,14 @@ export function withRollUps(definitions: readonly EntityDefinition[]): EntityDef
     if (typeof options !== 'object' || typeof options.key !== 'function' || typeof options.value !== 'function' || typeof options.operation !== 'string') {
       throw new DefinitionError(`${where} needs { to, key: (childKey) => parentKey, operation: 'name', value: (child) => value, delta? }.`);
     }
-    if (options.delta !== undefined && typeof options.delta !== 'function') throw new DefinitionError(`${where}: delta must be a function (before, after, childKey) => input, or left out.`);
+    if (options.delta !== undefined && typeof options.delta !== 'function')
+      throw new DefinitionError(`${where}: delta must be a function (before, after, childKey) => input, or left out.`);
     const parentClass = resolveClass(options.to);
     const parent = parentClass ? byClass.get(parentClass) : undefined;
     if (!parent) {
-      throw new DefinitionError(`${where} names a parent that is not a registered entity class. Pass the class (or () => Class) as 'to', and list it in entities.`);
+      throw new DefinitionError(
+        `${where} names a parent that is not a registered entity class. Pass the class (or () => Class) as 'to', and list it in entities.`,
+      );
     }
     const operation = parent.operations.get(options.operation);
     if (!operation?.merge) {

@@ -46,7 +46,9 @@ export function readWindow(cls: Function, entity: string): WindowDefinition | un
   const retentionMs = positive('retentionMs', options.retentionMs);
   const allowedLatenessMs = positive('allowedLatenessMs', options.allowedLatenessMs ?? 0, true);
   if (retentionMs <= allowedLatenessMs) {
-    throw new DefinitionError(`${where}: retentionMs (${retentionMs}) must be longer than allowedLatenessMs (${allowedLatenessMs}), or a late signal could bring a deleted window back.`);
+    throw new DefinitionError(
+      `${where}: retentionMs (${retentionMs}) must be longer than allowedLatenessMs (${allowedLatenessMs}), or a late signal could bring a deleted window back.`,
+    );
   }
   const time = options.time ?? 'event';
   if (time !== 'event' && time !== 'arrival') throw new DefinitionError(`${where}: time must be 'event' or 'arrival', got ${String(time)}.`);

@@ -63,8 +63,7 @@ export interface EntityExecutorOptions {
 }
 
 type RunResult =
-  | { readonly ok: true; readonly value: unknown; readonly produced: readonly OperationMessage[] }
-  | { readonly ok: false; readonly error: unknown };
+  { readonly ok: true; readonly value: unknown; readonly produced: readonly OperationMessage[] } | { readonly ok: false; readonly error: unknown };
 
 /** A state to roll back to. */
 interface Checkpoint {
@@ -93,10 +92,16 @@ export class EntityExecutor {
 
   /** True when the message runs a read-only operation: it commits nothing, not even its log position. */
   readonly isReadOnly = (message: OperationMessage): boolean =>
-    this.options.registry.hasEntity(message.target.name) && this.options.registry.entityNamed(message.target.name).operations.get(message.operation)?.readOnly === true;
+    this.options.registry.hasEntity(message.target.name) &&
+    this.options.registry.entityNamed(message.target.name).operations.get(message.operation)?.readOnly === true;
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
-  private async runFolded(entity: LiveEntity, folded: OperationMessage, results: Map<OperationMessage, RunResult>, traces: TraceParents | undefined): Promise<boolean> {
+  private async runFolded(
+    entity: LiveEntity,
+    folded: OperationMessage,
+    results: Map<OperationMessage, RunResult>,
+    traces: TraceParents | undefined,
+  ): Promise<boolean> {
     const pending = this.runFirst(entity, folded, traces);
     const result = isPromiseLike(pending) ? await pending : pending;
     if (!result.ok) return false;
@@ -110,7 +115,18 @@ export class EntityExecutor {
   }
 
   async execute(messages: readonly OperationMessage[], cache: EntityCache, loader: SnapshotLoader): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { changes: [], published: [], produced: [], replies: [], released: [], applied: 0, failed: 0, duplicates: 0, messages: 0, signals: 0 };
+    const outcome: BatchOutcome = {
+      changes: [],
+      published: [],
+      produced: [],
+      replies: [],
+      released: [],
+      applied: 0,
+      failed: 0,
+      duplicates: 0,
+      messages: 0,
+      signals: 0,
+    };
     const groups = new Map<string, OperationMessage[]>();
     for (const message of messages) {
       const key = entityIdToString(message.target);
@@ -455,10 +471,22 @@ export class EntityExecutor {
     }
   }
 
-  private finish(entity: LiveEntity, message: OperationMessage, operation: OperationDefinition, context: OperationContext, value: unknown, before: unknown, existedBefore: boolean): RunResult {
+  private finish(
+    entity: LiveEntity,
+    message: OperationMessage,
+    operation: OperationDefinition,
+    context: OperationContext,
+    value: unknown,
+    before: unknown,
+    existedBefore: boolean,
+  ): RunResult {
     try {
-      const plain = (message.kind === 'call' || message.replyVia) && value !== undefined ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`) : undefined;
-      if (plain !== undefined) checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
+      const plain =
+        (message.kind === 'call' || message.replyVia) && value !== undefined
+          ? toPlain(value, `result of ${entity.definition.name}.${operation.name}`)
+          : undefined;
+      if (plain !== undefined)
+        checkMessageSize(plain, this.options.maxMessageBytes, `The result of ${entity.definition.name}/${entity.id.key}.${operation.name}`);
       if (operation.readOnly) {
         this.checkReadOnly(entity, operation, context, before as string);
         return { ok: true, value: plain, produced: [] };
@@ -515,7 +543,13 @@ export class EntityExecutor {
     this.restore(entity, { exists: false, stateJson: undefined });
   }
 
-  private record(message: OperationMessage, result: RunResult, outcome: BatchOutcome, stamp?: (m: OperationMessage) => OperationMessage, traceParent?: string): void {
+  private record(
+    message: OperationMessage,
+    result: RunResult,
+    outcome: BatchOutcome,
+    stamp?: (m: OperationMessage) => OperationMessage,
+    traceParent?: string,
+  ): void {
     const keep = (m: OperationMessage): void => {
       if (traceParent !== undefined) m.trace ??= traceParent;
       outcome.produced.push(stamp ? stamp(m) : m);

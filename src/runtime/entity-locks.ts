@@ -46,7 +46,13 @@ export function nextLockStep(message: OperationMessage, request: LockRequest): O
     return { id: `${message.id}>lock`, target: request.entities[next]!, operation: LOCK_OPERATION, kind: 'signal', input: { ...request, index: next } };
   }
   const grant = request.grant;
-  return { id: `${message.id}>granted`, target: grant.target, operation: grant.operation, kind: 'signal', ...(grant.input === undefined ? {} : { input: grant.input }) };
+  return {
+    id: `${message.id}>granted`,
+    target: grant.target,
+    operation: grant.operation,
+    kind: 'signal',
+    ...(grant.input === undefined ? {} : { input: grant.input }),
+  };
 }
 
 /** Checks the shape of a `$lock` input. */

@@ -82,8 +82,7 @@ export interface RemoteError {
 
 /** The answer to a `call`. */
 export type OperationReply =
-  | { readonly id: string; readonly ok: true; readonly value: unknown }
-  | { readonly id: string; readonly ok: false; readonly error: RemoteError };
+  { readonly id: string; readonly ok: true; readonly value: unknown } | { readonly id: string; readonly ok: false; readonly error: RemoteError };
 
 /** The committed state of one entity: what snapshots store and state streams emit. */
 export interface EntitySnapshot {

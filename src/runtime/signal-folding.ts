@@ -84,7 +84,17 @@ export function foldClientSignals(messages: readonly OperationMessage[], mergeOf
         continue;
       }
     }
-    const run: ClientRun = { index: out.length, name: target.name, key: target.key, id: message.id, operation: message.operation, merge, input: message.input, count: signalCount(message), folded: false };
+    const run: ClientRun = {
+      index: out.length,
+      name: target.name,
+      key: target.key,
+      id: message.id,
+      operation: message.operation,
+      merge,
+      input: message.input,
+      count: signalCount(message),
+      folded: false,
+    };
     lastByTarget.set(key ?? `${target.name}/${target.key}`, run);
     previous = run;
     placeOf?.push(out.length);
@@ -172,7 +182,11 @@ export function foldedId(firstId: string, count: number): string {
  * number of the last signal it applied from that sender: the message itself when none of
  * it was applied, a message with the input of the rest merged, or undefined when all of it was.
  */
-export function unappliedRest(message: OperationMessage, lastApplied: number | undefined, merge: ((a: unknown, b: unknown) => unknown) | undefined): OperationMessage | undefined {
+export function unappliedRest(
+  message: OperationMessage,
+  lastApplied: number | undefined,
+  merge: ((a: unknown, b: unknown) => unknown) | undefined,
+): OperationMessage | undefined {
   const origin = message.origin;
   if (!origin || lastApplied === undefined) return message;
   if (origin.n <= lastApplied) return undefined;

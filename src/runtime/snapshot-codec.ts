@@ -22,7 +22,15 @@ export function encodeSnapshot(snapshot: EntitySnapshot): string {
  */
 export function decodeSnapshot(id: EntityId, text: string): EntitySnapshot {
   const at = text.indexOf(STATE_FIELD);
-  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as { v: number; s: number; t: number; e: 0 | 1; n?: number; o?: EntitySnapshot['origins']; l?: EntitySnapshot['lock'] };
+  const head = JSON.parse(at < 0 ? text : `${text.slice(0, at)}}`) as {
+    v: number;
+    s: number;
+    t: number;
+    e: 0 | 1;
+    n?: number;
+    o?: EntitySnapshot['origins'];
+    l?: EntitySnapshot['lock'];
+  };
   return {
     id,
     exists: head.e === 1,

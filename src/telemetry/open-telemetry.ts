@@ -135,12 +135,17 @@ class OpenTelemetry implements Telemetry {
       committing: () => {
         commitStart = performance.now();
       },
-      committed: (applied, failed) => this.metrics.batchCommitted(partition, size, applied, failed, commitStart === undefined ? undefined : (performance.now() - commitStart) / 1000),
+      committed: (applied, failed) =>
+        this.metrics.batchCommitted(partition, size, applied, failed, commitStart === undefined ? undefined : (performance.now() - commitStart) / 1000),
       failed: () => undefined,
     };
   }
 
-  async activity<T>(task: OperationMessage, run: (traceParent: string | undefined) => Promise<T>, failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined): Promise<T> {
+  async activity<T>(
+    task: OperationMessage,
+    run: (traceParent: string | undefined) => Promise<T>,
+    failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined,
+  ): Promise<T> {
     const api = this.api;
     if (!this.tracing()) {
       this.metrics.activityStarted(task.operation);

@@ -93,11 +93,17 @@ export class TelemetryMetrics {
     });
     this.instruments = {
       applied: meter.createCounter('jetstate.operations.applied', { description: 'Operations applied successfully and committed.', unit: '{operation}' }),
-      failed: meter.createCounter('jetstate.operations.failed', { description: 'Operations that threw (or left unstorable state) and were rolled back.', unit: '{operation}' }),
+      failed: meter.createCounter('jetstate.operations.failed', {
+        description: 'Operations that threw (or left unstorable state) and were rolled back.',
+        unit: '{operation}',
+      }),
       batchSize: meter.createHistogram('jetstate.batch.size', { description: 'Messages in a committed partition batch.', unit: '{message}' }),
       commitDuration: meter.createHistogram('jetstate.commit.duration', { description: 'Time the atomic commit of a partition batch took.', unit: 's' }),
       activitiesRunning: meter.createUpDownCounter('jetstate.activities.running', { description: 'Activities running in this process.', unit: '{activity}' }),
-      leaseChanges: meter.createCounter('jetstate.partition.lease.changes', { description: 'Partition leases acquired, released or lost by this process.', unit: '{change}' }),
+      leaseChanges: meter.createCounter('jetstate.partition.lease.changes', {
+        description: 'Partition leases acquired, released or lost by this process.',
+        unit: '{change}',
+      }),
     };
     return this.instruments;
   }

@@ -51,7 +51,11 @@ export interface Telemetry {
    * `run` gets the `traceparent` for the messages that report its outcome, and `failureOf`
    * tells a failed activity (whose failure is a result, not a rejection) from one that succeeded.
    */
-  activity<T>(task: OperationMessage, run: (traceParent: string | undefined) => Promise<T>, failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined): Promise<T>;
+  activity<T>(
+    task: OperationMessage,
+    run: (traceParent: string | undefined) => Promise<T>,
+    failureOf?: (result: T) => { readonly name: string; readonly message: string } | undefined,
+  ): Promise<T>;
   /** Runs `fn` with the context of an incoming request's `traceparent` header as the parent of client spans started inside. */
   withTraceParent<T>(traceParent: string | undefined, fn: () => T): T;
   /** Counts a partition lease change. */

@@ -15,8 +15,7 @@ import type { ResolveInstance } from '../runtime/instance-factory';
  * engine (without `dataDir` and `clock`, which the environment provides), plus the start
  * time and how settling is judged.
  */
-export interface TestEnvironmentOptions
-  extends Omit<DurableAppOptions, 'dataDir' | 'clock' | 'nats' | 'hub' | 'leaseTimeMs' | 'callTimeoutMs'> {
+export interface TestEnvironmentOptions extends Omit<DurableAppOptions, 'dataDir' | 'clock' | 'nats' | 'hub' | 'leaseTimeMs' | 'callTimeoutMs'> {
   /** Where the manual clock starts. Default: the current time. */
   startTime?: Date | number;
   /** Start the app before returning. Default true; with false, call `env.app.start()` yourself. */
@@ -123,7 +122,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
   }
   for (const key of ['dataDir', 'clock', 'nats', 'hub', 'leaseTimeMs', 'callTimeoutMs'] as const) {
     if (key in options) {
-      throw new InvalidOptionsError(`createTestEnvironment: '${key}' cannot be set; the test environment runs the embedded engine in its own directory on its own clock.`);
+      throw new InvalidOptionsError(
+        `createTestEnvironment: '${key}' cannot be set; the test environment runs the embedded engine in its own directory on its own clock.`,
+      );
     }
   }
 

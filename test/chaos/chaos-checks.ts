@@ -50,15 +50,20 @@ export async function checkSignals(client: DurableClient, driver: SignalDriver, 
   let lostPerOwner = 0;
   let lostUnanswered = 0;
   await Promise.all(
-    [...lostByEntity.keys()].filter(() => confirm).map(async (key) => {
-      const live = await client.entity(Tally, key).call.list().catch(() => undefined);
-      if (live === undefined) {
-        lostUnanswered++;
-        return;
-      }
-      const has = new Set(live);
-      lostPerOwner += lost.filter((id) => tallyKey(id) === key && !has.has(id)).length;
-    }),
+    [...lostByEntity.keys()]
+      .filter(() => confirm)
+      .map(async (key) => {
+        const live = await client
+          .entity(Tally, key)
+          .call.list()
+          .catch(() => undefined);
+        if (live === undefined) {
+          lostUnanswered++;
+          return;
+        }
+        const has = new Set(live);
+        lostPerOwner += lost.filter((id) => tallyKey(id) === key && !has.has(id)).length;
+      }),
   );
   return {
     sent: driver.sent,
@@ -66,7 +71,10 @@ export async function checkSignals(client: DurableClient, driver: SignalDriver, 
     rejected: driver.rejected.size,
     applied: count.size,
     lost,
-    duplicated: [...count].filter(([, n]) => n > 1).map(([id]) => id).sort((a, b) => a - b),
+    duplicated: [...count]
+      .filter(([, n]) => n > 1)
+      .map(([id]) => id)
+      .sort((a, b) => a - b),
     foreign,
     rejectedApplied: [...driver.rejected].filter((id) => count.has(id)).length,
     lostByEntity,
@@ -107,7 +115,8 @@ export async function checkTransfers(client: DurableClient, driver: TransferDriv
         else if (status === undefined) {
           if (driver.started.has(id)) missing.push(id);
         } else if (!hasEnded(status.runtimeStatus)) stuck.push(`${id} (${status.runtimeStatus})`);
-        else if (status.runtimeStatus !== 'Completed') failed.push(`${id} (${status.runtimeStatus}: ${status.failureDetails?.message ?? String(status.output ?? '')})`);
+        else if (status.runtimeStatus !== 'Completed')
+          failed.push(`${id} (${status.runtimeStatus}: ${status.failureDetails?.message ?? String(status.output ?? '')})`);
         else if ((status.output as TransferResult | undefined)?.transferred) transferred++;
         else refused++;
       }),

@@ -78,7 +78,9 @@ async function main(): Promise<number> {
   try {
     options = parse(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: npm run chaos -- [--seed N] [--duration S] [--rate N] [--in-flight N] [--transfers N] [--settle S] [--server-kills F] [--json]\n`);
+    process.stderr.write(
+      `${(error as Error).message}\nusage: npm run chaos -- [--seed N] [--duration S] [--rate N] [--in-flight N] [--transfers N] [--settle S] [--server-kills F] [--json]\n`,
+    );
     return 2;
   }
   const say = (line: string): void => void process.stderr.write(`${line}\n`);

@@ -176,7 +176,13 @@ export class ChaosCluster {
   async heal(): Promise<void> {
     await this.server.start();
     for (const slot of this.slots) this.continueWorker(slot);
-    await waitFor('no worker restart under way', () => this.slots.every((s) => !s.restarting), 60_000, () => this.describeWorkers(), 50);
+    await waitFor(
+      'no worker restart under way',
+      () => this.slots.every((s) => !s.restarting),
+      60_000,
+      () => this.describeWorkers(),
+      50,
+    );
     await Promise.all(this.slots.filter((s) => !s.current?.alive).map((s) => this.startWorker(s)));
   }
 
@@ -242,7 +248,9 @@ export class ChaosCluster {
       .flatMap((s) => s.processes)
       .map((w) => {
         const lines = w.log().slice(-limit);
-        return lines.length === 0 ? '' : `${w.name}: ${lines.map((l) => `${l.msg}${l.partition === undefined ? '' : ` p${l.partition}`}${l.err?.message ? ` [${l.err.message}]` : ''}`).join(' / ')}`;
+        return lines.length === 0
+          ? ''
+          : `${w.name}: ${lines.map((l) => `${l.msg}${l.partition === undefined ? '' : ` p${l.partition}`}${l.err?.message ? ` [${l.err.message}]` : ''}`).join(' / ')}`;
       })
       .filter((line) => line !== '')
       .join('\n');

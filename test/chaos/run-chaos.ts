@@ -88,7 +88,11 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
   let client: DurableClient | undefined;
   try {
     await Promise.all(cluster.slots.map((slot) => cluster.startWorker(slot)));
-    await waitUntil(() => cluster.coversPartitions(PARTITIONS), 30_000, () => `the workers did not take all ${PARTITIONS} partitions: ${cluster.describeWorkers()}`);
+    await waitUntil(
+      () => cluster.coversPartitions(PARTITIONS),
+      30_000,
+      () => `the workers did not take all ${PARTITIONS} partitions: ${cluster.describeWorkers()}`,
+    );
     client = await DurableClient.connect({ nats: cluster.server.url, hub: cluster.hub, logger: { level: 'silent' }, callTimeoutMs: CALL_TIMEOUT_MS });
 
     const accounts = Array.from({ length: settings.accounts }, (_, i) => `acct-${i + 1}`);
@@ -101,12 +105,17 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
       prefix: `xfer-${seed}`,
       watchMs: 15_000,
     });
-    const nemesis = new Nemesis(cluster, new Prng(seed), {
-      minGapMs: settings.minGapMs,
-      maxGapMs: settings.maxGapMs,
-      leaseTimeMs: settings.leaseTimeMs,
-      serverKillShare: settings.serverKillShare,
-    }, log);
+    const nemesis = new Nemesis(
+      cluster,
+      new Prng(seed),
+      {
+        minGapMs: settings.minGapMs,
+        maxGapMs: settings.maxGapMs,
+        leaseTimeMs: settings.leaseTimeMs,
+        serverKillShare: settings.serverKillShare,
+      },
+      log,
+    );
 
     const faultStart = Date.now();
     const progress = (): ChaosProgress => ({

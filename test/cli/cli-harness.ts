@@ -122,7 +122,9 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
             resolve(found);
           } else if (child.exitCode !== null) {
             done();
-            reject(new Error(`jetstate ${args.join(' ')} exited (${child.exitCode}) before printing the line.\nstdout: ${lines.join('\n')}\nstderr: ${stderr}`));
+            reject(
+              new Error(`jetstate ${args.join(' ')} exited (${child.exitCode}) before printing the line.\nstdout: ${lines.join('\n')}\nstderr: ${stderr}`),
+            );
           }
         };
         const timer = setTimeout(() => {

@@ -56,8 +56,15 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
   it('lists the orchestration holding an entity lock and the messages queued behind it', async () => {
     await j('call', 'Counter/locked', 'add', '1');
     // The $lock message an orchestration's critical section sends, as if instance 'owner-1' held it.
-    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Counter', key: 'locked' }], index: 0, grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 } };
-    await (app as unknown as { engine: Engine }).engine.send([{ id: 'cli-test-lock', target: { name: 'Counter', key: 'locked' }, operation: '$lock', kind: 'signal', input: lock }]);
+    const lock: LockRequest = {
+      owner: 'owner-1',
+      entities: [{ name: 'Counter', key: 'locked' }],
+      index: 0,
+      grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 },
+    };
+    await (app as unknown as { engine: Engine }).engine.send([
+      { id: 'cli-test-lock', target: { name: 'Counter', key: 'locked' }, operation: '$lock', kind: 'signal', input: lock },
+    ]);
     await j('signal', 'Counter/locked', 'add', '2');
     await eventually('queued', async () => ((await app.client.readEntityState({ name: 'Counter', key: 'locked' })).backlogQueueSize === 1 ? true : undefined));
 
@@ -96,7 +103,13 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
         const status = (await j('status', 'web-1', '--json')).json();
         return status.customStatus ? status : undefined;
       });
-      expect(running).toMatchObject({ instanceId: 'web-1', name: 'Approval', runtimeStatus: 'Running', input: { n: 1 }, customStatus: { step: 'waiting for approval' } });
+      expect(running).toMatchObject({
+        instanceId: 'web-1',
+        name: 'Approval',
+        runtimeStatus: 'Running',
+        input: { n: 1 },
+        customStatus: { step: 'waiting for approval' },
+      });
       expect((await j('raise', 'web-1', 'approval', '{"by": "http"}')).code).toBe(0);
       expect(await waiting.exited()).toBe(0);
       expect(JSON.parse(waiting.lines[0]!)).toMatchObject({ runtimeStatus: 'Completed', output: { approvedBy: 'http', greeting: 'Hello http!' } });
@@ -152,7 +165,9 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     const command = [process.execPath, BIN, '--url', http.url, '--key', KEY, 'wait', 'tty-1'].map((part) => `'${part}'`).join(' ');
     const onTerminal = startPty(command);
     try {
-      await eventually('the spinner shows the custom status', async () => (onTerminal.output().includes('tty-1 Running  custom status: {"step":"waiting for') ? true : undefined));
+      await eventually('the spinner shows the custom status', async () =>
+        onTerminal.output().includes('tty-1 Running  custom status: {"step":"waiting for') ? true : undefined,
+      );
       await j('raise', 'tty-1', 'approval', '{"by": "tty"}');
       expect(await onTerminal.exited).toBe(0);
     } finally {
@@ -171,7 +186,10 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
     try {
       await watching.waitForLine((line) => line.includes('"value":1'));
       await j('signal', 'Counter/live', 'add', '2');
-      expect(JSON.parse(await watching.waitForLine((line) => line.includes('"value":3')))).toMatchObject({ entityId: { name: 'Counter', key: 'live' }, exists: true });
+      expect(JSON.parse(await watching.waitForLine((line) => line.includes('"value":3')))).toMatchObject({
+        entityId: { name: 'Counter', key: 'live' },
+        exists: true,
+      });
     } finally {
       expect(await watching.stop('SIGINT')).toBe(0);
     }
@@ -180,7 +198,7 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
   it('refuses a wrong or missing key, an unreachable server, NATS-only commands and watching a whole name with exit 2', async () => {
     const wrong = await cli(['--url', http.url, '--key', 'wrong-key-wrong-key-wrong', 'list']);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toBe("error: The HTTP API at " + http.url + " refused the key (401): pass one of its keys with --key or JETSTATE_KEY.\n");
+    expect(wrong.stderr).toBe('error: The HTTP API at ' + http.url + ' refused the key (401): pass one of its keys with --key or JETSTATE_KEY.\n');
     const missing = await cli(['--url', http.url, 'read', 'Counter/h1', '--json']);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'JETSTATE_CLI_CONNECTION' } });

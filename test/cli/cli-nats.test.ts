@@ -22,7 +22,13 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     env = { JETSTATE_NATS: nats.url, JETSTATE_HUB: HUB };
     worker = startCli(['worker', APP_MODULE, '--nats', nats.url, '--hub', HUB, '--data-dir', join(dir.path, 'worker'), '--json']);
     const ready = JSON.parse(await worker.waitForLine((line) => line.startsWith('{'), 30_000));
-    expect(ready).toMatchObject({ ready: true, engine: 'nats', entities: ['Counter'], orchestrators: ['Hello', 'Approval', 'Guarded'], activities: ['Greetings'] });
+    expect(ready).toMatchObject({
+      ready: true,
+      engine: 'nats',
+      entities: ['Counter'],
+      orchestrators: ['Hello', 'Approval', 'Guarded'],
+      activities: ['Greetings'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -101,7 +107,11 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     const all = startCli(['watch', 'Counter'], env);
     try {
       // The current state first.
-      expect(JSON.parse(await one.waitForLine((line) => line.includes('"value":1')))).toMatchObject({ entityId: { name: 'Counter', key: 'watched' }, exists: true, state: { value: 1 } });
+      expect(JSON.parse(await one.waitForLine((line) => line.includes('"value":1')))).toMatchObject({
+        entityId: { name: 'Counter', key: 'watched' },
+        exists: true,
+        state: { value: 1 },
+      });
       // The name-wide stream follows changes from when it starts: signal until it has seen one.
       await eventually('the name-wide watch saw a change', async () => {
         await j('signal', 'Counter/other', 'add', '10');
@@ -165,7 +175,9 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     await j('start', 'Approval', '{"amount": 5}', '--id', 'approval-1');
     const waiting = startCli(['wait', 'approval-1'], env);
     try {
-      await eventually('wait shows the custom status', async () => (waiting.stderr().includes('approval-1 Running  custom status: {"step":"waiting for approval"}') ? true : undefined));
+      await eventually('wait shows the custom status', async () =>
+        waiting.stderr().includes('approval-1 Running  custom status: {"step":"waiting for approval"}') ? true : undefined,
+      );
       const raised = await j('raise', 'approval-1', 'approval', '{"by": "ann"}', '--json');
       expect(raised.code).toBe(0);
       expect(raised.json()).toEqual({ instanceId: 'approval-1', raised: 'approval' });

@@ -5,10 +5,30 @@ import { tempDir } from '../helpers';
 import { cli, requireBuilt } from './cli-harness';
 
 const COMMANDS = [
-  'signal', 'call', 'read', 'list', 'watch', 'delete',
-  'start', 'status', 'instances', 'raise', 'terminate', 'suspend', 'resume', 'rewind', 'restart', 'purge', 'wait',
-  'dlq', 'dlq list', 'dlq show', 'dlq replay', 'dlq purge',
-  'serve', 'worker',
+  'signal',
+  'call',
+  'read',
+  'list',
+  'watch',
+  'delete',
+  'start',
+  'status',
+  'instances',
+  'raise',
+  'terminate',
+  'suspend',
+  'resume',
+  'rewind',
+  'restart',
+  'purge',
+  'wait',
+  'dlq',
+  'dlq list',
+  'dlq show',
+  'dlq replay',
+  'dlq purge',
+  'serve',
+  'worker',
 ];
 // Nothing listens there.
 const NOWHERE = ['--url', 'http://127.0.0.1:9'];

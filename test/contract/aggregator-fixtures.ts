@@ -66,7 +66,9 @@ export class TapeRelay {
   @Operation()
   forward(n: number): void {
     this.seen++;
-    entityContext().entity(Tape, `relayed-${n % 3}`).signal.append([n]);
+    entityContext()
+      .entity(Tape, `relayed-${n % 3}`)
+      .signal.append([n]);
   }
 }
 
@@ -78,7 +80,9 @@ export class PageTally {
   @Operation({ merge: (a: number, b: number) => a + b })
   add(n: number): void {
     this.views += n;
-    entityContext().entity(HotCounter, `site-${entityContext().entityId.key.split('/')[0]}`).signal.add(n);
+    entityContext()
+      .entity(HotCounter, `site-${entityContext().entityId.key.split('/')[0]}`)
+      .signal.add(n);
   }
 }
 
@@ -88,11 +92,13 @@ export class Breakdown {
   total = 0;
   byName: Record<string, number> = {};
 
-  @Operation({ merge: (a: Record<string, number>, b: Record<string, number>) => {
-    const out = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  } })
+  @Operation({
+    merge: (a: Record<string, number>, b: Record<string, number>) => {
+      const out = { ...a };
+      for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+      return out;
+    },
+  })
   add(delta: Record<string, number>): void {
     for (const [name, n] of Object.entries(delta)) {
       this.total += n;
@@ -177,4 +183,19 @@ export class IdleSession {
   }
 }
 
-export const AGGREGATOR_ENTITIES = [IdleSession, HotCounter, Tape, TapeRelay, PageTally, Breakdown, LeafCounter, ViewsPerWindow, ArrivalsPerMinute, Clicks, Latency, Visitors, Searches, ResponseTimes];
+export const AGGREGATOR_ENTITIES = [
+  IdleSession,
+  HotCounter,
+  Tape,
+  TapeRelay,
+  PageTally,
+  Breakdown,
+  LeafCounter,
+  ViewsPerWindow,
+  ArrivalsPerMinute,
+  Clicks,
+  Latency,
+  Visitors,
+  Searches,
+  ResponseTimes,
+];

@@ -4,7 +4,23 @@ import { eventually } from '../helpers';
 import { filter, firstValueFrom } from 'rxjs';
 import { LateDataError } from '../../src/index';
 import { summarize } from '../../src/aggregators';
-import { AGGREGATOR_ENTITIES, IdleSession, ArrivalsPerMinute, Clicks, Latency, ResponseTimes, Searches, Visitors, Breakdown, HotCounter, LeafCounter, PageTally, Tape, TapeRelay, ViewsPerWindow } from './aggregator-fixtures';
+import {
+  AGGREGATOR_ENTITIES,
+  IdleSession,
+  ArrivalsPerMinute,
+  Clicks,
+  Latency,
+  ResponseTimes,
+  Searches,
+  Visitors,
+  Breakdown,
+  HotCounter,
+  LeafCounter,
+  PageTally,
+  Tape,
+  TapeRelay,
+  ViewsPerWindow,
+} from './aggregator-fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 
 /** Mergeable operations: folding changes the number of messages, never the outcome. */
@@ -138,14 +154,19 @@ export function aggregatorsContract(harness: EngineHarness): void {
       for (let i = 0; i < 400; i++) sends.push(app.client.entity(PageTally, `a/p${i % 5}`).signal.add(1));
       for (let i = 0; i < 200; i++) sends.push(app.client.entity(PageTally, `b/p${i % 5}`).signal.add(3));
       await Promise.all(sends);
-      await eventually(async () => (await app.client.entity(HotCounter, 'site-a').call.get()) === 400 && (await app.client.entity(HotCounter, 'site-b').call.get()) === 600, 20_000);
+      await eventually(
+        async () => (await app.client.entity(HotCounter, 'site-a').call.get()) === 400 && (await app.client.entity(HotCounter, 'site-b').call.get()) === 600,
+        20_000,
+      );
       expect(await app.client.entity(PageTally, 'a/p0').call.add(0)).toBeUndefined();
       expect(await app.client.entity(HotCounter, 'site-a').call.get()).toBe(400);
     });
 
     test('signalMany stores a batch of signals to different entities and operations, each applied once and in order per entity', async () => {
       const items = Array.from({ length: 3_000 }, (_, i) =>
-        i % 2 === 0 ? { id: { name: 'HotCounter', key: `many-${i % 6}` }, operation: 'add', input: 1 } : { id: { name: 'Tape', key: `many-${i % 4}` }, operation: 'append', input: [i] },
+        i % 2 === 0
+          ? { id: { name: 'HotCounter', key: `many-${i % 6}` }, operation: 'add', input: 1 }
+          : { id: { name: 'Tape', key: `many-${i % 4}` }, operation: 'append', input: [i] },
       );
       await app.client.signalMany(items);
       await eventually(async () => (await app.client.entity(Tape, 'many-3').call.list()).length === 750, 20_000);
@@ -181,7 +202,11 @@ export function aggregatorsContract(harness: EngineHarness): void {
       for (let i = 0; i < 500; i++) sends.push(app.client.entity(LeafCounter, `g2/leaf${i % 2}`).signal.add(2));
       await Promise.all(sends);
       const expected1 = Array.from({ length: 2_000 }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-      await eventually(async () => (await app.client.entity(Breakdown, 'g1').call.get()).total === expected1 && (await app.client.entity(Breakdown, 'g2').call.get()).total === 1_000, 20_000);
+      await eventually(
+        async () =>
+          (await app.client.entity(Breakdown, 'g1').call.get()).total === expected1 && (await app.client.entity(Breakdown, 'g2').call.get()).total === 1_000,
+        20_000,
+      );
       const leaf0 = (await app.client.entity(LeafCounter, 'g1/leaf0').read()).entityState!.value;
       expect((await app.client.entity(Breakdown, 'g1').call.get()).byName['leaf0']).toBe(leaf0);
 

@@ -102,7 +102,13 @@ export function failuresContract(harness: EngineHarness): void {
 
     test('a signalled operation that leaves unstorable state among good ones is rolled back alone', async () => {
       const journal = app.client.entity(Journal, 'j2');
-      await Promise.all([journal.signal.append('a'), journal.signal.corrupt('bigint'), journal.signal.append('b'), journal.signal.corrupt('cycle'), journal.signal.append('c')]);
+      await Promise.all([
+        journal.signal.append('a'),
+        journal.signal.corrupt('bigint'),
+        journal.signal.append('b'),
+        journal.signal.corrupt('cycle'),
+        journal.signal.append('c'),
+      ]);
       expect(await journal.call.read()).toEqual(['a', 'b', 'c']);
       expect((await journal.read()).entityState).not.toHaveProperty('big');
       expect((await journal.read()).entityState).not.toHaveProperty('graph');
@@ -152,7 +158,10 @@ export function failuresContract(harness: EngineHarness): void {
       const errors = await Promise.all([
         app.client.signalEntity({ name: 'Counter', key: 'e' }, 'nope').catch((e: unknown) => e),
         app.client.signalEntity({ name: 'Counter', key: '' }, 'add').catch((e: unknown) => e),
-        app.client.entity(Counter, 'e').call.addThenFail(1).catch((e: unknown) => e),
+        app.client
+          .entity(Counter, 'e')
+          .call.addThenFail(1)
+          .catch((e: unknown) => e),
       ]);
       for (const error of errors) {
         expect(error).toBeInstanceOf(JetstateError);

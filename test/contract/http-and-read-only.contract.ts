@@ -2,7 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { DefinitionError, Entity, ManualClock, Operation, OperationFailedError, replayHistory, type DurableApp, type EntityChange, type HistoryEvent } from '../../src/index';
+import {
+  DefinitionError,
+  Entity,
+  ManualClock,
+  Operation,
+  OperationFailedError,
+  replayHistory,
+  type DurableApp,
+  type EntityChange,
+  type HistoryEvent,
+} from '../../src/index';
 import type { Engine } from '../../src/engine/engine';
 import { Registry } from '../../src/internal';
 import { eventually } from '../helpers';
@@ -137,10 +147,20 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
         const app = await open();
         const outcome = await callHttp(
           app,
-          { request: { method: 'post', url: `${jobs.url}/jobs`, headers: { 'x-api-key': 'k1', 'content-type': 'application/json' }, body: '{"month":"2026-11"}' }, options: { pollingInterval: 100 } },
+          {
+            request: {
+              method: 'post',
+              url: `${jobs.url}/jobs`,
+              headers: { 'x-api-key': 'k1', 'content-type': 'application/json' },
+              body: '{"month":"2026-11"}',
+            },
+            options: { pollingInterval: 100 },
+          },
           'http-poll',
         );
-        expect(outcome).toEqual({ response: { statusCode: 200, headers: expect.objectContaining({ 'x-job': 'job-1', 'content-type': 'text/plain' }), content: 'report of job-1' } });
+        expect(outcome).toEqual({
+          response: { statusCode: 200, headers: expect.objectContaining({ 'x-job': 'job-1', 'content-type': 'text/plain' }), content: 'report of job-1' },
+        });
         // The request once, then GETs of the location with the request's headers.
         expect(jobs.received).toEqual([
           { method: 'POST', path: '/jobs', apiKey: 'k1', body: '{"month":"2026-11"}' },
@@ -159,8 +179,14 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
 
       test('with asynchronousPatternEnabled: false, the 202 comes back as it is; a 500 is a response, not an error', async () => {
         const app = await open();
-        const accepted = await callHttp(app, { request: { method: 'POST', url: `${jobs.url}/jobs` }, options: { asynchronousPatternEnabled: false } }, 'http-no-poll');
-        expect(accepted).toEqual({ response: { statusCode: 202, headers: expect.objectContaining({ location: '/jobs/job-1', 'retry-after': '1' }), content: 'accepted' } });
+        const accepted = await callHttp(
+          app,
+          { request: { method: 'POST', url: `${jobs.url}/jobs` }, options: { asynchronousPatternEnabled: false } },
+          'http-no-poll',
+        );
+        expect(accepted).toEqual({
+          response: { statusCode: 202, headers: expect.objectContaining({ location: '/jobs/job-1', 'retry-after': '1' }), content: 'accepted' },
+        });
         expect(jobs.received.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /jobs']);
 
         const broken = await callHttp(app, { request: { method: 'GET', url: `${jobs.url}/broken` } }, 'http-500');
@@ -175,9 +201,18 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
         await new Promise<void>((resolve) => closed.close(() => resolve()));
         const url = `http://127.0.0.1:${port}/nothing-here`;
 
-        const outcome = await callHttp(app, { request: { method: 'GET', url }, options: { retry: { maxNumberOfAttempts: 2, firstRetryInterval: 10 } } }, 'http-unreachable');
+        const outcome = await callHttp(
+          app,
+          { request: { method: 'GET', url }, options: { retry: { maxNumberOfAttempts: 2, firstRetryInterval: 10 } } },
+          'http-unreachable',
+        );
         expect(outcome).toEqual({
-          error: { name: 'HttpCallFailedError', code: 'JETSTATE_HTTP_CALL_FAILED', message: expect.stringContaining(`GET ${url} got no response`), isHttpCallFailed: true },
+          error: {
+            name: 'HttpCallFailedError',
+            code: 'JETSTATE_HTTP_CALL_FAILED',
+            message: expect.stringContaining(`GET ${url} got no response`),
+            isHttpCallFailed: true,
+          },
         });
         expect((outcome as { error: { message: string } }).error.message).toMatch(/ECONNREFUSED/);
         const history = (await app.client.getStatus('http-unreachable', { showHistory: true }))!.history!;
@@ -260,7 +295,9 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
           const refused = await attempt().catch((e: unknown) => e);
           expect(refused).toBeInstanceOf(OperationFailedError);
           expect(refused).toMatchObject({ remoteName: 'ReadOnlyOperationError', remoteCode: 'JETSTATE_READ_ONLY_VIOLATION' });
-          expect((refused as OperationFailedError).message).toMatch(/declared readOnly but (changed the state|sent 1 message|deleted the entity).*remove readOnly/);
+          expect((refused as OperationFailedError).message).toMatch(
+            /declared readOnly but (changed the state|sent 1 message|deleted the entity).*remove readOnly/,
+          );
         }
         expect(await ledger.call.balance()).toBe(2);
         expect(await engineOf(app).readSnapshot(ledger.id)).toEqual(before);
@@ -310,16 +347,33 @@ export function httpAndReadOnlyContract(harness: EngineHarness): void {
         await vault.signal.deposit(100);
         await eventually(async () => (await vault.read()).backlogQueueSize === 2);
 
-        expect(await vault.read()).toMatchObject({ entityExists: true, entityState: { balance: 1 }, lockedBy: 'holder', backlogQueueSize: 2, lastModifiedTime: start });
+        expect(await vault.read()).toMatchObject({
+          entityExists: true,
+          entityState: { balance: 1 },
+          lockedBy: 'holder',
+          backlogQueueSize: 2,
+          lastModifiedTime: start,
+        });
         const [listed] = (await app.client.entities(Vault).list()).entities;
-        expect(listed).toMatchObject({ id: { name: 'Vault', key: 'meta' }, lockedBy: 'holder', backlogQueueSize: 2, lastModifiedTime: start, lastOperationTime: start });
+        expect(listed).toMatchObject({
+          id: { name: 'Vault', key: 'meta' },
+          lockedBy: 'holder',
+          backlogQueueSize: 2,
+          lastModifiedTime: start,
+          lastOperationTime: start,
+        });
 
         await clock.advance(60_000);
         await holder.raiseEvent('release');
         expect(await holder.result({ timeout: 10_000 })).toBe(1);
         await eventually(async () => (await vault.read()).entityState?.balance === 111);
         const released = await vault.read();
-        expect(released).toEqual({ entityExists: true, entityState: expect.objectContaining({ balance: 111 }), backlogQueueSize: 0, lastModifiedTime: new Date(start.getTime() + 60_000) });
+        expect(released).toEqual({
+          entityExists: true,
+          entityState: expect.objectContaining({ balance: 111 }),
+          backlogQueueSize: 0,
+          lastModifiedTime: new Date(start.getTime() + 60_000),
+        });
         expect(released.lockedBy).toBeUndefined();
         const [after] = (await app.client.entities(Vault).list()).entities;
         expect(after).toMatchObject({ backlogQueueSize: 0, lastModifiedTime: new Date(start.getTime() + 60_000) });

@@ -85,7 +85,9 @@ export interface HttpCallInput {
 }
 
 /** What {@link CallsHttp} reports: the response, or the error's name, code and message. */
-export type HttpCallOutcome = { readonly response: DurableHttpResponse } | { readonly error: { readonly name: string; readonly code?: string; readonly message: string; readonly isHttpCallFailed: boolean } };
+export type HttpCallOutcome =
+  | { readonly response: DurableHttpResponse }
+  | { readonly error: { readonly name: string; readonly code?: string; readonly message: string; readonly isHttpCallFailed: boolean } };
 
 /** Makes one durable HTTP call and reports how it ended. */
 @Orchestrator()
@@ -95,7 +97,9 @@ export class CallsHttp {
       return { response: await ctx.callHttp(input.request, input.options) };
     } catch (error) {
       const e = error as Error & { code?: string };
-      return { error: { name: e.name, ...(e.code === undefined ? {} : { code: e.code }), message: e.message, isHttpCallFailed: error instanceof HttpCallFailedError } };
+      return {
+        error: { name: e.name, ...(e.code === undefined ? {} : { code: e.code }), message: e.message, isHttpCallFailed: error instanceof HttpCallFailedError },
+      };
     }
   }
 }

@@ -154,8 +154,12 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         await app.client.startNew(WaitsForGo, undefined, { instanceId: 'running-1' });
 
         await expect(app.client.purgeInstances({ runtimeStatus: ['Running'] })).rejects.toBeInstanceOf(InvalidOptionsError);
-        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeFrom: new Date(Date.now() + 3_600_000) })).toEqual({ instancesDeleted: 0 });
-        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeTo: new Date(Date.now() + 3_600_000) })).toEqual({ instancesDeleted: 3 });
+        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeFrom: new Date(Date.now() + 3_600_000) })).toEqual({
+          instancesDeleted: 0,
+        });
+        expect(await app.client.purgeInstances({ runtimeStatus: ['Completed'], createdTimeTo: new Date(Date.now() + 3_600_000) })).toEqual({
+          instancesDeleted: 3,
+        });
         expect(await app.client.getStatus('done-c1')).toBeUndefined();
         expect((await app.client.getStatus('failed-1'))?.runtimeStatus).toBe('Failed');
         expect(await app.client.purgeInstances()).toEqual({ instancesDeleted: 2 });
@@ -361,7 +365,12 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         // the same $lock message an instance sends, from an owner no instance has.
         await app.client.entity(Vault, 'orphan').signal.deposit(1);
         const engine = (app as unknown as { engine: Engine }).engine;
-        const lock: LockRequest = { owner: 'gone-instance', entities: [{ name: 'Vault', key: 'orphan' }], index: 0, grant: { target: { name: 'Vault', key: 'sink' }, operation: 'deposit', input: 0 } };
+        const lock: LockRequest = {
+          owner: 'gone-instance',
+          entities: [{ name: 'Vault', key: 'orphan' }],
+          index: 0,
+          grant: { target: { name: 'Vault', key: 'sink' }, operation: 'deposit', input: 0 },
+        };
         await engine.send([{ id: 'test-orphan-lock', target: { name: 'Vault', key: 'orphan' }, operation: '$lock', kind: 'signal', input: lock }]);
         await eventually(async () => (await engine.readSnapshot({ name: 'Vault', key: 'orphan' }))?.lock?.owner === 'gone-instance');
         await app.client.entity(Vault, 'orphan').signal.deposit(5);
@@ -389,7 +398,10 @@ export function orchestrationOperationsContract(harness: EngineHarness): void {
         await (await app.client.startNew(Breaks, 'x', { instanceId: 'failed-short' })).waitForCompletion({ timeout: 10_000 });
         const running = await app.client.startNew(WaitsForGo, undefined, { instanceId: 'long-running' });
         expect((await app.client.getStatus('short-lived'))?.runtimeStatus).toBe('Completed');
-        await eventually(async () => (await app.client.getStatus('short-lived')) === undefined && (await app.client.getStatus('failed-short')) === undefined, 15_000);
+        await eventually(
+          async () => (await app.client.getStatus('short-lived')) === undefined && (await app.client.getStatus('failed-short')) === undefined,
+          15_000,
+        );
         expect((await running.status()).runtimeStatus).toBe('Running');
       });
 

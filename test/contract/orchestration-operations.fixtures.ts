@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { Activity, Entity, Operation, Orchestrator, SubOrchestrationFailedError, TimeoutError, activityContext, type OrchestrationContext } from '../../src/index';
+import {
+  Activity,
+  Entity,
+  Operation,
+  Orchestrator,
+  SubOrchestrationFailedError,
+  TimeoutError,
+  activityContext,
+  type OrchestrationContext,
+} from '../../src/index';
 
 /** What `activityContext()` showed to each attempt, by label. */
 export const contexts = new Map<string, { instanceId: string; activityName: string; attempt: number; taskId: string; aborted: boolean }[]>();
@@ -99,7 +108,10 @@ export class Countdown {
       ctx.setCustomStatus({ waitingAt: input.left });
       got = await ctx.waitForExternalEvent<string>('go');
     }
-    ctx.continueAsNew({ ...input, left: input.left - 1, total: input.total + input.left, ...(got === undefined ? {} : { got }) }, { preserveUnprocessedEvents: true });
+    ctx.continueAsNew(
+      { ...input, left: input.left - 1, total: input.total + input.left, ...(got === undefined ? {} : { got }) },
+      { preserveUnprocessedEvents: true },
+    );
     return { total: -1 };
   }
 }
@@ -228,5 +240,20 @@ export class DeployedV2 {
 }
 
 export const OPERATIONS_ENTITIES = [Vault];
-export const OPERATIONS_ORCHESTRATORS = [HoldsVault, WaitsForGo, Parent, Countdown, FlakyChain, FlakyFanOut, FlakyParent, Breaks, Echo, SendsGo, AsksWithDeadline, TimesOut, TimesOutOnce, FallsSilent];
+export const OPERATIONS_ORCHESTRATORS = [
+  HoldsVault,
+  WaitsForGo,
+  Parent,
+  Countdown,
+  FlakyChain,
+  FlakyFanOut,
+  FlakyParent,
+  Breaks,
+  Echo,
+  SendsGo,
+  AsksWithDeadline,
+  TimesOut,
+  TimesOutOnce,
+  FallsSilent,
+];
 export const OPERATIONS_ACTIVITIES = [Steps];

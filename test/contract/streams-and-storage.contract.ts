@@ -69,7 +69,10 @@ export function streamsAndStorageContract(harness: EngineHarness): void {
       await counter.call.get();
       await counter.signal.add(0);
       await counter.call.addThenFail(1).catch(() => undefined);
-      await app.client.entity(Counter, 'never-existed').call.addThenFail(1).catch(() => undefined);
+      await app.client
+        .entity(Counter, 'never-existed')
+        .call.addThenFail(1)
+        .catch(() => undefined);
       await counter.call.increment();
       subscription.unsubscribe();
       expect(seen.map((c) => [c.id.key, c.version, c.state?.value])).toEqual([['quiet', 2, 2]]);
@@ -177,12 +180,18 @@ export function streamsAndStorageContract(harness: EngineHarness): void {
     test('the resolve hook builds entity instances; injected services are not state', async () => {
       const prices = new PriceService();
       prices.priceOf = (sku) => sku.length * 100;
-      const app = await store.open({ entities: ALL_ENTITIES, resolve: (cls) => (cls === PricedOrder ? new PricedOrder(prices) : new (cls as new () => object)()) as never });
+      const app = await store.open({
+        entities: ALL_ENTITIES,
+        resolve: (cls) => (cls === PricedOrder ? new PricedOrder(prices) : new (cls as new () => object)()) as never,
+      });
       const order = app.client.entity(PricedOrder, 'o1');
       expect(await order.call.add('abc')).toBe(300);
       expect(await order.call.add('de')).toBe(500);
       await app.stop();
-      const restarted = await store.open({ entities: ALL_ENTITIES, resolve: (cls) => (cls === PricedOrder ? new PricedOrder(prices) : new (cls as new () => object)()) as never });
+      const restarted = await store.open({
+        entities: ALL_ENTITIES,
+        resolve: (cls) => (cls === PricedOrder ? new PricedOrder(prices) : new (cls as new () => object)()) as never,
+      });
       expect(await restarted.client.entity(PricedOrder, 'o1').call.add('f')).toBe(600);
     });
 

@@ -114,7 +114,13 @@ function problems(lists: Lists, history: History): string[] {
       // One sender (the client, or one relay) numbers its signals in order.
       for (const r of [...Array(RELAY_KEYS).keys(), -1]) {
         const own = numbers.filter((n) => (r === -1 ? history.sent.get(n) === 'direct' : history.sent.get(n) === 'relay' && n % RELAY_KEYS === r));
-        if (!isDeepStrictEqual(own, [...own].sort((a, b) => a - b))) found.push(`${key} holds sender ${r}'s numbers out of order`);
+        if (
+          !isDeepStrictEqual(
+            own,
+            [...own].sort((a, b) => a - b),
+          )
+        )
+          found.push(`${key} holds sender ${r}'s numbers out of order`);
       }
     }
     return counts;

@@ -179,10 +179,22 @@ function expectRecovered(first: ChildRun, second: ChildRun, statusFile: string):
   const startedSecond = counts(second.log.started);
   const doneFirst = new Set(first.log.done);
   const doneSecond = new Set(second.log.done);
-  expectNone('activities that never completed', ALL.filter((n) => !doneFirst.has(n) && !doneSecond.has(n)));
-  expectNone('activities run twice by the killed process', [...startedFirst].filter(([, c]) => c > 1).map(([n]) => n));
-  expectNone('activities run twice by the restarted process', [...startedSecond].filter(([, c]) => c > 1).map(([n]) => n));
-  expectNone('activities done without a start', [...first.log.done, ...second.log.done].filter((n) => !startedFirst.has(n) && !startedSecond.has(n)));
+  expectNone(
+    'activities that never completed',
+    ALL.filter((n) => !doneFirst.has(n) && !doneSecond.has(n)),
+  );
+  expectNone(
+    'activities run twice by the killed process',
+    [...startedFirst].filter(([, c]) => c > 1).map(([n]) => n),
+  );
+  expectNone(
+    'activities run twice by the restarted process',
+    [...startedSecond].filter(([, c]) => c > 1).map(([n]) => n),
+  );
+  expectNone(
+    'activities done without a start',
+    [...first.log.done, ...second.log.done].filter((n) => !startedFirst.has(n) && !startedSecond.has(n)),
+  );
   expectNone(
     'activities recorded in the history at the crash that the killed process never finished',
     [...committed.inputs].filter((n) => !doneFirst.has(n)),
@@ -199,7 +211,10 @@ function expectRecovered(first: ChildRun, second: ChildRun, statusFile: string):
   // answers are stored by the slot that ran the activity, so at most the concurrency limit of
   // activities can be without a stored answer at any moment.
   const reRun = ALL.filter((n) => startedFirst.has(n) && startedSecond.has(n));
-  expectNone('activities re-run although their result was committed before the kill', reRun.filter((n) => committed.inputs.has(n)));
+  expectNone(
+    'activities re-run although their result was committed before the kill',
+    reRun.filter((n) => committed.inputs.has(n)),
+  );
   expect(reRun.length, `re-run activities: ${reRun.join(', ')}`).toBeLessThanOrEqual(MAX_CONCURRENT_ACTIVITIES);
   return { reRun, committedAtCrash: committed.inputs };
 }

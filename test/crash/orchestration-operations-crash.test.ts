@@ -82,7 +82,11 @@ describe.each(ENGINES)('rewind and restart survive a SIGKILL [$name]', (engine) 
     expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rw'))).toEqual(['prepare fail rw']);
     expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rs'))).toEqual(['prepare fail rs', 'prepare hang rs']);
     for (const label of ['rw', 'rs']) {
-      expect(log.filter((line) => line.startsWith('start ') && line.endsWith(` ${label}`))).toEqual([`start fail ${label}`, `start hang ${label}`, `start recover ${label}`]);
+      expect(log.filter((line) => line.startsWith('start ') && line.endsWith(` ${label}`))).toEqual([
+        `start fail ${label}`,
+        `start hang ${label}`,
+        `start recover ${label}`,
+      ]);
     }
   }, 240_000);
 });

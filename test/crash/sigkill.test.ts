@@ -33,13 +33,7 @@ const requireCompiledChild = (): void => requireCompiled(CHILD);
  * number the child reported as sent or acknowledged, including what it reported between
  * the decision to kill and its death.
  */
-async function burstAndKill(
-  dataDir: string,
-  mode: Mode,
-  first: number,
-  killAfterAcks: number,
-  history: History,
-): Promise<{ sent: number; acked: number }> {
+async function burstAndKill(dataDir: string, mode: Mode, first: number, killAfterAcks: number, history: History): Promise<{ sent: number; acked: number }> {
   const reportFile = join(dirname(dataDir), `report-${first}.log`);
   const report = await open(reportFile, 'w+');
   const child = spawn(process.execPath, [CHILD, dataDir, mode, String(first), reportFile], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -54,7 +48,10 @@ async function burstAndKill(
     });
   });
   let exitSignal: NodeJS.Signals | null | undefined;
-  void exited.then((signal) => (exitSignal = signal), () => (exitSignal = null));
+  void exited.then(
+    (signal) => (exitSignal = signal),
+    () => (exitSignal = null),
+  );
 
   let sent = 0;
   let acked = 0;
@@ -157,19 +154,40 @@ function expectExactlyOnce(lists: EntityLists, history: History): void {
   const relay = occurrences(lists.relay, relayKey);
   const ackedOf = (mode: Mode): number[] => [...history.acked].filter(([, m]) => m === mode).map(([n]) => n);
 
-  expectNone('numbers recorded twice by a ledger', [...ledger.counts].filter(([, c]) => c > 1).map(([n]) => n));
-  expectNone('numbers forwarded twice by a relay', [...relay.counts].filter(([, c]) => c > 1).map(([n]) => n));
+  expectNone(
+    'numbers recorded twice by a ledger',
+    [...ledger.counts].filter(([, c]) => c > 1).map(([n]) => n),
+  );
+  expectNone(
+    'numbers forwarded twice by a relay',
+    [...relay.counts].filter(([, c]) => c > 1).map(([n]) => n),
+  );
   expectNone('numbers under the wrong key', [...ledger.misplaced, ...relay.misplaced]);
-  expectNone('ledger numbers that were never sent', [...ledger.counts.keys()].filter((n) => !history.sent.has(n)));
-  expectNone('relay numbers that were never sent to a relay', [...relay.counts.keys()].filter((n) => history.sent.get(n) !== 'relay'));
+  expectNone(
+    'ledger numbers that were never sent',
+    [...ledger.counts.keys()].filter((n) => !history.sent.has(n)),
+  );
+  expectNone(
+    'relay numbers that were never sent to a relay',
+    [...relay.counts.keys()].filter((n) => history.sent.get(n) !== 'relay'),
+  );
 
   // Every acknowledged signal was applied.
-  expectNone('acknowledged ledger signals that were lost', ackedOf('direct').filter((n) => ledger.counts.get(n) !== 1));
-  expectNone('acknowledged relay signals that were lost', ackedOf('relay').filter((n) => relay.counts.get(n) !== 1));
+  expectNone(
+    'acknowledged ledger signals that were lost',
+    ackedOf('direct').filter((n) => ledger.counts.get(n) !== 1),
+  );
+  expectNone(
+    'acknowledged relay signals that were lost',
+    ackedOf('relay').filter((n) => relay.counts.get(n) !== 1),
+  );
 
   // A relay's signal to a ledger commits with the relay's state: applied forwards (acknowledged
   // or not) each reached a ledger once, and no ledger got one from a forward that was not applied.
-  expectNone('forwarded numbers missing from the ledgers', [...relay.counts.keys()].filter((n) => ledger.counts.get(n) !== 1));
+  expectNone(
+    'forwarded numbers missing from the ledgers',
+    [...relay.counts.keys()].filter((n) => ledger.counts.get(n) !== 1),
+  );
   expectNone(
     'ledger numbers from forwards that were not applied',
     [...ledger.counts.keys()].filter((n) => history.sent.get(n) === 'relay' && !relay.counts.has(n)),

@@ -33,7 +33,8 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
   // Reads that never wait (a locator action waits for its element): for expect.poll.
   const rowStatus = (id: string): Promise<string | null | undefined> =>
     page.locator(`tr[data-instance-id="${id}"] [data-status]`).evaluateAll((elements) => elements[0]?.getAttribute('data-status'));
-  const listedIds = (): Promise<(string | null)[]> => page.locator('[data-testid="instances-table"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-instance-id')));
+  const listedIds = (): Promise<(string | null)[]> =>
+    page.locator('[data-testid="instances-table"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-instance-id')));
 
   it('loads the overview with no console errors, with the counts from the stats', async () => {
     await post(`${server.api}/orchestrators/HelloCity/overview-1`, 'Oslo');
@@ -130,14 +131,29 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     await post(`${server.api}/orchestrators/EveryStep/every-step`, 'steps');
     await open('#/instances/every-step');
     const steps = (): Promise<string[]> =>
-      page.locator('[data-testid="timeline"] > li').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-kind')}:${row.getAttribute('data-state')}`));
+      page
+        .locator('[data-testid="timeline"] > li')
+        .evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-kind')}:${row.getAttribute('data-state')}`));
     // Live while it runs: the page was open before the last steps were committed.
     await expect.poll(steps, { timeout: 15_000 }).toContain('event-sent:point');
     expect(await steps()).toEqual(
-      expect.arrayContaining(['lifecycle:point', 'activity:failed', 'activity:done', 'timer:done', 'sub-orchestration:done', 'entity-call:done', 'lock:done', 'entity-signal:point', 'event-sent:point']),
+      expect.arrayContaining([
+        'lifecycle:point',
+        'activity:failed',
+        'activity:done',
+        'timer:done',
+        'sub-orchestration:done',
+        'entity-call:done',
+        'lock:done',
+        'entity-signal:point',
+        'event-sent:point',
+      ]),
     );
     const activities = await page.locator('[data-testid="timeline"] > li[data-kind="activity"]').allTextContents();
-    expect(activities).toEqual([expect.stringMatching(/Greeter\.flaky[\s\S]*attempt 1[\s\S]*failed after/), expect.stringMatching(/Greeter\.flaky.*attempt 2/)]);
+    expect(activities).toEqual([
+      expect.stringMatching(/Greeter\.flaky[\s\S]*attempt 1[\s\S]*failed after/),
+      expect.stringMatching(/Greeter\.flaky.*attempt 2/),
+    ]);
     expect(await page.locator('[data-testid="timeline"] > li[data-kind="sub-orchestration"]').textContent()).toContain('HelloCity');
     expect(await page.locator('[data-testid="timeline"] > li[data-kind="lock"]').first().textContent()).toContain('Counter/steps');
     // A step's result opens on a click.
@@ -221,7 +237,8 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
     await post(`${server.api}/entities/Note/live-a/call/set`, 'a');
     await open('#/entities/Note');
     await page.locator('[data-view="entities"] [data-live="live"]').waitFor();
-    const keys = (): Promise<(string | null)[]> => page.locator('[data-testid="entity-keys"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entity-key')));
+    const keys = (): Promise<(string | null)[]> =>
+      page.locator('[data-testid="entity-keys"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entity-key')));
     const timeOf = (key: string): Promise<string | null | undefined> =>
       page.locator(`tr[data-entity-key="${key}"]`).evaluateAll((rows) => rows[0]?.getAttribute('data-last-operation'));
     await expect.poll(keys).toContain('live-a');
@@ -281,8 +298,15 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
   it('shows the orchestration holding an entity lock, linked, with the messages queued behind it', async () => {
     await post(`${server.api}/entities/Note/held/call/set`, 'kept');
     // The $lock message a critical section sends, as if instance 'owner-1' held the note.
-    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Note', key: 'held' }], index: 0, grant: { target: { name: 'Note', key: 'sink' }, operation: 'set', input: '' } };
-    await (server.app as unknown as { engine: Engine }).engine.send([{ id: 'dashboard-test-lock', target: { name: 'Note', key: 'held' }, operation: '$lock', kind: 'signal', input: lock }]);
+    const lock: LockRequest = {
+      owner: 'owner-1',
+      entities: [{ name: 'Note', key: 'held' }],
+      index: 0,
+      grant: { target: { name: 'Note', key: 'sink' }, operation: 'set', input: '' },
+    };
+    await (server.app as unknown as { engine: Engine }).engine.send([
+      { id: 'dashboard-test-lock', target: { name: 'Note', key: 'held' }, operation: '$lock', kind: 'signal', input: lock },
+    ]);
     await post(`${server.api}/entities/Note/held?op=set`, 'waits');
     await expect.poll(async () => (await server.app.client.readEntityState({ name: 'Note', key: 'held' })).backlogQueueSize, { timeout: 10_000 }).toBe(1);
     await open('#/entities/Note');

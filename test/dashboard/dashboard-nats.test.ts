@@ -74,7 +74,8 @@ describe('the dashboard of a client-only process in front of a NATS hub, the wor
   it("shows an entity's value change after a signal, and a new key in its name's list, without a reload", async () => {
     await post(`${api}/entities/Counter/nats-visits/call/add`, 5);
     const view = await open('#/entities/Counter', 'entities');
-    const keys = (): Promise<(string | null)[]> => view.locator('[data-testid="entity-keys"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entity-key')));
+    const keys = (): Promise<(string | null)[]> =>
+      view.locator('[data-testid="entity-keys"] tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-entity-key')));
     await expect.poll(keys).toContain('nats-visits');
     await post(`${api}/entities/Counter/nats-new?op=add`, 1);
     await expect.poll(keys, { timeout: 15_000 }).toContain('nats-new');

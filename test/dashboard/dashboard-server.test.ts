@@ -68,7 +68,15 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       expect(reader.status).toBe(200);
       await post(`${server.api}/orchestrators/HelloCity/streamed`, 'Lima', auth);
       await server.app.client.waitForCompletion('streamed', { timeout: 10_000 });
-      await expect.poll(() => reader.events.flatMap((e) => e.data).filter((c) => c.instanceId === 'streamed').at(-1)?.runtimeStatus).toBe('Completed');
+      await expect
+        .poll(
+          () =>
+            reader.events
+              .flatMap((e) => e.data)
+              .filter((c) => c.instanceId === 'streamed')
+              .at(-1)?.runtimeStatus,
+        )
+        .toBe('Completed');
       const changes = reader.events.flatMap((e) => e.data);
       expect(reader.events.every((e) => e.event === 'changes')).toBe(true);
       expect(changes.find((c) => c.instanceId === 'streamed')).toMatchObject({ name: 'HelloCity', createdTime: expect.stringMatching(/Z$/) });
@@ -123,7 +131,18 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       expect(reader.events.at(-1)!.data.instances.total).toBeGreaterThan(0);
       // Aggregates only: a count per status, never the instances themselves.
       const last = reader.events.at(-1)!.data;
-      expect(Object.keys(last).sort()).toEqual(['applied', 'backlog', 'deadLettered', 'failed', 'haltedPartitions', 'instances', 'operationsPerSecond', 'partitions', 'scheduled', 'time']);
+      expect(Object.keys(last).sort()).toEqual([
+        'applied',
+        'backlog',
+        'deadLettered',
+        'failed',
+        'haltedPartitions',
+        'instances',
+        'operationsPerSecond',
+        'partitions',
+        'scheduled',
+        'time',
+      ]);
       expect(Object.values(last.instances).every((value) => typeof value === 'number')).toBe(true);
     } finally {
       reader.close();
@@ -155,7 +174,10 @@ describe('dashboard: the page, its headers, and the routes it reads (embedded ap
       // A scan reads storage, which cannot answer synchronously: a value delivered during
       // subscribe() comes from the count already kept.
       let late: InstanceCounts | undefined;
-      server.app.client.insights.instanceCounts$().subscribe((counts) => (late = counts)).unsubscribe();
+      server.app.client.insights
+        .instanceCounts$()
+        .subscribe((counts) => (late = counts))
+        .unsubscribe();
       expect(late).toEqual(first.at(-1));
     } finally {
       subscription.unsubscribe();

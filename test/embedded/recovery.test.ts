@@ -43,7 +43,7 @@ describe('embedded recovery', () => {
     expect(await segmentKeys()).toEqual([]);
   });
 
-  test('messages at or below an entity\'s lastAppliedSeq are skipped on redelivery', async () => {
+  test("messages at or below an entity's lastAppliedSeq are skipped on redelivery", async () => {
     const app = await startApp(dir.path, { entities: [Counter] });
     await app.client.entity(Counter, 'k').call.increment();
     await app.client.entity(Counter, 'k').signal.add(10);

@@ -205,7 +205,8 @@ describe('createTestEnvironment', () => {
 
   test("the user's resolve still creates activity instances", async () => {
     const env = await create({
-      resolve: <T>(cls: new (...args: never[]) => T): T => (cls === (Worker as unknown) ? (new Worker(new Prefixer('injected')) as T) : new (cls as new () => T)()),
+      resolve: <T>(cls: new (...args: never[]) => T): T =>
+        cls === (Worker as unknown) ? (new Worker(new Prefixer('injected')) as T) : new (cls as new () => T)(),
     });
     const handle = await env.client.startNew(Ticker, 1);
     await env.advance(MINUTE);

@@ -45,7 +45,7 @@ describe('example: bank transfer with entity locks', () => {
     const opening = 50_000;
     await open(Object.fromEntries(ids.map((id) => [id, opening])));
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const requests: TransferRequest[] = Array.from({ length: 120 }, () => {
       const from = Math.floor(random() * ids.length);
       const to = (from + 1 + Math.floor(random() * (ids.length - 1))) % ids.length;
@@ -71,7 +71,9 @@ describe('example: bank transfer with entity locks', () => {
 
   it('transfers in opposite directions at the same time do not deadlock', async () => {
     await open({ x: 100_000, y: 100_000 });
-    const requests: TransferRequest[] = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? { from: 'x', to: 'y', amount: 1_000 } : { from: 'y', to: 'x', amount: 1_500 }));
+    const requests: TransferRequest[] = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0 ? { from: 'x', to: 'y', amount: 1_000 } : { from: 'y', to: 'x', amount: 1_500 },
+    );
     const handles = await Promise.all(requests.map((request) => env.client.startNew(Transfer, request)));
     const results = await Promise.all(handles.map((handle) => handle.result({ timeout: 60_000 })));
     expect(results.every((r) => r.transferred)).toBe(true);

@@ -13,7 +13,14 @@ describe('example: function chaining', () => {
   });
   afterEach(() => env.dispose());
 
-  const order: Order = { id: 'o-1', customer: 'ada', lines: [{ sku: 'tea-500g', quantity: 2 }, { sku: 'mug', quantity: 1 }] };
+  const order: Order = {
+    id: 'o-1',
+    customer: 'ada',
+    lines: [
+      { sku: 'tea-500g', quantity: 2 },
+      { sku: 'mug', quantity: 1 },
+    ],
+  };
 
   it('runs the steps in order, each on the output of the one before', async () => {
     const handle = await env.client.startNew(ProcessOrder, order, { instanceId: 'o-1' });

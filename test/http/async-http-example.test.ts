@@ -10,7 +10,10 @@ const execFileAsync = promisify(execFile);
 
 /** Runs one of the overview's curl lines (host aside) and splits what `-i` printed. */
 async function curl(line: string): Promise<{ status: number; headers: string; body: string }> {
-  const args = line.match(/"[^"]*"|\S+/g)!.slice(1).map((arg) => arg.replace(/^"|"$/g, ''));
+  const args = line
+    .match(/"[^"]*"|\S+/g)!
+    .slice(1)
+    .map((arg) => arg.replace(/^"|"$/g, ''));
   const { stdout } = await execFileAsync('curl', ['-s', ...args]);
   const split = stdout.indexOf('\r\n\r\n');
   const headers = stdout.slice(0, split);

@@ -79,14 +79,22 @@ describe('HTTP API: entities (embedded engine)', () => {
     const bare = await request(`${server.api}/entities/Counter`);
     expect(bare.status).toBe(200);
     expect(bare.json).toHaveLength(3);
-    expect(bare.json[0]).toEqual({ entityId: { name: 'Counter', key: 'a' }, lastOperationTime: expect.stringMatching(/Z$/), lastModifiedTime: expect.stringMatching(/Z$/), backlogQueueSize: 0 });
+    expect(bare.json[0]).toEqual({
+      entityId: { name: 'Counter', key: 'a' },
+      lastOperationTime: expect.stringMatching(/Z$/),
+      lastModifiedTime: expect.stringMatching(/Z$/),
+      backlogQueueSize: 0,
+    });
     expect(bare.json[0].lastModifiedTime).toBe(bare.json[0].lastOperationTime);
     const withState = await request(`${server.api}/entities?fetchState=true`);
     expect((withState.json as { state: { value: number } }[]).map((e) => e.state.value)).toEqual([97, 98, 99]);
     const keys: string[] = [];
     let token: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof request>> = await request(`${server.api}/entities/Counter?top=2`, token ? { headers: { 'x-ms-continuation-token': token } } : {});
+      const page: Awaited<ReturnType<typeof request>> = await request(
+        `${server.api}/entities/Counter?top=2`,
+        token ? { headers: { 'x-ms-continuation-token': token } } : {},
+      );
       keys.push(...(page.json as { entityId: { key: string } }[]).map((e) => e.entityId.key));
       token = page.headers.get('x-ms-continuation-token');
     } while (token);
@@ -100,7 +108,12 @@ describe('HTTP API: entities (embedded engine)', () => {
     await eventually(async () => (await read('held')) === 1);
     // The $lock message an orchestration's critical section sends, as if instance 'owner-1' held it.
     const engine = (server.app as unknown as { engine: Engine }).engine;
-    const lock: LockRequest = { owner: 'owner-1', entities: [{ name: 'Counter', key: 'held' }], index: 0, grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 } };
+    const lock: LockRequest = {
+      owner: 'owner-1',
+      entities: [{ name: 'Counter', key: 'held' }],
+      index: 0,
+      grant: { target: { name: 'Counter', key: 'sink' }, operation: 'add', input: 0 },
+    };
     await engine.send([{ id: 'test-lock-held', target: { name: 'Counter', key: 'held' }, operation: '$lock', kind: 'signal', input: lock }]);
     await eventually(async () => (await server.client.entity(Counter, 'held').read()).lockedBy === 'owner-1');
     await post(`${server.api}/entities/Counter/held?op=add`, 2);

@@ -126,7 +126,11 @@ export class EventReader {
   private readonly done: Promise<void>;
   private readonly controller = new AbortController();
 
-  private constructor(readonly status: number, readonly contentType: string | null, body: ReadableStream<Uint8Array> | null) {
+  private constructor(
+    readonly status: number,
+    readonly contentType: string | null,
+    body: ReadableStream<Uint8Array> | null,
+  ) {
     this.done = this.read(body);
   }
 

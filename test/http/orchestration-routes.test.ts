@@ -30,7 +30,14 @@ describe('HTTP API: orchestrations (embedded engine)', () => {
     const done = await pollUntilDone(started.json.statusQueryGetUri);
     expect(done.status).toBe(200);
     expect(done.headers.get('location')).toBeNull();
-    expect(done.json).toMatchObject({ name: 'HelloCity', instanceId: id, runtimeStatus: 'Completed', input: 'Tokyo', customStatus: null, output: 'Hello Tokyo!' });
+    expect(done.json).toMatchObject({
+      name: 'HelloCity',
+      instanceId: id,
+      runtimeStatus: 'Completed',
+      input: 'Tokyo',
+      customStatus: null,
+      output: 'Hello Tokyo!',
+    });
     expect(done.json.createdTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(done.json.lastUpdatedTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(done.json).not.toHaveProperty('historyEvents');
@@ -119,7 +126,10 @@ describe('HTTP API: orchestrations (embedded engine)', () => {
     const seen: string[] = [];
     let token: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof request>> = await request(`${server.api}/instances?top=1&instanceIdPrefix=list-`, token ? { headers: { 'x-ms-continuation-token': token } } : {});
+      const page: Awaited<ReturnType<typeof request>> = await request(
+        `${server.api}/instances?top=1&instanceIdPrefix=list-`,
+        token ? { headers: { 'x-ms-continuation-token': token } } : {},
+      );
       seen.push(...(page.json as { instanceId: string }[]).map((s) => s.instanceId));
       token = page.headers.get('x-ms-continuation-token');
     } while (token);

@@ -30,7 +30,13 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
     const scenario = await Scenario.openCluster('cluster', 3000);
     // Workers and the client each connect to a different server.
     const workers = [await scenario.spawnWorker('w1', { member: 0 }), await scenario.spawnWorker('w2', { member: 1 })];
-    await waitFor('the workers settle', () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)), 30_000, () => scenario.describeWorkers(), 100);
+    await waitFor(
+      'the workers settle',
+      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      30_000,
+      () => scenario.describeWorkers(),
+      100,
+    );
     const jsm = await scenario.raw.jetstreamManager();
     const workStream = `${scenario.hub}_WORK`;
     expect((await jsm.streams.info(workStream)).config.num_replicas).toBe(3);
@@ -47,10 +53,20 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
     const killedAt = Date.now();
     await victim.kill();
 
-    await waitFor('acknowledgements resume after the kill', () => burst.acked.size >= ackedAtKill + 500, RESUME_WITHIN_MS, () => scenario.describeWorkers());
+    await waitFor(
+      'acknowledgements resume after the kill',
+      () => burst.acked.size >= ackedAtKill + 500,
+      RESUME_WITHIN_MS,
+      () => scenario.describeWorkers(),
+    );
     const resumedMs = Date.now() - killedAt;
     expect(resumedMs, `acknowledgements resumed ${resumedMs} ms after the kill`).toBeLessThan(RESUME_WITHIN_MS);
-    await waitFor('the workers own every partition again', () => new Set(ownership(workers).flat()).size === 32, 90_000, () => scenario.describeWorkers());
+    await waitFor(
+      'the workers own every partition again',
+      () => new Set(ownership(workers).flat()).size === 32,
+      90_000,
+      () => scenario.describeWorkers(),
+    );
     const ownedAgainMs = Date.now() - killedAt;
 
     await victim.start();
@@ -66,6 +82,8 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
     for (const stream of [workStream, `${scenario.hub}_STATE`]) {
       await waitFor(`${stream}'s replicas are current again`, () => replicasCurrent(jsm, stream), 30_000);
     }
-    console.log(`cluster: killed ${victim.name} (work stream leader) after ${ackedAtKill} acknowledged; acknowledgements resumed after ${resumedMs} ms; every partition owned again after ${ownedAgainMs} ms; ${burst.acked.size} acknowledged in all`);
+    console.log(
+      `cluster: killed ${victim.name} (work stream leader) after ${ackedAtKill} acknowledged; acknowledgements resumed after ${resumedMs} ms; every partition owned again after ${ownedAgainMs} ms; ${burst.acked.size} acknowledged in all`,
+    );
   }, 240_000);
 });

@@ -74,7 +74,13 @@ describe('NATS failover after SIGKILL', () => {
     expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
 
     // At a quiet moment the two survivors hold the rendezvous assignment between them, without overlap.
-    await waitFor('the survivors settle', () => scenario.settledOn(survivors), 10_000, () => scenario.describeWorkers(), 100);
+    await waitFor(
+      'the survivors settle',
+      () => scenario.settledOn(survivors),
+      10_000,
+      () => scenario.describeWorkers(),
+      100,
+    );
     expect(overlaps(ownership(survivors))).toEqual([]);
 
     // The kill mattered: the victim was working, and signals went to its partitions after it died

@@ -34,7 +34,10 @@ describe('NATS fencing of a paused worker', () => {
     );
 
     // The victim is the worker with more partitions; the other lets holds through at once.
-    const [victim, survivor] = (workers[0]!.partitions().length >= workers[1]!.partitions().length ? [0, 1] : [1, 0]).map((i) => workers[i]!) as [WorkerProcess, WorkerProcess];
+    const [victim, survivor] = (workers[0]!.partitions().length >= workers[1]!.partitions().length ? [0, 1] : [1, 0]).map((i) => workers[i]!) as [
+      WorkerProcess,
+      WorkerProcess,
+    ];
     writeFileSync(gates[workers.indexOf(survivor)]!, '');
     const victimGate = gates[workers.indexOf(victim)]!;
     const victimPartitions = victim.partitions();
@@ -194,11 +197,21 @@ describe('NATS fencing of a paused worker', () => {
     // The victim takes Relay.forwardHeld(held) and holds it, then is paused.
     const held = 20_000_000;
     await client.entity(Relay, relay).signal.forwardHeld(held);
-    await waitFor('the victim holds the batch', () => (victim.poll(), victim.events.some((e) => e.type === 'holding' && e.n === held)), 15_000, () => scenario.describeWorkers());
+    await waitFor(
+      'the victim holds the batch',
+      () => (victim.poll(), victim.events.some((e) => e.type === 'holding' && e.n === held)),
+      15_000,
+      () => scenario.describeWorkers(),
+    );
     victim.signal('SIGSTOP');
 
     // The survivor takes over and moves relay-0 on.
-    await waitFor('the survivor owns all 32 partitions', () => survivor.partitions().length === PARTITIONS, 20_000, () => scenario.describeWorkers());
+    await waitFor(
+      'the survivor owns all 32 partitions',
+      () => survivor.partitions().length === PARTITIONS,
+      20_000,
+      () => scenario.describeWorkers(),
+    );
     await applied(held);
     await forward(48, 64);
 
@@ -215,12 +228,22 @@ describe('NATS fencing of a paused worker', () => {
     await forward(80);
 
     // Now the held batch of the earlier ownership finishes. Nothing else is in flight.
-    await waitFor('the work queue drains', async () => (await scenario.workPending()) === 0, 20_000, () => scenario.describeWork());
+    await waitFor(
+      'the work queue drains',
+      async () => (await scenario.workPending()) === 0,
+      20_000,
+      () => scenario.describeWork(),
+    );
     victim.poll();
     const appliedBefore = victim.latest!.applied;
     const releasedAt = Date.now();
     writeFileSync(gates[workers.indexOf(victim)]!, '');
-    await waitFor('the victim finishes the held batch', () => (victim.poll(), victim.events.some((e) => e.type === 'released' && e.n === held)), 15_000, () => scenario.describeWorkers());
+    await waitFor(
+      'the victim finishes the held batch',
+      () => (victim.poll(), victim.events.some((e) => e.type === 'released' && e.n === held)),
+      15_000,
+      () => scenario.describeWorkers(),
+    );
     // Its commit either goes through (counted as applied) or fails (logged); a worker may
     // also drop such a batch without a trace, so this wait is bounded and then moves on.
     await waitFor(
@@ -233,17 +256,37 @@ describe('NATS fencing of a paused worker', () => {
 
     // The committed state of relay-0 still has everything the survivor and the victim's
     // current ownership applied.
-    expect([...(await forwarded())].sort((x, y) => x - y), scenario.describeLogs()).toEqual([16, 32, 48, 64, 80, held]);
+    expect(
+      [...(await forwarded())].sort((x, y) => x - y),
+      scenario.describeLogs(),
+    ).toEqual([16, 32, 48, 64, 80, held]);
 
     // And stays so when the victim goes away for good: its memory cannot paper over what was
     // committed. The survivor takes over from the committed state and applies one more.
     await victim.kill();
-    await waitFor('the survivor owns all 32 partitions again', () => survivor.partitions().length === PARTITIONS, 20_000, () => scenario.describeWorkers());
+    await waitFor(
+      'the survivor owns all 32 partitions again',
+      () => survivor.partitions().length === PARTITIONS,
+      20_000,
+      () => scenario.describeWorkers(),
+    );
     await forward(96);
-    await waitFor('the work queue drains', async () => (await scenario.workPending()) === 0, 20_000, () => scenario.describeWork());
+    await waitFor(
+      'the work queue drains',
+      async () => (await scenario.workPending()) === 0,
+      20_000,
+      () => scenario.describeWork(),
+    );
 
     const lists = await readLists(client);
-    expect([...lists.relay.get(relay)!].sort((x, y) => x - y), scenario.describeLogs()).toEqual([16, 32, 48, 64, 80, 96, held]);
-    for (const n of [16, 32, 48, 64, 80, 96, held]) expect(lists.ledger.get(ledgerKey(n))!.filter((x) => x === n), `ledger record of ${n}`).toEqual([n]);
+    expect(
+      [...lists.relay.get(relay)!].sort((x, y) => x - y),
+      scenario.describeLogs(),
+    ).toEqual([16, 32, 48, 64, 80, 96, held]);
+    for (const n of [16, 32, 48, 64, 80, 96, held])
+      expect(
+        lists.ledger.get(ledgerKey(n))!.filter((x) => x === n),
+        `ledger record of ${n}`,
+      ).toEqual([n]);
   }, 90_000);
 });

@@ -8,7 +8,13 @@ describe('NATS failover after SIGKILL, with mergeable operations', () => {
     requireCompiledChild();
     const scenario = await Scenario.open('merge-failover', 2000);
     const workers = [await scenario.spawnWorker('w1'), await scenario.spawnWorker('w2'), await scenario.spawnWorker('w3')];
-    await waitFor('the three workers settle on the rendezvous assignment', () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)), 20_000, () => scenario.describeWorkers(), 100);
+    await waitFor(
+      'the three workers settle on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      20_000,
+      () => scenario.describeWorkers(),
+      100,
+    );
 
     const client = await scenario.client();
     // Every second number goes through a relay, so relays send runs of recordAll to each ledger.
@@ -21,7 +27,12 @@ describe('NATS failover after SIGKILL, with mergeable operations', () => {
     await victim.kill();
     expect(victim.exit?.signal).toBe('SIGKILL');
 
-    await waitFor('the two survivors own all 32 partitions', () => (scenario.assertWorkersAlive(), new Set(ownership(survivors).flat()).size === PARTITIONS), 20_000, () => scenario.describeWorkers() + scenario.describeLogs());
+    await waitFor(
+      'the two survivors own all 32 partitions',
+      () => (scenario.assertWorkersAlive(), new Set(ownership(survivors).flat()).size === PARTITIONS),
+      20_000,
+      () => scenario.describeWorkers() + scenario.describeLogs(),
+    );
     await burst.acknowledged(burst.acked.size + 3_000);
     await burst.stop();
     expect(burst.rejected.size, [...burst.rejected.values()].slice(0, 3).join('; ')).toBe(0);

@@ -20,7 +20,12 @@ interface Member {
 const members: Member[] = [];
 
 afterEach(async () => {
-  await Promise.allSettled(members.splice(0).filter((m) => !m.stopped).map((m) => m.stop()));
+  await Promise.allSettled(
+    members
+      .splice(0)
+      .filter((m) => !m.stopped)
+      .map((m) => m.stop()),
+  );
   await disposeScenarios();
 });
 

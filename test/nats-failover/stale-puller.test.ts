@@ -27,7 +27,13 @@ describe('NATS partition consumer taken over by a stale puller', () => {
     for (let attempt = 1; attempt <= 10; attempt++) {
       const scenario = await Scenario.open(`stale${attempt}`, 2000);
       // Creating the worker provisions the hub; it takes no partition until it starts.
-      const app = await DurableApp.create({ entities: [Ledger, Relay], nats: scenario.server.url, hub: scenario.hub, leaseTimeMs: 2000, logger: { level: 'silent' } });
+      const app = await DurableApp.create({
+        entities: [Ledger, Relay],
+        nats: scenario.server.url,
+        hub: scenario.hub,
+        leaseTimeMs: 2000,
+        logger: { level: 'silent' },
+      });
       apps.push(app);
       const client = await scenario.client();
       await client.entity(Ledger, key).signal.record(1);
@@ -42,7 +48,9 @@ describe('NATS partition consumer taken over by a stale puller', () => {
         callback: () => {
           if (pulled) return;
           pulled = true;
-          scenario.raw.publish(`$JS.API.CONSUMER.MSG.NEXT.${scenario.hub}_WORK.p${partition}`, JSONCodec().encode({ batch: 1, expires: 20_000_000_000 }), { reply: inbox });
+          scenario.raw.publish(`$JS.API.CONSUMER.MSG.NEXT.${scenario.hub}_WORK.p${partition}`, JSONCodec().encode({ batch: 1, expires: 20_000_000_000 }), {
+            reply: inbox,
+          });
         },
       });
       await scenario.raw.flush();
@@ -50,7 +58,12 @@ describe('NATS partition consumer taken over by a stale puller', () => {
       await app.start();
 
       // Both signals leave the work queue once the owner acknowledged them (a taken one after its ack wait).
-      await waitFor('the work queue drains', async () => (await scenario.workPending()) === 0, 20_000, () => scenario.describeWork());
+      await waitFor(
+        'the work queue drains',
+        async () => (await scenario.workPending()) === 0,
+        20_000,
+        () => scenario.describeWork(),
+      );
       const records = (await client.entity(Ledger, key).read()).entityState?.records;
       await Promise.allSettled(apps.splice(0).map((a) => a.stop()));
       await disposeScenarios();

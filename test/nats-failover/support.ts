@@ -135,8 +135,7 @@ export class WorkerProcess {
       if (parsed.type === 'stats') {
         this.latest = parsed as unknown as StatsLine;
         this.history.push(this.latest);
-      }
-      else this.events.push(parsed);
+      } else this.events.push(parsed);
     }
   }
 
@@ -367,7 +366,9 @@ export class Scenario {
       const consumers: string[] = [];
       for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
         if (c.num_pending > 0 || c.num_ack_pending > 0) {
-          consumers.push(`${c.name}: pending ${c.num_pending}, ack pending ${c.num_ack_pending}, delivered ${c.delivered.consumer_seq}/${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, redelivered ${c.num_redelivered}, waiting ${c.num_waiting}`);
+          consumers.push(
+            `${c.name}: pending ${c.num_pending}, ack pending ${c.num_ack_pending}, delivered ${c.delivered.consumer_seq}/${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, redelivered ${c.num_redelivered}, waiting ${c.num_waiting}`,
+          );
         }
       }
       return `work stream: ${info.state.messages} messages [${subjects.slice(0, 40).join(' ')}]; consumers with work: [${consumers.join('; ')}]`;
@@ -383,7 +384,9 @@ export class Scenario {
         const lines = w.log().filter((l) => (l.level ?? 0) >= 40);
         return `${w.name}: ${lines
           .slice(-limit)
-          .map((l) => `${l.msg}${l.partition === undefined ? '' : ` p${l.partition}`}${l.why ? ` (${l.why})` : ''}${l.err?.message ? ` [${l.err.message}]` : ''}`)
+          .map(
+            (l) => `${l.msg}${l.partition === undefined ? '' : ` p${l.partition}`}${l.why ? ` (${l.why})` : ''}${l.err?.message ? ` [${l.err.message}]` : ''}`,
+          )
           .join(' / ')}`;
       })
       .join('\n');
@@ -435,7 +438,10 @@ export function covers(views: readonly (readonly number[])[]): boolean {
 export function overlaps(views: readonly (readonly number[])[]): number[] {
   const seen = new Map<number, number>();
   for (const view of views) for (const p of view) seen.set(p, (seen.get(p) ?? 0) + 1);
-  return [...seen].filter(([, count]) => count > 1).map(([p]) => p).sort((a, b) => a - b);
+  return [...seen]
+    .filter(([, count]) => count > 1)
+    .map(([p]) => p)
+    .sort((a, b) => a - b);
 }
 
 // ---- bursts of numbered signals ------------------------------------------------------
@@ -611,17 +617,41 @@ export function exactlyOnceProblems(lists: EntityLists, burst: Burst): string[] 
   const relay = counts(lists.relay, relayKey);
   const ackedOf = (...kinds: Kind[]): number[] => [...burst.acked].filter((n) => kinds.includes(burst.sent.get(n)!));
 
-  report('numbers recorded twice by a ledger', [...ledger.count].filter(([, c]) => c > 1).map(([n]) => n));
-  report('numbers forwarded twice by a relay', [...relay.count].filter(([, c]) => c > 1).map(([n]) => n));
+  report(
+    'numbers recorded twice by a ledger',
+    [...ledger.count].filter(([, c]) => c > 1).map(([n]) => n),
+  );
+  report(
+    'numbers forwarded twice by a relay',
+    [...relay.count].filter(([, c]) => c > 1).map(([n]) => n),
+  );
   report('numbers under the wrong key', [...ledger.misplaced, ...relay.misplaced]);
-  report('ledger numbers that were never sent', [...ledger.count.keys()].filter((n) => !burst.sent.has(n)));
-  report('relay numbers that were never sent to a relay', [...relay.count.keys()].filter((n) => burst.sent.get(n) !== 'relay'));
-  report('acknowledged ledger signals that were lost', ackedOf('direct', 'hold').filter((n) => ledger.count.get(n) !== 1));
-  report('acknowledged relay signals that were lost', ackedOf('relay').filter((n) => relay.count.get(n) !== 1));
+  report(
+    'ledger numbers that were never sent',
+    [...ledger.count.keys()].filter((n) => !burst.sent.has(n)),
+  );
+  report(
+    'relay numbers that were never sent to a relay',
+    [...relay.count.keys()].filter((n) => burst.sent.get(n) !== 'relay'),
+  );
+  report(
+    'acknowledged ledger signals that were lost',
+    ackedOf('direct', 'hold').filter((n) => ledger.count.get(n) !== 1),
+  );
+  report(
+    'acknowledged relay signals that were lost',
+    ackedOf('relay').filter((n) => relay.count.get(n) !== 1),
+  );
   // A forward and the signal it sends commit together: each applied forward reached a ledger
   // once, and no ledger holds a forwarded number whose forward was not applied.
-  report('forwarded numbers missing from the ledgers', [...relay.count.keys()].filter((n) => ledger.count.get(n) !== 1));
-  report('ledger numbers from forwards that were not applied', [...ledger.count.keys()].filter((n) => burst.sent.get(n) === 'relay' && !relay.count.has(n)));
+  report(
+    'forwarded numbers missing from the ledgers',
+    [...relay.count.keys()].filter((n) => ledger.count.get(n) !== 1),
+  );
+  report(
+    'ledger numbers from forwards that were not applied',
+    [...ledger.count.keys()].filter((n) => burst.sent.get(n) === 'relay' && !relay.count.has(n)),
+  );
   return problems;
 }
 
@@ -630,7 +660,12 @@ export function exactlyOnceProblems(lists: EntityLists, burst: Burst): string[] 
  * acknowledged signal visible in the committed state. Returns the final lists either way,
  * so the exactly-once check can say what is missing.
  */
-export async function settle(scenario: Scenario, client: DurableClient, burst: Burst, timeoutMs: number): Promise<{ lists: EntityLists; settled: boolean; pending: number }> {
+export async function settle(
+  scenario: Scenario,
+  client: DurableClient,
+  burst: Burst,
+  timeoutMs: number,
+): Promise<{ lists: EntityLists; settled: boolean; pending: number }> {
   const deadline = Date.now() + timeoutMs;
   let pending = -1;
   for (;;) {

@@ -23,8 +23,18 @@ describe('dead letters through the client', () => {
   test('list, get, replay to a worker that can run them, and purge', async () => {
     const hub = nextHub();
     const first = await worker(hub, [Counter]);
-    await publishRaw(hub, 'Journal', 'j', JSON.stringify({ id: 'm1', target: { name: 'Journal', key: 'j' }, operation: 'append', kind: 'signal', input: 'one' }));
-    await publishRaw(hub, 'Journal', 'j', JSON.stringify({ id: 'm2', target: { name: 'Journal', key: 'j' }, operation: 'append', kind: 'signal', input: 'two' }));
+    await publishRaw(
+      hub,
+      'Journal',
+      'j',
+      JSON.stringify({ id: 'm1', target: { name: 'Journal', key: 'j' }, operation: 'append', kind: 'signal', input: 'one' }),
+    );
+    await publishRaw(
+      hub,
+      'Journal',
+      'j',
+      JSON.stringify({ id: 'm2', target: { name: 'Journal', key: 'j' }, operation: 'append', kind: 'signal', input: 'two' }),
+    );
     await publishRaw(hub, 'Counter', 'c', '{broken');
     // A call after them on the same partition as the broken one proves they were all handled.
     expect(await first.client.entity(Counter, 'c').call.increment()).toBe(1);
@@ -40,14 +50,15 @@ describe('dead letters through the client', () => {
     expect(journal.every((l) => !l.activity && l.time instanceof Date && l.originalSeq! > 0)).toBe(true);
     expect(await client.deadLetters.get(journal[0]!.seq)).toEqual(journal[0]);
     expect(await client.deadLetters.get(999_999)).toBeUndefined();
-    expect(await client.deadLetters.list({ afterSeq: journal[0]!.seq, subjectPrefix: `${hub}.w.` , limit: 1 })).toHaveLength(1);
+    expect(await client.deadLetters.list({ afterSeq: journal[0]!.seq, subjectPrefix: `${hub}.w.`, limit: 1 })).toHaveLength(1);
 
     // A worker that hosts Journal replaces the first; replaying delivers both, in order.
     await first.stop();
     const second = await worker(hub, [Counter, Journal]);
     expect(await client.deadLetters.replay({ all: true, subjectPrefix: journal[0]!.originalSubject })).toBe(2);
     const deadlineApplied = Date.now() + 10_000;
-    while ((await second.client.entity(Journal, 'j').read()).entityState?.entries.length !== 2 && Date.now() < deadlineApplied) await new Promise((r) => setTimeout(r, 50));
+    while ((await second.client.entity(Journal, 'j').read()).entityState?.entries.length !== 2 && Date.now() < deadlineApplied)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await second.client.entity(Journal, 'j').read()).entityState?.entries).toEqual(['one', 'two']);
 
     // The broken one is left; purge removes it.

@@ -56,8 +56,14 @@ describe('NATS engine specifics', () => {
     const subject = `${hub}.w.${p}.Counter.k`;
     await js.publish(subject, new TextEncoder().encode('{not json'));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x1', target: { name: 'Ghost', key: 'k' }, operation: 'boo', kind: 'signal' })));
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x2', target: { name: 'Counter', key: 'k' }, operation: 'explode', kind: 'signal' })));
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x3', target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', input: 4 })));
+    await js.publish(
+      subject,
+      new TextEncoder().encode(JSON.stringify({ id: 'x2', target: { name: 'Counter', key: 'k' }, operation: 'explode', kind: 'signal' })),
+    );
+    await js.publish(
+      subject,
+      new TextEncoder().encode(JSON.stringify({ id: 'x3', target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', input: 4 })),
+    );
     expect(await app.client.entity(Counter, 'k').call.get()).toBe(4);
     expect(app.stats().deadLettered).toBe(3);
     const jsm = await shared.raw.jetstreamManager();
@@ -96,7 +102,10 @@ describe('NATS engine specifics', () => {
     const app = await worker(hub);
     const jsm = await shared.raw.jetstreamManager();
     const before = (await jsm.streams.info(`${hub}_WORK`)).state.last_seq;
-    const error = await app.client.entity(Journal, 'big').signal.append('x'.repeat(1100 * 1024)).catch((e: unknown) => e);
+    const error = await app.client
+      .entity(Journal, 'big')
+      .signal.append('x'.repeat(1100 * 1024))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).limit).toBe(1024 * 1024);
     expect((await jsm.streams.info(`${hub}_WORK`)).state.last_seq).toBe(before);
@@ -160,7 +169,10 @@ describe('NATS engine specifics', () => {
   test('a signal sent by an operation that is too large fails that operation instead of stalling the partition', async () => {
     const hub = nextHub();
     const app = await worker(hub);
-    const error = await app.client.entity(Relay, 'r').call.forward('x'.repeat(600 * 1024)).catch((e: unknown) => e);
+    const error = await app.client
+      .entity(Relay, 'r')
+      .call.forward('x'.repeat(600 * 1024))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationFailedError);
     expect((error as OperationFailedError).remoteName).toBe('PayloadTooLargeError');
     expect(await app.client.entity(Relay, 'r').call.count()).toBe(0);
@@ -191,7 +203,9 @@ describe('NATS engine specifics', () => {
 
   test('options that only apply to one engine are refused on the other', async () => {
     await expect(DurableApp.create({ hub: 'x', logger: { level: 'silent' } })).rejects.toThrow(/only apply on NATS/);
-    await expect(DurableApp.create({ nats: shared.server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(/durability applies to the embedded engine/);
+    await expect(DurableApp.create({ nats: shared.server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(
+      /durability applies to the embedded engine/,
+    );
     await expect(DurableClient.connect({ nats: shared.server.url, hubb: 'x' } as never)).rejects.toThrow(/Unknown option 'hubb'/);
   });
 
@@ -211,7 +225,10 @@ describe('NATS engine specifics', () => {
     expect(await second.client.entity(Counter, 'kept').call.increment()).toBe(2);
     const jsm = await shared.raw.jetstreamManager();
     const names: string[] = [];
-    for await (const info of jsm.streams.list()) if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);
-    expect(names.sort()).toEqual([`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_ACT`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort());
+    for await (const info of jsm.streams.list())
+      if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);
+    expect(names.sort()).toEqual(
+      [`KV_${hub}_config`, `KV_${hub}_leases`, `KV_${hub}_workers`, `${hub}_ACT`, `${hub}_DLQ`, `${hub}_STATE`, `${hub}_TIMERS`, `${hub}_WORK`].sort(),
+    );
   });
 });

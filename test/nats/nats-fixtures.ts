@@ -8,7 +8,9 @@ export class Relay {
   forwarded = 0;
   @Operation() forward(text: string): void {
     this.forwarded++;
-    entityContext().entity(Journal, 'relayed').signal.append(text + text);
+    entityContext()
+      .entity(Journal, 'relayed')
+      .signal.append(text + text);
   }
   @Operation() count(): number {
     return this.forwarded;

@@ -165,7 +165,9 @@ describe('orchestrations on NATS with several workers', () => {
     await balanced(a, b);
     // As in a rolling upgrade: the instance lives on A (which has the activity), B has older code.
     const owned = new Set(a.stats().partitions);
-    const instanceId = Array.from({ length: 1000 }, (_, i) => `foreign-${i}`).find((id) => owned.has(partitionOf({ name: '$orchestration', key: id }, PARTITIONS)))!;
+    const instanceId = Array.from({ length: 1000 }, (_, i) => `foreign-${i}`).find((id) =>
+      owned.has(partitionOf({ name: '$orchestration', key: id }, PARTITIONS)),
+    )!;
     const handle = await b.client.startNew(SpreadFanOut, 50, { instanceId });
     const result = await handle.result({ timeout: 20_000 });
     expect(result).toEqual({ sum: (3 * 49 * 50) / 2, count: 50, byWorker: { A: 50 } });
@@ -179,7 +181,11 @@ describe('orchestrations on NATS with several workers', () => {
     try {
       const js = raw.jetstream();
       const h = headers();
-      await js.publish(`${hub}.a.Tally~2etriple`, new TextEncoder().encode('{"id":"bad-1","target":{"name":"$activity","key":"x"},"operation":"Tally.triple","kind":"signal","input":5}'), { headers: h });
+      await js.publish(
+        `${hub}.a.Tally~2etriple`,
+        new TextEncoder().encode('{"id":"bad-1","target":{"name":"$activity","key":"x"},"operation":"Tally.triple","kind":"signal","input":5}'),
+        { headers: h },
+      );
       await js.publish(`${hub}.a.junk`, new TextEncoder().encode('not json'));
       await eventually(() => a.stats().deadLettered === 2);
       const jsm = await raw.jetstreamManager();

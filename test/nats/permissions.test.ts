@@ -102,7 +102,9 @@ describe('NATS users with only the permissions hubPermissions lists', () => {
     await client.terminate(waiting.instanceId, 'stop');
     expect((await client.waitForCompletion(waiting.instanceId, { timeout: 30_000 })).runtimeStatus).toBe('Terminated');
     expect(await client.purgeInstanceHistory(waiting.instanceId)).toEqual({ instancesDeleted: 1 });
-    expect((await client.listInstances({})).instances.map((i) => i.instanceId).sort()).toEqual([approval.instanceId, hello.instanceId, transfer.instanceId].sort());
+    expect((await client.listInstances({})).instances.map((i) => i.instanceId).sort()).toEqual(
+      [approval.instanceId, hello.instanceId, transfer.instanceId].sort(),
+    );
     expect(await client.deadLetters.list()).toEqual([]);
     expect(await client.deadLetters.purge()).toBe(0);
   }, 90_000);
@@ -130,7 +132,11 @@ describe('NATS users with only the permissions hubPermissions lists', () => {
     } finally {
       await nkeyClient.close();
     }
-    const wrongKey = DurableClient.connect({ nats: { servers: url, authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()) }, hub: HUB, logger: { level: 'silent' } });
+    const wrongKey = DurableClient.connect({
+      nats: { servers: url, authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()) },
+      hub: HUB,
+      logger: { level: 'silent' },
+    });
     await expect(wrongKey).rejects.toBeInstanceOf(TransportError);
   }, 60_000);
 

@@ -85,7 +85,12 @@ describe('read-only operations on NATS', () => {
     await eventually(async () => (await ledger.read()).entityState?.total === 5);
     // The $lock message a critical section sends, as if instance 'owner-1' held the ledger.
     const engine = (first as unknown as { engine: Engine }).engine;
-    const lock: LockRequest = { owner: 'owner-1', entities: [ledger.id], index: 0, grant: { target: { name: 'Ledger', key: 'sink' }, operation: 'add', input: 0 } };
+    const lock: LockRequest = {
+      owner: 'owner-1',
+      entities: [ledger.id],
+      index: 0,
+      grant: { target: { name: 'Ledger', key: 'sink' }, operation: 'add', input: 0 },
+    };
     await engine.send([{ id: 'test-lock-held', target: ledger.id, operation: '$lock', kind: 'signal', input: lock }]);
     await ledger.signal.balance();
     await ledger.signal.balance();

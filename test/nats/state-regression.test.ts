@@ -221,7 +221,12 @@ describe('NATS recovery from snapshots the server lost', () => {
     // ...then the server loses the entity's snapshot and, as a SIGKILL can, the consumer's floor.
     await lose(hub, 'Counter', 'floorless');
     await jsm.consumers.delete(`${hub}_WORK`, `p${partition}`);
-    await jsm.consumers.add(`${hub}_WORK`, { durable_name: `p${partition}`, filter_subject: `${hub}.w.${partition}.>`, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+    await jsm.consumers.add(`${hub}_WORK`, {
+      durable_name: `p${partition}`,
+      filter_subject: `${hub}.w.${partition}.>`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
     expect((await jsm.consumers.info(`${hub}_WORK`, `p${partition}`)).ack_floor.stream_seq).toBe(0);
 
     const next = await worker(hub);

@@ -27,7 +27,22 @@ async function makeCertificates(dir: string): Promise<void> {
   for (const name of ['server', 'client']) {
     openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
     const extensions = name === 'server' ? ['-extfile', 'server.ext'] : [];
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...extensions]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      ...extensions,
+    ]);
   }
 }
 
@@ -97,7 +112,11 @@ describe('NATS over TLS with client certificates and users', () => {
   });
 
   test('a connection without a client certificate is refused with a TransportError', async () => {
-    const refused = DurableClient.connect({ nats: { servers: url, tls: { caFile: tls().caFile }, ...CLIENT, timeout: 3000 }, hub: 'secure', logger: { level: 'silent' } });
+    const refused = DurableClient.connect({
+      nats: { servers: url, tls: { caFile: tls().caFile }, ...CLIENT, timeout: 3000 },
+      hub: 'secure',
+      logger: { level: 'silent' },
+    });
     await expect(refused).rejects.toBeInstanceOf(TransportError);
   });
 });

@@ -99,7 +99,11 @@ describe('JetstateModule refuses bad input at bootstrap, with a typed error nami
   });
 
   /** Compiles and initialises a module; resolves with the error it failed with. */
-  async function failure(options: { entities?: Function[]; orchestrators?: Function[]; activities?: Function[] }, imports: Type[] = [], providers: Type[] = []): Promise<Error> {
+  async function failure(
+    options: { entities?: Function[]; orchestrators?: Function[]; activities?: Function[] },
+    imports: Type[] = [],
+    providers: Type[] = [],
+  ): Promise<Error> {
     let close: (() => Promise<void>) | undefined;
     try {
       const module = await Test.createTestingModule({
@@ -149,7 +153,9 @@ describe('JetstateModule refuses bad input at bootstrap, with a typed error nami
   it('a dependency Nest cannot resolve', async () => {
     const error = await failure({ entities: [NeedsMissing] });
     expect(error).toBeInstanceOf(DefinitionError);
-    expect(error.message).toMatch(/^Nest cannot resolve Missing, constructor parameter #1 of NeedsMissing: no module of the app provides it. Add Missing to the providers/);
+    expect(error.message).toMatch(
+      /^Nest cannot resolve Missing, constructor parameter #1 of NeedsMissing: no module of the app provides it. Add Missing to the providers/,
+    );
     await expectStorageReleased();
   });
 
@@ -192,7 +198,7 @@ describe('JetstateModule refuses bad input at bootstrap, with a typed error nami
   it('the root and a feature registering the same name with different classes', async () => {
     const error = await failure({ entities: [BillingAccount] }, [ShopModule]);
     expect(error).toBeInstanceOf(DefinitionError);
-    expect(error.message).toContain("BillingAccount (JetstateModule.forRoot) and ShopAccount (JetstateModule.forFeature in ShopModule)");
+    expect(error.message).toContain('BillingAccount (JetstateModule.forRoot) and ShopAccount (JetstateModule.forFeature in ShopModule)');
   });
 
   it('accepts the same class registered by two modules (it counts once)', async () => {
@@ -231,4 +237,3 @@ describe('JetstateModule refuses bad input at bootstrap, with a typed error nami
     expect(error.message).toContain('of NeedsRequest, is request-scoped');
   });
 });
-

@@ -166,7 +166,12 @@ describe('JetstateModule on the embedded engine (LevelDB)', () => {
     await module.close();
     module = undefined;
     // The data went where the factory said.
-    const app = await DurableApp.create({ dataDir: dir.path, logger: { level: 'silent' }, entities: [Wallet], resolve: (cls) => new (cls as unknown as new (r: RatesService) => never)(new RatesService()) });
+    const app = await DurableApp.create({
+      dataDir: dir.path,
+      logger: { level: 'silent' },
+      entities: [Wallet],
+      resolve: (cls) => new (cls as unknown as new (r: RatesService) => never)(new RatesService()),
+    });
     expect((await app.client.entity(Wallet, 'ada').read()).entityState?.usd).toBe(4);
     await app.stop();
   });

@@ -128,7 +128,11 @@ describe('the package installed from npm pack', () => {
     // adds Nest, as a Nest app has it, at the versions jetstate is tested with.
     nestInstalledWithJetstate = existsSync(join(project, 'node_modules/@nestjs'));
     const dev = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
-    await run('npm', ['install', ...['@nestjs/common', '@nestjs/core'].map((name) => `${name}@${dev[name]}`), '--no-audit', '--no-fund', '--prefer-offline'], project);
+    await run(
+      'npm',
+      ['install', ...['@nestjs/common', '@nestjs/core'].map((name) => `${name}@${dev[name]}`), '--no-audit', '--no-fund', '--prefer-offline'],
+      project,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -154,7 +158,9 @@ describe('the package installed from npm pack', () => {
     // The dashboard's bundle is a browser script served as a file, not a module to import.
     const browserAssets = (file: string): boolean => file.startsWith('dist/src/dashboard/assets/');
     expect(packedFiles.filter(browserAssets)).toEqual(expect.arrayContaining(['dist/src/dashboard/assets/app.js', 'dist/src/dashboard/assets/app.css']));
-    const withoutDeclaration = packedFiles.filter((file) => file.endsWith('.js') && !browserAssets(file) && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')));
+    const withoutDeclaration = packedFiles.filter(
+      (file) => file.endsWith('.js') && !browserAssets(file) && !packedFiles.includes(file.replace(/\.js$/, '.d.ts')),
+    );
     expect(withoutDeclaration).toEqual([]);
     const outsideDist = packedFiles.filter((file) => !file.startsWith('dist/') && !/^(package\.json|README\.md|LICENSE(\.\w+)?)$/.test(file));
     expect(outsideDist).toEqual([]);

@@ -64,7 +64,10 @@ function pointsOf(resourceMetrics: ResourceMetrics, name: string): { attributes:
         const value = point.value as unknown;
         points.push({
           attributes: { ...point.attributes },
-          value: typeof value === 'object' && value !== null && 'count' in value ? { count: (value as { count: number }).count, sum: (value as { sum?: number }).sum } : value,
+          value:
+            typeof value === 'object' && value !== null && 'count' in value
+              ? { count: (value as { count: number }).count, sum: (value as { sum?: number }).sum }
+              : value,
         });
       }
     }

@@ -20,7 +20,16 @@ describe('traceparent', () => {
   });
 
   it('ignores what is not a valid traceparent, so a bad header or field links nothing', () => {
-    for (const bad of [undefined, 42, '', 'nonsense', `01-${PARENT.slice(3)}`, '00-00000000000000000000000000000000-00f067aa0ba902b7-01', '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01', `${PARENT}-extra`]) {
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      'nonsense',
+      `01-${PARENT.slice(3)}`,
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01',
+      `${PARENT}-extra`,
+    ]) {
       expect(parseTraceParent(bad)).toBeUndefined();
     }
   });

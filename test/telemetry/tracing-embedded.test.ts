@@ -39,7 +39,12 @@ describe('OpenTelemetry on the embedded engine', () => {
     const signal = single(all, 'signal Relay.forward');
     expect(signal.kind).toBe(SpanKind.PRODUCER);
     expect(signal.parentSpanId).toBeUndefined();
-    expect(signal.attributes).toMatchObject({ 'messaging.system': 'jetstate', 'messaging.operation.type': 'send', 'jetstate.entity.name': 'Relay', 'jetstate.entity.key': 'chain' });
+    expect(signal.attributes).toMatchObject({
+      'messaging.system': 'jetstate',
+      'messaging.operation.type': 'send',
+      'jetstate.entity.name': 'Relay',
+      'jetstate.entity.key': 'chain',
+    });
     const trace = all.filter((s) => s.traceId === signal.traceId);
 
     const relay = single(trace, 'process Relay.forward');
@@ -64,11 +69,17 @@ describe('OpenTelemetry on the embedded engine', () => {
       'signal Relay.forward',
     ]);
     const activity = trace.find((s) => s.name === 'activity Steps.double')!;
-    expect(activity.attributes).toMatchObject({ 'jetstate.activity.name': 'Steps.double', 'jetstate.orchestration.instance_id': 'pipeline-chain', 'jetstate.activity.attempt': 1 });
+    expect(activity.attributes).toMatchObject({
+      'jetstate.activity.name': 'Steps.double',
+      'jetstate.orchestration.instance_id': 'pipeline-chain',
+      'jetstate.activity.attempt': 1,
+    });
     // Every applied message ran in a committed batch.
     const batches = all.filter((s) => s.name.startsWith('batch partition '));
     expect(batches.length).toBeGreaterThan(0);
-    expect(batches.every((b) => typeof b.attributes['messaging.batch.message_count'] === 'number' && typeof b.attributes['jetstate.partition'] === 'number')).toBe(true);
+    expect(
+      batches.every((b) => typeof b.attributes['messaging.batch.message_count'] === 'number' && typeof b.attributes['jetstate.partition'] === 'number'),
+    ).toBe(true);
   });
 
   it('gives each activity and each turn one span when an orchestration is replayed after a restart', async () => {
@@ -85,12 +96,12 @@ describe('OpenTelemetry on the embedded engine', () => {
     await eventually(async () => (await ofInstance()).filter((s) => s.name === 'orchestration deliver').length === 2);
     const all = await ofInstance();
     expect(all.filter((s) => s.name === 'activity Steps.double')).toHaveLength(2);
-    expect(all.filter((s) => s.name.startsWith('orchestration ')).map((s) => s.name).sort()).toEqual([
-      'orchestration deliver',
-      'orchestration deliver',
-      'orchestration raiseEvent',
-      'orchestration start',
-    ]);
+    expect(
+      all
+        .filter((s) => s.name.startsWith('orchestration '))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['orchestration deliver', 'orchestration deliver', 'orchestration raiseEvent', 'orchestration start']);
     expect(single(all, 'raiseEvent go').parentSpanId).toBeUndefined();
     expect(single(all, 'orchestration raiseEvent').parentSpanId).toBe(single(all, 'raiseEvent go').spanId);
   });

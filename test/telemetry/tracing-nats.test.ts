@@ -27,7 +27,13 @@ describe('OpenTelemetry across processes on NATS', () => {
     sdk = installSdk();
     server = await startNatsServer();
     dir = await tempDir('jetstate-otel-nats-');
-    config = { nats: server.url, hub: `otel${process.pid}`, dataDir: join(dir.path, 'worker'), spans: join(dir.path, 'spans.jsonl'), report: join(dir.path, 'report.jsonl') };
+    config = {
+      nats: server.url,
+      hub: `otel${process.pid}`,
+      dataDir: join(dir.path, 'worker'),
+      spans: join(dir.path, 'spans.jsonl'),
+      report: join(dir.path, 'report.jsonl'),
+    };
     let stderr = '';
     worker = spawn(process.execPath, [WORKER, JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe'] });
     worker.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -89,10 +95,19 @@ describe('OpenTelemetry across processes on NATS', () => {
 
   it('counts the partition leases a worker acquires and releases', async () => {
     const changes = async (change: string): Promise<number> =>
-      (await sdk.metric('jetstate.partition.lease.changes')).filter((p) => p.attributes['jetstate.lease.change'] === change).reduce((n, p) => n + (p.value as number), 0);
+      (await sdk.metric('jetstate.partition.lease.changes'))
+        .filter((p) => p.attributes['jetstate.lease.change'] === change)
+        .reduce((n, p) => n + (p.value as number), 0);
     const before = { acquired: await changes('acquired'), released: await changes('released') };
     // A worker of its own hub in this process: it takes every partition, then gives them back on stop.
-    const app = await DurableApp.create({ ...TRACED, nats: server.url, hub: `otelleases${process.pid}`, dataDir: join(dir.path, 'leases'), partitionCount: 4, logger: { level: 'silent' } });
+    const app = await DurableApp.create({
+      ...TRACED,
+      nats: server.url,
+      hub: `otelleases${process.pid}`,
+      dataDir: join(dir.path, 'leases'),
+      partitionCount: 4,
+      logger: { level: 'silent' },
+    });
     await app.start();
     try {
       await eventually(() => app.stats().partitions.length === 4, 20_000);

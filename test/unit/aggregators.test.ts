@@ -18,11 +18,16 @@ describe('HyperLogLog sketch', () => {
 });
 
 describe('merge contracts of the ready-made aggregators', () => {
-  @Entity() class C extends Counter {}
-  @Entity() class S extends Stats {}
-  @Entity() class D extends DistinctCount {}
-  @Entity() class T extends TopK {}
-  @Entity() class H extends Histogram {}
+  @Entity()
+  class C extends Counter {}
+  @Entity()
+  class S extends Stats {}
+  @Entity()
+  class D extends DistinctCount {}
+  @Entity()
+  class T extends TopK {}
+  @Entity()
+  class H extends Histogram {}
   const registry = Registry.create({ entities: [C, S, D, T, H] });
   const mergeOf = (cls: Function, op: string) => registry.entityOf(cls).operations.get(op)!.merge!;
 

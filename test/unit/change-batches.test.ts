@@ -11,7 +11,13 @@ interface Change {
 /** Pushes `changes` at once, ends the source, and collects the events. */
 async function eventsOf(changes: readonly Change[]): Promise<StreamEvent[]> {
   const source = new Subject<Change>();
-  const events = firstValueFrom(changeBatches(source, (change) => change.id, (change) => ({ key: change.id, value: change.value })).pipe(toArray()));
+  const events = firstValueFrom(
+    changeBatches(
+      source,
+      (change) => change.id,
+      (change) => ({ key: change.id, value: change.value }),
+    ).pipe(toArray()),
+  );
   for (const change of changes) source.next(change);
   source.complete();
   return events;
@@ -24,7 +30,15 @@ describe('the batches of a listing stream', () => {
       { id: 'b', value: 1 },
       { id: 'a', value: 2 },
     ]);
-    expect(events).toEqual([{ event: 'changes', data: [{ key: 'a', value: 2 }, { key: 'b', value: 1 }] }]);
+    expect(events).toEqual([
+      {
+        event: 'changes',
+        data: [
+          { key: 'a', value: 2 },
+          { key: 'b', value: 1 },
+        ],
+      },
+    ]);
   });
 
   it(`sends a reload event, not the changes, when more than ${MAX_CHANGES_PER_EVENT} items changed in a window`, async () => {

@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ErrorCode, InvalidEntityIdError } from '../../src/errors';
-import {
-  MAX_ENTITY_KEY_LENGTH,
-  assertValidKey,
-  entityIdFromString,
-  entityIdToString,
-  isValidEntityName,
-} from '../../src/registry/entity-id';
+import { MAX_ENTITY_KEY_LENGTH, assertValidKey, entityIdFromString, entityIdToString, isValidEntityName } from '../../src/registry/entity-id';
 
 function keyErrorOf(key: unknown): InvalidEntityIdError {
   try {
@@ -82,15 +76,12 @@ describe('entityIdToString and entityIdFromString', () => {
     expect(entityIdToString({ name: 'Counter', key: 'visits' })).toBe('Counter/visits');
   });
 
-  test.each(['visits', 'a/b', '/', '/leading', 'trailing/', 'a//b', 'Counter/nested', 'Zähler 🚀 . x'])(
-    'key %j round-trips',
-    (key) => {
-      const id = { name: 'Counter', key };
-      const text = entityIdToString(id);
-      expect(text).toBe(`Counter/${key}`);
-      expect(entityIdFromString(text)).toEqual(id);
-    },
-  );
+  test.each(['visits', 'a/b', '/', '/leading', 'trailing/', 'a//b', 'Counter/nested', 'Zähler 🚀 . x'])('key %j round-trips', (key) => {
+    const id = { name: 'Counter', key };
+    const text = entityIdToString(id);
+    expect(text).toBe(`Counter/${key}`);
+    expect(entityIdFromString(text)).toEqual(id);
+  });
 
   test('the first slash separates the name from a key containing slashes', () => {
     expect(entityIdFromString('Order/tenant/42')).toEqual({ name: 'Order', key: 'tenant/42' });

@@ -45,7 +45,12 @@ const message = (target: typeof c1, operation: string, input?: unknown, extra: P
   ...(input === undefined ? {} : { input }),
   ...extra,
 });
-const lockRequest = (owner: string, index = 0): LockRequest => ({ owner, entities: [c1, c2], index, grant: { target: orchestration, operation: 'add', input: 100 } });
+const lockRequest = (owner: string, index = 0): LockRequest => ({
+  owner,
+  entities: [c1, c2],
+  index,
+  grant: { target: orchestration, operation: 'add', input: 100 },
+});
 
 describe('entity locks (critical sections)', () => {
   test('a lock request locks the entity and travels on to the next one; the last one sends the grant', async () => {
@@ -99,7 +104,9 @@ describe('replies as messages', () => {
     const h = harness();
     const route = { target: orchestration, operation: 'add', context: { seq: 7 } };
     const ok = await h.run(message(c1, 'increment', undefined, { replyVia: route }));
-    expect(ok.produced.map((m) => [m.target, m.operation, m.input])).toEqual([[orchestration, 'add', { context: { seq: 7 }, reply: { id: expect.any(String), ok: true, value: 1 } }]]);
+    expect(ok.produced.map((m) => [m.target, m.operation, m.input])).toEqual([
+      [orchestration, 'add', { context: { seq: 7 }, reply: { id: expect.any(String), ok: true, value: 1 } }],
+    ]);
     const failed = await h.run(message(c1, 'addThenFail', 3, { replyVia: route }));
     expect(failed.produced).toHaveLength(1);
     expect(failed.produced[0]!.input).toMatchObject({ reply: { ok: false, error: { name: 'RangeError', message: 'refusing 3' } } });

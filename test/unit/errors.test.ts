@@ -355,9 +355,7 @@ describe('error details', () => {
     const error = new UnknownOperationError('Counter', 'nope', ['add', 'get']);
     expect(error.entityName).toBe('Counter');
     expect(error.operationName).toBe('nope');
-    expect(error.message).toBe(
-      "Entity 'Counter' has no operation 'nope'. Known operations: 'add', 'get'. Mark the method with @Operation() or fix the name.",
-    );
+    expect(error.message).toBe("Entity 'Counter' has no operation 'nope'. Known operations: 'add', 'get'. Mark the method with @Operation() or fix the name.");
     expect(new UnknownOperationError('Empty', 'x', []).message).toContain('Known operations: (none).');
   });
 
@@ -384,8 +382,16 @@ describe('error details', () => {
 
   test('NonDeterminismError names the step, what history has and what the code does', () => {
     const error = new NonDeterminismError('order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'");
-    expect([error.instanceId, error.orchestrator, error.seq, error.expected, error.found]).toEqual(['order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'"]);
-    expect(error.message).toMatch(/^Orchestration 'Order' \(instance 'order-1'\) is not deterministic at step 3: the history has TaskScheduled 'A' there, but the code now does TaskScheduled 'B'\./);
+    expect([error.instanceId, error.orchestrator, error.seq, error.expected, error.found]).toEqual([
+      'order-1',
+      'Order',
+      3,
+      "TaskScheduled 'A'",
+      "TaskScheduled 'B'",
+    ]);
+    expect(error.message).toMatch(
+      /^Orchestration 'Order' \(instance 'order-1'\) is not deterministic at step 3: the history has TaskScheduled 'A' there, but the code now does TaskScheduled 'B'\./,
+    );
   });
 
   test('ActivityFailedError and SubOrchestrationFailedError carry the remote error', () => {
@@ -417,7 +423,9 @@ describe('error details', () => {
 });
 
 describe('instanceof compares brands, not class names', () => {
-  const classes = (Object.values(source) as unknown[]).filter((value): value is Function => typeof value === 'function' && value.prototype instanceof Error && value !== source.JetstateError);
+  const classes = (Object.values(source) as unknown[]).filter(
+    (value): value is Function => typeof value === 'function' && value.prototype instanceof Error && value !== source.JetstateError,
+  );
 
   test('each error class answers to exactly one code, and no two classes share one', () => {
     const codes = Object.values(ErrorCode);

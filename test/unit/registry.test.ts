@@ -167,8 +167,7 @@ describe('Registry.create rejects invalid declarations with a DefinitionError', 
     const error = definitionErrorOf(() => createWith(makeTwin(), makeTwin()));
     expect(error.code).toBe(ErrorCode.Definition);
     expect(error.message).toBe(
-      "Two entity classes are named 'Twin': Twin and Twin. " +
-        "Entity names must be unique in an app; give one a different name with @Entity('OtherName').",
+      "Two entity classes are named 'Twin': Twin and Twin. " + "Entity names must be unique in an app; give one a different name with @Entity('OtherName').",
     );
   });
 
@@ -184,8 +183,7 @@ describe('Registry.create rejects invalid declarations with a DefinitionError', 
     const error = definitionErrorOf(() => createWith(First, Second));
     expect(error.code).toBe(ErrorCode.Definition);
     expect(error.message).toBe(
-      "Two entity classes are named 'Same': First and Second. " +
-        "Entity names must be unique in an app; give one a different name with @Entity('OtherName').",
+      "Two entity classes are named 'Same': First and Second. " + "Entity names must be unique in an app; give one a different name with @Entity('OtherName').",
     );
   });
 
@@ -213,9 +211,7 @@ describe('Registry.create rejects invalid declarations with a DefinitionError', 
     }
     const error = definitionErrorOf(() => createWith(BadName));
     expect(error.code).toBe(ErrorCode.Definition);
-    expect(error.message).toBe(
-      `Entity name '${name}' (class BadName) is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or '_'.`,
-    );
+    expect(error.message).toBe(`Entity name '${name}' (class BadName) is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or '_'.`);
   });
 
   test('an entity without operations', () => {
@@ -258,9 +254,7 @@ describe('Registry.create rejects invalid declarations with a DefinitionError', 
     }
     const error = definitionErrorOf(() => createWith(BadOperationName));
     expect(error.code).toBe(ErrorCode.Definition);
-    expect(error.message).toBe(
-      "Operation name 'not valid' of entity 'BadOperationName' is not valid: use letters, digits, '_', '$' or '-'.",
-    );
+    expect(error.message).toBe("Operation name 'not valid' of entity 'BadOperationName' is not valid: use letters, digits, '_', '$' or '-'.");
   });
 
   test('an operation method with two parameters', () => {
@@ -323,17 +317,13 @@ describe('Registry lookups', () => {
   test('entityOf a decorated but unregistered class says to register it', () => {
     const error = definitionErrorOf(() => registry.entityOf(DecoratedButUnregistered));
     expect(error.code).toBe(ErrorCode.Definition);
-    expect(error.message).toBe(
-      'Entity class DecoratedButUnregistered is not registered with this app. Add it to DurableApp.create({ entities: [...] }).',
-    );
+    expect(error.message).toBe('Entity class DecoratedButUnregistered is not registered with this app. Add it to DurableApp.create({ entities: [...] }).');
   });
 
   test('entityOf an undecorated class says to decorate and register it', () => {
     const error = definitionErrorOf(() => registry.entityOf(NotDecorated));
     expect(error.code).toBe(ErrorCode.Definition);
-    expect(error.message).toBe(
-      'NotDecorated is not an entity. Decorate the class with @Entity() and list it in DurableApp.create({ entities: [...] }).',
-    );
+    expect(error.message).toBe('NotDecorated is not an entity. Decorate the class with @Entity() and list it in DurableApp.create({ entities: [...] }).');
   });
 
   test('entityOf a value that is not a class says to pass the class', () => {
@@ -344,16 +334,12 @@ describe('Registry lookups', () => {
   test('entityNamed an unknown name lists the registered entities', () => {
     const error = definitionErrorOf(() => registry.entityNamed('Nope'));
     expect(error.code).toBe(ErrorCode.Definition);
-    expect(error.message).toBe(
-      "No entity named 'Nope' is registered. Registered entities: 'Counter', 'Custom'. Check the name or register the class.",
-    );
+    expect(error.message).toBe("No entity named 'Nope' is registered. Registered entities: 'Counter', 'Custom'. Check the name or register the class.");
   });
 
   test('entityNamed on an empty registry says none are registered', () => {
     const error = definitionErrorOf(() => Registry.create({}).entityNamed('Counter'));
-    expect(error.message).toBe(
-      "No entity named 'Counter' is registered. Registered entities: (none). Check the name or register the class.",
-    );
+    expect(error.message).toBe("No entity named 'Counter' is registered. Registered entities: (none). Check the name or register the class.");
   });
 
   test('entityNamed finds an entity by its declared name, not its class name', () => {
@@ -380,8 +366,7 @@ describe('Registry lookups', () => {
     expect(error.entityName).toBe('Counter');
     expect(error.operationName).toBe('nope');
     expect(error.message).toBe(
-      "Entity 'Counter' has no operation 'nope'. Known operations: 'add', 'get', 'delete'. " +
-        'Mark the method with @Operation() or fix the name.',
+      "Entity 'Counter' has no operation 'nope'. Known operations: 'add', 'get', 'delete'. " + 'Mark the method with @Operation() or fix the name.',
     );
   });
 

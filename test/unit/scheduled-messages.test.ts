@@ -5,7 +5,11 @@ import { ManualClock } from '../../src/runtime/clock';
 const T0 = Date.UTC(2026, 0, 1);
 
 function entry(due: number, id: string): ScheduledEntry {
-  return { due: T0 + due, key: `t/${due}/${id}`, message: { id, target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', scheduledTime: T0 + due } };
+  return {
+    due: T0 + due,
+    key: `t/${due}/${id}`,
+    message: { id, target: { name: 'Counter', key: 'k' }, operation: 'add', kind: 'signal', scheduledTime: T0 + due },
+  };
 }
 
 describe('ScheduledMessages', () => {

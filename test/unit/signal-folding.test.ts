@@ -26,13 +26,19 @@ describe('folding client signals', () => {
 
   test('another operation, a call or another sender in between ends the run', () => {
     const call: OperationMessage = { ...client(3, 'get', undefined), kind: 'call' };
-    const out = foldClientSignals([client(1, 'add', 1), client(2, 'set', 5), client(4, 'add', 1), call, client(5, 'add', 1), client(6, 'add', 1, 'k', 'c2')], mergeOf);
+    const out = foldClientSignals(
+      [client(1, 'add', 1), client(2, 'set', 5), client(4, 'add', 1), call, client(5, 'add', 1), client(6, 'add', 1, 'k', 'c2')],
+      mergeOf,
+    );
     expect(out.map((m) => m.id)).toEqual(['c1.1', 'c1.2', 'c1.4', 'c1.3', 'c1.5', 'c2.6']);
   });
 
   test('signals to other entities in between do not end a run to one entity', () => {
     const out = foldClientSignals([client(1, 'add', 1, 'a'), client(2, 'add', 1, 'b'), client(3, 'add', 1, 'a')], mergeOf);
-    expect(out.map((m) => [m.target.key, m.input])).toEqual([['a', 2], ['b', 1]]);
+    expect(out.map((m) => [m.target.key, m.input])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
   });
 
   test('a merge that throws leaves the signals apart', () => {
@@ -46,7 +52,20 @@ describe('folding client signals', () => {
 describe('folding an outbox', () => {
   test('the fold keeps the numbers and inputs of the signals it replaces, under an id of its own', () => {
     const [folded] = foldOutbox([sent(4, 1), sent(5, 2), sent(7, 3)], mergeOf);
-    expect(folded).toMatchObject({ id: 'src.1>4*3', input: 6, origin: { entity: 'Page/p', n: 7 }, merged: { count: 3, from: 4, parts: [[4, 1], [5, 2], [7, 3]] } });
+    expect(folded).toMatchObject({
+      id: 'src.1>4*3',
+      input: 6,
+      origin: { entity: 'Page/p', n: 7 },
+      merged: {
+        count: 3,
+        from: 4,
+        parts: [
+          [4, 1],
+          [5, 2],
+          [7, 3],
+        ],
+      },
+    });
   });
 
   test('a receiver that applied part of a fold applies only the rest', () => {
@@ -67,7 +86,9 @@ describe('merge in the registry', () => {
         this.n += k;
       }
     }
-    const merge = Registry.create({ entities: [Views] }).entityOf(Views).operations.get('add')!.merge!;
+    const merge = Registry.create({ entities: [Views] })
+      .entityOf(Views)
+      .operations.get('add')!.merge!;
     expect(merge(2, 3)).toBe(5);
   });
 

@@ -5,7 +5,14 @@ import { chooseSnapshot, findRegressedEntities, inputsStillRetained } from '../.
 function copy(lastAppliedSeq: number, streamSeq: number): { snapshot: EntitySnapshot; streamSeq: number } {
   return {
     streamSeq,
-    snapshot: { id: { name: 'Counter', key: 'k' }, exists: true, stateJson: `{"value":${lastAppliedSeq}}`, lastAppliedSeq, version: lastAppliedSeq, lastModified: 0 },
+    snapshot: {
+      id: { name: 'Counter', key: 'k' },
+      exists: true,
+      stateJson: `{"value":${lastAppliedSeq}}`,
+      lastAppliedSeq,
+      version: lastAppliedSeq,
+      lastModified: 0,
+    },
   };
 }
 
@@ -17,7 +24,12 @@ describe('chooseSnapshot', () => {
   });
 
   test('a local copy newer than the server’s repairs it, fenced on the server’s sequence', () => {
-    expect(chooseSnapshot(copy(5, 40), copy(10, 30), 10)).toMatchObject({ kind: 'repairedFromLocal', fence: 40, lostAfter: 5, snapshot: { lastAppliedSeq: 10 } });
+    expect(chooseSnapshot(copy(5, 40), copy(10, 30), 10)).toMatchObject({
+      kind: 'repairedFromLocal',
+      fence: 40,
+      lostAfter: 5,
+      snapshot: { lastAppliedSeq: 10 },
+    });
     expect(chooseSnapshot(undefined, copy(10, 30), undefined)).toMatchObject({ kind: 'repairedFromLocal', fence: 0, lostAfter: 0 });
   });
 

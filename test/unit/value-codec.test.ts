@@ -114,9 +114,7 @@ describe('toPlain rejects values JSON cannot store faithfully', () => {
     const error = serializationErrorOf(() => toPlain(() => 1, 'result'));
     expect(error.code).toBe(ErrorCode.Serialization);
     expect(error.path).toBe('result');
-    expect(error.message).toBe(
-      'result is a function, which is not state and cannot be stored. Move it to a method, or mark the field with @Exclude().',
-    );
+    expect(error.message).toBe('result is a function, which is not state and cannot be stored. Move it to a method, or mark the field with @Exclude().');
   });
 
   test('a function-valued field of a class', () => {

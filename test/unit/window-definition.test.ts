@@ -26,7 +26,12 @@ describe('@Windowed in the registry', () => {
         this.n += k;
       }
     }
-    expect(Registry.create({ entities: [PerSecond] }).entityOf(PerSecond).window).toEqual({ sizeMs: 1_000, retentionMs: 5_000, allowedLatenessMs: 0, time: 'event' });
+    expect(Registry.create({ entities: [PerSecond] }).entityOf(PerSecond).window).toEqual({
+      sizeMs: 1_000,
+      retentionMs: 5_000,
+      allowedLatenessMs: 0,
+      time: 'event',
+    });
   });
 
   test('sizes that are not positive whole ms, or a retention not longer than the lateness, are refused', () => {

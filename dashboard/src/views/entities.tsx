@@ -45,7 +45,13 @@ export function EntitiesView({ route }: { route: Route }) {
             </nav>
           )}
         </Card>
-        {selected ? <EntityKeys name={selected} route={route} /> : <Card><Empty>Choose a name on the left.</Empty></Card>}
+        {selected ? (
+          <EntityKeys name={selected} route={route} />
+        ) : (
+          <Card>
+            <Empty>Choose a name on the left.</Empty>
+          </Card>
+        )}
       </div>
     </div>
   );
@@ -129,32 +135,38 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
   };
   // The page holds one page of keys; the stream says which keys changed, and the page is read
   // again only when a change adds, moves or removes one of its rows.
-  const live = useLive(`/streams/entities/${segment(name)}`, {}, {
-    events: {
-      changes: (changes: KeyChange[]) => {
-        let refresh = false;
-        const updated: Record<string, string> = {};
-        for (const change of changes) {
-          const listed = items.some((item) => item.entityId.key === change.key);
-          const fits = change.lastOperationTime !== undefined && inWindow(change.lastOperationTime);
-          if (listed) {
-            if (change.deleted || !fits) refresh = true;
-            else updated[change.key] = change.lastOperationTime!;
-          } else if (!change.deleted && fits && belongsHere(change.key)) {
-            refresh = true;
+  const live = useLive(
+    `/streams/entities/${segment(name)}`,
+    {},
+    {
+      events: {
+        changes: (changes: KeyChange[]) => {
+          let refresh = false;
+          const updated: Record<string, string> = {};
+          for (const change of changes) {
+            const listed = items.some((item) => item.entityId.key === change.key);
+            const fits = change.lastOperationTime !== undefined && inWindow(change.lastOperationTime);
+            if (listed) {
+              if (change.deleted || !fits) refresh = true;
+              else updated[change.key] = change.lastOperationTime!;
+            } else if (!change.deleted && fits && belongsHere(change.key)) {
+              refresh = true;
+            }
           }
-        }
-        if (Object.keys(updated).length > 0) {
-          setItems((current) => current.map((item) => (updated[item.entityId.key] === undefined ? item : { ...item, lastOperationTime: updated[item.entityId.key]! })));
-          const now = Date.now();
-          setFlash((current) => ({ ...current, ...Object.fromEntries(Object.keys(updated).map((key) => [key, now])) }));
-        }
-        if (refresh) scheduleRefresh();
+          if (Object.keys(updated).length > 0) {
+            setItems((current) =>
+              current.map((item) => (updated[item.entityId.key] === undefined ? item : { ...item, lastOperationTime: updated[item.entityId.key]! })),
+            );
+            const now = Date.now();
+            setFlash((current) => ({ ...current, ...Object.fromEntries(Object.keys(updated).map((key) => [key, now])) }));
+          }
+          if (refresh) scheduleRefresh();
+        },
+        reload: () => scheduleRefresh(),
       },
-      reload: () => scheduleRefresh(),
+      reconnected: () => void load(),
     },
-    reconnected: () => void load(),
-  });
+  );
 
   const setFilter = (field: 'from' | 'to', value: string): void => {
     const query = currentRoute().query;
@@ -187,7 +199,13 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
         </label>
         <label class="field field-inline field-grow">
           <span>Open a key</span>
-          <input type="search" placeholder="Exact key, then Enter" value={openKey} onInput={(e) => setOpenKey((e.target as HTMLInputElement).value)} data-testid="open-key" />
+          <input
+            type="search"
+            placeholder="Exact key, then Enter"
+            value={openKey}
+            onInput={(e) => setOpenKey((e.target as HTMLInputElement).value)}
+            data-testid="open-key"
+          />
         </label>
       </form>
       <ErrorBox message={error} />
@@ -203,7 +221,12 @@ function EntityKeys({ name, route }: { name: string; route: Route }) {
           </thead>
           <tbody>
             {items.map((item) => (
-              <tr key={item.entityId.key} data-entity-key={item.entityId.key} data-last-operation={item.lastOperationTime} class={flash[item.entityId.key] && Date.now() - flash[item.entityId.key]! < 1500 ? 'row-flash' : ''}>
+              <tr
+                key={item.entityId.key}
+                data-entity-key={item.entityId.key}
+                data-last-operation={item.lastOperationTime}
+                class={flash[item.entityId.key] && Date.now() - flash[item.entityId.key]! < 1500 ? 'row-flash' : ''}
+              >
                 <td class="mono">
                   <a href={href(['entities', name, item.entityId.key])}>{item.entityId.key}</a>
                 </td>

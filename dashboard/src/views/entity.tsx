@@ -5,7 +5,8 @@ import { dateTime, parseJsonInput } from '../format';
 import { useLive } from '../live';
 import { href } from '../router';
 
-type EntityState = { readonly kind: 'loading' } | { readonly kind: 'none' } | { readonly kind: 'deleted' } | { readonly kind: 'state'; readonly value: unknown };
+type EntityState =
+  { readonly kind: 'loading' } | { readonly kind: 'none' } | { readonly kind: 'deleted' } | { readonly kind: 'state'; readonly value: unknown };
 
 /** One entity: its committed state, live, and a form to signal it. */
 export function EntityView({ name, entityKey }: { name: string; entityKey: string }) {
@@ -29,19 +30,23 @@ export function EntityView({ name, entityKey }: { name: string; entityKey: strin
     const timer = window.setTimeout(() => setState((current) => (current.kind === 'loading' ? { kind: 'none' } : current)), 1200);
     return () => window.clearTimeout(timer);
   }, [path]);
-  const live = useLive(`${path}/stream`, {}, {
-    events: {
-      state: (value: unknown) => {
-        setState({ kind: 'state', value });
-        setUpdatedAt(Date.now());
-        setUpdates((n) => n + 1);
-      },
-      deleted: () => {
-        setState({ kind: 'deleted' });
-        setUpdatedAt(Date.now());
+  const live = useLive(
+    `${path}/stream`,
+    {},
+    {
+      events: {
+        state: (value: unknown) => {
+          setState({ kind: 'state', value });
+          setUpdatedAt(Date.now());
+          setUpdates((n) => n + 1);
+        },
+        deleted: () => {
+          setState({ kind: 'deleted' });
+          setUpdatedAt(Date.now());
+        },
       },
     },
-  });
+  );
 
   const send = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -65,11 +70,26 @@ export function EntityView({ name, entityKey }: { name: string; entityKey: strin
       <div class="breadcrumbs">
         <a href={href(['entities'])}>Entities</a> / <a href={href(['entities', name])}>{name}</a> / <span class="mono">{entityKey}</span>
       </div>
-      <PageHeader title={<span class="mono title-id">{entityKey}</span>} subtitle={<>Entity <strong>{name}</strong></>} right={<LiveBadge state={live} />} />
+      <PageHeader
+        title={<span class="mono title-id">{entityKey}</span>}
+        subtitle={
+          <>
+            Entity <strong>{name}</strong>
+          </>
+        }
+        right={<LiveBadge state={live} />}
+      />
       <div class="grid-entity">
         <Card
           title="State"
-          actions={updatedAt ? <span class="muted small">updated {dateTime(updatedAt)}{updates > 1 ? ` · ${updates} commits seen` : ''}</span> : null}
+          actions={
+            updatedAt ? (
+              <span class="muted small">
+                updated {dateTime(updatedAt)}
+                {updates > 1 ? ` · ${updates} commits seen` : ''}
+              </span>
+            ) : null
+          }
         >
           <div data-testid="entity-state" key={updates} class={updates > 1 ? 'flash' : ''}>
             {state.kind === 'loading' ? (
@@ -87,17 +107,32 @@ export function EntityView({ name, entityKey }: { name: string; entityKey: strin
           <form class="stack" onSubmit={(event) => void send(event)} data-testid="signal-form">
             <label class="field">
               <span>Operation</span>
-              <input type="text" value={operation} placeholder="add" onInput={(e) => setOperation((e.target as HTMLInputElement).value)} data-testid="signal-operation" />
+              <input
+                type="text"
+                value={operation}
+                placeholder="add"
+                onInput={(e) => setOperation((e.target as HTMLInputElement).value)}
+                data-testid="signal-operation"
+              />
             </label>
             <label class="field">
               <span>Input (JSON, optional)</span>
-              <textarea rows={5} spellcheck={false} value={input} placeholder="5" onInput={(e) => setInput((e.target as HTMLTextAreaElement).value)} data-testid="signal-input" />
+              <textarea
+                rows={5}
+                spellcheck={false}
+                value={input}
+                placeholder="5"
+                onInput={(e) => setInput((e.target as HTMLTextAreaElement).value)}
+                data-testid="signal-input"
+              />
             </label>
             <ErrorBox message={error} />
             <button type="submit" class="btn btn-primary" disabled={sending} data-testid="signal-send">
               {sending ? 'Sending…' : 'Send signal'}
             </button>
-            <p class="muted small">A signal is one-way: it is stored durably, then applied in order with the entity's other operations. The state above changes once it is committed.</p>
+            <p class="muted small">
+              A signal is one-way: it is stored durably, then applied in order with the entity's other operations. The state above changes once it is committed.
+            </p>
           </form>
         </Card>
       </div>

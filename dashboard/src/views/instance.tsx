@@ -89,10 +89,37 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
         },
       }),
     },
-    { label: 'Suspend', testId: 'action-suspend', enabled: status === 'Running' || status === 'Pending', action: () => command('suspend', 'Suspend', 'Pause the instance. Events that arrive are kept and delivered when it resumes.') },
-    { label: 'Resume', testId: 'action-resume', enabled: status === 'Suspended', action: () => command('resume', 'Resume', 'Continue the suspended instance, delivering the events kept meanwhile.') },
-    { label: 'Terminate', testId: 'action-terminate', danger: true, enabled: RUNNING.includes(status), action: () => command('terminate', 'Terminate', 'End the instance now. It cannot be resumed; its activities already running finish but their results are dropped.', true) },
-    { label: 'Rewind', testId: 'action-rewind', enabled: status === 'Failed', action: () => command('rewind', 'Rewind', 'Retry the failed instance from where it failed: the failed steps run again and the work before them is kept.') },
+    {
+      label: 'Suspend',
+      testId: 'action-suspend',
+      enabled: status === 'Running' || status === 'Pending',
+      action: () => command('suspend', 'Suspend', 'Pause the instance. Events that arrive are kept and delivered when it resumes.'),
+    },
+    {
+      label: 'Resume',
+      testId: 'action-resume',
+      enabled: status === 'Suspended',
+      action: () => command('resume', 'Resume', 'Continue the suspended instance, delivering the events kept meanwhile.'),
+    },
+    {
+      label: 'Terminate',
+      testId: 'action-terminate',
+      danger: true,
+      enabled: RUNNING.includes(status),
+      action: () =>
+        command(
+          'terminate',
+          'Terminate',
+          'End the instance now. It cannot be resumed; its activities already running finish but their results are dropped.',
+          true,
+        ),
+    },
+    {
+      label: 'Rewind',
+      testId: 'action-rewind',
+      enabled: status === 'Failed',
+      action: () => command('rewind', 'Rewind', 'Retry the failed instance from where it failed: the failed steps run again and the work before them is kept.'),
+    },
     {
       label: 'Restart',
       testId: 'action-restart',
@@ -134,7 +161,13 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
       </div>
       <PageHeader
         title={<span class="mono title-id">{instanceId}</span>}
-        subtitle={details ? <>Orchestrator <strong>{details.name}</strong></> : undefined}
+        subtitle={
+          details ? (
+            <>
+              Orchestrator <strong>{details.name}</strong>
+            </>
+          ) : undefined
+        }
         right={
           <>
             {details ? <StatusBadge status={details.runtimeStatus} /> : null}
@@ -148,7 +181,13 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
         <>
           <div class="toolbar" data-testid="instance-actions">
             {actions.map((item) => (
-              <button key={item.label} class={`btn ${item.danger ? 'btn-danger-outline' : ''}`} disabled={!item.enabled} onClick={() => setAction(item.action())} data-testid={item.testId}>
+              <button
+                key={item.label}
+                class={`btn ${item.danger ? 'btn-danger-outline' : ''}`}
+                disabled={!item.enabled}
+                onClick={() => setAction(item.action())}
+                data-testid={item.testId}
+              >
                 {item.label}
               </button>
             ))}
@@ -176,7 +215,10 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
             </Card>
             <Card title={details.runtimeStatus === 'Terminated' ? 'Output (reason)' : 'Output'}>
               <div data-testid="instance-output">
-                <JsonView value={details.runtimeStatus === 'Failed' ? undefined : (details.output ?? undefined)} empty={RUNNING.includes(details.runtimeStatus) ? 'not yet' : 'no output'} />
+                <JsonView
+                  value={details.runtimeStatus === 'Failed' ? undefined : (details.output ?? undefined)}
+                  empty={RUNNING.includes(details.runtimeStatus) ? 'not yet' : 'no output'}
+                />
               </div>
             </Card>
           </div>
@@ -252,7 +294,13 @@ function Timeline({ steps }: { steps: readonly Step[] }) {
               ) : null}
             </div>
             <span class="tl-outcome">
-              {step.state === 'waiting' ? 'waiting…' : step.state === 'failed' ? `failed after ${duration(end - start)}` : step.state === 'done' ? duration(end - start) : ''}
+              {step.state === 'waiting'
+                ? 'waiting…'
+                : step.state === 'failed'
+                  ? `failed after ${duration(end - start)}`
+                  : step.state === 'done'
+                    ? duration(end - start)
+                    : ''}
             </span>
             <div class="tl-bar">
               <span style={{ left: `${left}%`, width: `${Math.min(width, 100 - left)}%` }} />

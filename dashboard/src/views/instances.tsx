@@ -92,45 +92,57 @@ export function InstancesView({ route }: { route: Route }) {
     return (page === 0 || id >= rows[0]!.instanceId) && (nextToken === undefined || id <= rows.at(-1)!.instanceId);
   };
 
-  const live = useLive('/streams/instances', {}, {
-    events: {
-      changes: (changes: Change[]) => {
-        let refresh = false;
-        const updated: Record<string, Change> = {};
-        for (const change of changes) {
-          if (rows.some((row) => row.instanceId === change.instanceId)) {
-            updated[change.instanceId] = change;
-            if (change.deleted || !matches(change)) refresh = true;
-          } else if (!change.deleted && matches(change) && belongsHere(change.instanceId)) {
-            refresh = true;
+  const live = useLive(
+    '/streams/instances',
+    {},
+    {
+      events: {
+        changes: (changes: Change[]) => {
+          let refresh = false;
+          const updated: Record<string, Change> = {};
+          for (const change of changes) {
+            if (rows.some((row) => row.instanceId === change.instanceId)) {
+              updated[change.instanceId] = change;
+              if (change.deleted || !matches(change)) refresh = true;
+            } else if (!change.deleted && matches(change) && belongsHere(change.instanceId)) {
+              refresh = true;
+            }
           }
-        }
-        if (Object.keys(updated).length > 0) {
-          setRows((current) =>
-            current.map((row) => {
-              const change = updated[row.instanceId];
-              return change && !change.deleted ? { ...row, ...(change as InstanceRow) } : row;
-            }),
-          );
-          const now = Date.now();
-          setFlash((current) => ({ ...current, ...Object.fromEntries(Object.keys(updated).map((id) => [id, now])) }));
-        }
-        if (refresh) scheduleRefresh();
+          if (Object.keys(updated).length > 0) {
+            setRows((current) =>
+              current.map((row) => {
+                const change = updated[row.instanceId];
+                return change && !change.deleted ? { ...row, ...(change as InstanceRow) } : row;
+              }),
+            );
+            const now = Date.now();
+            setFlash((current) => ({ ...current, ...Object.fromEntries(Object.keys(updated).map((id) => [id, now])) }));
+          }
+          if (refresh) scheduleRefresh();
+        },
+        reload: () => scheduleRefresh(),
       },
-      reload: () => scheduleRefresh(),
+      reconnected: () => void load(),
     },
-    reconnected: () => void load(),
-  });
+  );
 
   // Read the filters from the location at the time of the change: two inputs may change one after the other before a render.
   const setFilter = (name: keyof Filters, value: string): void => {
     const query = currentRoute().query;
-    navigate(['instances'], { status: query.get('status') ?? '', name: query.get('name') ?? '', prefix: query.get('prefix') ?? '', size: query.get('size') ?? '', [name]: value }, true);
+    navigate(
+      ['instances'],
+      { status: query.get('status') ?? '', name: query.get('name') ?? '', prefix: query.get('prefix') ?? '', size: query.get('size') ?? '', [name]: value },
+      true,
+    );
   };
 
   return (
     <div class="view" data-view="instances">
-      <PageHeader title="Instances" subtitle="Orchestration instances in instance id order. New instances and status changes appear as they are committed." right={<LiveBadge state={live} />} />
+      <PageHeader
+        title="Instances"
+        subtitle="Orchestration instances in instance id order. New instances and status changes appear as they are committed."
+        right={<LiveBadge state={live} />}
+      />
       <Card>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <label class="field field-inline">
@@ -177,7 +189,11 @@ export function InstancesView({ route }: { route: Route }) {
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr key={row.instanceId} data-instance-id={row.instanceId} class={flash[row.instanceId] && Date.now() - flash[row.instanceId]! < 1500 ? 'row-flash' : ''}>
+                <tr
+                  key={row.instanceId}
+                  data-instance-id={row.instanceId}
+                  class={flash[row.instanceId] && Date.now() - flash[row.instanceId]! < 1500 ? 'row-flash' : ''}
+                >
                   <td class="mono">
                     <a href={href(['instances', row.instanceId])}>{row.instanceId}</a>
                   </td>
@@ -210,7 +226,17 @@ export function InstancesView({ route }: { route: Route }) {
 }
 
 /** A text input that reports its value 300 ms after typing stops. */
-export function DebouncedInput({ value, placeholder, onChange, testId }: { value: string; placeholder?: string; onChange: (value: string) => void; testId?: string }) {
+export function DebouncedInput({
+  value,
+  placeholder,
+  onChange,
+  testId,
+}: {
+  value: string;
+  placeholder?: string;
+  onChange: (value: string) => void;
+  testId?: string;
+}) {
   const [text, setText] = useState(value);
   const timer = useRef<number | undefined>(undefined);
   useEffect(() => setText(value), [value]);

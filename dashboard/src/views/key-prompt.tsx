@@ -33,7 +33,14 @@ export function KeyPrompt({ onAccepted, reason }: { onAccepted: () => void; reas
         <p class="muted">This server requires an API key. It is kept for this browser tab only, until you close it or sign out.</p>
         <label class="field">
           <span>Key</span>
-          <input type="password" autoComplete="off" autoFocus value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} data-testid="key-input" />
+          <input
+            type="password"
+            autoComplete="off"
+            autoFocus
+            value={key}
+            onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+            data-testid="key-input"
+          />
         </label>
         <ErrorBox message={error} />
         <button type="submit" class="btn btn-primary btn-block" disabled={checking} data-testid="key-submit">

@@ -27,20 +27,31 @@ export function OverviewView() {
   const [rates, setRates] = useState<number[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {
-    api<Stats>('/stats').then((reply) => setStats((current) => current ?? reply.body), (failure) => setError(errorText(failure)));
+    api<Stats>('/stats').then(
+      (reply) => setStats((current) => current ?? reply.body),
+      (failure) => setError(errorText(failure)),
+    );
   }, []);
-  const live = useLive('/streams/stats', {}, {
-    events: {
-      stats: (next: Stats) => {
-        setError(undefined);
-        setStats(next);
-        setRates((all) => [...all, next.operationsPerSecond].slice(-HISTORY));
+  const live = useLive(
+    '/streams/stats',
+    {},
+    {
+      events: {
+        stats: (next: Stats) => {
+          setError(undefined);
+          setStats(next);
+          setRates((all) => [...all, next.operationsPerSecond].slice(-HISTORY));
+        },
       },
     },
-  });
+  );
   return (
     <div class="view" data-view="overview">
-      <PageHeader title="Overview" subtitle="Instances by status and what this process's engine is doing, updated every second." right={<LiveBadge state={live} />} />
+      <PageHeader
+        title="Overview"
+        subtitle="Instances by status and what this process's engine is doing, updated every second."
+        right={<LiveBadge state={live} />}
+      />
       <ErrorBox message={error} />
       {stats ? (
         <>
@@ -104,7 +115,11 @@ export function OverviewView() {
             ) : (
               <div class="chips" data-testid="partitions">
                 {stats.partitions.map((partition) => (
-                  <span class={`chip ${stats.haltedPartitions.includes(partition) ? 'chip-danger' : ''}`} key={partition} title={stats.haltedPartitions.includes(partition) ? 'halted' : 'processing'}>
+                  <span
+                    class={`chip ${stats.haltedPartitions.includes(partition) ? 'chip-danger' : ''}`}
+                    key={partition}
+                    title={stats.haltedPartitions.includes(partition) ? 'halted' : 'processing'}
+                  >
                     {partition}
                   </span>
                 ))}

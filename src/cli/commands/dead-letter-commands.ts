@@ -15,7 +15,10 @@ export function registerDeadLetterCommands(program: Command, run: RunCommand): v
   const dlq = program
     .command('dlq')
     .description("A NATS hub's dead letters: messages a worker could not decode or run (needs --nats)")
-    .addHelpText('after', examples('jetstate dlq list --nats nats://127.0.0.1:4222 --hub shop', 'jetstate dlq show 7', 'jetstate dlq replay --all --subject shop.w.'));
+    .addHelpText(
+      'after',
+      examples('jetstate dlq list --nats nats://127.0.0.1:4222 --hub shop', 'jetstate dlq show 7', 'jetstate dlq replay --all --subject shop.w.'),
+    );
 
   dlq
     .command('list')
@@ -71,7 +74,8 @@ export function registerDeadLetterCommands(program: Command, run: RunCommand): v
     .addHelpText('after', examples('jetstate dlq replay 7', 'jetstate dlq replay --all', 'jetstate dlq replay --all --subject shop.act.'))
     .action((seq: string | undefined, options: { all?: boolean; subject?: string }, command: Command) =>
       run(command, async (ctx) => {
-        if ((seq === undefined) === (options.all !== true)) throw usageError('Replay one dead letter (dlq replay <seq>) or all of them (dlq replay --all), one or the other.');
+        if ((seq === undefined) === (options.all !== true))
+          throw usageError('Replay one dead letter (dlq replay <seq>) or all of them (dlq replay --all), one or the other.');
         if (seq !== undefined && options.subject !== undefined) throw usageError('--subject goes with --all: dlq replay --all --subject <prefix>.');
         const letters = (await ctx.connect()).deadLetters();
         if (seq !== undefined) {
@@ -86,7 +90,11 @@ export function registerDeadLetterCommands(program: Command, run: RunCommand): v
           // The letters there now, listed before any is replayed: one that a worker still cannot
           // run comes back later with a new seq, and is not replayed twice in one go.
           const seqs: number[] = [];
-          for (let page = await letters.list(options.subject, REPLAY_PAGE, 0); page.length > 0; page = await letters.list(options.subject, REPLAY_PAGE, seqs[seqs.length - 1]!)) {
+          for (
+            let page = await letters.list(options.subject, REPLAY_PAGE, 0);
+            page.length > 0;
+            page = await letters.list(options.subject, REPLAY_PAGE, seqs[seqs.length - 1]!)
+          ) {
             seqs.push(...page.map((letter) => letter.seq));
             spinner.update(`listing dead letters... ${seqs.length}`);
           }

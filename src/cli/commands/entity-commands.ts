@@ -15,7 +15,7 @@ export function registerEntityCommands(program: Command, run: RunCommand): void 
     .argument('<entity>', 'the entity, as <Name>/<key>')
     .argument('<operation>', 'the operation')
     .argument('[input]', 'the input, as JSON')
-    .addHelpText('after', examples('jetstate signal Counter/visits add 5', "jetstate signal Cart/alice addItem '{\"sku\": \"A-1\", \"qty\": 2}'"))
+    .addHelpText('after', examples('jetstate signal Counter/visits add 5', 'jetstate signal Cart/alice addItem \'{"sku": "A-1", "qty": 2}\''))
     .action((entity: string, operation: string, input: string | undefined, _options: unknown, command: Command) =>
       run(command, async (ctx) => {
         const id = parseEntityRef(entity);
@@ -50,7 +50,10 @@ export function registerEntityCommands(program: Command, run: RunCommand): void 
       run(command, async (ctx) => {
         const id = parseEntityRef(entity);
         const found = await (await ctx.connect()).read(id);
-        if (!found) throw notFoundError(`${id.name}/${id.key} has no state: it was never operated on, or it was deleted. List the entities with: jetstate list ${id.name}`);
+        if (!found)
+          throw notFoundError(
+            `${id.name}/${id.key} has no state: it was never operated on, or it was deleted. List the entities with: jetstate list ${id.name}`,
+          );
         ctx.out.result({ entityId: id, state: found.state ?? null }, () => showJson(found.state));
       }),
     );
@@ -97,14 +100,20 @@ export function registerEntityCommands(program: Command, run: RunCommand): void 
     .argument('<target>', 'one entity, <Name>/<key>, or a name (every key; needs --nats)')
     .addHelpText(
       'after',
-      examples('jetstate watch Counter/visits', 'jetstate watch Counter --nats nats://127.0.0.1:4222 --hub shop', 'jetstate watch Counter/visits --json   # one JSON line per change'),
+      examples(
+        'jetstate watch Counter/visits',
+        'jetstate watch Counter --nats nats://127.0.0.1:4222 --hub shop',
+        'jetstate watch Counter/visits --json   # one JSON line per change',
+      ),
     )
     .action((target: string, _options: unknown, command: Command) =>
       run(command, async (ctx) => {
         const parsed = parseEntityTarget(target);
         const backend = await ctx.connect();
         if (parsed.key === undefined && backend.mode === 'http') {
-          throw usageError(`The HTTP API streams one entity at a time: watch ${parsed.name}/<key>, or connect with --nats and --hub to watch every ${parsed.name}.`);
+          throw usageError(
+            `The HTTP API streams one entity at a time: watch ${parsed.name}/<key>, or connect with --nats and --hub to watch every ${parsed.name}.`,
+          );
         }
         const stop = interruption();
         const print = (change: EntityChangeEvent): void => {

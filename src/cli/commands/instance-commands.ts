@@ -57,10 +57,15 @@ export function registerInstanceCommands(program: Command, run: RunCommand): voi
     .option('--status <statuses>', 'only these statuses (a comma list: Running,Failed)')
     .option('--prefix <prefix>', 'only ids starting with this')
     .option('--limit <n>', `most instances to show (default ${DEFAULT_LIST_LIMIT})`)
-    .addHelpText('after', examples('jetstate instances', 'jetstate instances --status Failed,Terminated --prefix order-', 'jetstate instances --status Running --json'))
+    .addHelpText(
+      'after',
+      examples('jetstate instances', 'jetstate instances --status Failed,Terminated --prefix order-', 'jetstate instances --status Running --json'),
+    )
     .action((options: { status?: string; prefix?: string; limit?: string }, command: Command) =>
       run(command, async (ctx) => {
-        const statuses = await (await ctx.connect()).listInstances({
+        const statuses = await (
+          await ctx.connect()
+        ).listInstances({
           ...(options.status === undefined ? {} : { runtimeStatus: parseStatuses(options.status) }),
           ...(options.prefix === undefined ? {} : { instanceIdPrefix: options.prefix }),
           limit: options.limit === undefined ? DEFAULT_LIST_LIMIT : parsePositiveInteger(options.limit, '--limit'),
@@ -70,7 +75,14 @@ export function registerInstanceCommands(program: Command, run: RunCommand): voi
             ? ctx.out.style.dim('(no instances)')
             : ctx.out.table(
                 ['INSTANCE', 'ORCHESTRATOR', 'STATUS', 'CREATED', 'UPDATED', 'CUSTOM STATUS'],
-                statuses.map((s) => [s.instanceId, s.name, statusColour(ctx.out.style, s.runtimeStatus), s.createdTime, s.lastUpdatedTime, showValue(s.customStatus ?? undefined)]),
+                statuses.map((s) => [
+                  s.instanceId,
+                  s.name,
+                  statusColour(ctx.out.style, s.runtimeStatus),
+                  s.createdTime,
+                  s.lastUpdatedTime,
+                  showValue(s.customStatus ?? undefined),
+                ]),
               ),
         );
       }),
@@ -136,8 +148,10 @@ export function registerInstanceCommands(program: Command, run: RunCommand): voi
     .action((instanceId: string | undefined, options: { status?: string; before?: string }, command: Command) =>
       run(command, async (ctx) => {
         const byFilter = options.status !== undefined || options.before !== undefined;
-        if (instanceId !== undefined && byFilter) throw usageError('Purge either one instance (purge <id>) or by filter (purge --status ... --before ...), not both.');
-        if (instanceId === undefined && !byFilter) throw usageError('Say what to purge: an instance id, or --status and/or --before (e.g. purge --status Completed --before 30d).');
+        if (instanceId !== undefined && byFilter)
+          throw usageError('Purge either one instance (purge <id>) or by filter (purge --status ... --before ...), not both.');
+        if (instanceId === undefined && !byFilter)
+          throw usageError('Say what to purge: an instance id, or --status and/or --before (e.g. purge --status Completed --before 30d).');
         if (instanceId !== undefined) {
           const deleted = await (await ctx.connect()).purgeInstance(instanceId);
           if (deleted === 0) throw instanceNotFound(instanceId);
@@ -193,7 +207,10 @@ async function waitForInstance(ctx: CliContext, backend: Backend, instanceId: st
   try {
     final = await backend.watchStatus(
       instanceId,
-      (status) => spinner.update(`${instanceId} ${status.runtimeStatus}${status.customStatus === null || status.customStatus === undefined ? '' : `  custom status: ${showValue(status.customStatus)}`}`),
+      (status) =>
+        spinner.update(
+          `${instanceId} ${status.runtimeStatus}${status.customStatus === null || status.customStatus === undefined ? '' : `  custom status: ${showValue(status.customStatus)}`}`,
+        ),
       { signal: stop.signal },
     );
   } finally {
@@ -203,7 +220,9 @@ async function waitForInstance(ctx: CliContext, backend: Backend, instanceId: st
   }
   if (!final) {
     throw new CliError(
-      timedOut ? `${instanceId} did not end within ${(timeoutMs ?? 0) / 1000} s; it goes on running. Wait again with: jetstate wait ${instanceId}` : `Stopped waiting for ${instanceId}; it goes on running.`,
+      timedOut
+        ? `${instanceId} did not end within ${(timeoutMs ?? 0) / 1000} s; it goes on running. Wait again with: jetstate wait ${instanceId}`
+        : `Stopped waiting for ${instanceId}; it goes on running.`,
       ExitCode.Failed,
       timedOut ? 'JETSTATE_TIMEOUT' : CliErrorCode.NotCompleted,
     );
@@ -225,7 +244,8 @@ function describeStatus(ctx: CliContext, status: StatusPayload): string {
   ];
   if (status.input !== null && status.input !== undefined) fields.push(['input', showValue(status.input)]);
   if (status.customStatus !== null && status.customStatus !== undefined) fields.push(['custom status', showValue(status.customStatus)]);
-  if (status.output !== null && status.output !== undefined) fields.push([status.runtimeStatus === 'Failed' ? 'error' : status.runtimeStatus === 'Terminated' ? 'reason' : 'output', showValue(status.output)]);
+  if (status.output !== null && status.output !== undefined)
+    fields.push([status.runtimeStatus === 'Failed' ? 'error' : status.runtimeStatus === 'Terminated' ? 'reason' : 'output', showValue(status.output)]);
   const width = Math.max(...fields.map(([name]) => name.length));
   const lines = fields.map(([name, value]) => `${style.dim(name.padEnd(width))}  ${value}`);
   if (status.historyEvents) {

@@ -33,7 +33,8 @@ export function registerServeCommand(program: Command, run: RunCommand): void {
     .action((options: HttpServeFlags, command: Command) =>
       run(command, async (ctx) => {
         const { nats, hub = DEFAULT_HUB } = ctx.options;
-        if (nats === undefined) throw usageError('serve puts the HTTP API in front of a NATS hub: give --nats nats://host:4222 --hub <name> (or JETSTATE_NATS / JETSTATE_HUB).');
+        if (nats === undefined)
+          throw usageError('serve puts the HTTP API in front of a NATS hub: give --nats nats://host:4222 --hub <name> (or JETSTATE_NATS / JETSTATE_HUB).');
         if (ctx.options.url !== undefined) throw usageError('serve runs an HTTP API; --url (or JETSTATE_URL) is for commands that use one. Unset it.');
         const { connectClient } = await import('../nats-backend.js');
         const client = await connectClient({ nats, hub, verbose: ctx.options.verbose });
@@ -44,7 +45,10 @@ export function registerServeCommand(program: Command, run: RunCommand): void {
           await client.close();
           throw error;
         }
-        ctx.out.result({ url: http.url, hub }, () => `serving the HTTP API of hub '${hub}' at ${http.url}${options.dashboard ? ` (dashboard at ${http.url}/)` : ''}; Ctrl-C to stop`);
+        ctx.out.result(
+          { url: http.url, hub },
+          () => `serving the HTTP API of hub '${hub}' at ${http.url}${options.dashboard ? ` (dashboard at ${http.url}/)` : ''}; Ctrl-C to stop`,
+        );
         await untilStopped(ctx);
         await http.close();
         await client.close();

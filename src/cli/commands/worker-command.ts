@@ -35,7 +35,8 @@ The module, e.g.:
     )
     .action((modulePath: string, options: HttpServeFlags & { dataDir?: string }, command: Command) =>
       run(command, async (ctx) => {
-        if (ctx.options.url !== undefined) throw usageError('worker hosts the classes itself: use --nats/--hub for a hub, or nothing for the embedded engine, not --url (check JETSTATE_URL).');
+        if (ctx.options.url !== undefined)
+          throw usageError('worker hosts the classes itself: use --nats/--hub for a hub, or nothing for the embedded engine, not --url (check JETSTATE_URL).');
         if (options.port === undefined && options.dashboard) throw usageError('--dashboard goes with --port: worker <module> --port 7071 --dashboard.');
         const loaded = await loadWorkerModule(modulePath);
         const [{ DurableApp }, { default: pino }] = await Promise.all([import('../../app/durable-app.js'), import('pino')]);
@@ -59,7 +60,10 @@ The module, e.g.:
           await app.stop();
           throw error;
         }
-        const where = nats === undefined ? `embedded (${options.dataDir ?? loaded.options.dataDir ?? './.jetstate'})` : `hub '${hub ?? loaded.options.hub ?? 'jetstate'}' at ${nats}`;
+        const where =
+          nats === undefined
+            ? `embedded (${options.dataDir ?? loaded.options.dataDir ?? './.jetstate'})`
+            : `hub '${hub ?? loaded.options.hub ?? 'jetstate'}' at ${nats}`;
         const hosted = { entities: names(loaded.entities), orchestrators: names(loaded.orchestrators), activities: names(loaded.activities) };
         ctx.out.result({ ready: true, engine: nats === undefined ? 'embedded' : 'nats', ...hosted, ...(http ? { url: http.url } : {}) }, () =>
           [

@@ -73,7 +73,13 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
           retryDelayMs: 50,
         }),
     );
-    this.writer = new CommitWriter(store, options.durability === 'strict', lastSeq, (message, segment) => this.deliver(message, segment), options.executor.mergeOf);
+    this.writer = new CommitWriter(
+      store,
+      options.durability === 'strict',
+      lastSeq,
+      (message, segment) => this.deliver(message, segment),
+      options.executor.mergeOf,
+    );
     this.scheduled = new ScheduledMessages(options.clock, (due) => this.fireScheduled(due));
     this.activities = options.activities
       ? new ActivityPool<Segment | undefined>({
@@ -233,7 +239,11 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   async commit(_partition: number, _batch: readonly Delivery<Segment | undefined>[], outcome: BatchOutcome): Promise<void> {
-    const operations: StoreOperation[] = outcome.changes.map((snapshot) => ({ type: 'put', key: StorageKeys.snapshot(snapshot.id), value: encodeSnapshot(snapshot) }));
+    const operations: StoreOperation[] = outcome.changes.map((snapshot) => ({
+      type: 'put',
+      key: StorageKeys.snapshot(snapshot.id),
+      value: encodeSnapshot(snapshot),
+    }));
     const now = this.options.clock.now();
     const append: OperationMessage[] = [];
     const timers: ScheduledEntry[] = [];
@@ -267,7 +277,11 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   private deliver(message: OperationMessage, segment: Segment | undefined): void {
     if (isActivityTask(message)) {
       if (this.activities) this.activities.enqueue({ message, ack: segment });
-      else this.options.logger.warn({ activity: message.operation, task: message.id }, 'an activity task arrived but this app runs no activities; it stays stored');
+      else
+        this.options.logger.warn(
+          { activity: message.operation, task: message.id },
+          'an activity task arrived but this app runs no activities; it stays stored',
+        );
       return;
     }
     this.partitions[partitionOf(message.target, this.partitions.length)]!.enqueue({ message, ack: segment });
@@ -289,7 +303,8 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
    */
   private async recover(): Promise<void> {
     const done = new Map<number, string>();
-    for await (const [key] of this.store.entries(StorageKeys.activitiesDoneStart, StorageKeys.activitiesDoneEnd)) done.set(StorageKeys.activityDoneSeq(key), key);
+    for await (const [key] of this.store.entries(StorageKeys.activitiesDoneStart, StorageKeys.activitiesDoneEnd))
+      done.set(StorageKeys.activityDoneSeq(key), key);
     for await (const [key, text] of this.store.entries(StorageKeys.segmentsStart, StorageKeys.segmentsEnd)) {
       const messages = JSON.parse(text) as OperationMessage[];
       const segment: Segment = { key, remaining: messages.length, markers: [] };
@@ -304,7 +319,11 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
       });
     }
     // A marker is deleted in the same write as its segment, so none should be left; any left marks nothing.
-    if (done.size > 0) await this.store.write([...done.values()].map((key) => ({ type: 'del' as const, key })), false);
+    if (done.size > 0)
+      await this.store.write(
+        [...done.values()].map((key) => ({ type: 'del' as const, key })),
+        false,
+      );
     const timers: ScheduledEntry[] = [];
     for await (const [key, text] of this.store.entries(StorageKeys.timersStart, StorageKeys.timersEnd)) {
       const message = JSON.parse(text) as OperationMessage;

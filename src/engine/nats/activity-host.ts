@@ -164,7 +164,10 @@ export class ActivityHost {
     }
     const task = decoded.message;
     if (!this.options.registry.hasActivity(task.operation) && task.operation !== HTTP_ACTIVITY && msg.info.deliveryCount < FOREIGN_TASK_DELIVERIES) {
-      this.options.logger.debug({ activity: task.operation, task: task.id, delivery: msg.info.deliveryCount }, 'this worker does not have the activity; handing the task back');
+      this.options.logger.debug(
+        { activity: task.operation, task: task.id, delivery: msg.info.deliveryCount },
+        'this worker does not have the activity; handing the task back',
+      );
       msg.nak(FOREIGN_TASK_DELAY_MS + Math.floor(Math.random() * FOREIGN_TASK_DELAY_MS));
       this.handedBack = true;
       return;

@@ -13,7 +13,6 @@ import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 /** Room for the headers of a published message. */
 const HEADER_BYTES = 256;
 
-
 /** Publishing to and reading from a hub's streams: what workers and clients both do. */
 export class HubClient {
   private readonly js: JetStreamClient;

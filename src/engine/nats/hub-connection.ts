@@ -20,7 +20,6 @@ import { provisionBucket, provisionStreams, provisioningFailed, requireProvision
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
 export type NatsServers = string | string[] | ConnectionOptions;
 
-
 /** A connection to a hub, with its streams, buckets and settings in place. */
 export interface HubConnection {
   readonly nc: NatsConnection;
@@ -85,9 +84,12 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     // which costs about a third of the client's CPU per publish.
     nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, name: `jetstate:${options.hub}`, ...base });
   } catch (error) {
-    throw new TransportError(`Could not connect to NATS at ${JSON.stringify(base.servers ?? 'localhost:4222')}: ${(error as Error).message}. Check that nats-server is running with JetStream (-js).`, {
-      cause: error,
-    });
+    throw new TransportError(
+      `Could not connect to NATS at ${JSON.stringify(base.servers ?? 'localhost:4222')}: ${(error as Error).message}. Check that nats-server is running with JetStream (-js).`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     const jsm = await nc.jetstreamManager();
@@ -123,7 +125,9 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
       layout,
       partitionCount,
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
-      workerId: randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
+      workerId: randomBytes(9)
+        .toString('base64url')
+        .replace(/[^A-Za-z0-9]/g, 'x'),
       ...(leases && workers ? { leases, workers } : {}),
       async resetConsumer(partition, ackWaitMs) {
         const name = layout.consumerName(partition);

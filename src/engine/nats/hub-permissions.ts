@@ -69,7 +69,11 @@ export function hubPermissions(options: { readonly hub: string; readonly role: H
         '$JS.API.INFO',
         ...[...streams, `KV_${layout.configBucket}`].map((stream) => `$JS.API.STREAM.INFO.${stream}`),
         // Reading snapshots (and the hub's partition count), watching and listing them.
-        ...[layout.stateStream, `KV_${layout.configBucket}`].flatMap((stream) => [`$JS.API.STREAM.MSG.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}.>`]),
+        ...[layout.stateStream, `KV_${layout.configBucket}`].flatMap((stream) => [
+          `$JS.API.STREAM.MSG.GET.${stream}`,
+          `$JS.API.DIRECT.GET.${stream}`,
+          `$JS.API.DIRECT.GET.${stream}.>`,
+        ]),
         ...consumerSubjects(layout.stateStream),
         // Dead letters: read, delete after a replay, purge.
         `$JS.API.STREAM.MSG.GET.${layout.deadLetterStream}`,

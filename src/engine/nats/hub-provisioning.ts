@@ -30,8 +30,21 @@ export function hubStreams(layout: HubLayout, replicas: HubReplicas): StreamSpec
     // that cover it are safe on the server (see InputRetention).
     { ...common, name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Limits, duplicate_window: nanos(DUPLICATE_WINDOW_MS) },
     { ...common, name: layout.stateStream, subjects: [layout.stateFilter()], retention: RetentionPolicy.Limits, max_msgs_per_subject: 1, allow_direct: true },
-    { ...common, name: layout.timerStream, subjects: [layout.timerFilter()], retention: RetentionPolicy.Limits, max_msgs_per_subject: 1, duplicate_window: nanos(DUPLICATE_WINDOW_MS) },
-    { ...common, name: layout.activityStream, subjects: [layout.activityFilter()], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(DUPLICATE_WINDOW_MS) },
+    {
+      ...common,
+      name: layout.timerStream,
+      subjects: [layout.timerFilter()],
+      retention: RetentionPolicy.Limits,
+      max_msgs_per_subject: 1,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    },
+    {
+      ...common,
+      name: layout.activityStream,
+      subjects: [layout.activityFilter()],
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    },
     { ...common, name: layout.deadLetterStream, subjects: [`${layout.hub}.dlq.>`], retention: RetentionPolicy.Limits, max_age: nanos(DEAD_LETTER_MAX_AGE_MS) },
   ];
 }
@@ -66,7 +79,13 @@ export async function provisionStreams(jsm: JetStreamManager, layout: HubLayout,
 }
 
 /** Opens (or creates) a KV bucket with the hub's replica count, raising or lowering an existing one's. */
-export async function provisionBucket(js: JetStreamClient, jsm: JetStreamManager, bucket: string, options: { ttl?: number }, replicas: HubReplicas): Promise<KV> {
+export async function provisionBucket(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  bucket: string,
+  options: { ttl?: number },
+  replicas: HubReplicas,
+): Promise<KV> {
   let kv: KV;
   try {
     kv = await js.views.kv(bucket, { history: 1, replicas, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
@@ -95,8 +114,7 @@ export async function requireProvisionedHub(jsm: JetStreamManager, layout: HubLa
 }
 
 function refuseFixedMismatch(layout: HubLayout, spec: StreamSpec, info: StreamInfo): void {
-  const migrate =
-    `Migrate: stop the clients, let the workers apply what is queued, stop the workers, delete the stream (nats stream rm ${spec.name}), then start the workers again; they create it with the right settings.`;
+  const migrate = `Migrate: stop the clients, let the workers apply what is queued, stop the workers, delete the stream (nats stream rm ${spec.name}), then start the workers again; they create it with the right settings.`;
   if (spec.name === layout.workStream && info.config.retention === RetentionPolicy.Workqueue) {
     throw new InvalidOptionsError(
       `Stream ${spec.name} of hub '${layout.hub}' is a work queue (created by an earlier jetstate), which deletes inputs on acknowledgement and cannot recover snapshots a NATS server crash lost. ${migrate}`,
@@ -104,7 +122,9 @@ function refuseFixedMismatch(layout: HubLayout, spec: StreamSpec, info: StreamIn
   }
   for (const key of FIXED) {
     if (spec[key] !== undefined && info.config[key] !== spec[key]) {
-      throw new InvalidOptionsError(`Stream ${spec.name} of hub '${layout.hub}' has ${key} '${String(info.config[key])}', but the hub needs '${String(spec[key])}', which cannot be changed in place. ${migrate}`);
+      throw new InvalidOptionsError(
+        `Stream ${spec.name} of hub '${layout.hub}' has ${key} '${String(info.config[key])}', but the hub needs '${String(spec[key])}', which cannot be changed in place. ${migrate}`,
+      );
     }
   }
   const subjects = [...(info.config.subjects ?? [])].sort().join(',');

@@ -67,7 +67,10 @@ export class LocalSnapshots {
       clearTimeout(quiet);
       messages.stop();
     }
-    if (!reached) throw new TransportError(`Partition ${partition}: reading its snapshots from ${this.layout.stateStream} stalled for ${CATCH_UP_QUIET_MS} ms; the partition will be taken over again.`);
+    if (!reached)
+      throw new TransportError(
+        `Partition ${partition}: reading its snapshots from ${this.layout.stateStream} stalled for ${CATCH_UP_QUIET_MS} ms; the partition will be taken over again.`,
+      );
     // A server back from a crash can serve an older snapshot than the copy here: keep the
     // newer one, so the comparison on the next load can see that the server lost it.
     const held = await this.load([...read.values()].map((r) => r.id));

@@ -100,9 +100,21 @@ export class NatsEngine implements Engine {
       : undefined;
     this.activityHost =
       options.executor && options.activities
-        ? new ActivityHost({ connection, hub: this.hub, registry: options.registry, handler: options.activities, concurrency: options.activityConcurrency, logger: options.logger, clock: options.clock })
+        ? new ActivityHost({
+            connection,
+            hub: this.hub,
+            registry: options.registry,
+            handler: options.activities,
+            concurrency: options.activityConcurrency,
+            logger: options.logger,
+            clock: options.clock,
+          })
         : undefined;
-    this.replyInbox = this.layout.replySubject(randomBytes(9).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'));
+    this.replyInbox = this.layout.replySubject(
+      randomBytes(9)
+        .toString('base64url')
+        .replace(/[^A-Za-z0-9]/g, 'x'),
+    );
   }
 
   async start(): Promise<void> {
@@ -182,9 +194,11 @@ export class NatsEngine implements Engine {
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
     this.assertOpen();
     const all: EntitySnapshot[] = [];
-    const stored = await this.hub.readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject).catch((error: unknown) => {
-      throw toJetstateError(error, `listing the entities${query.name === undefined ? '' : ` named ${query.name}`}`);
-    });
+    const stored = await this.hub
+      .readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject)
+      .catch((error: unknown) => {
+        throw toJetstateError(error, `listing the entities${query.name === undefined ? '' : ` named ${query.name}`}`);
+      });
     for (const msg of stored) {
       const snapshot = decodeSnapshot(this.layout.entityOfStateSubject(msg.subject), decodeText(msg.data));
       if (!snapshot.exists) continue;
@@ -243,7 +257,21 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const stats = this.host?.stats() ?? { applied: 0, signalsReceived: 0, messagesApplied: 0, failed: 0, duplicates: 0, batches: 0, backlog: 0, scheduled: 0, deadLettered: 0, fenced: 0, stateRegressions: 0, haltedPartitions: [], partitions: [] };
+    const stats = this.host?.stats() ?? {
+      applied: 0,
+      signalsReceived: 0,
+      messagesApplied: 0,
+      failed: 0,
+      duplicates: 0,
+      batches: 0,
+      backlog: 0,
+      scheduled: 0,
+      deadLettered: 0,
+      fenced: 0,
+      stateRegressions: 0,
+      haltedPartitions: [],
+      partitions: [],
+    };
     return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
   }
 

@@ -1,12 +1,4 @@
-import {
-  headers,
-  type ConsumerMessages,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  type MsgHdrs,
-  type NatsConnection,
-} from 'nats';
+import { headers, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, TransportError } from '../../errors';
@@ -31,7 +23,6 @@ import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import type { Clock } from '../../runtime/clock';
 
 const ENCODER = new TextEncoder();
-
 
 /** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved). */
 export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
@@ -197,7 +188,13 @@ export class PartitionHost {
       if (choice.kind !== 'current') {
         this.stateRegressions++;
         this.options.logger.warn(
-          { partition: owned.partition, entity: key, serverAppliedSeq: fetched[i]?.snapshot.lastAppliedSeq ?? null, localAppliedSeq: localFound[i]?.snapshot.lastAppliedSeq ?? null, knownAppliedSeq: owned.appliedSeqs.get(key) ?? null },
+          {
+            partition: owned.partition,
+            entity: key,
+            serverAppliedSeq: fetched[i]?.snapshot.lastAppliedSeq ?? null,
+            localAppliedSeq: localFound[i]?.snapshot.lastAppliedSeq ?? null,
+            knownAppliedSeq: owned.appliedSeqs.get(key) ?? null,
+          },
           choice.kind === 'repairedFromLocal'
             ? 'the NATS server served an older snapshot than the local copy (lost in a server crash); repairing from the local copy'
             : 'the NATS server served an older snapshot than this worker committed (lost in a server crash); applying the retained inputs again',
@@ -208,7 +205,9 @@ export class PartitionHost {
     });
     if (replayNeeded) {
       void this.restartConsuming(owned.partition, owned, 'a snapshot fell behind what was committed');
-      throw new TransportError(`Partition ${owned.partition}: a snapshot on the server is older than one committed before; applying the retained inputs again before anything new.`);
+      throw new TransportError(
+        `Partition ${owned.partition}: a snapshot on the server is older than one committed before; applying the retained inputs again before anything new.`,
+      );
     }
     return snapshots;
   }
@@ -272,7 +271,10 @@ export class PartitionHost {
    */
   private async commit(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): Promise<void> {
     const partition = owned.partition;
-    if (this.owned.get(partition) !== owned) throw new TransportError(`Partition ${partition} is no longer owned by this worker (or was lost and acquired again since this batch began); the batch is not committed.`);
+    if (this.owned.get(partition) !== owned)
+      throw new TransportError(
+        `Partition ${partition} is no longer owned by this worker (or was lost and acquired again since this batch began); the batch is not committed.`,
+      );
     // A worker paused past its lease finds out here, before it publishes anything; the fence below covers the rest.
     if (!this.leases.holds(partition)) throw new TransportError(`Partition ${partition}: this worker's lease may have expired; the batch is not committed.`);
     if (owned.halted) throw owned.halted;
@@ -395,7 +397,14 @@ export class PartitionHost {
       appliedSeqs: new Map(),
       fromServer: new Set(),
       run: newRun(0, 0),
-      retention: new InputRetention({ jsm: this.jsm, config: this.options.connection.config, layout: this.layout, partition, retentionMs: this.options.inputRetentionMs, logger }),
+      retention: new InputRetention({
+        jsm: this.jsm,
+        config: this.options.connection.config,
+        layout: this.layout,
+        partition,
+        retentionMs: this.options.inputRetentionMs,
+        logger,
+      }),
       scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
       loops: [],
     };
@@ -581,7 +590,11 @@ export class PartitionHost {
       return;
     }
     if (typeof call?.id !== 'string' || typeof call.replyTo !== 'string') return;
-    this.reply(call.replyTo, { id: call.id, ok: false, error: { name: 'MessageRejected', message: `The worker could not run this message (${reason}); it is in the dead-letter stream.` } });
+    this.reply(call.replyTo, {
+      id: call.id,
+      ok: false,
+      error: { name: 'MessageRejected', message: `The worker could not run this message (${reason}); it is in the dead-letter stream.` },
+    });
   }
 
   /** Answers a call; a reply that cannot be sent is logged, never thrown into the partition loop. */

@@ -32,7 +32,6 @@ export interface PartitionLeasesOptions {
 
 const encoder = new TextEncoder();
 
-
 /**
  * Partition ownership through two KV buckets whose entries expire after the lease time:
  * `workers` (one heartbeat per live worker) and `leases` (one entry per owned partition).
@@ -149,8 +148,16 @@ export class PartitionLeases {
     // Partitions are independent: hand over and take over several at once (on a cluster,
     // creating a replicated consumer takes a consensus round each), but not so many that
     // the server's API times out.
-    await inBatches([...this.owned.keys()].filter((p) => !wanted.has(p) && !this.stopped), PARALLEL_CHANGES, (p) => this.release(p));
-    await inBatches([...wanted].filter((p) => !this.owned.has(p) && !this.stopped), PARALLEL_CHANGES, (p) => this.tryAcquire(p));
+    await inBatches(
+      [...this.owned.keys()].filter((p) => !wanted.has(p) && !this.stopped),
+      PARALLEL_CHANGES,
+      (p) => this.release(p),
+    );
+    await inBatches(
+      [...wanted].filter((p) => !this.owned.has(p) && !this.stopped),
+      PARALLEL_CHANGES,
+      (p) => this.tryAcquire(p),
+    );
   }
 
   private async renewAll(): Promise<void> {

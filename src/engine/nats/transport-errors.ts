@@ -23,7 +23,8 @@ export function toJetstateError(error: unknown, what: string, options: { mayHave
         : 'The server did not answer in time. Check that nats-server is up and reachable, then retry.';
       break;
     case NatsErrorCode.NoResponders:
-      advice = 'Nothing answered: JetStream is not enabled on the server, or the stream has no leader right now (a cluster electing one). Retry shortly; check that nats-server runs with -js.';
+      advice =
+        'Nothing answered: JetStream is not enabled on the server, or the stream has no leader right now (a cluster electing one). Retry shortly; check that nats-server runs with -js.';
       break;
     case NatsErrorCode.PermissionsViolation:
       advice = "The server's permissions for this user do not allow it. Grant the subjects docs/nats.md lists for this kind of process.";

@@ -77,7 +77,13 @@ export function decodeActivityTask(data: Uint8Array): DecodedMessage {
     return { reason: `not an activity task (needs id, target { name: '${ACTIVITY_TASK_TARGET}', key }, the activity name as operation and kind 'signal')` };
   }
   const input = m.input as { instanceId?: unknown; executionId?: unknown; seq?: unknown } | null | undefined;
-  if (typeof input !== 'object' || input === null || typeof input.instanceId !== 'string' || typeof input.executionId !== 'string' || !Number.isSafeInteger(input.seq)) {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    typeof input.instanceId !== 'string' ||
+    typeof input.executionId !== 'string' ||
+    !Number.isSafeInteger(input.seq)
+  ) {
     return { reason: 'its input is not { instanceId, executionId, seq, input? }' };
   }
   return { message: m };
@@ -88,5 +94,10 @@ function isMergedSignals(value: unknown): boolean {
   const merged = value as { count?: unknown; from?: unknown; parts?: unknown } | null;
   if (typeof merged !== 'object' || merged === null || !Number.isSafeInteger(merged.count) || (merged.count as number) < 1) return false;
   if (merged.parts === undefined) return merged.from === undefined;
-  return Number.isSafeInteger(merged.from) && Array.isArray(merged.parts) && merged.parts.length > 0 && merged.parts.every((part) => Array.isArray(part) && part.length === 2 && Number.isSafeInteger(part[0]));
+  return (
+    Number.isSafeInteger(merged.from) &&
+    Array.isArray(merged.parts) &&
+    merged.parts.length > 0 &&
+    merged.parts.every((part) => Array.isArray(part) && part.length === 2 && Number.isSafeInteger(part[0]))
+  );
 }

@@ -20,7 +20,11 @@ import {
 // and committed with its state.
 
 /** Emits the messages that carry out an action; `stepId` gives the message id of the durable call at a step. */
-export function emitAction(action: OrchestrationAction, context: OperationContext, stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq)): void {
+export function emitAction(
+  action: OrchestrationAction,
+  context: OperationContext,
+  stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq),
+): void {
   const { instanceId, executionId } = action;
   switch (action.type) {
     case 'scheduleActivity': {
@@ -48,7 +52,11 @@ export function emitAction(action: OrchestrationAction, context: OperationContex
       );
       return;
     case 'startSubOrchestration':
-      context.emit(instanceMessage(`${stepId(action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', { started: action.started } satisfies StartInput));
+      context.emit(
+        instanceMessage(`${stepId(action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', {
+          started: action.started,
+        } satisfies StartInput),
+      );
       return;
     case 'signalEntity':
     case 'callEntity':

@@ -28,7 +28,11 @@ export class CallChecks {
 
   activityName(name: string): void {
     const known = typeof name === 'string' && isValidActivityName(name) && (!this.requireRegisteredActivities || this.registry.hasActivity(name));
-    if (!known) throw new UnknownActivityError(String(name), this.registry.activities.map((a) => a.name));
+    if (!known)
+      throw new UnknownActivityError(
+        String(name),
+        this.registry.activities.map((a) => a.name),
+      );
   }
 
   /** A validated copy of the target of an entity call or signal. */

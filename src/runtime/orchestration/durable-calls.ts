@@ -26,7 +26,12 @@ export class DurableCalls {
     private readonly started: ExecutionStartedEvent,
   ) {}
 
-  activity(name: string, input: unknown, attempt: number, timeouts: { startToCloseTimeout?: number | undefined; heartbeatTimeout?: number | undefined }): DurableTask<unknown> {
+  activity(
+    name: string,
+    input: unknown,
+    attempt: number,
+    timeouts: { startToCloseTimeout?: number | undefined; heartbeatTimeout?: number | undefined },
+  ): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
     const event = this.live.ledger.issue((seq) => ({
       kind: 'TaskScheduled',

@@ -8,7 +8,6 @@ export const HTTP_ACTIVITY = '$http';
 /** Polling interval when a `202 Accepted` carries no `Retry-After`, as in Durable Functions. */
 export const DEFAULT_HTTP_POLLING_INTERVAL_MS = 30_000;
 
-
 /** What a durable HTTP call needs from the context. */
 export interface HttpCallDeps {
   /** Schedules one request as the built-in activity (with the retry policy, when there is one). */
@@ -33,22 +32,34 @@ export function checkHttpRequest(request: unknown): DurableHttpRequest {
   checkUrl(url, 'ctx.callHttp()');
   if (headers !== undefined) {
     if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-      throw new InvalidOptionsError(`ctx.callHttp() headers must be an object of header names to string values, got ${Array.isArray(headers) ? 'an array' : String(headers)}.`);
+      throw new InvalidOptionsError(
+        `ctx.callHttp() headers must be an object of header names to string values, got ${Array.isArray(headers) ? 'an array' : String(headers)}.`,
+      );
     }
     for (const [name, value] of Object.entries(headers)) {
       if (!TOKEN.test(name)) throw new InvalidOptionsError(`ctx.callHttp() header name ${JSON.stringify(name)} is not a valid HTTP header name.`);
       if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-        throw new InvalidOptionsError(`ctx.callHttp() header '${name}' must be a string without line breaks, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}. Convert numbers with String().`);
+        throw new InvalidOptionsError(
+          `ctx.callHttp() header '${name}' must be a string without line breaks, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}. Convert numbers with String().`,
+        );
       }
     }
   }
   if (body !== undefined) {
     if (typeof body !== 'string') {
-      throw new InvalidOptionsError(`ctx.callHttp() body must be a string, got ${typeof body}. Send JSON as body: JSON.stringify(value) with headers { 'content-type': 'application/json' }.`);
+      throw new InvalidOptionsError(
+        `ctx.callHttp() body must be a string, got ${typeof body}. Send JSON as body: JSON.stringify(value) with headers { 'content-type': 'application/json' }.`,
+      );
     }
-    if (upper === 'GET' || upper === 'HEAD') throw new InvalidOptionsError(`ctx.callHttp() cannot send a body with ${upper}; use POST or PUT, or leave the body out.`);
+    if (upper === 'GET' || upper === 'HEAD')
+      throw new InvalidOptionsError(`ctx.callHttp() cannot send a body with ${upper}; use POST or PUT, or leave the body out.`);
   }
-  return { method: upper, url: url as string, ...(headers === undefined ? {} : { headers: { ...(headers as Record<string, string>) } }), ...(body === undefined ? {} : { body }) };
+  return {
+    method: upper,
+    url: url as string,
+    ...(headers === undefined ? {} : { headers: { ...(headers as Record<string, string>) } }),
+    ...(body === undefined ? {} : { body }),
+  };
 }
 
 /** Checks the options of `callHttp`; the numbers are milliseconds. */

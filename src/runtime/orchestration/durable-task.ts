@@ -46,10 +46,7 @@ export class DurableTask<T> implements Task<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.asPromise().then(
-      () => (onfulfilled ? handOut(this.value as T, onfulfilled) : (this.value as unknown as R1)),
-      onrejected,
-    );
+    return this.asPromise().then(() => (onfulfilled ? handOut(this.value as T, onfulfilled) : (this.value as unknown as R1)), onrejected);
   }
 
   resolve(value: T): void {

@@ -202,13 +202,7 @@ export interface EventSentEvent {
 
 /** Durable calls made by the code; each took the step `seq`. */
 export type CommandEvent =
-  | TaskScheduledEvent
-  | TimerCreatedEvent
-  | SubOrchestrationCreatedEvent
-  | EntityCalledEvent
-  | EntitySignaledEvent
-  | LockRequestedEvent
-  | EventSentEvent;
+  TaskScheduledEvent | TimerCreatedEvent | SubOrchestrationCreatedEvent | EntityCalledEvent | EntitySignaledEvent | LockRequestedEvent | EventSentEvent;
 
 /** The locks taken by the request at step `seq` were released (end of the section or of the instance). */
 export interface LocksReleasedEvent {

@@ -97,6 +97,12 @@ export class InstanceEnding {
               message: `Instance '${live.instanceId}' was terminated: ${String(live.state.output ?? 'no reason given')}`,
             },
           };
-    turn.actions.push({ type: 'sendEvent', instanceId: live.instanceId, executionId: live.state.started!.executionId, targetInstanceId: parent.instanceId, event });
+    turn.actions.push({
+      type: 'sendEvent',
+      instanceId: live.instanceId,
+      executionId: live.state.started!.executionId,
+      targetInstanceId: parent.instanceId,
+      event,
+    });
   }
 }

@@ -94,8 +94,13 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     const plain = toPlain(input, `input of activity '${name}'`);
     const attempt = (number = 1) => this.calls.activity(name, plain, number, timeouts);
     if (!options?.retry) return attempt() as Task<R>;
-    return withRetry(options.retry, attempt, (fireAt) => this.calls.timer(fireAt), () => this.live.currentTime, (error, attempts) =>
-      error instanceof ActivityFailedError ? new ActivityFailedError(name, error.remoteName, error.remoteMessage, error.remoteCode, attempts) : error,
+    return withRetry(
+      options.retry,
+      attempt,
+      (fireAt) => this.calls.timer(fireAt),
+      () => this.live.currentTime,
+      (error, attempts) =>
+        error instanceof ActivityFailedError ? new ActivityFailedError(name, error.remoteName, error.remoteMessage, error.remoteCode, attempts) : error,
     ) as Task<R>;
   }
 
@@ -133,7 +138,13 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     const plain = toPlain(input, `input of sub-orchestration '${name}'`);
     const attempt = () => this.calls.subOrchestration(name, plain, options?.instanceId);
     if (!options?.retry) return attempt() as Task<R>;
-    return withRetry(options.retry, attempt, (fireAt) => this.calls.timer(fireAt), () => this.live.currentTime, (error) => error) as Task<R>;
+    return withRetry(
+      options.retry,
+      attempt,
+      (fireAt) => this.calls.timer(fireAt),
+      () => this.live.currentTime,
+      (error) => error,
+    ) as Task<R>;
   }
 
   createTimer(fireAt: Date): TimerTask {
@@ -209,7 +220,8 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     this.assertInTurn('ctx.lock()');
     this.section.checkLock();
     const entities = lockOrder(targets);
-    if (typeof section !== 'function') throw new InvalidOptionsError('ctx.lock() needs the critical section as a function: ctx.lock(ids, async () => { ... }).');
+    if (typeof section !== 'function')
+      throw new InvalidOptionsError('ctx.lock() needs the critical section as a function: ctx.lock(ids, async () => { ... }).');
     const result = new DurableTask<R>();
     // The grant arrives in a later delivery, when `request` is set.
     const request = this.calls.lockRequest(entities, result as DurableTask<unknown>, () => this.runSection(request!, section, result));

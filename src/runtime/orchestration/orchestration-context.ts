@@ -76,7 +76,8 @@ export interface OrchestratorInstance<I = any, O = unknown> {
 export type OrchestratorClass<I = any, O = unknown> = Constructor<OrchestratorInstance<I, O>>;
 
 /** The input type of an orchestrator class's `run`. */
-export type OrchestratorInput<C> = C extends Constructor<{ run(ctx: OrchestrationContext, ...rest: infer A): unknown }> ? (A extends [] ? undefined : A[0]) : never;
+export type OrchestratorInput<C> =
+  C extends Constructor<{ run(ctx: OrchestrationContext, ...rest: infer A): unknown }> ? (A extends [] ? undefined : A[0]) : never;
 
 /** The output type of an orchestrator class's `run`. */
 export type OrchestratorOutput<C> = C extends Constructor<{ run(...args: any[]): infer R }> ? Awaited<R> : never;
@@ -220,7 +221,11 @@ export interface OrchestrationContext {
    * Starts a sub-orchestration and returns a task of its output. It fails with a
    * `SubOrchestrationFailedError` when the sub-orchestration fails or is terminated.
    */
-  callSubOrchestrator<C extends OrchestratorClass>(orchestrator: C, input?: OrchestratorInput<C>, options?: SubOrchestratorOptions): Task<OrchestratorOutput<C>>;
+  callSubOrchestrator<C extends OrchestratorClass>(
+    orchestrator: C,
+    input?: OrchestratorInput<C>,
+    options?: SubOrchestratorOptions,
+  ): Task<OrchestratorOutput<C>>;
   callSubOrchestrator<R = unknown>(name: string, input?: unknown, options?: SubOrchestratorOptions): Task<R>;
 
   /** A durable timer that completes at (not before) `fireAt`. Cancel it when it is no longer needed. */

@@ -134,7 +134,8 @@ export class OrchestrationExecutor {
    */
   async replayAll(instanceId: string, history: readonly HistoryEvent[]): Promise<NonDeterminismError | UnknownOrchestratorError | undefined> {
     const last = history.at(-1);
-    const outcome: OutcomeEvent | undefined = last?.kind === 'ExecutionCompleted' || last?.kind === 'ExecutionFailed' || last?.kind === 'ContinuedAsNew' ? last : undefined;
+    const outcome: OutcomeEvent | undefined =
+      last?.kind === 'ExecutionCompleted' || last?.kind === 'ExecutionFailed' || last?.kind === 'ContinuedAsNew' ? last : undefined;
     const body = outcome ? history.slice(0, -1) : history;
     const live = new LiveOrchestration(instanceId, body);
     const endReleases = new Set<number>();
@@ -198,7 +199,12 @@ export class OrchestrationExecutor {
   }
 
   /** {@link restore} followed by {@link advance}: one turn of an instance that is not in memory. */
-  async execute(instanceId: string, history: readonly HistoryEvent[], events: readonly HistoryEvent[], now: number): Promise<{ live: LiveOrchestration; turn: OrchestrationTurn }> {
+  async execute(
+    instanceId: string,
+    history: readonly HistoryEvent[],
+    events: readonly HistoryEvent[],
+    now: number,
+  ): Promise<{ live: LiveOrchestration; turn: OrchestrationTurn }> {
     const live = await this.restore(instanceId, history);
     return { live, turn: await this.advance(live, events, now) };
   }

@@ -203,9 +203,13 @@ export class OrchestrationHost {
   private async raiseEvent(record: InstanceRecord, { name, data }: RaiseInput): Promise<void> {
     const context = currentOperation();
     const instanceId = context.entityId.key;
-    if (record.runtimeStatus === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot raise event '${name}': no orchestration instance '${instanceId}' exists.`);
+    if (record.runtimeStatus === undefined)
+      throw new OrchestrationNotFoundError(instanceId, `Cannot raise event '${name}': no orchestration instance '${instanceId}' exists.`);
     if (isTerminalStatus(record.runtimeStatus)) {
-      throw new OrchestrationNotRunningError(instanceId, `Cannot raise event '${name}': orchestration instance '${instanceId}' is ${record.runtimeStatus} and takes no more events.`);
+      throw new OrchestrationNotRunningError(
+        instanceId,
+        `Cannot raise event '${name}': orchestration instance '${instanceId}' is ${record.runtimeStatus} and takes no more events.`,
+      );
     }
     await this.runTurn(record, [{ kind: 'EventRaised', name, ...(data === undefined ? {} : { input: data }) }], context);
   }
@@ -213,14 +217,19 @@ export class OrchestrationHost {
   private async control(record: InstanceRecord, what: 'terminate' | 'suspend' | 'resume', reason: string | undefined): Promise<void> {
     const context = currentOperation();
     const instanceId = context.entityId.key;
-    if (record.runtimeStatus === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot ${what}: no orchestration instance '${instanceId}' exists.`);
+    if (record.runtimeStatus === undefined)
+      throw new OrchestrationNotFoundError(instanceId, `Cannot ${what}: no orchestration instance '${instanceId}' exists.`);
     if (isTerminalStatus(record.runtimeStatus)) {
       if (what === 'terminate') return; // terminating an ended instance changes nothing
       throw new OrchestrationNotRunningError(instanceId, `Cannot ${what}: orchestration instance '${instanceId}' is ${record.runtimeStatus}.`);
     }
     const why = reason === undefined ? {} : { reason };
     const event: HistoryEvent =
-      what === 'terminate' ? { kind: 'ExecutionTerminated', ...why } : what === 'suspend' ? { kind: 'ExecutionSuspended', ...why } : { kind: 'ExecutionResumed', ...why };
+      what === 'terminate'
+        ? { kind: 'ExecutionTerminated', ...why }
+        : what === 'suspend'
+          ? { kind: 'ExecutionSuspended', ...why }
+          : { kind: 'ExecutionResumed', ...why };
     await this.runTurn(record, [event], context);
   }
 
@@ -256,7 +265,11 @@ export class OrchestrationHost {
     const status = record.runtimeStatus;
     if (status === undefined) throw new OrchestrationNotFoundError(instanceId, `Cannot rewind: no orchestration instance '${instanceId}' exists.`);
     if (!isTerminalStatus(status)) {
-      throw new OrchestrationStillRunningError(instanceId, status, `Orchestration instance '${instanceId}' is ${status}: only Failed instances can be rewound.`);
+      throw new OrchestrationStillRunningError(
+        instanceId,
+        status,
+        `Orchestration instance '${instanceId}' is ${status}: only Failed instances can be rewound.`,
+      );
     }
     if (status !== OrchestrationRuntimeStatus.Failed) throw new OrchestrationNotFailedError(instanceId, status);
     const plan = await planRewind(this.bound(), instanceId, record.history ?? []);

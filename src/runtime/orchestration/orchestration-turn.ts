@@ -1,4 +1,12 @@
-import type { EventRaisedEvent, ExecutionStartedEvent, FailureDetails, HistoryEvent, CommandEvent, LocksReleasedEvent, PatchAppliedEvent } from './history-events';
+import type {
+  EventRaisedEvent,
+  ExecutionStartedEvent,
+  FailureDetails,
+  HistoryEvent,
+  CommandEvent,
+  LocksReleasedEvent,
+  PatchAppliedEvent,
+} from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
 import { actionFor, type OrchestrationAction } from './orchestration-actions';
 import type { OrchestrationRuntimeStatus } from './orchestration-status';

@@ -52,7 +52,9 @@ export async function replayHistory(orchestrator: OrchestratorClass, history: Re
   const name = registry.orchestratorOf(orchestrator).name;
   const started = events.find((event) => event.kind === 'ExecutionStarted');
   if (started && started.name !== name) {
-    throw new InvalidOptionsError(`This history is of orchestrator '${started.name}', not '${name}'. Replay it against the class registered as '${started.name}'.`);
+    throw new InvalidOptionsError(
+      `This history is of orchestrator '${started.name}', not '${name}'. Replay it against the class registered as '${started.name}'.`,
+    );
   }
   const executor = new OrchestrationExecutor({
     registry,

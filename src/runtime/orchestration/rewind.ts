@@ -49,7 +49,10 @@ export async function planRewind(executor: OrchestrationExecutor, instanceId: st
   for (const event of kept) {
     if (!isCommandEvent(event) || answered.has(event.seq)) continue;
     if (event.kind === 'TaskScheduled' || event.kind === 'SubOrchestrationCreated' || event.kind === 'TimerCreated') retried.push(event);
-    else if (event.kind === 'EntityCalled') return { problem: `its call at step ${event.seq} (${describeCommand(event)}) has no answer in its history, and calling the entity again could apply the operation twice; restart it instead` };
+    else if (event.kind === 'EntityCalled')
+      return {
+        problem: `its call at step ${event.seq} (${describeCommand(event)}) has no answer in its history, and calling the entity again could apply the operation twice; restart it instead`,
+      };
   }
   const live = await executor.restore(instanceId, kept);
   if (live.pendingFailure) return { problem: `the current code does not replay its history without the failure: ${live.pendingFailure.message}` };

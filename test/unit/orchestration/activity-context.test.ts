@@ -67,6 +67,9 @@ describe('heartbeatTimeout', () => {
     const alive = await runner().run({ name: 'Probe.beats', input: { beats: 30, silentMs: 0 }, seq: 0, heartbeatTimeout: 60 });
     expect(alive).toMatchObject({ kind: 'TaskCompleted', result: 'finished' });
     const silent = await runner().run({ name: 'Probe.beats', input: { beats: 3, silentMs: 300 }, seq: 1, heartbeatTimeout: 60 });
-    expect(silent).toMatchObject({ kind: 'TaskFailed', error: { name: 'TimeoutError', message: "Activity 'Probe.beats' sent no heartbeat for 60 ms (its heartbeatTimeout)." } });
+    expect(silent).toMatchObject({
+      kind: 'TaskFailed',
+      error: { name: 'TimeoutError', message: "Activity 'Probe.beats' sent no heartbeat for 60 ms (its heartbeatTimeout)." },
+    });
   });
 });

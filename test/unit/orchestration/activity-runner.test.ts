@@ -63,7 +63,12 @@ describe('ActivityRunner', () => {
 
   test('a jetstate error keeps its code', async () => {
     const result = await new ActivityRunner({ registry }).run({ ...task, name: 'Shop.coded' });
-    expect(result).toEqual({ kind: 'TaskFailed', seq: 4, executionId: 'exec-9', error: { name: 'CodedError', message: 'slow supplier', code: 'JETSTATE_TIMEOUT' } });
+    expect(result).toEqual({
+      kind: 'TaskFailed',
+      seq: 4,
+      executionId: 'exec-9',
+      error: { name: 'CodedError', message: 'slow supplier', code: 'JETSTATE_TIMEOUT' },
+    });
   });
 
   test('an unknown activity name becomes TaskFailed with an UnknownActivityError', async () => {

@@ -216,7 +216,9 @@ describe('bad declarations are DefinitionErrors with a fix', () => {
     class BadName {
       @Activity('no spaces allowed') run(): void {}
     }
-    expect(definitionErrorOf(() => Registry.create({ activities: [BadName] })).message).toContain("Activity name 'no spaces allowed' (BadName.run) is not valid");
+    expect(definitionErrorOf(() => Registry.create({ activities: [BadName] })).message).toContain(
+      "Activity name 'no spaces allowed' (BadName.run) is not valid",
+    );
     expect(definitionErrorOf(() => Registry.create({ activities: [Counter] })).message).toContain('is an entity');
     class Empty {
       run(): void {}

@@ -96,7 +96,15 @@ describe('entity calls and signals', () => {
     const driver = new Driver(executor());
     const first = await driver.start('EntityCalls');
     expect(actionsOf(first, 'callEntity')).toEqual([
-      { type: 'callEntity', instanceId: 'instance-1', executionId: 'exec-1', seq: 0, messageId: 'exec-1#0', target: { name: 'Account', key: 'a' }, operation: 'get' },
+      {
+        type: 'callEntity',
+        instanceId: 'instance-1',
+        executionId: 'exec-1',
+        seq: 0,
+        messageId: 'exec-1#0',
+        target: { name: 'Account', key: 'a' },
+        operation: 'get',
+      },
     ]);
     const second = await driver.send([response(0, 42)]);
     expect(actionsOf(second, 'callEntity')).toMatchObject([{ seq: 1, operation: 'withdraw', input: 100, messageId: 'exec-1#1' }]);
@@ -160,7 +168,14 @@ describe('critical sections', () => {
     const released = await driver.send([response(3)]);
     expect(withoutMarkers(released.newHistory)).toEqual([
       response(3),
-      { kind: 'LocksReleased', seq: 0, entities: [{ name: 'Account', key: 'adam' }, { name: 'Account', key: 'zoe' }] },
+      {
+        kind: 'LocksReleased',
+        seq: 0,
+        entities: [
+          { name: 'Account', key: 'adam' },
+          { name: 'Account', key: 'zoe' },
+        ],
+      },
       { kind: 'EntitySignaled', seq: 4, target: { name: 'Audit', key: 'log' }, operation: 'record', input: 'zoe->adam: moved' },
     ]);
     expect(released.actions.map((a) => a.type)).toEqual(['releaseLocks', 'signalEntity']);

@@ -49,7 +49,10 @@ class Reminder {
 @Orchestrator()
 class SchedulesReminder {
   async run(ctx: OrchestrationContext): Promise<void> {
-    ctx.entity(Reminder, 'r').signalAt(new Date(ctx.currentUtcDateTime.getTime() + HOUR)).fire('wake up');
+    ctx
+      .entity(Reminder, 'r')
+      .signalAt(new Date(ctx.currentUtcDateTime.getTime() + HOUR))
+      .fire('wake up');
   }
 }
 
@@ -131,7 +134,9 @@ describe('sendEvent', () => {
 describe('signalAt on an entity handle', () => {
   test('sends the signal with its scheduled time, recorded in history', async () => {
     const done = await new Driver(executor()).start('SchedulesReminder');
-    expect(actionsOf(done, 'signalEntity')).toMatchObject([{ target: { name: 'Reminder', key: 'r' }, operation: 'fire', input: 'wake up', scheduledTime: T0 + HOUR }]);
+    expect(actionsOf(done, 'signalEntity')).toMatchObject([
+      { target: { name: 'Reminder', key: 'r' }, operation: 'fire', input: 'wake up', scheduledTime: T0 + HOUR },
+    ]);
     expect(done.newHistory.find((e) => e.kind === 'EntitySignaled')).toMatchObject({ scheduledTime: T0 + HOUR });
   });
 });

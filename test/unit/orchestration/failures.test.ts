@@ -79,7 +79,11 @@ describe('activity failures', () => {
     await driver.start('DoesNotCatch');
     const done = await driver.send([failed(0, 'CardDeclined', 'no funds')]);
     expect(done.status).toBe('Failed');
-    expect(done.failure).toEqual({ name: 'ActivityFailedError', message: "Activity 'Payments.charge' failed with CardDeclined: no funds", code: 'JETSTATE_ACTIVITY_FAILED' });
+    expect(done.failure).toEqual({
+      name: 'ActivityFailedError',
+      message: "Activity 'Payments.charge' failed with CardDeclined: no funds",
+      code: 'JETSTATE_ACTIVITY_FAILED',
+    });
     expect(done.newHistory.at(-1)).toEqual({ kind: 'ExecutionFailed', error: done.failure });
   });
 });

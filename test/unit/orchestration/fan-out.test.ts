@@ -76,13 +76,23 @@ describe('fan-out/fan-in', () => {
 
     const live = new Driver(executor());
     await live.start('FanOutFanIn', count);
-    await live.send([completed(0, Array.from({ length: count }, (_, i) => i + 1))]);
+    await live.send([
+      completed(
+        0,
+        Array.from({ length: count }, (_, i) => i + 1),
+      ),
+    ]);
     await live.send(results.slice(0, 150));
     expect((await live.send(results.slice(150))).output).toBe(expected);
 
     const replayed = new Driver(executor(), 'instance-1', true);
     await replayed.start('FanOutFanIn', count);
-    await replayed.send([completed(0, Array.from({ length: count }, (_, i) => i + 1))]);
+    await replayed.send([
+      completed(
+        0,
+        Array.from({ length: count }, (_, i) => i + 1),
+      ),
+    ]);
     await replayed.send(results.slice(0, 150));
     const done = await replayed.send(results.slice(150));
     expect(done.output).toBe(expected);

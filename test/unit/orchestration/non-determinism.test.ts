@@ -148,7 +148,13 @@ describe('non-determinism', () => {
     const live = await executor.restore('instance-1', await recordedHistory());
     const error = live.pendingFailure;
     expect(error).toBeInstanceOf(NonDeterminismError);
-    expect(error).toMatchObject({ seq: 1, expected: "TaskScheduled 'Steps.a'", found: "TaskScheduled 'Steps.b'", orchestrator: 'Order', instanceId: 'instance-1' });
+    expect(error).toMatchObject({
+      seq: 1,
+      expected: "TaskScheduled 'Steps.a'",
+      found: "TaskScheduled 'Steps.b'",
+      orchestrator: 'Order',
+      instanceId: 'instance-1',
+    });
   });
 
   test('the failing turn appends only its marker and the failure: nothing replayed is appended again, nothing is scheduled', async () => {

@@ -118,7 +118,11 @@ describe('retry policy', () => {
     await driver.send([fired(1, 0)]);
     const done = await driver.send([failed(2, 'TypeError', 'bug')]);
     expect(done.status).toBe('Failed');
-    expect(done.failure).toEqual({ name: 'ActivityFailedError', message: "Activity 'Flaky.call' failed with TypeError: bug (after 2 attempts)", code: 'JETSTATE_ACTIVITY_FAILED' });
+    expect(done.failure).toEqual({
+      name: 'ActivityFailedError',
+      message: "Activity 'Flaky.call' failed with TypeError: bug (after 2 attempts)",
+      code: 'JETSTATE_ACTIVITY_FAILED',
+    });
   });
 
   test('retries survive eviction: a full replay makes the same attempts and timers', async () => {
@@ -141,7 +145,10 @@ describe('retry policy', () => {
     [{ maxNumberOfAttempts: 0, firstRetryInterval: 1 }, 'retry.maxNumberOfAttempts must be an integer of at least 1, got 0.'],
     [{ maxNumberOfAttempts: 2, firstRetryInterval: 0 }, 'retry.firstRetryInterval must be a number of milliseconds above 0, got 0.'],
     [{ maxNumberOfAttempts: 2, firstRetryInterval: 10, backoffCoefficient: 0.5 }, 'retry.backoffCoefficient must be a finite number of at least 1, got 0.5.'],
-    [{ maxNumberOfAttempts: 2, firstRetryInterval: 10, maxRetryInterval: 5 }, 'retry.maxRetryInterval must be a number of milliseconds no smaller than firstRetryInterval (10), got 5.'],
+    [
+      { maxNumberOfAttempts: 2, firstRetryInterval: 10, maxRetryInterval: 5 },
+      'retry.maxRetryInterval must be a number of milliseconds no smaller than firstRetryInterval (10), got 5.',
+    ],
   ])('invalid options %j are refused where they are given, before anything is scheduled', async (options, message) => {
     const driver = new Driver(executor());
     const done = await driver.start('BadRetry', options);

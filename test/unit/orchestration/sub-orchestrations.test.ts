@@ -55,7 +55,13 @@ describe('sub-orchestrations', () => {
     const start = await parent.start('Parent', 1);
     const [spawn] = actionsOf(start, 'startSubOrchestration');
     expect(spawn).toMatchObject({ seq: 0, subInstanceId: 'parent:0', instanceId: 'parent', executionId: 'exec-1' });
-    expect(spawn!.started).toMatchObject({ kind: 'ExecutionStarted', name: 'Child', input: 1, generation: 0, parent: { instanceId: 'parent', executionId: 'exec-1', seq: 0 } });
+    expect(spawn!.started).toMatchObject({
+      kind: 'ExecutionStarted',
+      name: 'Child',
+      input: 1,
+      generation: 0,
+      parent: { instanceId: 'parent', executionId: 'exec-1', seq: 0 },
+    });
     expect(start.newHistory.at(-1)).toEqual({ kind: 'SubOrchestrationCreated', seq: 0, name: 'Child', instanceId: 'parent:0', input: 1 });
 
     const child = new Driver(executor(), spawn!.subInstanceId);

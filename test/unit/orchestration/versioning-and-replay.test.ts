@@ -115,7 +115,9 @@ describe('replayHistory', () => {
     expect(error).toBeInstanceOf(NonDeterminismError);
     // Step 1 is the wait for 'paid'.
     expect((error as NonDeterminismError).seq).toBe(2);
-    expect((error as Error).message).toMatch(/at step 2: the history has TaskScheduled 'Shipping.ship' there, but the code now does TaskScheduled 'Shipping.insure'/);
+    expect((error as Error).message).toMatch(
+      /at step 2: the history has TaskScheduled 'Shipping.ship' there, but the code now does TaskScheduled 'Shipping.insure'/,
+    );
   });
 
   test('code that ends differently fails: another output is named', async () => {
