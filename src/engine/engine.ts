@@ -72,6 +72,25 @@ export interface EngineStats {
   readonly partitions: readonly number[];
 }
 
+/** Stats with every counter at zero and no partitions, for an engine to add to. */
+export function zeroStats(): { -readonly [K in keyof EngineStats]: EngineStats[K] extends readonly number[] ? number[] : EngineStats[K] } {
+  return {
+    applied: 0,
+    signalsReceived: 0,
+    messagesApplied: 0,
+    failed: 0,
+    duplicates: 0,
+    batches: 0,
+    backlog: 0,
+    scheduled: 0,
+    deadLettered: 0,
+    fenced: 0,
+    stateRegressions: 0,
+    haltedPartitions: [],
+    partitions: [],
+  };
+}
+
 /**
  * The contract every engine implements. The runtime and the client see only this; an
  * engine owns delivery (the log), partition processing and commits.

@@ -8,7 +8,7 @@ import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
 import { isActivityTask, type ActivityHandler } from '../../runtime/activity-tasks';
 import { ActivityPool } from '../activity-pool';
 import { ChangeTopics } from '../change-topics';
-import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
+import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
 import { CommitWriter, type Segment } from './commit-writer';
@@ -171,21 +171,7 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
   }
 
   stats(): EngineStats {
-    const stats = {
-      applied: 0,
-      signalsReceived: 0,
-      messagesApplied: 0,
-      failed: 0,
-      duplicates: 0,
-      batches: 0,
-      backlog: 0,
-      scheduled: this.scheduled.size,
-      deadLettered: 0,
-      fenced: 0,
-      stateRegressions: 0,
-      haltedPartitions: [],
-      partitions: this.partitions.map((p) => p.partition),
-    };
+    const stats = { ...zeroStats(), scheduled: this.scheduled.size, partitions: this.partitions.map((p) => p.partition) };
     for (const partition of this.partitions) {
       stats.applied += partition.totals.applied;
       stats.signalsReceived += partition.totals.signalsReceived;

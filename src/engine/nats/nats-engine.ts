@@ -8,7 +8,7 @@ import type { Registry } from '../../registry/registry';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
-import type { Engine, EngineStats, SnapshotPage, SnapshotQuery, WatchFilter } from '../engine';
+import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
 import { ActivityHost } from './activity-host';
 import { NatsDeadLetters } from './nats-dead-letters';
@@ -257,21 +257,7 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const stats = this.host?.stats() ?? {
-      applied: 0,
-      signalsReceived: 0,
-      messagesApplied: 0,
-      failed: 0,
-      duplicates: 0,
-      batches: 0,
-      backlog: 0,
-      scheduled: 0,
-      deadLettered: 0,
-      fenced: 0,
-      stateRegressions: 0,
-      haltedPartitions: [],
-      partitions: [],
-    };
+    const stats = this.host?.stats() ?? zeroStats();
     return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
   }
 
