@@ -25,6 +25,9 @@ export default defineConfig({
     exclude: process.env.JETSTATE_FAULT_SUITES
       ? configDefaults.exclude
       : [...configDefaults.exclude, 'test/nats-failover/cluster.test.ts', 'test/chaos/chaos.test.ts'],
+    // Most suites wait on servers, child processes and timers rather than the CPU: two files
+    // at a time (vitest's default is one less than the cores, one on a 2-core machine).
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
