@@ -78,7 +78,10 @@ describe.each(ENGINES)('rewind and restart survive a SIGKILL [$name]', (engine) 
 
     const log = (await runChild(config, 'recover', logFile, engine.recoverMs)).trim().split('\n');
     // The two statuses are the run's last; an activity's start may be logged between them.
-    expect(log.filter((line) => line.startsWith('status ')).slice(-2)).toEqual([`status rw Completed ["rw prepared","rw ok"] 2`, `status rs Completed ["rs prepared","rs ok"] 2`]);
+    expect(log.filter((line) => line.startsWith('status ')).slice(-2)).toEqual([
+      `status rw Completed ["rw prepared","rw ok"] 2`,
+      `status rs Completed ["rs prepared","rs ok"] 2`,
+    ]);
     // A rewind keeps the step that had succeeded; a restart runs it again.
     expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rw'))).toEqual(['prepare fail rw']);
     expect(log.filter((line) => line.startsWith('prepare ') && line.endsWith(' rs'))).toEqual(['prepare fail rs', 'prepare hang rs']);
