@@ -24,6 +24,8 @@ describe('the dashboard in headless Chromium (embedded app, real HTTP)', () => {
   });
   afterEach(async () => {
     await page?.close();
+    // Each test checks the errors of its own pages; one test's errors must not fail the next.
+    browser.errors.length = 0;
   });
   const open = async (hash: string): Promise<Page> => {
     page = await browser.newPage();

@@ -29,9 +29,12 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
   const [error, setError] = useState<string>();
   const [action, setAction] = useState<PendingAction>();
   const request = useRef(0);
+  // Set by a purge from this page: the change it causes must not reload the instance (it is gone).
+  const purging = useRef(false);
   const path = `/instances/${segment(instanceId)}`;
 
   const load = useCallback(async () => {
+    if (purging.current) return;
     const id = ++request.current;
     try {
       const reply = await api<InstanceDetails>(path, { query: { showHistory: 'true', showHistoryOutput: 'true', showInput: 'true' } });
@@ -146,7 +149,13 @@ export function InstanceView({ instanceId }: { instanceId: string }) {
         confirmLabel: 'Purge',
         danger: true,
         run: async () => {
-          await api(path, { method: 'DELETE' });
+          purging.current = true;
+          try {
+            await api(path, { method: 'DELETE' });
+          } catch (failure) {
+            purging.current = false;
+            throw failure;
+          }
           toast(`Purged ${instanceId}`);
           navigate(['instances']);
         },
