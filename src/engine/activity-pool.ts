@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ActivityHandler } from '../runtime/activity-tasks';
 import type { OperationMessage } from '../runtime/messages';
@@ -83,7 +84,7 @@ export class ActivityPool<Ack> {
           'could not run an activity task or report its outcome; retrying',
         );
         if (!this.active) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryDelayMs * 2 ** Math.min(attempt - 1, 5), 30_000)));
+        await delay(Math.min(this.options.retryDelayMs * 2 ** Math.min(attempt - 1, 5), 30_000));
         if (!this.active) return;
       }
     }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { entityIdToString } from '../registry/entity-id';
 import { EntityCache } from '../runtime/entity-cache';
@@ -153,8 +154,4 @@ export class PartitionWorker<Ack> {
     this.sink.afterCommit(this.partition, batch, outcome);
     return true;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

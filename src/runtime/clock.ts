@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** A timer armed on a {@link Clock}. */
 export interface ClockTimer {
   cancel(): void;
@@ -111,5 +113,5 @@ export class ManualClock implements Clock {
 
 /** Lets I/O and promise callbacks that a fired timer started run. */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 5));
+  return delay(5);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +188,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
             `activities running ${activities.running}). An activity may be waiting on something that never happens.`,
         );
       }
-      await sleep(POLL_MS);
+      await delay(POLL_MS);
     }
   };
 
@@ -338,8 +339,4 @@ class ActivityTracker {
       this.changes++;
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { AckPolicy, headers, nanos, type Consumer, type JsMsg } from 'nats';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
@@ -146,7 +147,7 @@ export class ActivityHost {
       } catch (error) {
         if (!this.running) return;
         this.options.logger.warn({ err: error }, 'could not pull activity tasks; retrying');
-        await new Promise((resolve) => setTimeout(resolve, PULL_EXPIRES_MS));
+        await delay(PULL_EXPIRES_MS);
       }
     }
   }
