@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { zeroStats } from '../src/engine/engine';
 import { DurableApp, DurableClient, type EngineStats } from '../src/index';
 import { Counter } from './counter.entity';
 import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
@@ -160,21 +161,7 @@ class InProcessWorker implements WorkerHandle {
 }
 
 function sumStats(all: readonly EngineStats[]): EngineStats {
-  const sum = {
-    applied: 0,
-    signalsReceived: 0,
-    messagesApplied: 0,
-    failed: 0,
-    duplicates: 0,
-    batches: 0,
-    backlog: 0,
-    scheduled: 0,
-    deadLettered: 0,
-    fenced: 0,
-    stateRegressions: 0,
-    haltedPartitions: [] as number[],
-    partitions: [] as number[],
-  };
+  const sum = zeroStats();
   for (const s of all) {
     sum.applied += s.applied;
     sum.signalsReceived += s.signalsReceived;

@@ -324,7 +324,7 @@ export class DurableClient {
       }
       if (typeof id === 'object' && id !== null) {
         // A signal like the one before it (same entity, same mergeable operation) joins its burst.
-        const joined = this.burst.join(id, operation, input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`));
+        const joined = this.burst.join(id, operation, () => (input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`)));
         if (joined) return joined;
       }
       const message = this.message('signal', id, operation, input, undefined);

@@ -36,12 +36,13 @@ export class SignalBurst {
   /**
    * Adds a signal to the open burst when it goes to the same entity and operation and its
    * input merges; returns the burst's promise, or undefined when the signal must start a
-   * burst or be sent on its own. `plainInput` is the signal's input as plain JSON.
+   * burst or be sent on its own. `plainInput` gives the signal's input as plain JSON; it is
+   * asked for only when the signal matches the open burst.
    */
-  join(id: EntityId, operation: string, plainInput: unknown): Promise<void> | undefined {
+  join(id: EntityId, operation: string, plainInput: () => unknown): Promise<void> | undefined {
     const open = this.open;
     if (open === undefined || open.key !== id.key || open.operation !== operation || open.name !== id.name) return undefined;
-    const merged = tryMerge(open.merge, open.input, plainInput);
+    const merged = tryMerge(open.merge, open.input, plainInput());
     if (merged === undefined) return undefined;
     open.input = merged.value;
     open.count++;
