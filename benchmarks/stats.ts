@@ -59,3 +59,35 @@ export function summarizeLatencies(ms: readonly number[]): LatencySummary {
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/** A confidence interval of a statistic, from a percentile bootstrap. */
+export interface Interval {
+  readonly estimate: number;
+  readonly low: number;
+  readonly high: number;
+  /** The confidence level, e.g. 0.95. */
+  readonly level: number;
+}
+
+/**
+ * The median of `samples` with a percentile-bootstrap confidence interval: `resamples`
+ * draws with replacement, each one's median, and the quantiles of those medians. A fixed
+ * seed (a linear congruential generator) makes a report reproducible from its samples.
+ */
+export function medianInterval(samples: readonly number[], level = 0.95, resamples = 10_000, seed = 1): Interval {
+  if (samples.length === 0) throw new Error('median interval of no samples');
+  let state = seed >>> 0;
+  const draw = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const medians: number[] = new Array(resamples);
+  const resample: number[] = new Array(samples.length);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < samples.length; i++) resample[i] = samples[Math.floor(draw() * samples.length)]!;
+    medians[r] = spreadOf(resample).median;
+  }
+  medians.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return { estimate: spreadOf(samples).median, low: quantileSorted(medians, tail), high: quantileSorted(medians, 1 - tail), level };
+}

@@ -1,14 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DurableApp, type Durability } from '../src/index';
-import { NOOP_TELEMETRY, loadTelemetry, telemetry, useTelemetry, type Telemetry } from '../src/telemetry/telemetry';
-import { sendBounded } from './bounded-producer';
-import { Counter } from './counter.entity';
-import { nowMs, spreadOf, type Spread } from './stats';
+import { promisify } from 'node:util';
+import type { Durability } from '../src/index';
+import { medianInterval, spreadOf, type Interval, type Spread } from './stats';
 import { formatInt, formatSpread, renderTable } from './table';
-import { withTempDir } from './temp-dir';
-import { withTimeout } from './timeout';
+import type { TelemetryRoundResult } from './telemetry-round';
+
+const execFileAsync = promisify(execFile);
 
 type Progress = (text: string) => void;
 
@@ -32,95 +31,91 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'relaxed durability', durability: 'relaxed', total: 200_000, keys: 1000, maxInFlight: 5000 },
 ];
 
-/** One measured run. */
-interface Sample {
-  readonly signalsPerSecond: number;
-  /** CPU time of this process (all threads) per signal, in microseconds: steadier than wall time on a busy machine. */
-  readonly cpuMicrosPerSignal: number;
-}
-
-interface ScenarioResult {
+/** Median of the per-round ratios (API present over absent) with its 95% bootstrap interval. */
+interface RatioResult {
   readonly scenario: string;
   readonly absent: Spread;
   readonly api: Spread;
   readonly absentCpuMicros: Spread;
   readonly apiCpuMicros: Spread;
-  /** Median CPU per signal with the API present over the median without it. */
-  readonly cpuRatio: number;
-  /** Median signals/s with the API present over the median without it. */
-  readonly ratio: number;
-  /** Median of the per-round ratios (each round runs both variants back to back). */
-  readonly pairedRatio: number;
+  /** signals/s with the API present over signals/s without it, round by round. */
+  readonly rateRatio: Interval;
+  /** CPU per signal with the API present over CPU per signal without it, round by round. */
+  readonly cpuRatio: Interval;
 }
+
+/** The cost bound the issue sets: signals/s with the API present at least 97% of those without it. */
+const MAX_COST = 0.03;
 
 /**
  * `npm run bench -- --only telemetry [--quick]`: signals/s with `@opentelemetry/api`
- * absent and present (no SDK registered), interleaved round by round (the order alternates)
- * so noise on a shared machine hits both alike, and the CPU time each signal took (which
- * other processes disturb less than wall time).
+ * absent and present (no SDK registered). Each round runs both variants, each in a fresh
+ * process (so they never share a heap, JIT state or caches), in alternating order; the
+ * per-round ratios pair the two runs that met the same moment of a shared machine, and a
+ * bootstrap interval of their median says how sure the figure is.
  */
 export async function runTelemetryBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
   const only = args.indexOf('--only');
   const rest = args.filter((_arg, i) => i !== only && i !== only + 1);
   if (args[only + 1] !== 'telemetry' || rest.some((arg) => arg !== '--quick')) throw new Error('Usage: npm run bench -- --only telemetry [--quick]');
-  const rounds = rest.includes('--quick') ? 3 : 11;
-  // Load once, so app creation never switches the variant under the benchmark.
-  const withApi = await loadTelemetry();
-  if (!withApi.active) throw new Error('@opentelemetry/api is not installed; run npm install first (it is a devDependency).');
-  const variants: Record<Variant, Telemetry> = { absent: NOOP_TELEMETRY, api: withApi };
-  progress(`jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario`);
+  const rounds = rest.includes('--quick') ? 3 : 15;
+  progress(`jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario, each variant in a fresh process`);
 
-  const results: ScenarioResult[] = [];
+  const results: RatioResult[] = [];
   for (const scenario of SCENARIOS) {
-    await measure(scenario, variants.api, Math.min(scenario.total, 10_000));
-    await measure(scenario, variants.absent, Math.min(scenario.total, 10_000));
-    const samples: Record<Variant, Sample[]> = { absent: [], api: [] };
-    const paired: number[] = [];
+    const samples: Record<Variant, TelemetryRoundResult[]> = { absent: [], api: [] };
+    const rateRatios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const order: Variant[] = round % 2 === 1 ? ['absent', 'api'] : ['api', 'absent'];
-      const sample: Partial<Record<Variant, Sample>> = {};
+      const sample: Partial<Record<Variant, TelemetryRoundResult>> = {};
       for (const variant of order) {
-        sample[variant] = await measure(scenario, variants[variant], scenario.total);
+        sample[variant] = await runRound(variant, scenario);
         samples[variant].push(sample[variant]!);
       }
-      paired.push(sample.api!.signalsPerSecond / sample.absent!.signalsPerSecond);
+      rateRatios.push(sample.api!.signalsPerSecond / sample.absent!.signalsPerSecond);
+      cpuRatios.push(sample.api!.cpuMicrosPerSignal / sample.absent!.cpuMicrosPerSignal);
       progress(
-        `[${round}] ${scenario.name}: absent ${formatInt(sample.absent!.signalsPerSecond)} signals/s (${sample.absent!.cpuMicrosPerSignal.toFixed(1)} µs CPU each), ` +
+        `[${round}/${rounds}] ${scenario.name}: absent ${formatInt(sample.absent!.signalsPerSecond)} signals/s (${sample.absent!.cpuMicrosPerSignal.toFixed(1)} µs CPU each), ` +
           `api ${formatInt(sample.api!.signalsPerSecond)} signals/s (${sample.api!.cpuMicrosPerSignal.toFixed(1)} µs CPU each)`,
       );
     }
-    const absent = spreadOf(samples.absent.map((s) => s.signalsPerSecond));
-    const api = spreadOf(samples.api.map((s) => s.signalsPerSecond));
-    const absentCpuMicros = spreadOf(samples.absent.map((s) => s.cpuMicrosPerSignal));
-    const apiCpuMicros = spreadOf(samples.api.map((s) => s.cpuMicrosPerSignal));
     results.push({
       scenario: scenario.name,
-      absent,
-      api,
-      absentCpuMicros,
-      apiCpuMicros,
-      cpuRatio: apiCpuMicros.median / absentCpuMicros.median,
-      ratio: api.median / absent.median,
-      pairedRatio: spreadOf(paired).median,
+      absent: spreadOf(samples.absent.map((s) => s.signalsPerSecond)),
+      api: spreadOf(samples.api.map((s) => s.signalsPerSecond)),
+      absentCpuMicros: spreadOf(samples.absent.map((s) => s.cpuMicrosPerSignal)),
+      apiCpuMicros: spreadOf(samples.api.map((s) => s.cpuMicrosPerSignal)),
+      rateRatio: medianInterval(rateRatios),
+      cpuRatio: medianInterval(cpuRatios),
     });
   }
-  useTelemetry(withApi);
   const seam = { absent: seamNanosPerSignal('absent'), api: seamNanosPerSignal('api') };
   const extraNanos = seam.api - seam.absent;
 
+  const interval = (i: Interval): string => `${i.estimate.toFixed(3)} [${i.low.toFixed(3)}, ${i.high.toFixed(3)}]`;
   console.log(
     `\n${renderTable(
-      ['scenario', 'signals/s, api absent', 'api present, no SDK', 'ratio', 'paired ratio', 'CPU µs/signal, absent', 'present', 'CPU ratio'],
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      [
+        'scenario',
+        'signals/s, API absent',
+        'API present, no SDK',
+        'rate ratio [95% CI]',
+        'CPU µs/signal, absent',
+        'present',
+        'CPU ratio [95% CI]',
+        'cost < 3%',
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       results.map((r) => [
         r.scenario,
         `${formatInt(r.absent.median)} ${formatSpread(r.absent.relative)}`,
         `${formatInt(r.api.median)} ${formatSpread(r.api.relative)}`,
-        r.ratio.toFixed(3),
-        r.pairedRatio.toFixed(3),
-        r.absentCpuMicros.median.toFixed(1),
-        r.apiCpuMicros.median.toFixed(1),
-        r.cpuRatio.toFixed(3),
+        interval(r.rateRatio),
+        r.absentCpuMicros.median.toFixed(2),
+        r.apiCpuMicros.median.toFixed(2),
+        interval(r.cpuRatio),
+        verdict(r.rateRatio),
       ]),
     )}`,
   );
@@ -138,31 +133,18 @@ export async function runTelemetryBenchAlone(args: readonly string[], resultsDir
   console.log(`results written to ${file}`);
 }
 
-/** Sends `total` signals over the scenario's keys with `variant` in use; signals applied per second. */
-async function measure(scenario: Scenario, variant: Telemetry, total: number): Promise<Sample> {
-  useTelemetry(variant);
-  return withTempDir('telemetry', async (dataDir) => {
-    const app = await DurableApp.create({ entities: [Counter], dataDir, durability: scenario.durability, logger: { level: 'silent' } });
-    await app.start();
-    try {
-      if (telemetry() !== variant) throw new Error('the telemetry variant changed during the measurement');
-      const handles = Array.from({ length: scenario.keys }, (_, i) => app.client.entity(Counter, `k${i}`));
-      const start = nowMs();
-      const cpuBefore = process.cpuUsage();
-      const run = async (): Promise<number[]> => {
-        await sendBounded(total, scenario.maxInFlight, (i) => handles[i % scenario.keys]!.signal.add(1));
-        return Promise.all(handles.map((handle) => handle.call.get()));
-      };
-      const values = await withTimeout(run(), 120_000, `${total} signals (${scenario.name})`);
-      const elapsedMs = nowMs() - start;
-      const cpu = process.cpuUsage(cpuBefore);
-      const sum = values.reduce((a, b) => a + b, 0);
-      if (sum !== total) throw new Error(`Correctness check failed: sent ${total} signals, the counters sum to ${sum}.`);
-      return { signalsPerSecond: total / (elapsedMs / 1000), cpuMicrosPerSignal: (cpu.user + cpu.system) / total };
-    } finally {
-      await app.stop();
-    }
-  });
+/** `yes` when the whole interval shows a cost under 3%, `no` when it shows one over, else `not shown`. */
+function verdict(rateRatio: Interval): string {
+  if (rateRatio.low >= 1 - MAX_COST) return 'yes';
+  if (rateRatio.high < 1 - MAX_COST) return 'no';
+  return 'not shown';
+}
+
+/** One variant's round in a fresh process (see telemetry-round.ts). */
+async function runRound(variant: Variant, scenario: Scenario): Promise<TelemetryRoundResult> {
+  const args = [variant, scenario.durability, scenario.total, scenario.keys, scenario.maxInFlight].map(String);
+  const { stdout } = await execFileAsync(process.execPath, [join(__dirname, 'telemetry-round.js'), ...args], { encoding: 'utf8', timeout: 300_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as TelemetryRoundResult;
 }
 
 /** The seam's cost per signal for `variant`, measured in a fresh process (see telemetry-seam.ts); the best of 3 processes. */
