@@ -20,6 +20,21 @@ function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds the calling process's main thread has used so far (Linux: its task entry in
+ * /proc, whose id is the process id), or undefined elsewhere. Worker threads and the
+ * libuv pool are not counted, unlike `process.cpuUsage()`.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds the whole machine has spent busy (all cores, everything but idle and I/O wait), from /proc/stat. */
 function machineBusySeconds(): number | undefined {
   try {

@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { DurableApp, DURABLE_TASK_WEBHOOK_PATH, serveHttp, type DurableClient } from '../src/index';
 import { Counter } from './counter.entity';
 import { HttpBenchGreeter, HttpBenchHello } from './http-bench-fixtures';
+import { mainThreadCpuSeconds } from './cpu-usage';
 import type { HttpLoadInput, HttpLoadResult } from './http-load';
 import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
 import { formatInt, formatMs, renderTable } from './table';
@@ -29,6 +30,13 @@ export interface HttpBenchResults {
   readonly settings: HttpBenchSettings;
   /** Signals accepted per second (`202`, durably enqueued): over HTTP, and with `signalEntity` in-process at the same concurrency. */
   readonly signalsPerSecond: { readonly http: number; readonly inProcess: number; readonly target: number; readonly pass: boolean };
+  /**
+   * CPU time per signal, in microseconds: the whole process (server, load generator thread,
+   * LevelDB's threads), and the main thread alone (the server and the engine; absent where
+   * /proc is not available). With the client on another machine the server's rate is
+   * bounded by one core over the main thread's share.
+   */
+  readonly cpuMicrosPerSignal: { readonly http: CpuShare; readonly inProcess: CpuShare; readonly emptyRoute: CpuShare };
   /** Requests per second to a bare fastify route that answers `202` at once, with the same load: the machine's HTTP ceiling at the time. */
   readonly emptyRoutePerSecond: number;
   /** Start of a one-activity orchestration until its completed status is read: HTTP start then polling the status URL, and in-process startNew then waitForCompletion. */
@@ -36,6 +44,29 @@ export interface HttpBenchResults {
 }
 
 type Progress = (text: string) => void;
+
+/** CPU per request of a run, in microseconds. */
+export interface CpuShare {
+  readonly process: number;
+  readonly mainThread?: number;
+}
+
+/** A measured run: requests per second and the CPU each one took. */
+interface Measured {
+  readonly perSecond: number;
+  readonly cpu: CpuShare;
+}
+
+/** Runs `work` (which handles `count` requests and returns its elapsed milliseconds) and accounts for its CPU. */
+async function measured(count: number, work: () => Promise<number>): Promise<Measured> {
+  const processBefore = process.cpuUsage();
+  const mainBefore = mainThreadCpuSeconds();
+  const elapsedMs = await work();
+  const used = process.cpuUsage(processBefore);
+  const mainAfter = mainThreadCpuSeconds();
+  const mainThread = mainBefore === undefined || mainAfter === undefined ? undefined : ((mainAfter - mainBefore) * 1e6) / count;
+  return { perSecond: count / (elapsedMs / 1000), cpu: { process: (used.user + used.system) / count, ...(mainThread === undefined ? {} : { mainThread }) } };
+}
 
 function load(input: HttpLoadInput): Promise<HttpLoadResult> {
   return new Promise((resolve, reject) => {
@@ -49,37 +80,43 @@ function load(input: HttpLoadInput): Promise<HttpLoadResult> {
   });
 }
 
-async function httpSignals(origin: string, settings: HttpBenchSettings['signals'], total: number): Promise<number> {
+function httpSignals(origin: string, settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
   const path = `${DURABLE_TASK_WEBHOOK_PATH}/entities/Counter/k{key}?op=add`;
-  const result = await load({ origin, method: 'POST', path, body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
-  if (result.statuses['202'] !== total) throw new Error(`Expected ${total} replies 202, got ${JSON.stringify(result.statuses)}`);
-  return total / (result.elapsedMs / 1000);
+  return measured(total, async () => {
+    const result = await load({ origin, method: 'POST', path, body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
+    if (result.statuses['202'] !== total) throw new Error(`Expected ${total} replies 202, got ${JSON.stringify(result.statuses)}`);
+    return result.elapsedMs;
+  });
 }
 
 /** The same load on a bare fastify route that answers at once: what HTTP alone costs on this machine now. */
-async function httpCeiling(settings: HttpBenchSettings['signals'], total: number): Promise<number> {
+async function httpCeiling(settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
   const server = Fastify();
   server.post('/empty', async (_request, reply) => reply.code(202).send());
   const origin = await server.listen({ port: 0, host: '127.0.0.1' });
   try {
-    const result = await load({ origin, method: 'POST', path: '/empty', body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
-    return total / (result.elapsedMs / 1000);
+    return await measured(total, async () => {
+      const result = await load({ origin, method: 'POST', path: '/empty', body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
+      return result.elapsedMs;
+    });
   } finally {
     await server.close();
   }
 }
 
-async function inProcessSignals(client: DurableClient, settings: HttpBenchSettings['signals'], total: number): Promise<number> {
-  let next = 0;
-  const began = nowMs();
-  const lane = async (): Promise<void> => {
-    while (next < total) {
-      const i = next++;
-      await client.signalEntity({ name: 'Counter', key: `k${i % settings.keys}` }, 'add', 1);
-    }
-  };
-  await Promise.all(Array.from({ length: settings.concurrency }, lane));
-  return total / ((nowMs() - began) / 1000);
+function inProcessSignals(client: DurableClient, settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
+  return measured(total, async () => {
+    let next = 0;
+    const began = nowMs();
+    const lane = async (): Promise<void> => {
+      while (next < total) {
+        const i = next++;
+        await client.signalEntity({ name: 'Counter', key: `k${i % settings.keys}` }, 'add', 1);
+      }
+    };
+    await Promise.all(Array.from({ length: settings.concurrency }, lane));
+    return nowMs() - began;
+  });
 }
 
 async function httpStartPoll(api: string, count: number): Promise<number[]> {
@@ -139,11 +176,11 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
       await withTimeout(inProcessSignals(app.client, s, s.warmup), timeoutMs, 'in-process signal warm-up');
       await withTimeout(httpCeiling(s, s.warmup), timeoutMs, 'HTTP ceiling warm-up');
       const ceiling = await withTimeout(httpCeiling(s, s.total), timeoutMs, 'HTTP ceiling');
-      progress(`http: ceiling, a bare fastify route answering 202 at once: ${formatInt(ceiling)} requests/s`);
-      const httpRate = await withTimeout(httpSignals(http.url, s, s.total), timeoutMs, 'HTTP signals');
-      progress(`http: ${formatInt(s.total)} signals, ${s.concurrency} concurrent over keep-alive: ${formatInt(httpRate)} signals/s`);
-      const inProcessRate = await withTimeout(inProcessSignals(app.client, s, s.total), timeoutMs, 'in-process signals');
-      progress(`http: the same with signalEntity in-process: ${formatInt(inProcessRate)} signals/s`);
+      progress(`http: ceiling, a bare fastify route answering 202 at once: ${formatInt(ceiling.perSecond)} requests/s`);
+      const overHttp = await withTimeout(httpSignals(http.url, s, s.total), timeoutMs, 'HTTP signals');
+      progress(`http: ${formatInt(s.total)} signals, ${s.concurrency} concurrent over keep-alive: ${formatInt(overHttp.perSecond)} signals/s`);
+      const inProcess = await withTimeout(inProcessSignals(app.client, s, s.total), timeoutMs, 'in-process signals');
+      progress(`http: the same with signalEntity in-process: ${formatInt(inProcess.perSecond)} signals/s`);
 
       const api = `${http.url}${DURABLE_TASK_WEBHOOK_PATH}`;
       const p = settings.startPoll;
@@ -156,8 +193,14 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
       );
       return {
         settings,
-        signalsPerSecond: { http: httpRate, inProcess: inProcessRate, target: HTTP_SIGNALS_TARGET, pass: httpRate >= HTTP_SIGNALS_TARGET },
-        emptyRoutePerSecond: ceiling,
+        signalsPerSecond: {
+          http: overHttp.perSecond,
+          inProcess: inProcess.perSecond,
+          target: HTTP_SIGNALS_TARGET,
+          pass: overHttp.perSecond >= HTTP_SIGNALS_TARGET,
+        },
+        cpuMicrosPerSignal: { http: overHttp.cpu, inProcess: inProcess.cpu, emptyRoute: ceiling.cpu },
+        emptyRoutePerSecond: ceiling.perSecond,
         startPollMs: { http: httpLatency, inProcess: inProcessLatency },
       };
     } finally {
@@ -169,7 +212,8 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
 
 /** The HTTP section of the report. */
 export function renderHttpReport(results: HttpBenchResults): string {
-  const { signalsPerSecond: signals, startPollMs: latency } = results;
+  const { signalsPerSecond: signals, startPollMs: latency, cpuMicrosPerSignal: cpu } = results;
+  const micros = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(0));
   return [
     'HTTP API (embedded engine)',
     renderTable(
@@ -183,6 +227,13 @@ export function renderHttpReport(results: HttpBenchResults): string {
           `${formatInt(signals.target)} ${signals.pass ? 'PASS' : 'MISS'}`,
         ],
         ['bare fastify route answering 202 at once, req/s', formatInt(results.emptyRoutePerSecond), '', ''],
+        ['CPU µs per signal, whole process', cpu.http.process.toFixed(0), cpu.inProcess.process.toFixed(0), `bare route ${cpu.emptyRoute.process.toFixed(0)}`],
+        [
+          'CPU µs per signal, main thread (server)',
+          micros(cpu.http.mainThread),
+          micros(cpu.inProcess.mainThread),
+          `bare route ${micros(cpu.emptyRoute.mainThread)}`,
+        ],
         ['start+poll, one activity: p50 ms', formatMs(latency.http.p50), formatMs(latency.inProcess.p50), ''],
         ['start+poll, one activity: p99 ms', formatMs(latency.http.p99), formatMs(latency.inProcess.p99), ''],
       ],
