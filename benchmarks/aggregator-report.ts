@@ -1,3 +1,4 @@
+import type { BenchArgs } from './bench-args';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench, type AggregatorRow, type EngineKind } from './aggregator-bench';
@@ -28,9 +29,9 @@ export function renderAggregatorReport(rows: readonly AggregatorRow[]): string {
 }
 
 /** `npm run bench -- --only aggregators [--quick] [--no-nats] [--no-embedded]`. */
-export async function runAggregatorBenchAlone(args: readonly string[], resultsDir: string, progress: (line: string) => void): Promise<void> {
-  const quick = args.includes('--quick');
-  const engines = (['embedded', 'nats'] as const).filter((engine) => !args.includes(`--no-${engine}`));
+export async function runAggregatorBenchAlone(args: BenchArgs, resultsDir: string, progress: (line: string) => void): Promise<void> {
+  const quick = args.quick;
+  const engines = (['embedded', 'nats'] as const).filter((engine) => (engine === 'nats' ? !args.skipNats : !args.skipEmbedded));
   progress(`jetstate bench (${quick ? 'quick' : 'full'}): aggregator scenarios only, on ${engines.join(' and ')}`);
   const rows = await runAggregatorBench(quick ? AGGREGATORS_QUICK : AGGREGATORS_FULL, progress, engines);
   console.log(`\n${renderAggregatorReport(rows)}`);

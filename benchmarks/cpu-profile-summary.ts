@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { integerArg } from './bench-args';
 
 /**
  * Summarizes `.cpuprofile` files written by `node --cpu-prof`: the functions with the most
@@ -86,16 +88,13 @@ function summarize(file: string, top: number, filter: string | undefined): void 
 }
 
 function main(): void {
-  let top = 25;
-  let filter: string | undefined;
-  const files: string[] = [];
-  for (const arg of process.argv.slice(2)) {
-    if (arg.startsWith('--top=')) top = Number(arg.slice('--top='.length));
-    else if (arg.startsWith('--filter=')) filter = arg.slice('--filter='.length);
-    else files.push(arg);
-  }
+  const { values, positionals: files } = parseArgs({
+    strict: true,
+    allowPositionals: true,
+    options: { top: { type: 'string' }, filter: { type: 'string' } },
+  });
   if (files.length === 0) throw new Error('usage: cpu-profile-summary [--top=N] [--filter=TEXT] <file.cpuprofile>...');
-  for (const file of files) summarize(file, top, filter);
+  for (const file of files) summarize(file, integerArg('top', values.top, 25), values.filter);
 }
 
 main();

@@ -1,3 +1,4 @@
+import type { BenchArgs } from './bench-args';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -325,9 +326,9 @@ export function renderDashboardReport(results: DashboardBenchResults): string {
 }
 
 /** `npm run bench -- --only dashboard [--quick] [--nats]`. */
-export async function runDashboardBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
-  const quick = args.includes('--quick');
-  const engine = args.includes('--nats') ? 'nats' : 'embedded';
+export async function runDashboardBenchAlone(args: BenchArgs, resultsDir: string, progress: Progress): Promise<void> {
+  const quick = args.quick;
+  const engine = args.onNats ? 'nats' : 'embedded';
   progress(`jetstate bench (${quick ? 'quick' : 'full'}): the dashboard's reads with many instances and entities, ${engine}`);
   const results = await runDashboardBench(quick ? DASHBOARD_QUICK : DASHBOARD_FULL, engine, progress);
   console.log(`\n${renderDashboardReport(results)}`);

@@ -1,3 +1,4 @@
+import type { BenchArgs } from './bench-args';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -245,13 +246,8 @@ export function renderHttpReport(results: HttpBenchResults): string {
  * `npm run bench -- --only http [--quick]`: the HTTP scenarios alone; the report is printed
  * and written to `resultsDir/http-latest.json`.
  */
-export async function runHttpBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
-  const only = args.indexOf('--only');
-  const rest = args.filter((_arg, i) => i !== only && i !== only + 1);
-  if (args[only + 1] !== 'http' || rest.some((arg) => arg !== '--quick')) {
-    throw new Error(`Usage: npm run bench -- --only http [--quick]`);
-  }
-  const quick = rest.includes('--quick');
+export async function runHttpBenchAlone(args: BenchArgs, resultsDir: string, progress: Progress): Promise<void> {
+  const quick = args.quick;
   progress(`jetstate bench (${quick ? 'quick' : 'full'}): HTTP API scenarios only`);
   const results = await runHttpBench(quick ? HTTP_QUICK : HTTP_FULL, 120_000, progress);
   console.log(`\n${renderHttpReport(results)}`);

@@ -6,6 +6,8 @@ import { measureNatsCeiling, type PublishRate } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
 import { startNatsServer } from '../test/nats/nats-server';
 import { formatInt, formatMs } from './table';
+import { parseArgs } from 'node:util';
+import { integerArg } from './bench-args';
 
 /**
  * One NATS configuration on its own, for profiling and quick experiments:
@@ -34,40 +36,36 @@ interface ProfileArgs {
 }
 
 function parse(args: readonly string[]): ProfileArgs {
-  const out: ProfileArgs = {
-    workers: 1,
-    placement: 'child',
-    keys: 1000,
-    total: 100_000,
-    inFlight: 5000,
-    calls: 1000,
-    signals: true,
-    callsEnabled: true,
-    cpuProfDir: undefined,
-    noAsyncTraces: false,
-    ceiling: true,
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      workers: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      keys: { type: 'string' },
+      total: { type: 'string' },
+      'in-flight': { type: 'string' },
+      calls: { type: 'string' },
+      'skip-signals': { type: 'boolean', default: false },
+      'skip-calls': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'no-async-traces': { type: 'boolean', default: false },
+      'skip-ceiling': { type: 'boolean', default: false },
+    },
+  });
+  return {
+    workers: integerArg('workers', values.workers, 1),
+    placement: values['in-process'] ? 'in-process' : 'child',
+    keys: integerArg('keys', values.keys, 1000),
+    total: integerArg('total', values.total, 100_000),
+    inFlight: integerArg('in-flight', values['in-flight'], 5000),
+    calls: integerArg('calls', values.calls, 1000),
+    signals: !values['skip-signals'],
+    callsEnabled: !values['skip-calls'],
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+    noAsyncTraces: values['no-async-traces'],
+    ceiling: !values['skip-ceiling'],
   };
-  for (const arg of args) {
-    const [name, value] = arg.split('=') as [string, string | undefined];
-    const int = (): number => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer`);
-      return n;
-    };
-    if (name === '--workers') out.workers = int();
-    else if (name === '--in-process') out.placement = 'in-process';
-    else if (name === '--keys') out.keys = int();
-    else if (name === '--total') out.total = int();
-    else if (name === '--in-flight') out.inFlight = int();
-    else if (name === '--calls') out.calls = int();
-    else if (name === '--skip-signals') out.signals = false;
-    else if (name === '--skip-calls') out.callsEnabled = false;
-    else if (name === '--cpu-prof' && value) out.cpuProfDir = resolve(value);
-    else if (name === '--no-async-traces') out.noAsyncTraces = true;
-    else if (name === '--skip-ceiling') out.ceiling = false;
-    else throw new Error(`Unknown argument '${arg}'.`);
-  }
-  return out;
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,8 @@ import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures'
 import { buildLongHistory, measureFanOut, measureHelloSequence } from './orchestration-scenarios';
 import { formatInt, formatMs } from './table';
 import { withTempDir } from './temp-dir';
+import { parseArgs } from 'node:util';
+import { integerArg } from './bench-args';
 
 /**
  * The orchestration throughput scenarios on one engine alone, for profiling:
@@ -34,25 +36,30 @@ interface ProfileArgs {
 }
 
 function parse(args: readonly string[]): ProfileArgs {
-  const out: ProfileArgs = { nats: false, workers: 1, instances: 1000, inFlight: 200, fanOut: 1000, chain: 0, runs: 3, cpuProfDir: undefined };
-  for (const arg of args) {
-    const [name, value] = arg.split('=') as [string, string | undefined];
-    const int = (zero = false): number => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < (zero ? 0 : 1)) throw new Error(`${name} needs a ${zero ? 'non-negative' : 'positive'} integer`);
-      return n;
-    };
-    if (name === '--nats') out.nats = true;
-    else if (name === '--workers') out.workers = int();
-    else if (name === '--instances') out.instances = int(true);
-    else if (name === '--in-flight') out.inFlight = int();
-    else if (name === '--fan-out') out.fanOut = int(true);
-    else if (name === '--chain') out.chain = int(true);
-    else if (name === '--runs') out.runs = int();
-    else if (name === '--cpu-prof' && value) out.cpuProfDir = resolve(value);
-    else throw new Error(`Unknown argument '${arg}'.`);
-  }
-  return out;
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      nats: { type: 'boolean', default: false },
+      workers: { type: 'string' },
+      instances: { type: 'string' },
+      'in-flight': { type: 'string' },
+      'fan-out': { type: 'string' },
+      chain: { type: 'string' },
+      runs: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  return {
+    nats: values.nats,
+    workers: integerArg('workers', values.workers, 1),
+    instances: integerArg('instances', values.instances, 1000, 0),
+    inFlight: integerArg('in-flight', values['in-flight'], 200),
+    fanOut: integerArg('fan-out', values['fan-out'], 1000, 0),
+    chain: integerArg('chain', values.chain, 0, 0),
+    runs: integerArg('runs', values.runs, 3),
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+  };
 }
 
 async function scenarios(client: DurableClient, args: ProfileArgs): Promise<void> {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench } from './aggregator-bench';
 import { renderAggregatorReport, runAggregatorBenchAlone } from './aggregator-report';
+import { benchArgs } from './bench-args';
 import { measureCallLatency } from './call-latency';
 import { runDashboardBenchAlone } from './dashboard-bench';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
@@ -11,7 +12,7 @@ import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlon
 import { runNatsBench } from './nats-bench';
 import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestration-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
-import { settingsFromArgs, TARGETS } from './settings';
+import { benchSettings, TARGETS } from './settings';
 import { measureSignals, type SignalSample } from './signal-throughput';
 import { runTelemetryBenchAlone } from './telemetry-bench';
 import { nowMs, spreadOf } from './stats';
@@ -34,12 +35,20 @@ function progress(text: string): void {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.indexOf('--only');
-  if (only >= 0 && process.argv[only + 1] === 'aggregators') return runAggregatorBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
-  if (only >= 0 && process.argv[only + 1] === 'dashboard') return runDashboardBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
-  if (only >= 0 && process.argv[only + 1] === 'telemetry') return runTelemetryBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
-  if (only >= 0) return runHttpBenchAlone(process.argv.slice(2), RESULTS_DIR, progress);
-  const settings = settingsFromArgs(process.argv.slice(2));
+  const args = benchArgs(process.argv.slice(2));
+  switch (args.only) {
+    case 'aggregators':
+      return runAggregatorBenchAlone(args, RESULTS_DIR, progress);
+    case 'dashboard':
+      return runDashboardBenchAlone(args, RESULTS_DIR, progress);
+    case 'telemetry':
+      return runTelemetryBenchAlone(args, RESULTS_DIR, progress);
+    case 'http':
+      return runHttpBenchAlone(args, RESULTS_DIR, progress);
+    case undefined:
+      break;
+  }
+  const settings = benchSettings(args);
   const machine = machineInfo();
   const began = nowMs();
   progress(`jetstate bench (${settings.mode}): ${settings.repetitions} repetitions per throughput scenario`);

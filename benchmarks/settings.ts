@@ -1,3 +1,4 @@
+import type { BenchArgs } from './bench-args';
 import type { WorkerPlacement } from './nats-cluster';
 
 /** One way of running a hub's workers in the NATS scenarios. */
@@ -158,12 +159,9 @@ export const TARGETS = {
   natsFanOutActivitiesPerSecond: 1500,
 } as const;
 
-export function settingsFromArgs(args: readonly string[]): BenchSettings {
-  for (const arg of args) {
-    if (arg !== '--quick' && arg !== '--no-nats') throw new Error(`Unknown argument '${arg}'. Usage: npm run bench [-- [--quick] [--no-nats]]`);
-  }
-  const settings = args.includes('--quick') ? QUICK : FULL;
-  if (!args.includes('--no-nats')) return settings;
+export function benchSettings(args: BenchArgs): BenchSettings {
+  const settings = args.quick ? QUICK : FULL;
+  if (!args.skipNats) return settings;
   const { nats: _skipped, ...embeddedOnly } = settings;
   return embeddedOnly;
 }

@@ -1,3 +1,4 @@
+import type { BenchArgs } from './bench-args';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,11 +55,8 @@ const MAX_COST = 0.03;
  * per-round ratios pair the two runs that met the same moment of a shared machine, and a
  * bootstrap interval of their median says how sure the figure is.
  */
-export async function runTelemetryBenchAlone(args: readonly string[], resultsDir: string, progress: Progress): Promise<void> {
-  const only = args.indexOf('--only');
-  const rest = args.filter((_arg, i) => i !== only && i !== only + 1);
-  if (args[only + 1] !== 'telemetry' || rest.some((arg) => arg !== '--quick')) throw new Error('Usage: npm run bench -- --only telemetry [--quick]');
-  const rounds = rest.includes('--quick') ? 3 : 15;
+export async function runTelemetryBenchAlone(args: BenchArgs, resultsDir: string, progress: Progress): Promise<void> {
+  const rounds = args.quick ? 3 : 15;
   progress(`jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario, each variant in a fresh process`);
 
   const results: RatioResult[] = [];
