@@ -1,4 +1,5 @@
-import { headers, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, TransportError } from '../../errors';
@@ -414,7 +415,7 @@ export class PartitionHost {
     this.owned.set(partition, owned);
     await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
     // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly makes nats.js 2.29 hang on a 2.9 server.)
-    const timers = await this.js.consumers.get(this.layout.timerStream, { filterSubjects: this.layout.timerFilter(partition) });
+    const timers = await this.js.consumers.get(this.layout.timerStream, { filter_subjects: this.layout.timerFilter(partition) });
     owned.timers = await withDeadline(timers.consume(), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its timers`);
     owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();

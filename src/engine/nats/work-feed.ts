@@ -1,4 +1,4 @@
-import type { ConsumerMessages, JsMsg } from 'nats';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 /**
  * The deliveries of one partition consumer, handed on one at a time until {@link stop}.
