@@ -9,7 +9,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { DurableClient } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -332,6 +332,13 @@ export class Scenario {
 
   /** Live worker heartbeats in `<hub>_workers`. */
   async liveWorkerIds(): Promise<string[]> {
+    // Before the first worker starts, the bucket does not exist yet: no worker is live.
+    const streams = await jetstreamManager(this.raw);
+    const exists = await streams.streams.info(`KV_${this.hub}_workers`).then(
+      () => true,
+      (error: unknown) => (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound ? false : Promise.reject(error)),
+    );
+    if (!exists) return [];
     const kv = await new Kvm(this.raw).open(`${this.hub}_workers`);
     const ids: string[] = [];
     for await (const key of await kv.keys()) ids.push(key);
