@@ -45,10 +45,10 @@ module.exports = {
     },
     {
       name: 'nats-client-in-nats-engine-only',
-      comment: 'Only src/engine/nats talks to NATS: reach it through the Engine contract.',
+      comment: 'Only src/engine/nats talks to NATS (the @nats-io/* packages): reach it through the Engine contract.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/engine/nats/' },
-      to: { path: '(^|/)node_modules/nats/' },
+      to: { path: '(^|/)node_modules/@nats-io/' },
     },
     {
       name: 'leveldb-in-level-store-only',

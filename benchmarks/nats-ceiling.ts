@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DiscardPolicy, RetentionPolicy, StorageType, connect, createInbox, headers, nanos, type JetStreamManager, type NatsConnection } from 'nats';
+import { connect, createInbox, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { DEFAULT_PARTITION_COUNT } from '../src/engine/partitioner';
 import { sendFor } from './bounded-producer';
 import { startCpuMeter, type CpuBusy } from './cpu-usage';
@@ -130,7 +131,7 @@ export async function measureNatsCeiling(url: string, serverPid: number, setting
   const run = async <T>(noAsyncTraces: boolean, fn: (nc: NatsConnection, jsm: JetStreamManager) => Promise<T>): Promise<T> => {
     const nc = await connect({ servers: url, name: 'jetstate-bench:ceiling', noAsyncTraces });
     try {
-      return await fn(nc, await nc.jetstreamManager());
+      return await fn(nc, await jetstreamManager(nc));
     } finally {
       await nc.close();
     }
@@ -138,11 +139,11 @@ export async function measureNatsCeiling(url: string, serverPid: number, setting
   let serverVersion = 'unknown';
   const jsPublish = await run(false, (nc, jsm) => {
     serverVersion = nc.info?.version ?? serverVersion;
-    const js = nc.jetstream();
+    const js = jetstream(nc);
     return measureRate(nc, jsm, serverPid, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
   });
   const jsPublishNoTraces = await run(true, (nc, jsm) => {
-    const js = nc.jetstream();
+    const js = jetstream(nc);
     return measureRate(nc, jsm, serverPid, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
   });
   const muxPublish = await run(false, (nc, jsm) => measureRate(nc, jsm, serverPid, settings, muxPublisher(nc)));

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { zeroStats } from '../src/engine/engine';
 import { DurableApp, DurableClient, type EngineStats } from '../src/index';
 import { Counter } from './counter.entity';
@@ -217,7 +218,7 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
   }
   const connected = client;
   const observer = monitor;
-  const jsm = await observer.jetstreamManager();
+  const jsm = await jetstreamManager(observer);
   return {
     hub: settings.hub,
     placement: settings.placement,

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from '../nats/nats-server';
 import { WorkerProcess, waitFor } from '../nats-failover/support';
@@ -230,7 +231,7 @@ export class ChaosCluster {
    * the consumers, not the stream, because an engine may keep acknowledged inputs on it.
    */
   async workPending(partitions: number): Promise<number> {
-    const jsm = await this.raw.jetstreamManager();
+    const jsm = await jetstreamManager(this.raw);
     const byName = new Map<string, number>();
     for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) byName.set(c.name, c.num_pending + c.num_ack_pending);
     let sum = 0;

@@ -15,7 +15,8 @@
  * It prints one line a round and a total, and exits 1 if an acknowledged log message was
  * missing (the loss no client can repair).
  */
-import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, AckPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startNatsServer } from '../nats/nats-server';
 
@@ -24,7 +25,6 @@ const LAST = 'PROBE_LAST';
 const LAST_SUBJECTS = 2_048;
 const WRITERS = 64;
 /** JetStream's error code for a lookup that found no message. */
-const NO_MESSAGE_FOUND = 10037;
 // Sizes like jetstate's: an operation message of about 200 bytes, a snapshot of about 2 KB
 // (so the last-per-subject stream fills several blocks and deletes in old ones).
 const LOG_PADDING = 'x'.repeat(200);
@@ -115,9 +115,8 @@ async function lastOf(jsm: JetStreamManager, subject: string): Promise<number | 
   for (let attempt = 1; ; attempt++) {
     try {
       const msg = await jsm.streams.getMessage(LAST, { last_by_subj: subject });
-      return Number(decoder.decode(msg.data).split(' ')[0]);
+      return msg ? Number(decoder.decode(msg.data).split(' ')[0]) : undefined;
     } catch (error) {
-      if ((error as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return undefined;
       if (attempt === 5) throw error;
       await delay(200);
     }
@@ -126,21 +125,21 @@ async function lastOf(jsm: JetStreamManager, subject: string): Promise<number | 
 
 async function round(n: number, seconds: number, server: Awaited<ReturnType<typeof startNatsServer>>): Promise<RoundResult> {
   let nc: NatsConnection = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const js = nc.jetstream();
+  const js = jetstream(nc);
   const stop = { now: false };
   const loaded = load(js, stop, n);
   const reader = read(js, stop);
   await delay(seconds * 1000);
   // What the server itself reports just before the kill, which lands in the middle of the load.
-  const consumerFloorBefore = (await (await nc.jetstreamManager()).consumers.info(LOG, 'reader')).ack_floor.stream_seq;
+  const consumerFloorBefore = (await (await jetstreamManager(nc)).consumers.info(LOG, 'reader')).ack_floor.stream_seq;
   await server.kill();
   stop.now = true;
   await nc.close().catch(() => undefined);
   await Promise.all([loaded.done, reader]);
   await server.start();
   nc = await connect({ servers: server.url });
-  const jsm = await nc.jetstreamManager();
-  const stored = await storedSeqs(nc.jetstream(), jsm);
+  const jsm = await jetstreamManager(nc);
+  const stored = await storedSeqs(jetstream(nc), jsm);
   let logMissing = 0;
   for (const seq of loaded.logAcked) if (!stored.has(seq)) logMissing++;
   let lastOlder = 0;
@@ -162,7 +161,7 @@ async function main(): Promise<void> {
   let lostTotal = 0;
   try {
     const setup = await connect({ servers: server.url });
-    await setUp(await setup.jetstreamManager());
+    await setUp(await jetstreamManager(setup));
     await setup.close();
     for (let i = 1; i <= rounds; i++) {
       const r = await round(i, seconds, server);

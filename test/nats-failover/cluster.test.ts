@@ -5,7 +5,7 @@
  * resumes, and the killed server catches up once restarted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JetStreamManager } from 'nats';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, settle, waitFor } from './support';
 
 afterEach(disposeScenarios);
@@ -37,7 +37,7 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
       () => scenario.describeWorkers(),
       100,
     );
-    const jsm = await scenario.raw.jetstreamManager();
+    const jsm = await jetstreamManager(scenario.raw);
     const workStream = `${scenario.hub}_WORK`;
     expect((await jsm.streams.info(workStream)).config.num_replicas).toBe(3);
     expect((await jsm.streams.info(`KV_${scenario.hub}_leases`)).config.num_replicas).toBe(3);

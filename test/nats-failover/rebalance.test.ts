@@ -1,3 +1,4 @@
+import { Kvm } from '@nats-io/kv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableApp } from '../../src/index';
 import { ownerOf } from '../../src/engine/nats/partition-leases';
@@ -151,7 +152,7 @@ describe('NATS rebalancing on join and leave', () => {
     // held by the stopped worker and its heartbeat is gone, long before any of it would expire.
     const handedOver = second.app.stats().partitions;
     await second.stop();
-    const leases = await scenario.raw.jetstream().views.kv(`${scenario.hub}_leases`);
+    const leases = await new Kvm(scenario.raw).open(`${scenario.hub}_leases`);
     for (const p of handedOver) {
       const entry = await leases.get(`p${p}`);
       expect(entry?.operation === 'PUT' && entry.string() === second.id, `lease p${p} still held by the stopped worker`).toBe(false);

@@ -1,4 +1,4 @@
-import { JSONCodec, createInbox } from 'nats';
+import { createInbox } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableApp } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -42,13 +42,17 @@ describe('NATS partition consumer taken over by a stale puller', () => {
       // One pull request, sent as soon as the partition's consumer is created; never acknowledged.
       const taken: unknown[] = [];
       const inbox = createInbox();
-      scenario.raw.subscribe(inbox, { callback: (_error, msg) => msg.data.length > 0 && taken.push(JSON.parse(new TextDecoder().decode(msg.data))) });
+      scenario.raw.subscribe(inbox, {
+        callback: (_error, msg) => {
+          if (msg.data.length > 0) taken.push(JSON.parse(new TextDecoder().decode(msg.data)));
+        },
+      });
       let pulled = false;
       scenario.raw.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.CREATED.${scenario.hub}_WORK.p${partition}`, {
         callback: () => {
           if (pulled) return;
           pulled = true;
-          scenario.raw.publish(`$JS.API.CONSUMER.MSG.NEXT.${scenario.hub}_WORK.p${partition}`, JSONCodec().encode({ batch: 1, expires: 20_000_000_000 }), {
+          scenario.raw.publish(`$JS.API.CONSUMER.MSG.NEXT.${scenario.hub}_WORK.p${partition}`, JSON.stringify({ batch: 1, expires: 20_000_000_000 }), {
             reply: inbox,
           });
         },

@@ -8,7 +8,9 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { DurableClient } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { ownerOf } from '../../src/engine/nats/partition-leases';
@@ -303,7 +305,7 @@ export class Scenario {
    * partition that has no consumer.
    */
   async workPending(): Promise<number> {
-    const jsm = await this.raw.jetstreamManager();
+    const jsm = await jetstreamManager(this.raw);
     const consumed = new Set<number>();
     let pending = 0;
     for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
@@ -319,7 +321,7 @@ export class Scenario {
 
   /** The worker id holding each partition's lease (absent: no live lease). */
   async leaseHolders(): Promise<Map<number, string>> {
-    const kv = await this.raw.jetstream().views.kv(`${this.hub}_leases`);
+    const kv = await new Kvm(this.raw).open(`${this.hub}_leases`);
     const holders = new Map<number, string>();
     for (let p = 0; p < PARTITIONS; p++) {
       const entry = await kv.get(`p${p}`);
@@ -330,7 +332,14 @@ export class Scenario {
 
   /** Live worker heartbeats in `<hub>_workers`. */
   async liveWorkerIds(): Promise<string[]> {
-    const kv = await this.raw.jetstream().views.kv(`${this.hub}_workers`);
+    // Before the first worker starts, the bucket does not exist yet: no worker is live.
+    const streams = await jetstreamManager(this.raw);
+    const exists = await streams.streams.info(`KV_${this.hub}_workers`).then(
+      () => true,
+      (error: unknown) => (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound ? false : Promise.reject(error)),
+    );
+    if (!exists) return [];
+    const kv = await new Kvm(this.raw).open(`${this.hub}_workers`);
     const ids: string[] = [];
     for await (const key of await kv.keys()) ids.push(key);
     return ids;
@@ -360,7 +369,7 @@ export class Scenario {
   /** What is left in `<hub>_WORK`, per subject, and each partition consumer's position: for failure messages. */
   async describeWork(): Promise<string> {
     try {
-      const jsm = await this.raw.jetstreamManager();
+      const jsm = await jetstreamManager(this.raw);
       const info = await jsm.streams.info(`${this.hub}_WORK`, { subjects_filter: '>' });
       const subjects = Object.entries(info.state.subjects ?? {}).map(([subject, n]) => `${subject}=${n}`);
       const consumers: string[] = [];

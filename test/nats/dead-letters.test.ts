@@ -1,3 +1,4 @@
+import { jetstream } from '@nats-io/jetstream';
 import { describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -17,7 +18,7 @@ describe('dead letters through the client', () => {
   }
 
   function publishRaw(hub: string, name: string, key: string, body: string): Promise<unknown> {
-    return shared.raw.jetstream().publish(`${hub}.w.${partitionOf({ name, key }, 32)}.${name}.${key}`, new TextEncoder().encode(body));
+    return jetstream(shared.raw).publish(`${hub}.w.${partitionOf({ name, key }, 32)}.${name}.${key}`, new TextEncoder().encode(body));
   }
 
   test('list, get, replay to a worker that can run them, and purge', async () => {

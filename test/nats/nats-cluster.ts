@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { exited, freePort, launch } from './nats-server';
 
 /** One server of a {@link NatsCluster}. */
@@ -80,7 +81,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       try {
         for (;;) {
           try {
-            const jsm = await nc.jetstreamManager({ timeout: 2000 });
+            const jsm = await jetstreamManager(nc, { timeout: 2000 });
             await jsm.getAccountInfo();
             return;
           } catch (error) {

@@ -1,3 +1,4 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { firstValueFrom, filter } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
@@ -52,7 +53,7 @@ describe('NATS engine specifics', () => {
     const hub = nextHub();
     const app = await worker(hub);
     const p = partitionOf({ name: 'Counter', key: 'k' }, 32);
-    const js = shared.raw.jetstream();
+    const js = jetstream(shared.raw);
     const subject = `${hub}.w.${p}.Counter.k`;
     await js.publish(subject, new TextEncoder().encode('{not json'));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ id: 'x1', target: { name: 'Ghost', key: 'k' }, operation: 'boo', kind: 'signal' })));
@@ -66,10 +67,11 @@ describe('NATS engine specifics', () => {
     );
     expect(await app.client.entity(Counter, 'k').call.get()).toBe(4);
     expect(app.stats().deadLettered).toBe(3);
-    const jsm = await shared.raw.jetstreamManager();
+    const jsm = await jetstreamManager(shared.raw);
     const reasons: string[] = [];
     for (let seq = 1; seq <= 3; seq++) {
       const dead = await jsm.streams.getMessage(`${hub}_DLQ`, { seq });
+      if (!dead) throw new Error(`dead letter ${seq} is missing`);
       expect(dead.header.get('Jetstate-Subject')).toBe(subject);
       reasons.push(dead.header.get('Jetstate-Reason'));
     }
@@ -91,7 +93,7 @@ describe('NATS engine specifics', () => {
     // What a re-sent outbox looks like once JetStream's duplicate window no longer has the id
     // (a server restart, or a retry after the window): the same message under a new stream sequence.
     const duplicatesBefore = app.stats().duplicates;
-    await shared.raw.jetstream().publish(`${hub}.w.${partitionOf({ name: 'Journal', key: 'relayed' }, 32)}.Journal.relayed`, copy!, { msgID: 'another-id' });
+    await jetstream(shared.raw).publish(`${hub}.w.${partitionOf({ name: 'Journal', key: 'relayed' }, 32)}.Journal.relayed`, copy!, { msgID: 'another-id' });
     await app.client.entity(Relay, 'r').signal.forward('b');
     await expect.poll(() => app.client.entity(Journal, 'relayed').call.read(), { timeout: 10_000 }).toEqual(['aa', 'bb']);
     expect(app.stats().duplicates).toBe(duplicatesBefore + 1);
@@ -100,7 +102,7 @@ describe('NATS engine specifics', () => {
   test('a message over the server max_payload is refused before publishing', async () => {
     const hub = nextHub();
     const app = await worker(hub);
-    const jsm = await shared.raw.jetstreamManager();
+    const jsm = await jetstreamManager(shared.raw);
     const before = (await jsm.streams.info(`${hub}_WORK`)).state.last_seq;
     const error = await app.client
       .entity(Journal, 'big')
@@ -223,7 +225,7 @@ describe('NATS engine specifics', () => {
     await first.stop();
     const second = await worker(hub);
     expect(await second.client.entity(Counter, 'kept').call.increment()).toBe(2);
-    const jsm = await shared.raw.jetstreamManager();
+    const jsm = await jetstreamManager(shared.raw);
     const names: string[] = [];
     for await (const info of jsm.streams.list())
       if (info.config.name.startsWith(`${hub}_`) || info.config.name.startsWith(`KV_${hub}_`)) names.push(info.config.name);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { connect, headers, type NatsConnection } from 'nats';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Activity, DurableApp, Orchestrator, type OrchestrationContext } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -179,7 +180,7 @@ describe('orchestrations on NATS with several workers', () => {
     const a = await worker(hub, 'A');
     const raw: NatsConnection = await connect({ servers: server.url });
     try {
-      const js = raw.jetstream();
+      const js = jetstream(raw);
       const h = headers();
       await js.publish(
         `${hub}.a.Tally~2etriple`,
@@ -188,8 +189,9 @@ describe('orchestrations on NATS with several workers', () => {
       );
       await js.publish(`${hub}.a.junk`, new TextEncoder().encode('not json'));
       await eventually(() => a.stats().deadLettered === 2);
-      const jsm = await raw.jetstreamManager();
+      const jsm = await jetstreamManager(raw);
       const first = await jsm.streams.getMessage(`${hub}_DLQ`, { last_by_subj: `${hub}.dlq.act` });
+      if (!first) throw new Error('no dead letter for the activity');
       expect(first.header.get('Jetstate-Reason')).toMatch(/not JSON/);
       expect(first.header.get('Jetstate-Subject')).toBe(`${hub}.a.junk`);
       const info = await jsm.streams.info(`${hub}_DLQ`);

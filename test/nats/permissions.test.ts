@@ -9,7 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from 'nats';
+import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, hubPermissions, TransportError, type HubPermissions } from '../../src/index';
@@ -113,9 +114,9 @@ describe('NATS users with only the permissions hubPermissions lists', () => {
     let nc: NatsConnection | undefined;
     try {
       nc = await connect({ servers: url, ...CLIENT });
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(nc);
       await expect(jsm.streams.delete(`${HUB}_WORK`)).rejects.toThrow(/permission/i);
-      const js = nc.jetstream();
+      const js = jetstream(nc);
       await expect(js.publish(`${HUB}.s.0.Counter.c1`, new TextEncoder().encode('{}'))).rejects.toThrow(/permission/i);
     } finally {
       await nc?.close();

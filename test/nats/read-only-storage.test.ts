@@ -4,7 +4,7 @@
  * takeover), the read-only inputs above an entity's stored position run again without being
  * taken for a snapshot the server lost.
  */
-import type { JetStreamManager } from 'nats';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp } from '../../src/index';
 import type { Engine } from '../../src/engine/engine';
@@ -20,7 +20,7 @@ describe('read-only operations on NATS', () => {
   const shared = useSharedNatsServer('ro');
   let jsm: JetStreamManager;
   beforeAll(async () => {
-    jsm = await shared.raw.jetstreamManager();
+    jsm = await jetstreamManager(shared.raw);
   });
 
   async function worker(hub: string): Promise<DurableApp> {
@@ -42,6 +42,7 @@ describe('read-only operations on NATS', () => {
   async function stateOf(hub: string, key: string): Promise<{ seq: number; messages: number }> {
     const subject = `${hub}.s.${partitionOf({ name: 'Ledger', key }, PARTITIONS)}.Ledger.${key}`;
     const last = await jsm.streams.getMessage(`${hub}_STATE`, { last_by_subj: subject });
+    if (!last) throw new Error(`no snapshot on ${subject}`);
     const info = await jsm.streams.info(`${hub}_STATE`, { subjects_filter: subject });
     return { seq: last.seq, messages: info.state.subjects?.[subject] ?? 0 };
   }

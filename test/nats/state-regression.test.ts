@@ -7,7 +7,8 @@
  * local copy or from the retained inputs, and never applies new work on the rolled-back
  * state; and that it halts the partition when the inputs it would need are gone.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from 'nats';
+import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, type DurableAppOptions } from '../../src/index';
 import { partitionOf } from '../../src/internal';
@@ -23,7 +24,7 @@ describe('NATS recovery from snapshots the server lost', () => {
   const { open, nextHub } = shared;
   let jsm: JetStreamManager;
   beforeAll(async () => {
-    jsm = await shared.raw.jetstreamManager();
+    jsm = await jetstreamManager(shared.raw);
   });
 
   async function worker(hub: string, options: Partial<DurableAppOptions> = {}): Promise<DurableApp> {
@@ -49,6 +50,7 @@ describe('NATS recovery from snapshots the server lost', () => {
 
   async function latestSnapshot(hub: string, name: string, key: string): Promise<{ seq: number; data: Uint8Array }> {
     const msg = await jsm.streams.getMessage(`${hub}_STATE`, { last_by_subj: stateSubject(hub, name, key) });
+    if (!msg) throw new Error(`no snapshot of ${name}/${key}`);
     return { seq: msg.seq, data: msg.data };
   }
 
@@ -56,7 +58,7 @@ describe('NATS recovery from snapshots the server lost', () => {
   async function rollBack(hub: string, name: string, key: string, older: Uint8Array): Promise<void> {
     const latest = await latestSnapshot(hub, name, key);
     await jsm.streams.deleteMessage(`${hub}_STATE`, latest.seq);
-    await shared.raw.jetstream().publish(stateSubject(hub, name, key), older);
+    await jetstream(shared.raw).publish(stateSubject(hub, name, key), older);
   }
 
   /** What a server back from a crash may serve: no snapshot at all. */
@@ -170,7 +172,7 @@ describe('NATS recovery from snapshots the server lost', () => {
     // The entity's first inputs are purged (kept 1 ms: gone at the next sample, about a second later)...
     const first = await worker(hub, { inputRetentionMs: 1 });
     await addOnes(first, 'purged', 5);
-    const kv = await shared.raw.jetstream().views.kv(`${hub}_config`);
+    const kv = await new Kvm(shared.raw).open(`${hub}_config`);
     const deadline = Date.now() + 15_000;
     while ((await kv.get(`purged.p${partition}`)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(Number((await kv.get(`purged.p${partition}`))?.string())).toBeGreaterThan(1);
@@ -200,7 +202,7 @@ describe('NATS recovery from snapshots the server lost', () => {
   test('the halt holds when the server also lost the consumer’s acknowledgement floor: the floor recorded in the config bucket stands in for it', async () => {
     const hub = nextHub();
     const partition = partitionOf({ name: 'Counter', key: 'floorless' }, PARTITIONS);
-    const kv = await shared.raw.jetstream().views.kv(`${hub}_config`);
+    const kv = await new Kvm(shared.raw).open(`${hub}_config`);
     const recorded = async (key: string): Promise<number> => Number((await kv.get(`${key}.p${partition}`))?.string() ?? 0);
     // The entity's first inputs are purged...
     const first = await worker(hub, { inputRetentionMs: 1 });

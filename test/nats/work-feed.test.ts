@@ -5,7 +5,7 @@
  * skipped as duplicates. nats.js keeps yielding a chunk it already took after `stop()`;
  * these tests pin that behaviour down and check that the engine's feed does not.
  */
-import { AckPolicy, type ConsumerMessages, type JetStreamManager } from 'nats';
+import { jetstream, jetstreamManager, AckPolicy, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { WorkFeed } from '../../src/engine/nats/work-feed';
@@ -17,14 +17,14 @@ describe('stopping a partition consumer', () => {
   const shared = useSharedNatsServer('wf');
   let jsm: JetStreamManager;
   beforeAll(async () => {
-    jsm = await shared.raw.jetstreamManager();
+    jsm = await jetstreamManager(shared.raw);
   });
 
   /** A stream of MESSAGES messages and a consumer of them (nats.js pulls once it is iterated). */
   async function consumer(): Promise<{ messages: ConsumerMessages; allDelivered: () => Promise<void> }> {
     const name = shared.nextHub();
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
-    const js = shared.raw.jetstream();
+    const js = jetstream(shared.raw);
     await Promise.all(Array.from({ length: MESSAGES }, (_, i) => js.publish(`${name}.x`, new TextEncoder().encode(String(i)))));
     await jsm.consumers.add(name, { durable_name: 'c', ack_policy: AckPolicy.Explicit });
     const messages = await (await js.consumers.get(name, 'c')).consume({ max_messages: MESSAGES });

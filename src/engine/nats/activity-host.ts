@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { AckPolicy, headers, nanos, type Consumer, type JsMsg } from 'nats';
+import { headers, nanos } from '@nats-io/transport-node';
+import { AckPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
 import type { ActivityHandler } from '../../runtime/activity-tasks';

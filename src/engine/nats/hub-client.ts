@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { PayloadTooLargeError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import { isActivityTask } from '../../runtime/activity-tasks';
@@ -8,7 +8,6 @@ import { partitionOf } from '../partitioner';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import { decodeText, encodeJson } from './wire-codec';
-import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 /** Room for the headers of a published message. */
 const HEADER_BYTES = 256;
@@ -59,13 +58,8 @@ export class HubClient {
 
   async fetchSnapshot(id: EntityId): Promise<{ snapshot: EntitySnapshot; streamSeq: number } | undefined> {
     const subject = this.layout.stateSubject(partitionOf(id, this.partitionCount), id);
-    try {
-      const msg = await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: subject });
-      return { snapshot: decodeSnapshot(id, decodeText(msg.data)), streamSeq: msg.seq };
-    } catch (error) {
-      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return undefined;
-      throw error;
-    }
+    const msg = await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: subject });
+    return msg ? { snapshot: decodeSnapshot(id, decodeText(msg.data)), streamSeq: msg.seq } : undefined;
   }
 
   /** Every message of a filter as of now (an ordered consumer read to the end). */
@@ -73,7 +67,7 @@ export class HubClient {
     const out: JsMsg[] = [];
     const info = await this.jsm.streams.info(stream, { subjects_filter: filter });
     if (Object.keys(info.state.subjects ?? {}).length === 0) return out;
-    const consumer = await this.js.consumers.get(stream, { filterSubjects: filter, deliver_policy: policy });
+    const consumer = await this.js.consumers.get(stream, { filter_subjects: filter, deliver_policy: policy });
     const messages = await consumer.consume();
     for await (const msg of messages) {
       out.push(msg);

@@ -1,24 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  connect,
-  nanos,
-  type ConnectionOptions,
-  type JetStreamClient,
-  type JetStreamManager,
-  type KV,
-  type NatsConnection,
-  type NatsError,
-} from 'nats';
+import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import { isJetStreamUnavailable } from './transport-errors';
 import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
-export type NatsServers = string | string[] | ConnectionOptions;
+export type NatsServers = string | string[] | NodeConnectionOptions;
 
 /** A connection to a hub, with its streams, buckets and settings in place. */
 export interface HubConnection {
@@ -77,7 +69,7 @@ export interface ConnectHubOptions {
  */
 export async function connectHub(options: ConnectHubOptions): Promise<HubConnection> {
   const layout = new HubLayout(options.hub);
-  const base: ConnectionOptions = typeof options.servers === 'object' && !Array.isArray(options.servers) ? options.servers : { servers: options.servers };
+  const base: NodeConnectionOptions = typeof options.servers === 'object' && !Array.isArray(options.servers) ? options.servers : { servers: options.servers };
   let nc: NatsConnection;
   try {
     // noAsyncTraces: nats.js otherwise builds an Error (a stack trace) for every request,
@@ -92,15 +84,15 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     );
   }
   try {
-    const jsm = await nc.jetstreamManager();
-    const js = nc.jetstream();
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
     let config: KV;
     if (options.hostsEntities) {
       await provisionStreams(jsm, layout, options.replicas);
       config = await provisionBucket(js, jsm, layout.configBucket, {}, options.replicas);
     } else {
       await requireProvisionedHub(jsm, layout);
-      config = await js.views.kv(layout.configBucket, { bindOnly: true });
+      config = await new Kvm(js).open(layout.configBucket);
     }
     const partitionCount = await agreePartitionCount(config, options);
     const leases = options.hostsEntities ? await provisionBucket(js, jsm, layout.leaseBucket, { ttl: options.leaseTimeMs }, options.replicas) : undefined;
@@ -164,7 +156,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     };
   } catch (error) {
     await nc.close();
-    if ((error as NatsError).code === '503') {
+    if (isJetStreamUnavailable(error)) {
       throw new TransportError(
         `The NATS server at ${JSON.stringify(base.servers ?? 'localhost:4222')} does not have JetStream enabled. Start nats-server with -js (and a store directory, -sd).`,
         { cause: error },

@@ -1,17 +1,17 @@
+import { nanos } from '@nats-io/transport-node';
 import {
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
-  nanos,
   type JetStreamClient,
   type JetStreamManager,
-  type KV,
   type StreamConfig,
   type StreamInfo,
-} from 'nats';
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import type { HubLayout } from './hub-layout';
-import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
+import { JetStreamErrorCode, isReplicaPlacementRefused, jetStreamErrorCode } from './jetstream-errors';
 
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
@@ -88,7 +88,7 @@ export async function provisionBucket(
 ): Promise<KV> {
   let kv: KV;
   try {
-    kv = await js.views.kv(bucket, { history: 1, replicas, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+    kv = await new Kvm(js).create(bucket, { history: 1, replicas, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
   } catch (error) {
     throw replicasRefused(error, replicas, `KV bucket ${bucket}`) ?? error;
   }
@@ -154,8 +154,8 @@ async function updateStream(jsm: JetStreamManager, name: string, config: Partial
 /** The server refused a replica count it cannot place: say so with the fix. */
 function replicasRefused(error: unknown, replicas: HubReplicas, what: string): InvalidOptionsError | undefined {
   if (replicas === 1) return undefined;
-  const message = (error as Error | undefined)?.message ?? String(error);
-  if (!/replica|insufficient resources|no suitable peers|clustered/i.test(message)) return undefined;
+  if (!isReplicaPlacementRefused(error)) return undefined;
+  const message = (error as Error).message;
   return new InvalidOptionsError(
     `replicas: ${replicas} needs a JetStream cluster of at least ${replicas} servers, but the server could not place ${what} on ${replicas} (${message}). ` +
       `Run nats-server as a cluster of ${replicas} or more with JetStream on each, or use replicas: 1 on a single server.`,

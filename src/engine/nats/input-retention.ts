@@ -1,4 +1,5 @@
-import type { JetStreamManager, KV } from 'nats';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { HubLayout } from './hub-layout';
 

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { EntitySnapshot } from '../../runtime/messages';
@@ -6,7 +6,6 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { LevelStore, StoreOperation } from '../level-store';
 import type { HubLayout } from './hub-layout';
 import { decodeText } from './wire-codec';
-import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 
 const CATCH_UP_QUIET_MS = 5_000;
 
@@ -43,7 +42,7 @@ export class LocalSnapshots {
     if (last <= caughtUpTo) return 0;
     const consumer = await this.js.consumers.get(
       this.layout.stateStream,
-      caughtUpTo > 0 ? { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: caughtUpTo + 1 } : { filterSubjects: filter },
+      caughtUpTo > 0 ? { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: caughtUpTo + 1 } : { filter_subjects: filter },
     );
     const messages = await consumer.consume();
     const read = new Map<string, { id: EntityId; value: string; snapshot: EntitySnapshot }>();
@@ -106,12 +105,8 @@ export class LocalSnapshots {
   }
 
   private async lastSequence(filter: string): Promise<number> {
-    try {
-      return (await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: filter })).seq;
-    } catch (error) {
-      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return 0;
-      throw error;
-    }
+    const last = await this.jsm.streams.getMessage(this.layout.stateStream, { last_by_subj: filter });
+    return last?.seq ?? 0;
   }
 }
 

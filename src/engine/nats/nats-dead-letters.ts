@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient, JetStreamManager, StoredMsg } from 'nats';
+import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { DeadLetter, DeadLetterQuery, DeadLetters } from '../dead-letters';
 import type { HubLayout } from './hub-layout';
-import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import { toJetstateError } from './transport-errors';
 import { decodeText } from './wire-codec';
 
@@ -85,12 +84,7 @@ export class NatsDeadLetters implements DeadLetters {
   }
 
   private async message(seq: number): Promise<StoredMsg | undefined> {
-    try {
-      return await this.jsm.streams.getMessage(this.layout.deadLetterStream, { seq });
-    } catch (error) {
-      if (jetStreamErrorCode(error) === JetStreamErrorCode.NoMessageFound) return undefined;
-      throw error;
-    }
+    return (await this.jsm.streams.getMessage(this.layout.deadLetterStream, { seq })) ?? undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type NatsConnection, type Subscription } from 'nats';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import { AppStoppedError, TimeoutError } from '../../errors';
@@ -232,7 +233,7 @@ export class NatsEngine implements Engine {
       let messages: ConsumerMessages | undefined;
       let cancelled = false;
       (async () => {
-        const consumer = await this.js.consumers.get(this.layout.stateStream, { filterSubjects: subject, deliver_policy: policy });
+        const consumer = await this.js.consumers.get(this.layout.stateStream, { filter_subjects: subject, deliver_policy: policy });
         messages = await consumer.consume();
         if (cancelled) return messages.stop();
         this.watchers.add(messages);

@@ -1,4 +1,5 @@
-import { headers, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type MsgHdrs, type NatsConnection } from 'nats';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, TransportError } from '../../errors';
@@ -413,8 +414,8 @@ export class PartitionHost {
     await withDeadline(this.options.local?.catchUp(partition), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its snapshots`);
     this.owned.set(partition, owned);
     await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
-    // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly makes nats.js 2.29 hang on a 2.9 server.)
-    const timers = await this.js.consumers.get(this.layout.timerStream, { filterSubjects: this.layout.timerFilter(partition) });
+    // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly made nats.js 2.x hang on a 2.9 server.)
+    const timers = await this.js.consumers.get(this.layout.timerStream, { filter_subjects: this.layout.timerFilter(partition) });
     owned.timers = await withDeadline(timers.consume(), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its timers`);
     owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();

@@ -1,4 +1,4 @@
-import type { KV } from 'nats';
+import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { fnv1a } from '../partitioner';
 import { telemetry } from '../../telemetry/telemetry';

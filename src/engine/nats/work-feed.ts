@@ -1,9 +1,9 @@
-import type { ConsumerMessages, JsMsg } from 'nats';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 /**
  * The deliveries of one partition consumer, handed on one at a time until {@link stop}.
  *
- * Stopping a nats.js 2.29 `ConsumerMessages` does not stop its iterator at once: the
+ * Stopping a nats.js `ConsumerMessages` (2.x and 3.x alike) does not stop its iterator at once: the
  * iterator takes everything buffered so far in one chunk and yields the rest of that chunk
  * after `stop()`. When a partition replaces its consumer (a reconnection, a state
  * regression), those leftovers of the old consumer would be queued behind the queue's
