@@ -26,4 +26,13 @@ export const DecoratorMetadata = {
   rollUp: (cls: Function): RollUpOptions | undefined => Reflect.getOwnMetadata(ROLL_UP_METADATA, cls),
   /** `@Windowed`'s options, if the class has them. */
   windowed: (cls: Function): WindowedOptions | undefined => Reflect.getOwnMetadata(WINDOWED_METADATA, cls),
+  /**
+   * The class and its base classes, the class first: what reads inherited declarations walks,
+   * so that a subclass's declaration overrides its base's.
+   */
+  lineage: (cls: Function): Function[] => {
+    const classes: Function[] = [];
+    for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) classes.push(c);
+    return classes;
+  },
 } as const;

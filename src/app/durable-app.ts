@@ -11,7 +11,7 @@ import { EntityExecutor } from '../runtime/entity-executor';
 import type { ActivityHandler } from '../runtime/activity-tasks';
 import { createActivityHandler } from '../runtime/orchestration/activity-handler';
 import { ActivityRunner } from '../runtime/orchestration/activity-runner';
-import { OrchestrationHost } from '../runtime/orchestration/orchestration-host';
+import { OrchestrationEntity } from '../runtime/orchestration/orchestration-entity';
 import { InstanceRetention } from '../client/instance-retention';
 import { OrchestrationClient } from '../client/orchestration-client';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
@@ -54,7 +54,7 @@ export class DurableApp {
     const logger = createLogger(settings.logger);
     const createInstance = instanceFactory(settings.resolve);
     // Orchestration instances are a built-in entity the partition workers process.
-    const orchestrations = new OrchestrationHost({ logger, clock: settings.clock, createInstance, cacheCapacity: settings.cacheCapacity });
+    const orchestrations = new OrchestrationEntity({ logger, clock: settings.clock, createInstance, cacheCapacity: settings.cacheCapacity });
     const registry = Registry.create({
       entities: settings.entities,
       orchestrators: settings.orchestrators,

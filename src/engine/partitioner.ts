@@ -1,4 +1,4 @@
-import type { EntityId } from '../registry/entity-id';
+import { entityIdToString, type EntityId } from '../registry/entity-id';
 
 /** The default number of partitions of a hub. */
 export const DEFAULT_PARTITION_COUNT = 32;
@@ -15,5 +15,5 @@ export function fnv1a(text: string): number {
 
 /** The partition that owns an entity. */
 export function partitionOf(id: EntityId, partitionCount: number): number {
-  return fnv1a(`${id.name}/${id.key}`) % partitionCount;
+  return fnv1a(entityIdToString(id)) % partitionCount;
 }

@@ -42,7 +42,7 @@ export function readActivityClass(cls: unknown): ActivityClassDefinition {
   const byMethod = new Map<string, ActivityDefinition>();
   const names = new Set<string>();
   // Walk the prototype chain so activities declared on a base class are inherited.
-  for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (const c of DecoratorMetadata.lineage(cls)) {
     const declared = DecoratorMetadata.activities(c);
     for (const meta of declared) {
       if (byMethod.has(meta.methodName)) continue; // a subclass overrides its base

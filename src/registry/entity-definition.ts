@@ -43,3 +43,11 @@ export interface EntityDefinition<T extends object = object> {
 
 /** The operation every entity has: it deletes the entity's state. */
 export const DELETE_OPERATION = 'delete';
+
+/**
+ * Names that are never operations: `then` (an awaited proxy must not be a thenable), `toJSON`
+ * and the members of `Object.prototype`. The registry refuses them as operation names, and a
+ * typed proxy answers them as a plain object would, so awaiting, printing or serializing one
+ * sends nothing.
+ */
+export const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set(['then', 'toJSON', ...Object.getOwnPropertyNames(Object.prototype)]);

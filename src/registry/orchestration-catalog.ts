@@ -124,8 +124,5 @@ export class OrchestrationCatalog {
 }
 
 function hasInheritedActivities(cls: Function): boolean {
-  for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    if (DecoratorMetadata.declaresActivities(c)) return true;
-  }
-  return false;
+  return DecoratorMetadata.lineage(cls).some((c) => DecoratorMetadata.declaresActivities(c));
 }

@@ -2,7 +2,7 @@ import { DecoratorMetadata, type EntityMetadata, type OperationMetadata } from '
 import { DefinitionError, UnknownOperationError, type UnknownActivityError, type UnknownOrchestratorError } from '../errors';
 import type { ActivityClassDefinition, ActivityDefinition } from './activity-definition';
 import { declaredParamType, describeValue, findMethod } from './class-reflection';
-import { DELETE_OPERATION, type Constructor, type EntityDefinition, type OperationDefinition } from './entity-definition';
+import { DELETE_OPERATION, RESERVED_OPERATION_NAMES, type Constructor, type EntityDefinition, type OperationDefinition } from './entity-definition';
 import { isValidEntityName } from './entity-id';
 import { validateMerge } from './merge-validation';
 import { OrchestrationCatalog } from './orchestration-catalog';
@@ -187,7 +187,7 @@ function readEntity(cls: Function): EntityDefinition {
   }
   const operations = new Map<string, OperationDefinition>();
   // Walk the prototype chain so operations declared on a base class are inherited.
-  for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (const c of DecoratorMetadata.lineage(cls)) {
     const declared = DecoratorMetadata.operations(c);
     const ownNames = new Set<string>();
     for (const op of declared) {
@@ -287,9 +287,6 @@ function validateOperation(entity: string, cls: Function, op: OperationMetadata)
     );
   }
 }
-
-/** Names a typed proxy never treats as operations, so awaiting, printing or serializing one sends nothing. */
-const RESERVED_OPERATION_NAMES: ReadonlySet<string> = new Set(['then', 'toJSON', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /** An `async` method, or one whose declared return type (emitted as `design:returntype`) is a Promise. */
 function isAsyncMethod(prototype: object, methodName: string): boolean {

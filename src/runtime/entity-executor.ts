@@ -6,7 +6,8 @@ import type { Registry } from '../registry/registry';
 import { EntityCache, type LiveEntity } from './entity-cache';
 import { runInEntityContext } from './entity-context';
 import type { EntitySnapshot, OperationMessage, OperationReply } from './messages';
-import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, nextLockStep, type UnlockRequest } from './entity-locks';
+import { LOCK_OPERATION, UNLOCK_OPERATION, isLockRequest, type UnlockRequest } from './entity-locks';
+import { EntityLockQueue } from './entity-lock-queue';
 import { MessageOrigins } from './message-origins';
 import { OperationContext, checkMessageSize } from './operation-context';
 import { rollUpValue, sendRollUp } from './roll-up';
@@ -196,11 +197,9 @@ export class EntityExecutor {
     const sender = entityIdToString(entity.id);
     // Signals this entity sends are numbered in order (scheduled ones excepted: they fire out of order).
     const stamp = (m: OperationMessage): OperationMessage => (m.scheduledTime !== undefined ? m : { ...m, origin: { entity: sender, n: ++sent } });
-    let lock = entity.committed?.lock;
-    const lockBefore = lock;
+    const locks = new EntityLockQueue(entity.committed?.lock);
     // The batch's messages, with whatever a released lock lets through spliced in after its unlock.
     let work = group;
-    let released: Set<OperationMessage> | undefined;
     const ran: OperationMessage[] = [];
     const mergeOf = (m: OperationMessage) => this.mergeOf(m.target.name, m.operation);
     // A new message (not a copy already applied) advances the stored positions. A fold of
@@ -244,7 +243,7 @@ export class EntityExecutor {
       sinceCheckpoint = [];
     };
     for (let i = 0; i < work.length; i++) {
-      const wasWaiting = released?.has(work[i]!) ?? false;
+      const wasWaiting = locks.wasWaiting(work[i]!);
       const message = wasWaiting ? work[i]! : admit(work[i]!);
       if (!message) continue;
       if (message.operation === LOCK_OPERATION) {
@@ -252,25 +251,16 @@ export class EntityExecutor {
           this.options.logger.error({ entity: entity.id.name, key: entity.id.key, message: message.id }, 'dropping a malformed lock request');
           continue;
         }
-        if (lock && lock.owner !== message.input.owner) {
-          lock = { owner: lock.owner, queue: [...lock.queue, message] };
-          continue;
-        }
-        lock = { owner: message.input.owner, queue: lock?.queue ?? [] };
-        outcome.produced.push(stamp(nextLockStep(message, message.input)));
+        const next = locks.request(message, message.input);
+        if (next) outcome.produced.push(stamp(next));
         continue;
       }
       if (message.operation === UNLOCK_OPERATION) {
-        if (lock && lock.owner === (message.input as UnlockRequest | undefined)?.owner) {
-          released ??= new Set();
-          for (const waiting of lock.queue) released.add(waiting);
-          work = [...work.slice(0, i + 1), ...lock.queue, ...work.slice(i + 1)];
-          lock = undefined;
-        }
+        const waiting = locks.release(message.input as UnlockRequest | undefined);
+        if (waiting.length > 0) work = [...work.slice(0, i + 1), ...waiting, ...work.slice(i + 1)];
         continue;
       }
-      if (lock && message.lockOwner !== lock.owner) {
-        lock = { owner: lock.owner, queue: [...lock.queue, message] };
+      if (locks.holdBack(message)) {
         // Queued, a read-only message is stored after all: its position moves, so a copy delivered again is not queued twice.
         if (message.seq !== undefined && message.seq > lastSeq) lastSeq = message.seq;
         continue;
@@ -281,9 +271,9 @@ export class EntityExecutor {
         continue;
       }
       // The apply loop's fold: the run of signals after this one that it may merge with.
-      const merge = this.folding.mergeFor(message, lock !== undefined);
+      const merge = this.folding.mergeFor(message, locks.isHeld);
       const run = [message];
-      while (merge && i + 1 < work.length && !released?.has(work[i + 1]!) && canFold(message, work[i + 1]!)) {
+      while (merge && i + 1 < work.length && !locks.wasWaiting(work[i + 1]!) && canFold(message, work[i + 1]!)) {
         const next = admit(work[++i]!);
         if (next) run.push(next);
       }
@@ -327,7 +317,7 @@ export class EntityExecutor {
     const stateChanged = entity.exists !== (previous?.exists ?? false) || (entity.exists && stateJson !== previous?.stateJson);
     // Read-only calls that change nothing commit nothing. Signals always advance the
     // stored position, so a redelivery never runs them again, even when they failed.
-    if (!stateChanged && lastSeq === startSeq && sent === startSent && lock === lockBefore) return;
+    if (!stateChanged && lastSeq === startSeq && sent === startSent && !locks.changed) return;
     const originsSnapshot = origins.toSnapshot();
     const snapshot: EntitySnapshot = {
       id: entity.id,
@@ -336,7 +326,7 @@ export class EntityExecutor {
       lastAppliedSeq: lastSeq,
       version: (previous?.version ?? 0) + (stateChanged ? 1 : 0),
       lastModified: stateChanged || !previous ? this.options.now() : previous.lastModified,
-      ...(lock === undefined ? {} : { lock }),
+      ...(locks.current === undefined ? {} : { lock: locks.current }),
       ...(sent === 0 ? {} : { sent }),
       ...(originsSnapshot === undefined ? {} : { origins: originsSnapshot }),
     };

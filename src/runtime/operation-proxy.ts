@@ -1,3 +1,5 @@
+import { RESERVED_OPERATION_NAMES } from '../registry/entity-definition';
+
 /** Keys of `T` whose values are methods: the candidate operations. */
 export type OperationNames<T> = {
   [K in keyof T]-?: T[K] extends (...args: any[]) => unknown ? (K extends string ? K : never) : never;
@@ -50,9 +52,6 @@ export type CallProxy<T> = {
   readonly [K in OperationNames<T>]: (...args: OperationArgs<T, K>) => Promise<OperationResult<T, K>>;
 };
 
-/** Property names that are never operations (the registry refuses them as operation names). */
-const NOT_OPERATIONS: ReadonlySet<string> = new Set(['then', 'toJSON', ...Object.getOwnPropertyNames(Object.prototype)]);
-
 /**
  * Builds a proxy whose properties are operation senders. `then`, `toJSON`, the names of
  * `Object.prototype` members and symbol keys are never operations, so awaiting, printing
@@ -64,7 +63,7 @@ export function createOperationProxy<P extends object>(send: (operation: string,
     get(_target, property) {
       if (typeof property !== 'string') return undefined;
       // Reserved names behave as on a plain object: String(proxy) is '[object Object]', awaiting it is a no-op.
-      if (NOT_OPERATIONS.has(property)) return (Object.prototype as unknown as Record<string, unknown>)[property];
+      if (RESERVED_OPERATION_NAMES.has(property)) return (Object.prototype as unknown as Record<string, unknown>)[property];
       let sender = cache.get(property);
       if (!sender) {
         sender = (...args: unknown[]) => send(property, args);

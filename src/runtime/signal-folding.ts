@@ -67,7 +67,7 @@ export function foldClientSignals(messages: readonly OperationMessage[], mergeOf
   for (const message of messages) {
     const target = message.target;
     const sameTarget = previous !== undefined && previous.name === target.name && previous.key === target.key;
-    const key = sameTarget ? undefined : `${target.name}/${target.key}`;
+    const key = sameTarget ? undefined : entityIdToString(target);
     const last = sameTarget ? previous : lastByTarget.get(key!);
     const merge = message.origin === undefined && isFoldableSignal(message) ? mergeOf(target.name, message.operation) : undefined;
     if (last?.merge && merge === last.merge && last.operation === message.operation && sameClient(last.id, message.id)) {
@@ -95,7 +95,7 @@ export function foldClientSignals(messages: readonly OperationMessage[], mergeOf
       count: signalCount(message),
       folded: false,
     };
-    lastByTarget.set(key ?? `${target.name}/${target.key}`, run);
+    lastByTarget.set(key ?? entityIdToString(target), run);
     previous = run;
     placeOf?.push(out.length);
     out.push(message);

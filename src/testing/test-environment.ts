@@ -303,9 +303,8 @@ class ActivityTracker {
     for (const cls of classes) {
       if (typeof cls !== 'function' || this.methods.has(cls)) continue;
       const names = new Set<string>();
-      for (let c: Function | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-        const declared = DecoratorMetadata.activities(c);
-        for (const meta of declared) if (!meta.isStatic) names.add(meta.methodName);
+      for (const c of DecoratorMetadata.lineage(cls)) {
+        for (const meta of DecoratorMetadata.activities(c)) if (!meta.isStatic) names.add(meta.methodName);
       }
       this.methods.set(cls, [...names]);
     }

@@ -2,7 +2,6 @@ import type { EntityId } from '../../registry/entity-id';
 import { ACTIVITY_TASK_TARGET } from '../activity-tasks';
 import { LOCK_OPERATION, UNLOCK_OPERATION, type LockRequest, type UnlockRequest } from '../entity-locks';
 import type { OperationMessage } from '../messages';
-import type { OperationContext } from '../operation-context';
 import type { CallEntityAction, OrchestrationAction, SignalEntityAction } from './orchestration-actions';
 import { messageIdAt } from './orchestration-ids';
 import {
@@ -16,15 +15,17 @@ import {
   type StartInput,
 } from './orchestration-target';
 
-// How the actions of an orchestration turn become messages, emitted from the instance's operation
-// and committed with its state.
+// How the actions of an orchestration turn become messages. Pure: the instance's operation
+// emits what these return, and the messages are committed with its state.
 
-/** Emits the messages that carry out an action; `stepId` gives the message id of the durable call at a step. */
-export function emitAction(
+/**
+ * The messages that carry out an action; `stepId` gives the message id of the durable call
+ * at a step (by default the execution's own ids, which a redelivered turn reproduces).
+ */
+export function actionMessages(
   action: OrchestrationAction,
-  context: OperationContext,
   stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq),
-): void {
+): OperationMessage[] {
   const { instanceId, executionId } = action;
   switch (action.type) {
     case 'scheduleActivity': {
@@ -37,56 +38,48 @@ export function emitAction(
         ...(action.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeout }),
         ...(action.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeout }),
       };
-      context.emit({
-        id: stepId(action.seq),
-        target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },
-        operation: action.name,
-        kind: 'signal',
-        input,
-      });
-      return;
+      return [
+        {
+          id: stepId(action.seq),
+          target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },
+          operation: action.name,
+          kind: 'signal',
+          input,
+        },
+      ];
     }
     case 'createTimer':
-      context.emit(
+      return [
         deliverMessage(`${stepId(action.seq)}>timer`, instanceId, [{ kind: 'TimerFired', seq: action.seq, executionId, fireAt: action.fireAt }], action.fireAt),
-      );
-      return;
+      ];
     case 'startSubOrchestration':
-      context.emit(
+      return [
         instanceMessage(`${stepId(action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', {
           started: action.started,
         } satisfies StartInput),
-      );
-      return;
+      ];
     case 'signalEntity':
     case 'callEntity':
-      context.emit(entityMessage(action, instanceId, executionId));
-      return;
+      return [entityMessage(action, instanceId, executionId)];
     case 'requestLocks': {
       const [first] = action.entities;
       const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }], locked: action.entities };
-      if (!first) {
-        context.emit(deliverMessage(`${action.lockRequestId}>granted`, instanceId, granted.events));
-        return;
-      }
+      if (!first) return [deliverMessage(`${action.lockRequestId}>granted`, instanceId, granted.events)];
       const request: LockRequest = {
         owner: instanceId,
         entities: action.entities,
         index: 0,
         grant: { target: instanceTarget(instanceId), operation: InstanceOperation.deliver, input: granted },
       };
-      context.emit({ id: `${action.lockRequestId}>lock`, target: first, operation: LOCK_OPERATION, kind: 'signal', input: request });
-      return;
+      return [{ id: `${action.lockRequestId}>lock`, target: first, operation: LOCK_OPERATION, kind: 'signal', input: request }];
     }
     case 'releaseLocks':
-      emitUnlocks(context, action.entities, `${action.lockRequestId}>unlock`);
-      return;
+      return unlockMessages(instanceId, action.entities, `${action.lockRequestId}>unlock`);
     case 'sendEvent': {
       const event = action.event;
       const step = 'seq' in event ? `:${event.seq}` : '';
       const id = action.seq === undefined ? `${executionId}>${event.kind}${step}` : stepId(action.seq);
-      context.emit(deliverMessage(id, action.targetInstanceId, [event]));
-      return;
+      return [deliverMessage(id, action.targetInstanceId, [event])];
     }
   }
 }
@@ -110,10 +103,8 @@ function entityMessage(action: SignalEntityAction | CallEntityAction, instanceId
   };
 }
 
-/** Sends `$unlock` for this instance to each entity, with ids `<idPrefix>><n>`. */
-export function emitUnlocks(context: OperationContext, entities: readonly EntityId[], idPrefix: string): void {
-  const unlock: UnlockRequest = { owner: context.entityId.key };
-  for (const [i, entity] of entities.entries()) {
-    context.emit({ id: `${idPrefix}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock });
-  }
+/** The `$unlock` messages from instance `owner` to each entity, with ids `<idPrefix>><n>`. */
+export function unlockMessages(owner: string, entities: readonly EntityId[], idPrefix: string): OperationMessage[] {
+  const unlock: UnlockRequest = { owner };
+  return entities.map((entity, i) => ({ id: `${idPrefix}>${i}`, target: entity, operation: UNLOCK_OPERATION, kind: 'signal', input: unlock }));
 }

@@ -1,4 +1,4 @@
-import type { EntityId } from '../../registry/entity-id';
+import { entityIdToString } from '../../registry/entity-id';
 import type { CommandEvent, HistoryEvent, HistoryEventKind, ResponseEvent } from './history-events';
 
 // How the executor classifies history events, and how commands are named on replay.
@@ -48,11 +48,6 @@ export function isArrivingEvent(event: HistoryEvent): boolean {
   }
 }
 
-/** The entity id as `Name/key`, the form used in names and sort order. */
-function entityText(id: EntityId): string {
-  return `${id.name}/${id.key}`;
-}
-
 /** The name a command is matched by on replay (with its kind and seq). */
 export function commandName(event: CommandEvent): string {
   switch (event.kind) {
@@ -63,9 +58,9 @@ export function commandName(event: CommandEvent): string {
       return '';
     case 'EntityCalled':
     case 'EntitySignaled':
-      return `${entityText(event.target)}.${event.operation}`;
+      return `${entityIdToString(event.target)}.${event.operation}`;
     case 'LockRequested':
-      return event.entities.map(entityText).join(', ');
+      return event.entities.map(entityIdToString).join(', ');
     case 'EventSent':
       return `${event.instanceId}:${event.name}`;
   }

@@ -52,7 +52,7 @@ export class InstanceEnding {
   }
 
   fail(live: LiveOrchestration, turn: TurnBuilder, error: unknown): void {
-    live.pendingFailure = undefined;
+    live.clearPendingFailure();
     if (error instanceof NonDeterminismError) this.logger.error({ instanceId: live.instanceId, err: error }, 'orchestration failed: non-determinism');
     this.end(live, turn, { kind: 'ExecutionFailed', error: toRemoteError(error) });
   }

@@ -1,5 +1,5 @@
 import { NonDeterminismError } from '../../errors';
-import { CommandLedger } from './command-ledger';
+import { CommandLedger, type CommandRecorder } from './command-ledger';
 import { ExternalEvents } from './external-events';
 import { isCommandEvent } from './history-event-kinds';
 import type { CommandEvent, HistoryEvent, ResponseEvent } from './history-events';
@@ -22,47 +22,56 @@ export interface TurnContext {
   forgetLocks(): void;
 }
 
+/** What the code asked for with `ctx.continueAsNew`. */
+export interface RequestedContinueAsNew {
+  readonly input: unknown;
+  readonly preserveUnprocessedEvents: boolean;
+}
+
 /**
  * An orchestration instance kept in memory between turns: its history, the suspended
  * execution of its `run`, and what the code has asked for. The executor creates it by
  * replaying a stored history ({@link OrchestrationExecutor.restore}) and advances it one
  * turn at a time; an engine caches it so that a new event costs one turn, not a replay.
+ *
+ * Its mutable state changes only through methods that keep it consistent: a replay or a
+ * turn switches the code's access on and off together with the ledger's mode, two turns
+ * never overlap, `run`'s first outcome is the one that counts, and inputs that arrive while
+ * suspended wait for the resume.
  */
 export class LiveOrchestration {
-  /** The history as of the last turn (committed, as far as the executor knows). */
-  readonly history: HistoryEvent[];
   readonly state: InstanceState;
   readonly ledger: CommandLedger;
   readonly inbox = new ExternalEvents();
-  context: TurnContext | undefined;
-  /** True while the executor delivers events (replayed or new) to the code. */
-  active = false;
-  /** True while delivering recorded history. */
-  replaying = false;
-  /** True while a turn is being computed, to refuse a concurrent one. */
-  busy = false;
-  /** Epoch milliseconds of the turn being delivered: `ctx.currentUtcDateTime`. */
-  currentTime = 0;
-  runOutcome: RunOutcome | undefined;
-  /** A failure found outside a turn (replay diverged, code ran after its turn); the next turn ends the instance with it. */
-  pendingFailure: Error | undefined;
-  /** While suspended, inputs wait here and are delivered on resume. */
-  suspended = false;
-  readonly deferred: HistoryEvent[] = [];
-  customStatus: unknown;
-  continueAsNew: { readonly input: unknown; readonly preserveUnprocessedEvents: boolean } | undefined;
+  private readonly recordedHistory: HistoryEvent[];
+  private turnContext: TurnContext | undefined;
+  private codeMayRun = false;
+  private isReplaying = false;
+  private turnRunning = false;
+  private clock = 0;
+  private outcome: RunOutcome | undefined;
+  private failureForNextTurn: Error | undefined;
+  private isSuspended = false;
+  private readonly deferred: HistoryEvent[] = [];
+  private statusSetByCode: unknown;
+  private continuation: RequestedContinueAsNew | undefined;
 
   constructor(
     readonly instanceId: string,
     history: readonly HistoryEvent[],
   ) {
-    this.history = [...history];
+    this.recordedHistory = [...history];
     this.state = InstanceState.of(history);
     const recorded = new Map<number, CommandEvent>();
     for (const event of history) if (isCommandEvent(event)) recorded.set(event.seq, event);
     const patches = new Set<string>();
     for (const event of history) if (event.kind === 'PatchApplied') patches.add(event.patchId);
     this.ledger = new CommandLedger(this, recorded, new Set(this.state.releases), patches);
+  }
+
+  /** The history as of the last turn (committed, as far as the executor knows). */
+  get history(): readonly HistoryEvent[] {
+    return this.recordedHistory;
   }
 
   get status(): OrchestrationRuntimeStatus {
@@ -72,6 +81,136 @@ export class LiveOrchestration {
   /** The orchestrator's name, once started. */
   get name(): string {
     return this.state.started?.name ?? '(not started)';
+  }
+
+  /** The context the code runs with, once its execution started. */
+  get context(): TurnContext | undefined {
+    return this.turnContext;
+  }
+
+  /** True while the executor delivers events (replayed or new) to the code: only then may it use its context. */
+  get active(): boolean {
+    return this.codeMayRun;
+  }
+
+  /** True while delivering recorded history. */
+  get replaying(): boolean {
+    return this.isReplaying;
+  }
+
+  /** Epoch milliseconds of the turn being delivered: `ctx.currentUtcDateTime`. */
+  get currentTime(): number {
+    return this.clock;
+  }
+
+  /** How `run` ended (undefined while it runs). */
+  get runOutcome(): RunOutcome | undefined {
+    return this.outcome;
+  }
+
+  /** A failure found outside a turn (replay diverged, code ran after its turn); the next turn ends the instance with it. */
+  get pendingFailure(): Error | undefined {
+    return this.failureForNextTurn;
+  }
+
+  /** True while suspended: inputs wait and are delivered on resume. */
+  get suspended(): boolean {
+    return this.isSuspended;
+  }
+
+  /** The plain custom status the code set last. */
+  get customStatus(): unknown {
+    return this.statusSetByCode;
+  }
+
+  /** What the code asked for with `continueAsNew` (undefined: it did not). */
+  get continueAsNew(): RequestedContinueAsNew | undefined {
+    return this.continuation;
+  }
+
+  /** Starts or ends delivering recorded history: the code may use its context, and the ledger matches calls with history. */
+  setReplaying(replaying: boolean): void {
+    this.isReplaying = replaying;
+    this.ledger.replaying = replaying;
+    this.codeMayRun = replaying;
+  }
+
+  /** Starts a turn whose commands go to `recorder`; refuses a second turn while one runs. */
+  beginTurn(recorder: CommandRecorder): void {
+    if (this.turnRunning) throw new Error(`internal: two turns of instance '${this.instanceId}' ran at once`);
+    this.turnRunning = true;
+    this.ledger.recorder = recorder;
+    this.codeMayRun = true;
+  }
+
+  /** Ends the turn begun with {@link beginTurn} and appends what it added to the history. */
+  endTurn(newHistory: readonly HistoryEvent[]): void {
+    this.codeMayRun = false;
+    this.ledger.recorder = undefined;
+    this.turnRunning = false;
+    this.recordedHistory.push(...newHistory);
+  }
+
+  /** Ends a turn that threw: nothing is appended (the instance is discarded by its owner). */
+  abortTurn(): void {
+    this.codeMayRun = false;
+    this.ledger.recorder = undefined;
+    this.turnRunning = false;
+  }
+
+  /** Moves `ctx.currentUtcDateTime` to the time of the turn being delivered. */
+  advanceClock(epochMs: number): void {
+    this.clock = epochMs;
+  }
+
+  /** Connects the context the code was started with. */
+  attachContext(context: TurnContext): void {
+    this.turnContext = context;
+  }
+
+  /** Records how `run` ended; only the first outcome counts. */
+  settleRun(outcome: RunOutcome): void {
+    this.outcome ??= outcome;
+  }
+
+  /** Replay found that the code no longer matches its history: the next turn fails the instance with `problem`. */
+  replayDiverged(problem: Error): void {
+    this.failureForNextTurn = problem;
+  }
+
+  /** The next turn fails the instance with `error`, unless an earlier failure is waiting or the instance has ended. */
+  failAtNextTurn(error: Error | undefined): void {
+    if (!this.state.isTerminal) this.failureForNextTurn ??= error;
+  }
+
+  /** The waiting failure has ended the instance. */
+  clearPendingFailure(): void {
+    this.failureForNextTurn = undefined;
+  }
+
+  suspend(): void {
+    this.isSuspended = true;
+  }
+
+  /** Resumes and hands back the inputs that waited, in arrival order. */
+  resume(): HistoryEvent[] {
+    this.isSuspended = false;
+    return this.deferred.splice(0);
+  }
+
+  /** Keeps an input for the resume while suspended; false when it can be delivered now. */
+  deferWhileSuspended(event: HistoryEvent): boolean {
+    if (!this.isSuspended) return false;
+    this.deferred.push(event);
+    return true;
+  }
+
+  setCustomStatus(plain: unknown): void {
+    this.statusSetByCode = plain;
+  }
+
+  requestContinueAsNew(request: RequestedContinueAsNew): void {
+    this.continuation = request;
   }
 
   /**
@@ -87,7 +226,7 @@ export class LiveOrchestration {
       'no durable call (the turn had ended)',
       `${what} from code that ran after its turn ended, which happens when run() awaits something that is not a durable task`,
     );
-    if (!this.state.isTerminal) this.pendingFailure ??= error;
+    this.failAtNextTurn(error);
     return error;
   }
 }

@@ -232,7 +232,7 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
   continueAsNew(input?: unknown, options?: ContinueAsNewOptions): void {
     this.assertInTurn('ctx.continueAsNew()');
     const plain = toPlain(input, 'input of continueAsNew');
-    this.live.continueAsNew = { input: plain, preserveUnprocessedEvents: options?.preserveUnprocessedEvents ?? false };
+    this.live.requestContinueAsNew({ input: plain, preserveUnprocessedEvents: options?.preserveUnprocessedEvents ?? false });
   }
 
   patched(patchId: string): boolean {
@@ -249,7 +249,7 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
 
   setCustomStatus(value: unknown): void {
     this.assertInTurn('ctx.setCustomStatus()');
-    this.live.customStatus = toPlain(value, 'custom status');
+    this.live.setCustomStatus(toPlain(value, 'custom status'));
   }
 
   /** Settles the call answered by `event`; false when the code made no call at that step. */

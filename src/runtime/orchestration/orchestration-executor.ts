@@ -61,19 +61,19 @@ export class OrchestrationExecutor {
   async restore(instanceId: string, history: readonly HistoryEvent[]): Promise<LiveOrchestration> {
     const live = new LiveOrchestration(instanceId, history);
     if (live.state.isTerminal) return live;
-    this.setReplaying(live, true);
+    live.setReplaying(true);
     try {
       for (const event of history) {
         await this.deliver(live, event);
         const problem = this.replayProblem(live);
         if (problem) {
-          live.pendingFailure = problem;
+          live.replayDiverged(problem);
           break;
         }
       }
-      live.pendingFailure ??= live.ledger.checkAllRepeated();
+      live.failAtNextTurn(live.ledger.checkAllRepeated());
     } finally {
-      this.setReplaying(live, false);
+      live.setReplaying(false);
     }
     return live;
   }
@@ -85,16 +85,13 @@ export class OrchestrationExecutor {
    * if the commit fails, discard `live` and restore from the stored history.
    */
   async advance(live: LiveOrchestration, events: readonly HistoryEvent[], now: number): Promise<OrchestrationTurn> {
-    if (live.busy) throw new Error(`internal: two turns of instance '${live.instanceId}' ran at once`);
-    live.busy = true;
     const turn = new TurnBuilder(live);
+    live.beginTurn((event) => turn.command(event));
     try {
       if (!live.state.isTerminal) {
         turn.append({ kind: 'OrchestratorStarted', timestamp: now });
-        live.currentTime = now;
+        live.advanceClock(now);
       }
-      live.ledger.recorder = (event) => turn.command(event);
-      live.active = true;
       if (live.pendingFailure && !live.state.isTerminal) this.ending.fail(live, turn, live.pendingFailure);
       for (const event of events) {
         if (live.state.isTerminal) {
@@ -115,13 +112,12 @@ export class OrchestrationExecutor {
         this.ending.settle(live, turn);
       }
       this.ending.failIfStuck(live, turn);
-    } finally {
-      live.active = false;
-      live.ledger.recorder = undefined;
-      live.busy = false;
+    } catch (error) {
+      live.abortTurn();
+      throw error;
     }
     const result = turn.build();
-    live.history.push(...result.newHistory);
+    live.endTurn(result.newHistory);
     return result;
   }
 
@@ -140,7 +136,7 @@ export class OrchestrationExecutor {
     const live = new LiveOrchestration(instanceId, body);
     const endReleases = new Set<number>();
     let ended = false;
-    this.setReplaying(live, true);
+    live.setReplaying(true);
     try {
       for (const event of body) {
         if (ended) {
@@ -162,7 +158,7 @@ export class OrchestrationExecutor {
       if (!live.ledger.failure) this.compareEnding(live, outcome);
       return live.ledger.checkAllRepeated(endReleases);
     } finally {
-      this.setReplaying(live, false);
+      live.setReplaying(false);
     }
   }
 
@@ -209,40 +205,31 @@ export class OrchestrationExecutor {
     return { live, turn: await this.advance(live, events, now) };
   }
 
-  private setReplaying(live: LiveOrchestration, replaying: boolean): void {
-    live.replaying = replaying;
-    live.ledger.replaying = replaying;
-    live.active = replaying;
-  }
-
   /** Delivers one history event to the code (recorded commands are matched by step, not delivered). */
   private async deliver(live: LiveOrchestration, event: HistoryEvent): Promise<void> {
     switch (event.kind) {
       case 'OrchestratorStarted':
-        live.currentTime = event.timestamp;
+        live.advanceClock(event.timestamp);
         return;
       case 'ExecutionStarted':
         this.start(live, event);
         await drain();
         return;
       case 'ExecutionSuspended':
-        live.suspended = true;
+        live.suspend();
         return;
       case 'ExecutionResumed':
-        live.suspended = false;
-        for (const deferred of live.deferred.splice(0)) {
+        for (const deferred of live.resume()) {
           if (live.runOutcome || live.ledger.failure) return;
           await this.deliverInput(live, deferred);
         }
         return;
       case 'EventRaised':
-        if (live.suspended) live.deferred.push(event);
-        else await this.deliverInput(live, event);
+        if (!live.deferWhileSuspended(event)) await this.deliverInput(live, event);
         return;
       default:
         if (!isResponseEvent(event)) return;
-        if (live.suspended) live.deferred.push(event);
-        else await this.deliverInput(live, event);
+        if (!live.deferWhileSuspended(event)) await this.deliverInput(live, event);
     }
   }
 
@@ -266,18 +253,18 @@ export class OrchestrationExecutor {
     try {
       const definition = this.options.registry.orchestratorNamed(started.name);
       const context = new OrchestrationContextImpl(live, started, { checks: this.checks, logger: this.options.logger });
-      live.context = context;
+      live.attachContext(context);
       const input = fromPlain(definition.inputType, started.input);
       const create = this.options.createInstance ?? ((ctor: Constructor) => new (ctor as new () => object)());
       const instance = create(definition.ctor) as OrchestratorInstance;
       pending = instance.run(context, input);
     } catch (error) {
-      live.runOutcome = { ok: false, error };
+      live.settleRun({ ok: false, error });
       return;
     }
     Promise.resolve(pending).then(
-      (value) => (live.runOutcome ??= { ok: true, value }),
-      (error: unknown) => (live.runOutcome ??= { ok: false, error }),
+      (value) => live.settleRun({ ok: true, value }),
+      (error: unknown) => live.settleRun({ ok: false, error }),
     );
   }
 

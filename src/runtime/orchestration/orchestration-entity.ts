@@ -14,12 +14,12 @@ import type { Registry } from '../../registry/registry';
 import type { Clock } from '../clock';
 import { entityContext } from '../entity-context';
 import { toRemoteError } from '../entity-executor';
-import type { OperationMessage } from '../messages';
 import { OperationContext } from '../operation-context';
 import type { HistoryEvent } from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
-import { emitAction, emitUnlocks } from './action-messages';
-import { actionFor, type OrchestrationAction } from './orchestration-actions';
+import { actionMessages, unlockMessages } from './action-messages';
+import { runTurnChain } from './continue-as-new-chain';
+import { actionFor } from './orchestration-actions';
 import { OrchestrationExecutor } from './orchestration-executor';
 import { deterministicUuid } from './orchestration-ids';
 import { isTerminalStatus, OrchestrationRuntimeStatus } from './orchestration-status';
@@ -37,8 +37,8 @@ import {
   type StoredInstance,
 } from './orchestration-target';
 
-/** Dependencies of the {@link OrchestrationHost}. */
-export interface OrchestrationHostOptions {
+/** Dependencies of the {@link OrchestrationEntity}. */
+export interface OrchestrationEntityOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   /** Creates orchestrator instances (the dependency-injection hook). */
@@ -51,13 +51,6 @@ export interface OrchestrationHostOptions {
 type InstanceRecord = { -readonly [K in keyof StoredInstance]?: StoredInstance[K] } & { history?: HistoryEvent[] };
 
 /**
- * Most `continueAsNew` hops run within one operation. The execution after the last one is
- * started by a message the instance sends itself, so a tight loop lets the instance's other
- * messages (events, terminate) and its partition's other targets in between.
- */
-const CONTINUATIONS_PER_OPERATION = 100;
-
-/**
  * Runs orchestration instances as a built-in entity ({@link ORCHESTRATION_TARGET}, keyed by
  * instance id), so the partition workers of any engine process them: one operation at a
  * time per instance, state committed atomically with the messages the turn produced.
@@ -68,18 +61,18 @@ const CONTINUATIONS_PER_OPERATION = 100;
  * the new history, updates the status fields and turns the actions into messages: activity
  * tasks, scheduled timer messages, starts and outcomes for other instances, entity signals.
  */
-export class OrchestrationHost {
+export class OrchestrationEntity {
   /** The built-in entity definition to register. */
   readonly definition: EntityDefinition;
   private executor: OrchestrationExecutor | undefined;
   private readonly live: LRUCache<string, LiveOrchestration>;
 
-  constructor(private readonly options: OrchestrationHostOptions) {
+  constructor(private readonly options: OrchestrationEntityOptions) {
     this.live = new LRUCache({ max: options.cacheCapacity });
     this.definition = this.define();
   }
 
-  /** Connects the host to the app's registry (which contains its definition). */
+  /** Connects the orchestration entity to the app's registry (which contains its definition). */
   bind(registry: Registry): void {
     this.executor = new OrchestrationExecutor({
       registry,
@@ -94,37 +87,37 @@ export class OrchestrationHost {
   }
 
   private define(): EntityDefinition {
-    const host = this;
+    const runtime = this;
     class OrchestrationInstance {
       start(input: StartInput): Promise<void> {
-        return host.start(this as InstanceRecord, input);
+        return runtime.start(this as InstanceRecord, input);
       }
       deliver(input: DeliverInput): Promise<void> {
-        return host.deliver(this as InstanceRecord, input);
+        return runtime.deliver(this as InstanceRecord, input);
       }
       raiseEvent(input: RaiseInput): Promise<void> {
-        return host.raiseEvent(this as InstanceRecord, input);
+        return runtime.raiseEvent(this as InstanceRecord, input);
       }
       terminate(input: ControlInput | undefined): Promise<void> {
-        return host.control(this as InstanceRecord, 'terminate', input?.reason);
+        return runtime.control(this as InstanceRecord, 'terminate', input?.reason);
       }
       suspend(input: ControlInput | undefined): Promise<void> {
-        return host.control(this as InstanceRecord, 'suspend', input?.reason);
+        return runtime.control(this as InstanceRecord, 'suspend', input?.reason);
       }
       resume(input: ControlInput | undefined): Promise<void> {
-        return host.control(this as InstanceRecord, 'resume', input?.reason);
+        return runtime.control(this as InstanceRecord, 'resume', input?.reason);
       }
       async purge(): Promise<number> {
-        return host.purge(this as InstanceRecord);
+        return runtime.purge(this as InstanceRecord);
       }
       entityResponse(input: EntityReplyInput): Promise<void> {
-        return host.entityResponse(this as InstanceRecord, input);
+        return runtime.entityResponse(this as InstanceRecord, input);
       }
       restart(input: StartInput): Promise<void> {
-        return host.restart(this as InstanceRecord, input);
+        return runtime.restart(this as InstanceRecord, input);
       }
       rewind(input: ControlInput | undefined): Promise<void> {
-        return host.rewind(this as InstanceRecord, input?.reason);
+        return runtime.rewind(this as InstanceRecord, input?.reason);
       }
     }
     const operations = new Map<string, OperationDefinition>(
@@ -190,7 +183,7 @@ export class OrchestrationHost {
 
   private unlock(context: OperationContext, entities: readonly EntityId[], events: readonly HistoryEvent[]): void {
     const step = events.map((e) => ('seq' in e ? e.seq : '')).join(',');
-    emitUnlocks(context, entities, `${context.message.id}>late-unlock>${step}`);
+    for (const message of unlockMessages(context.entityId.key, entities, `${context.message.id}>late-unlock>${step}`)) context.emit(message);
   }
 
   private async entityResponse(record: InstanceRecord, { context: call, reply }: EntityReplyInput): Promise<void> {
@@ -288,14 +281,14 @@ export class OrchestrationHost {
       if (action.type === 'startSubOrchestration') {
         action = { ...action, started: { ...action.started, executionId: deterministicUuid(`${retryId}/sub/${command.seq}`) } };
       }
-      emitAction(action, context, (seq) => `${retryId}#${seq}`);
+      for (const message of actionMessages(action, (seq) => `${retryId}#${seq}`)) context.emit(message);
     }
     this.options.logger.info({ instanceId, reason, retried: plan.retried.length }, 'orchestration instance rewound');
     this.remember(instanceId, plan.live);
   }
 
   private bound(): OrchestrationExecutor {
-    if (!this.executor) throw new Error('internal: the orchestration host is not bound to a registry');
+    if (!this.executor) throw new Error('internal: the orchestration entity is not bound to a registry');
     return this.executor;
   }
 
@@ -305,39 +298,22 @@ export class OrchestrationHost {
     const instanceId = context.entityId.key;
     const now = this.options.clock.now();
     const history = (record.history ??= []);
-    let live = this.cached(instanceId, record) ?? (await executor.restore(instanceId, history));
+    const live = this.cached(instanceId, record) ?? (await executor.restore(instanceId, history));
     // Until this operation succeeds, the live instance may be ahead of what is committed.
     this.live.delete(instanceId);
-    const actions: OrchestrationAction[] = [];
-    let changed = false;
-    const take = (turn: OrchestrationTurn): OrchestrationTurn => {
-      record.history!.push(...turn.newHistory);
-      actions.push(...turn.actions);
-      if (turn.newHistory.length > 0) changed = true;
-      for (const { event, reason } of turn.dropped) this.options.logger.debug({ instanceId, event: event.kind, reason }, 'orchestration event dropped');
-      return turn;
-    };
-    const first = take(await executor.advance(live, events, now));
-    let turn = first;
-    let continuation: OperationMessage | undefined;
-    for (let hops = 0; turn.continuedAsNew; hops++) {
-      const { started, carriedEvents } = turn.continuedAsNew;
-      record.history = [];
-      record.executionId = started.executionId;
-      if (started.input === undefined) delete record.input;
-      else record.input = started.input;
-      delete record.output;
-      delete record.failure;
-      changed = true;
-      if (hops === CONTINUATIONS_PER_OPERATION) {
-        continuation = deliverMessage(`${started.executionId}>continue`, instanceId, [started, ...carriedEvents]);
-        break;
-      }
-      live = await executor.restore(instanceId, []);
-      turn = take(await executor.advance(live, [started, ...carriedEvents], now));
+    const chain = await runTurnChain(executor, live, events, now);
+    for (const { event, reason } of chain.dropped) this.options.logger.debug({ instanceId, event: event.kind, reason }, 'orchestration event dropped');
+    if (chain.restarted) {
+      record.history = [...chain.history];
+      record.executionId = chain.restarted.executionId;
+      if (chain.restarted.input === undefined) delete record.input;
+      else record.input = chain.restarted.input;
+    } else {
+      history.push(...chain.history);
     }
-    const yielded = continuation !== undefined;
-    if (changed) {
+    const yielded = chain.continuation !== undefined;
+    if (chain.changed) {
+      const turn = chain.last;
       record.runtimeStatus = yielded ? OrchestrationRuntimeStatus.Running : visibleStatus(turn.status, record.runtimeStatus);
       record.lastUpdatedTime = now;
       if (turn.output === undefined || yielded) delete record.output;
@@ -347,10 +323,10 @@ export class OrchestrationHost {
       if (turn.customStatus === undefined) delete record.customStatus;
       else record.customStatus = turn.customStatus;
     }
-    this.remember(instanceId, live);
-    for (const action of actions) emitAction(action, context);
-    if (continuation) context.emit(continuation);
-    return first;
+    this.remember(instanceId, chain.live);
+    for (const action of chain.actions) for (const message of actionMessages(action)) context.emit(message);
+    if (chain.continuation) context.emit(chain.continuation);
+    return chain.first;
   }
 
   /** The cached live instance, if it is exactly at the committed history. */
