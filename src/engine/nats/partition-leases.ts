@@ -178,7 +178,15 @@ export class PartitionLeases {
             this.options.logger.warn({ partition: p, err: error }, 'could not renew the partition lease; retrying');
             return;
           }
-          await this.forfeit(p, 'the lease was taken or expired');
+          const reclaimed = await this.reclaim(p).catch(() => undefined);
+          if (this.owned.get(p) !== revision) return;
+          if (reclaimed === undefined) {
+            await this.forfeit(p, 'the lease was taken or expired');
+            return;
+          }
+          this.owned.set(p, reclaimed.revision);
+          this.validUntil.set(p, this.expiry(reclaimed.sentAt));
+          this.options.listener.renewed(p);
         }
       }),
     );
@@ -186,11 +194,14 @@ export class PartitionLeases {
 
   private async tryAcquire(p: number): Promise<void> {
     let revision: number;
-    const sentAt = Date.now();
+    let sentAt = Date.now();
     try {
       revision = await this.options.leases.create(this.key(p), encoder.encode(this.options.workerId));
     } catch {
-      return; // still owned by someone else; their lease expires or they release it
+      const reclaimed = await this.reclaim(p).catch(() => undefined);
+      // Otherwise still owned by someone else: their lease expires or they release it.
+      if (reclaimed === undefined || this.stopped || this.owned.has(p)) return;
+      ({ revision, sentAt } = reclaimed);
     }
     this.owned.set(p, revision);
     this.validUntil.set(p, this.expiry(sentAt));
@@ -213,6 +224,22 @@ export class PartitionLeases {
     await this.options.listener.released(p);
     await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
     this.options.logger.info({ partition: p }, 'partition released');
+  }
+
+  /**
+   * Takes back a lease that holds this worker's id although this worker does not know its
+   * revision: a write the server stored but whose acknowledgement never arrived (a request
+   * that timed out while a replicated bucket elected a new leader). Without this the
+   * partition would stay unowned until that lease expired. Renews it at once, so its
+   * expiry is known; undefined when the lease is someone else's or gone.
+   */
+  private async reclaim(p: number): Promise<{ revision: number; sentAt: number } | undefined> {
+    const entry = await this.options.leases.get(this.key(p));
+    if (entry?.operation !== 'PUT' || new TextDecoder().decode(entry.value) !== this.options.workerId) return undefined;
+    const sentAt = Date.now();
+    const revision = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), entry.revision);
+    this.options.logger.info({ partition: p }, 'partition lease reclaimed: the server had stored a write whose acknowledgement was lost');
+    return { revision, sentAt };
   }
 
   /** The server expires a lease a lease time after it received the write; keep a sixth as margin. */

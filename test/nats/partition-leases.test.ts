@@ -1,0 +1,125 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import pino from 'pino';
+import { describe, expect, test, vi } from 'vitest';
+import { PartitionLeases, type LeaseListener } from '../../src/engine/nats/partition-leases';
+import { useSharedNatsServer } from './shared-nats-server';
+
+// A lease the server stored although its writer never got the acknowledgement (a request
+// that timed out while a replicated bucket elected a leader) must not leave the partition
+// unowned until the lease expires. The lease time here is long, so waiting for the expiry
+// would fail these tests.
+const LEASE_TIME_MS = 60_000;
+const WORKER = 'w-reclaim';
+
+const shared = useSharedNatsServer('leases');
+
+interface Recorded {
+  readonly events: string[];
+  readonly listener: LeaseListener;
+}
+
+function recorder(): Recorded {
+  const events: string[] = [];
+  return {
+    events,
+    listener: {
+      acquired: async (p) => void events.push(`acquired ${p}`),
+      released: async (p) => void events.push(`released ${p}`),
+      lost: async (p) => void events.push(`lost ${p}`),
+      renewed: (p) => void events.push(`renewed ${p}`),
+    },
+  };
+}
+
+async function buckets(): Promise<{ leases: KV; workers: KV }> {
+  const kvm = new Kvm(shared.raw);
+  const hub = shared.nextHub();
+  return {
+    leases: await kvm.create(`${hub}_leases`, { ttl: LEASE_TIME_MS }),
+    workers: await kvm.create(`${hub}_workers`, { ttl: LEASE_TIME_MS }),
+  };
+}
+
+function leasesOf(kv: { leases: KV; workers: KV }, listener: LeaseListener, leaseTimeMs = LEASE_TIME_MS): PartitionLeases {
+  return new PartitionLeases({
+    ...kv,
+    liveWorkers: async () => [WORKER],
+    workerId: WORKER,
+    partitionCount: 1,
+    leaseTimeMs,
+    logger: pino({ level: 'silent' }),
+    listener,
+  });
+}
+
+describe('partition leases whose acknowledgement was lost', () => {
+  test('a lease stored under this worker’s id is taken back at start instead of waiting for it to expire', async () => {
+    const kv = await buckets();
+    const stored = await kv.leases.create('p0', new TextEncoder().encode(WORKER));
+    const { events, listener } = recorder();
+    const leases = leasesOf(kv, listener);
+    await leases.start();
+    try {
+      expect(events).toEqual(['acquired 0']);
+      expect(leases.partitions).toEqual([0]);
+      expect(leases.holds(0)).toBe(true);
+      // Taken back with a fresh write, so the revision this worker renews from is current.
+      const entry = await kv.leases.get('p0');
+      expect(entry?.revision).toBeGreaterThan(stored);
+      expect(await leases.confirm(0)).toBe(true);
+    } finally {
+      await leases.stop();
+    }
+  });
+
+  test('a lease stored under another worker’s id is left alone', async () => {
+    const kv = await buckets();
+    await kv.leases.create('p0', new TextEncoder().encode('someone-else'));
+    const { events, listener } = recorder();
+    const leases = leasesOf(kv, listener);
+    await leases.start();
+    try {
+      expect(events).toEqual([]);
+      expect(leases.partitions).toEqual([]);
+      expect(new TextDecoder().decode((await kv.leases.get('p0'))!.value)).toBe('someone-else');
+    } finally {
+      await leases.stop();
+    }
+  });
+
+  test('a renewal the server applied without acknowledging it keeps the partition', async () => {
+    const kv = await buckets();
+    const { events, listener } = recorder();
+    // Renewals every 100 ms.
+    const leases = leasesOf(kv, listener, 300);
+    await leases.start();
+    try {
+      expect(events).toEqual(['acquired 0']);
+      // The server moves on past the revision this worker knows, with this worker's id, as
+      // a renewal whose reply was lost would leave it.
+      const current = (await kv.leases.get('p0'))!;
+      await kv.leases.update('p0', new TextEncoder().encode(WORKER), current.revision);
+      await vi.waitFor(() => expect(events.filter((e) => e === 'renewed 0').length).toBeGreaterThanOrEqual(3), { timeout: 5000 });
+      expect(events).not.toContain('lost 0');
+      expect(leases.partitions).toEqual([0]);
+      expect(await leases.confirm(0)).toBe(true);
+    } finally {
+      await leases.stop();
+    }
+  });
+
+  test('a lease another worker took is forfeited', async () => {
+    const kv = await buckets();
+    const { events, listener } = recorder();
+    const leases = leasesOf(kv, listener, 300);
+    await leases.start();
+    try {
+      const current = (await kv.leases.get('p0'))!;
+      await kv.leases.update('p0', new TextEncoder().encode('someone-else'), current.revision);
+      await vi.waitFor(() => expect(events).toContain('lost 0'), { timeout: 5000 });
+      expect(leases.partitions).toEqual([]);
+    } finally {
+      await leases.stop();
+    }
+  });
+});
