@@ -415,7 +415,10 @@ export class PartitionHost {
     this.owned.set(partition, owned);
     await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
     // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly made nats.js 2.x hang on a 2.9 server.)
-    const timers = await this.js.consumers.get(this.layout.timerStream, { filter_subjects: this.layout.timerFilter(partition) });
+    const timers = await labelled(
+      this.js.consumers.get(this.layout.timerStream, { filter_subjects: this.layout.timerFilter(partition) }),
+      `Partition ${partition}: opening its timers`,
+    );
     owned.timers = await withDeadline(timers.consume(), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its timers`);
     owned.loops.push(this.consumeTimers(owned));
     owned.worker.activate();
@@ -433,15 +436,23 @@ export class PartitionHost {
    */
   private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
     owned.retention.restart();
-    const purgedBelow = await owned.retention.purgedBelow();
-    const recordedFloor = await owned.retention.recordedFloor();
-    const { previousAckFloor, hadConsumer } = await this.options.connection.resetConsumer(partition, this.options.leaseTimeMs);
+    const purgedBelow = await labelled(owned.retention.purgedBelow(), `Partition ${partition}: reading where its inputs were purged`);
+    const recordedFloor = await labelled(owned.retention.recordedFloor(), `Partition ${partition}: reading its recorded acknowledgement floor`);
+    const { previousAckFloor, hadConsumer } = await labelled(
+      this.options.connection.resetConsumer(partition, this.options.leaseTimeMs),
+      `Partition ${partition}: creating its consumer`,
+    );
     // A server back from a crash can report a consumer's floor fallen back; the recorded one
     // survives it. Without a consumer there is no such server (a new hub, or a work stream
     // deleted and created again, whose sequences the recorded floor does not describe).
     owned.run = newRun(hadConsumer ? Math.max(previousAckFloor, recordedFloor) : previousAckFloor, purgedBelow);
-    const consumer = await this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition));
-    const work = new WorkFeed(await consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }));
+    const consumer = await labelled(
+      this.js.consumers.get(this.layout.workStream, this.layout.consumerName(partition)),
+      `Partition ${partition}: reading its consumer`,
+    );
+    const work = new WorkFeed(
+      await labelled(consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }), `Partition ${partition}: pulling from its consumer`),
+    );
     owned.work = work;
     owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
   }
@@ -616,8 +627,18 @@ async function withDeadline<T>(work: Promise<T> | undefined, ms: number, what: s
     timer = setTimeout(() => reject(new TransportError(`${what} took longer than ${ms} ms; giving the partition up to try again later.`)), ms);
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([labelled(work, what), deadline]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Says which step failed: a request's own error ("timeout") does not. */
+async function labelled<T>(work: Promise<T>, what: string): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof TransportError) throw error;
+    throw new TransportError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
