@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The parts of `npm run bench` that run on their own with `--only`. */
-export const BENCH_PARTS = ['http', 'aggregators', 'dashboard', 'telemetry'] as const;
+export const BENCH_PARTS = ['http', 'aggregators', 'dashboard', 'telemetry', 'nats-cluster'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** The command line of `npm run bench`, parsed. */

@@ -1,4 +1,4 @@
-import { startNatsCluster, type NatsCluster, type WorkerPlacement } from './nats-cluster';
+import { startBenchHub, type BenchHub, type WorkerPlacement } from './bench-hub';
 import { measureNatsCeiling, type NatsCeilingSample } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals, type NatsSignalSample } from './nats-scenarios';
 import { startNatsServer } from '../test/nats/nats-server';
@@ -71,11 +71,11 @@ async function startBalanced(
   settings: NatsSettings,
   c: NatsConfiguration,
   progress: Progress,
-): Promise<{ cluster: NatsCluster; spread: string; starts: number }> {
+): Promise<{ cluster: BenchHub; spread: string; starts: number }> {
   for (let start = 1; ; start++) {
-    const cluster = await startNatsCluster({
+    const cluster = await startBenchHub({
       url,
-      serverPid,
+      serverPids: [serverPid],
       hub: `bench${process.pid}_${++hubs}`,
       workers: c.workers,
       placement: c.placement,
@@ -109,7 +109,7 @@ export async function runNatsBench(settings: NatsSettings, repetitions: number, 
     progress(`nats-server pid ${server.pid} at ${server.url}, store ${server.storeDir}`);
     const ceilings: NatsCeilingSample[] = [];
     const measureCeiling = async (): Promise<void> => {
-      const sample = await measureNatsCeiling(server.url, server.pid, settings.ceiling);
+      const sample = await measureNatsCeiling(server.url, [server.pid], settings.ceiling);
       ceilings.push(sample);
       progress(
         `NATS ceiling [${ceilings.length}]: js.publish ${formatInt(sample.jsPublish.perSecond)} msgs/s, ` +
@@ -117,7 +117,7 @@ export async function runNatsBench(settings: NatsSettings, repetitions: number, 
       );
     };
     // Unreported: JIT of the publish paths in this process.
-    await measureNatsCeiling(server.url, server.pid, { ...settings.ceiling, durationMs: Math.min(200, settings.ceiling.durationMs) });
+    await measureNatsCeiling(server.url, [server.pid], { ...settings.ceiling, durationMs: Math.min(200, settings.ceiling.durationMs) });
 
     const measured: {
       c: NatsConfiguration;

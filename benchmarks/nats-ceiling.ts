@@ -40,6 +40,8 @@ export interface NatsCeilingSample {
 export interface NatsCeilingSettings {
   readonly durationMs: number;
   readonly maxInFlight: number;
+  /** Replicas of the measured stream (default 1; 3 or 5 on a cluster). */
+  readonly replicas?: 1 | 3 | 5;
 }
 
 /** The stream settings of a hub's `<hub>_WORK` (see `connectHub`): file storage, work-queue retention, 2-minute duplicate window. */
@@ -59,7 +61,7 @@ type Publisher = (signal: WireSignal) => Promise<unknown>;
 async function measureRate(
   nc: NatsConnection,
   jsm: JetStreamManager,
-  serverPid: number,
+  serverPids: readonly number[],
   settings: NatsCeilingSettings,
   publisher: Publisher,
 ): Promise<PublishRate & { messageBytes: number }> {
@@ -71,7 +73,7 @@ async function measureRate(
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    num_replicas: 1,
+    num_replicas: settings.replicas ?? 1,
   });
   try {
     const clientId = randomBytes(9).toString('base64url');
@@ -85,7 +87,7 @@ async function measureRate(
     };
     // JIT, connection buffers, the stream's first blocks.
     await sendFor(Math.min(200, settings.durationMs), settings.maxInFlight, publish, nowMs);
-    const cpu = startCpuMeter({ bench: [process.pid], server: [serverPid] });
+    const cpu = startCpuMeter({ bench: [process.pid], server: serverPids });
     const { sent, elapsedMs } = await sendFor(settings.durationMs, settings.maxInFlight, publish, nowMs);
     const busy = cpu();
     const info = await jsm.streams.info(layout.workStream);
@@ -127,9 +129,13 @@ function muxPublisher(nc: NatsConnection): Publisher {
 }
 
 /** Measures the three publishing methods, each on its own connection and stream. */
-export async function measureNatsCeiling(url: string, serverPid: number, settings: NatsCeilingSettings): Promise<NatsCeilingSample> {
+export async function measureNatsCeiling(
+  url: string | readonly string[],
+  serverPids: readonly number[],
+  settings: NatsCeilingSettings,
+): Promise<NatsCeilingSample> {
   const run = async <T>(noAsyncTraces: boolean, fn: (nc: NatsConnection, jsm: JetStreamManager) => Promise<T>): Promise<T> => {
-    const nc = await connect({ servers: url, name: 'jetstate-bench:ceiling', noAsyncTraces });
+    const nc = await connect({ servers: typeof url === 'string' ? url : [...url], name: 'jetstate-bench:ceiling', noAsyncTraces });
     try {
       return await fn(nc, await jetstreamManager(nc));
     } finally {
@@ -140,13 +146,13 @@ export async function measureNatsCeiling(url: string, serverPid: number, setting
   const jsPublish = await run(false, (nc, jsm) => {
     serverVersion = nc.info?.version ?? serverVersion;
     const js = jetstream(nc);
-    return measureRate(nc, jsm, serverPid, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
+    return measureRate(nc, jsm, serverPids, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
   });
   const jsPublishNoTraces = await run(true, (nc, jsm) => {
     const js = jetstream(nc);
-    return measureRate(nc, jsm, serverPid, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
+    return measureRate(nc, jsm, serverPids, settings, (s) => js.publish(s.subject, s.data, { msgID: s.msgID }));
   });
-  const muxPublish = await run(false, (nc, jsm) => measureRate(nc, jsm, serverPid, settings, muxPublisher(nc)));
+  const muxPublish = await run(false, (nc, jsm) => measureRate(nc, jsm, serverPids, settings, muxPublisher(nc)));
   const strip = ({ messageBytes: _bytes, ...rate }: PublishRate & { messageBytes: number }): PublishRate => rate;
   return {
     jsPublish: strip(jsPublish),

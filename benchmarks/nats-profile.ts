@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { startNatsCluster, type WorkerPlacement } from './nats-cluster';
+import { startBenchHub, type WorkerPlacement } from './bench-hub';
 import { measureNatsCeiling, type PublishRate } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
 import { startNatsServer } from '../test/nats/nats-server';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const server = await startNatsServer();
   try {
     if (args.ceiling) {
-      const ceiling = await measureNatsCeiling(server.url, server.pid, { durationMs: 1000, maxInFlight: args.inFlight });
+      const ceiling = await measureNatsCeiling(server.url, [server.pid], { durationMs: 1000, maxInFlight: args.inFlight });
       const rate = (r: PublishRate): string =>
         `${formatInt(r.perSecond)} msgs/s (cores busy: publisher ${r.cpu.bench?.toFixed(2)}, nats-server ${r.cpu.server?.toFixed(2)})`;
       console.log(`JetStream ceiling, ${ceiling.messageBytes}-byte messages, ${args.inFlight} in flight, nats-server ${ceiling.serverVersion}:`);
@@ -83,9 +83,9 @@ async function main(): Promise<void> {
     }
     if (args.cpuProfDir) await mkdir(args.cpuProfDir, { recursive: true });
     const execArgv = args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [];
-    const cluster = await startNatsCluster({
+    const cluster = await startBenchHub({
       url: server.url,
-      serverPid: server.pid,
+      serverPids: [server.pid],
       hub: 'profile',
       workers: args.workers,
       placement: args.placement,

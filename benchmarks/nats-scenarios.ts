@@ -2,7 +2,7 @@ import { timeSequentialCalls, type CallLatencyResult } from './call-latency';
 import { Counter } from './counter.entity';
 import { sendBounded } from './bounded-producer';
 import { startCpuMeter, type CpuBusy } from './cpu-usage';
-import type { NatsCluster } from './nats-cluster';
+import type { BenchHub } from './bench-hub';
 import { nowMs } from './stats';
 import { withTimeout } from './timeout';
 
@@ -49,13 +49,13 @@ let runs = 0;
  * signals, so its answer includes them. The answers are checked per key and must sum to
  * `total`; the committed snapshots are read back and checked the same way.
  */
-export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSignalSettings): Promise<NatsSignalSample> {
+export async function measureNatsSignals(cluster: BenchHub, settings: NatsSignalSettings): Promise<NatsSignalSample> {
   const run = ++runs;
   const handles = Array.from({ length: settings.keys }, (_, i) => cluster.client.entity(Counter, `r${run}-k${i}`));
   const expected = (i: number): number => Math.floor(settings.total / settings.keys) + (i < settings.total % settings.keys ? 1 : 0);
   const before = await cluster.stats();
 
-  const cpu = startCpuMeter({ bench: [cluster.pids.bench], workers: cluster.pids.workers, server: [cluster.pids.server] });
+  const cpu = startCpuMeter({ bench: [cluster.pids.bench], workers: cluster.pids.workers, server: cluster.pids.servers });
   const start = nowMs();
   const work = async (): Promise<{ values: number[]; enqueuedMs: number }> => {
     await sendBounded(settings.total, settings.maxInFlight, (i) => handles[i % settings.keys]!.signal.add(1));
@@ -98,7 +98,7 @@ export async function measureNatsSignals(cluster: NatsCluster, settings: NatsSig
   };
 }
 
-async function waitUntilDrained(cluster: NatsCluster): Promise<void> {
+async function waitUntilDrained(cluster: BenchHub): Promise<void> {
   while ((await cluster.pendingWork()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
@@ -124,7 +124,7 @@ export interface NatsCallSettings {
 export type NatsCallResult = CallLatencyResult;
 
 /** Latency of sequential calls from the client-only connection to one fresh entity (see {@link timeSequentialCalls}). */
-export async function measureNatsCalls(cluster: NatsCluster, settings: NatsCallSettings): Promise<NatsCallResult> {
+export async function measureNatsCalls(cluster: BenchHub, settings: NatsCallSettings): Promise<NatsCallResult> {
   const counter = cluster.client.entity(Counter, `latency-${++runs}`);
   return withTimeout(
     timeSequentialCalls(counter, settings),

@@ -1,13 +1,18 @@
 import 'reflect-metadata';
+import { parseArgs } from 'node:util';
 import { DurableApp } from '../src/index';
+import { integerArg } from './bench-args';
 import { Counter } from './counter.entity';
 import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 
 /**
- * A worker process of the NATS benchmark: `node build/benchmarks/nats-worker.js <url> <hub> [<connection options JSON>] [--orchestrations]`,
- * started with an IPC channel (`fork`). It hosts {@link Counter} with default settings (with
- * `--orchestrations`, also the orchestrators and activities of `orchestration-fixtures.ts`) and
- * answers the parent's messages:
+ * A worker process of the NATS benchmark, started with an IPC channel (`fork`):
+ *
+ *   node build/benchmarks/nats-worker.js --servers URL[,URL...] --hub NAME [--connection JSON] [--replicas N] [--orchestrations]
+ *
+ * It hosts {@link Counter} with default settings (with `--orchestrations`, also the
+ * orchestrators and activities of `orchestration-fixtures.ts`; with `--replicas`, the hub's
+ * streams and buckets get that many replicas) and answers the parent's messages:
  *
  *   parent -> worker: `{ type: 'stats' }` | `{ type: 'stop' }`
  *   worker -> parent: `{ type: 'ready' }` | `{ type: 'stats', stats }` | `{ type: 'stopped' }` | `{ type: 'failed', error }`
@@ -26,15 +31,25 @@ function reply(message: WorkerReply): void {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const orchestrations = args.includes('--orchestrations');
-  const [url, hub, extra] = args.filter((arg) => arg !== '--orchestrations');
-  if (!url || !hub || !process.send) throw new Error('usage: fork("nats-worker.js", [url, hub, optionsJson?]) (needs an IPC channel)');
-  const nats = extra ? { ...(JSON.parse(extra) as object), servers: url } : url;
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      servers: { type: 'string' },
+      hub: { type: 'string' },
+      connection: { type: 'string' },
+      replicas: { type: 'string' },
+      orchestrations: { type: 'boolean', default: false },
+    },
+  });
+  const { servers, hub } = values;
+  if (!servers || !hub || !process.send) throw new Error('usage: fork("nats-worker.js", ["--servers", url, "--hub", hub, ...]) (needs an IPC channel)');
+  const orchestrations = values.orchestrations;
+  const nats = { ...(values.connection ? (JSON.parse(values.connection) as object) : {}), servers: servers.split(',') };
+  const replicas = integerArg('replicas', values.replicas, 1) as 1 | 3 | 5;
   // JETSTATE_BENCH_WORKER_LOG=info (or warn, debug...) shows the worker's log on stderr.
   const level = process.env.JETSTATE_BENCH_WORKER_LOG ?? 'silent';
   const hosted = orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
-  const app = await DurableApp.create({ entities: [Counter], ...hosted, nats, hub, logger: { level } });
+  const app = await DurableApp.create({ entities: [Counter], ...hosted, nats, hub, replicas, logger: { level } });
   await app.start();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

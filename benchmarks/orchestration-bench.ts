@@ -1,6 +1,6 @@
 import { DurableApp, type DurableClient } from '../src/index';
 import { startCpuMeter, type CpuBusy } from './cpu-usage';
-import { startNatsCluster, type NatsCluster } from './nats-cluster';
+import { startBenchHub, type BenchHub } from './bench-hub';
 import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 import {
   buildLongHistory,
@@ -322,11 +322,11 @@ export async function runNatsOrchestrations(
     return failed(error);
   }
   try {
-    let cluster: NatsCluster;
+    let cluster: BenchHub;
     try {
-      cluster = await startNatsCluster({
+      cluster = await startBenchHub({
         url: server.url,
-        serverPid: server.pid,
+        serverPids: [server.pid],
         hub: `orch${process.pid}_${++hubs}`,
         workers,
         placement: 'child',
@@ -344,7 +344,7 @@ export async function runNatsOrchestrations(
       } catch (error) {
         return { ...failed(new Error(`warm-up: ${errorText(error)}`)), partitionSpread: spread };
       }
-      const meter = () => startCpuMeter({ bench: [cluster.pids.bench], workers: cluster.pids.workers, server: [cluster.pids.server] });
+      const meter = () => startCpuMeter({ bench: [cluster.pids.bench], workers: cluster.pids.workers, server: cluster.pids.servers });
       const results = await throughputScenarios('NATS', o, repetitions, timeoutMs, targets, (_label, fn) => fn(cluster.client), meter, progress);
       return { ...results, workers, partitionSpread: spread };
     } finally {

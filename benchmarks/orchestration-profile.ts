@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DurableApp, type DurableClient } from '../src/index';
-import { startNatsCluster } from './nats-cluster';
+import { startBenchHub } from './bench-hub';
 import { startNatsServer } from '../test/nats/nats-server';
 import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 import { buildLongHistory, measureFanOut, measureHelloSequence } from './orchestration-scenarios';
@@ -100,9 +100,9 @@ async function main(): Promise<void> {
   const server = await startNatsServer();
   try {
     if (args.cpuProfDir) await mkdir(args.cpuProfDir, { recursive: true });
-    const cluster = await startNatsCluster({
+    const cluster = await startBenchHub({
       url: server.url,
-      serverPid: server.pid,
+      serverPids: [server.pid],
       hub: 'orchprofile',
       workers: args.workers,
       placement: 'child',

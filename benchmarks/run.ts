@@ -10,6 +10,7 @@ import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './c
 import { machineInfo } from './machine-info';
 import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './http-bench';
 import { runNatsBench } from './nats-bench';
+import { runReplicatedNatsBenchAlone } from './nats-replicated-bench';
 import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestration-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
 import { benchSettings, TARGETS } from './settings';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
       return runTelemetryBenchAlone(args, RESULTS_DIR, progress);
     case 'http':
       return runHttpBenchAlone(args, RESULTS_DIR, progress);
+    case 'nats-cluster':
+      return runReplicatedNatsBenchAlone(args, RESULTS_DIR, progress);
     case undefined:
       break;
   }

@@ -1,5 +1,5 @@
 import type { BenchArgs } from './bench-args';
-import type { WorkerPlacement } from './nats-cluster';
+import type { WorkerPlacement } from './bench-hub';
 
 /** One way of running a hub's workers in the NATS scenarios. */
 export interface NatsConfiguration {

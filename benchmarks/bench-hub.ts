@@ -21,13 +21,13 @@ export interface WorkerHandle {
 }
 
 /** A hub on the benchmark's nats-server: its workers and a client-only connection in the benchmark process. */
-export interface NatsCluster {
+export interface BenchHub {
   readonly hub: string;
   readonly placement: WorkerPlacement;
   readonly workers: readonly WorkerHandle[];
   readonly client: DurableClient;
   /** Process ids to watch for CPU use: this process (the client, and in-process workers), child workers, the server. */
-  readonly pids: { readonly bench: number; readonly workers: readonly number[]; readonly server: number };
+  readonly pids: { readonly bench: number; readonly workers: readonly number[]; readonly servers: readonly number[] };
   /** The sum of the workers' counters. */
   stats(): Promise<EngineStats>;
   /** Messages in the hub's `<hub>_WORK` stream: published and not yet acknowledged-and-removed by the server. */
@@ -36,9 +36,13 @@ export interface NatsCluster {
   close(): Promise<void>;
 }
 
-export interface NatsClusterSettings {
-  readonly url: string;
-  readonly serverPid: number;
+export interface BenchHubSettings {
+  /** The server, or the servers of a cluster (the workers and the client may connect to any). */
+  readonly url: string | readonly string[];
+  /** Process ids of the server(s), for CPU accounting. */
+  readonly serverPids: readonly number[];
+  /** Replicas of every stream and bucket of the hub (default 1). */
+  readonly replicas?: 1 | 3 | 5;
   readonly hub: string;
   readonly workers: number;
   readonly placement: WorkerPlacement;
@@ -55,7 +59,7 @@ export interface NatsClusterSettings {
 const PARTITION_COUNT = 32;
 /** Longer than one lease round of the default 10 s lease time (a round every 3.3 s). */
 const SETTLE_MS = 5000;
-// Compiled to build/benchmarks/nats-cluster.js, next to nats-worker.js.
+// Compiled to build/benchmarks/bench-hub.js, next to nats-worker.js.
 const WORKER_SCRIPT = join(__dirname, 'nats-worker.js');
 
 class ChildWorker implements WorkerHandle {
@@ -80,15 +84,17 @@ class ChildWorker implements WorkerHandle {
     return this.child.pid!;
   }
 
-  static async start(
-    url: string,
-    hub: string,
-    execArgv: readonly string[],
-    connection: Readonly<Record<string, unknown>> | undefined,
-    orchestrations: boolean,
-  ): Promise<ChildWorker> {
-    const args = [url, hub, ...(connection ? [JSON.stringify(connection)] : []), ...(orchestrations ? ['--orchestrations'] : [])];
-    const child = fork(WORKER_SCRIPT, args, { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(settings: BenchHubSettings): Promise<ChildWorker> {
+    const args = [
+      '--servers',
+      serversOf(settings.url).join(','),
+      '--hub',
+      settings.hub,
+      ...(settings.connection ? ['--connection', JSON.stringify(settings.connection)] : []),
+      ...(settings.replicas ? ['--replicas', String(settings.replicas)] : []),
+      ...(settings.orchestrations ? ['--orchestrations'] : []),
+    ];
+    const child = fork(WORKER_SCRIPT, args, { execArgv: [...(settings.execArgv ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker = new ChildWorker(child);
     try {
       await withTimeout(worker.expect('ready'), 30_000, `worker ${child.pid} start`);
@@ -139,13 +145,14 @@ class InProcessWorker implements WorkerHandle {
 
   private constructor(private readonly app: DurableApp) {}
 
-  static async start(url: string, hub: string, connection: Readonly<Record<string, unknown>> | undefined, orchestrations: boolean): Promise<InProcessWorker> {
-    const hosted = orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
+  static async start(settings: BenchHubSettings): Promise<InProcessWorker> {
+    const hosted = settings.orchestrations ? { orchestrators: BENCH_ORCHESTRATORS, activities: BENCH_ACTIVITIES } : {};
     const app = await DurableApp.create({
       entities: [Counter],
       ...hosted,
-      nats: connection ? { ...connection, servers: url } : url,
-      hub,
+      nats: connectionOf(settings),
+      hub: settings.hub,
+      ...(settings.replicas ? { replicas: settings.replicas } : {}),
       logger: { level: 'silent' },
     });
     await app.start();
@@ -159,6 +166,15 @@ class InProcessWorker implements WorkerHandle {
   stop(): Promise<void> {
     return this.app.stop();
   }
+}
+
+function serversOf(url: string | readonly string[]): string[] {
+  return typeof url === 'string' ? [url] : [...url];
+}
+
+/** The `nats` setting of the hub's apps and client: its servers, with the experiment's connection options. */
+function connectionOf(settings: BenchHubSettings): { servers: string[] } & Readonly<Record<string, unknown>> {
+  return { ...(settings.connection ?? {}), servers: serversOf(settings.url) };
 }
 
 function sumStats(all: readonly EngineStats[]): EngineStats {
@@ -190,12 +206,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * them (see {@link waitForSpread}; a worker may end up owning none), and connects a
  * client-only `DurableClient`.
  */
-export async function startNatsCluster(settings: NatsClusterSettings): Promise<NatsCluster> {
+export async function startBenchHub(settings: BenchHubSettings): Promise<BenchHub> {
   const workers: WorkerHandle[] = [];
-  const startOne = (): Promise<WorkerHandle> =>
-    settings.placement === 'child'
-      ? ChildWorker.start(settings.url, settings.hub, settings.execArgv ?? [], settings.connection, settings.orchestrations ?? false)
-      : InProcessWorker.start(settings.url, settings.hub, settings.connection, settings.orchestrations ?? false);
+  const startOne = (): Promise<WorkerHandle> => (settings.placement === 'child' ? ChildWorker.start(settings) : InProcessWorker.start(settings));
   let client: DurableClient | undefined;
   let monitor: NatsConnection | undefined;
   try {
@@ -206,11 +219,11 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
     if (failed) throw failed.reason;
     await withTimeout(waitForSpread(workers), settings.spreadTimeoutMs, `spreading ${PARTITION_COUNT} partitions over ${settings.workers} worker(s)`);
     client = await DurableClient.connect({
-      nats: settings.connection ? { ...settings.connection, servers: settings.url } : settings.url,
+      nats: connectionOf(settings),
       hub: settings.hub,
       logger: { level: 'silent' },
     });
-    monitor = await connect({ servers: settings.url, name: 'jetstate-bench:monitor' });
+    monitor = await connect({ servers: serversOf(settings.url), name: 'jetstate-bench:monitor' });
   } catch (error) {
     await client?.close();
     await Promise.allSettled(workers.map((w) => w.stop()));
@@ -224,7 +237,7 @@ export async function startNatsCluster(settings: NatsClusterSettings): Promise<N
     placement: settings.placement,
     workers,
     client: connected,
-    pids: { bench: process.pid, workers: workers.map((w) => w.pid).filter((pid) => pid !== process.pid), server: settings.serverPid },
+    pids: { bench: process.pid, workers: workers.map((w) => w.pid).filter((pid) => pid !== process.pid), servers: settings.serverPids },
     stats: async () => sumStats(await Promise.all(workers.map((w) => w.stats()))),
     pendingWork: async () => {
       const consumers = await jsm.consumers.list(`${settings.hub}_WORK`).next();
@@ -265,7 +278,7 @@ async function waitForSpread(workers: readonly WorkerHandle[]): Promise<void> {
 }
 
 /** The partitions each worker owns, e.g. "11+10+11". */
-export async function partitionSpread(cluster: NatsCluster): Promise<string> {
+export async function partitionSpread(cluster: BenchHub): Promise<string> {
   const all = await Promise.all(cluster.workers.map((w) => w.stats()));
   return all.map((s) => s.partitions.length).join('+');
 }
