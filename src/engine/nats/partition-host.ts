@@ -311,9 +311,11 @@ export class PartitionHost {
       owned.stateSeqs.delete(key);
       owned.fromServer.add(key);
     }
-    // Entities that did commit will skip these messages on the retry, so answer their calls now.
+    // Entities that did commit will skip these messages on the retry, so answer their calls
+    // now. Nothing is acknowledged: an acknowledgement covers every earlier input, and the
+    // retry's commit acknowledges the whole batch.
     const isCommitted = (m: OperationMessage): boolean => committed.has(entityIdToString(m.target));
-    this.finish(
+    this.answerCalls(
       batch.filter((d) => isCommitted(d.message)),
       outcome,
       outcome.released.filter(isCommitted),
@@ -528,8 +530,8 @@ export class PartitionHost {
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
         // At or below the floor it was dead-lettered already, when it first came.
-        if (msg.seq <= run.replayFloor) msg.ack();
-        else await this.deadLetter(partition, msg, decoded.reason);
+        if (msg.seq <= run.replayFloor) this.ackSkipped(owned, msg);
+        else await this.deadLetter(owned, msg, decoded.reason);
         return;
       }
       decoded.message.seq = msg.seq;
@@ -559,7 +561,19 @@ export class PartitionHost {
     });
   }
 
-  private async deadLetter(partition: number, msg: JsMsg, reason: string): Promise<void> {
+  /**
+   * Acknowledges an input the partition does not apply. The consumer acknowledges all
+   * inputs up to the one acknowledged, so this waits while earlier inputs are queued or
+   * being applied: the acknowledgement of their batch's last input then covers this one
+   * only once a later batch commits, and an input left at the end is delivered again after
+   * the acknowledgement wait and skipped again.
+   */
+  private ackSkipped(owned: OwnedPartition, msg: JsMsg): void {
+    if (owned.worker.idle) msg.ack();
+  }
+
+  private async deadLetter(owned: OwnedPartition, msg: JsMsg, reason: string): Promise<void> {
+    const { partition } = owned;
     const h = headers();
     h.set('Jetstate-Reason', reason);
     h.set('Jetstate-Subject', msg.subject);
@@ -568,8 +582,9 @@ export class PartitionHost {
       await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h, msgID: `dlq:${msg.seq}` });
       // Out of the retained inputs too: a replay must not run it behind its dead letter's back
       // once a worker can (the dead letter's own replay does that, once).
+      // Deleted, it is never delivered again, acknowledged or not.
       await this.jsm.streams.deleteMessage(this.layout.workStream, msg.seq, false);
-      msg.ack();
+      this.ackSkipped(owned, msg);
       this.rejectCall(msg.data, reason);
       this.deadLettered++;
       this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
@@ -578,11 +593,20 @@ export class PartitionHost {
     }
   }
 
-  /** Acknowledges the deliveries and answers their calls. */
-  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[] = outcome.released): void {
+  /** Acknowledges a committed batch and answers its calls. */
+  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+    // The consumer acknowledges every input up to the one acknowledged (AckPolicy.All), and
+    // a partition commits its batches in delivery order.
+    let last: JsMsg | undefined;
+    for (const { ack } of batch) if (!last || ack.seq > last.seq) last = ack;
+    last?.ack();
+    this.answerCalls(batch, outcome, outcome.released);
+  }
+
+  /** Answers the calls among the deliveries, and those released from entity locks. */
+  private answerCalls(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[]): void {
     const replies = new Map(outcome.replies.map((r) => [r.id, r]));
-    for (const { message, ack } of batch) {
-      ack.ack();
+    for (const { message } of batch) {
       const reply = replies.get(message.id);
       if (reply && message.replyTo) this.reply(message.replyTo, reply);
     }
