@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { DurableApp, type DurableAppOptions } from '../src/index';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
@@ -16,11 +17,12 @@ export async function startApp(dataDir: string, options: Omit<DurableAppOptions,
   return app;
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
+/** Resolves when `predicate` holds, polling with `vi.waitFor`; rejects after `timeoutMs`. Only inside a test run. */
 export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await predicate())) throw new Error(`condition not met within ${timeoutMs} ms`);
+    },
+    { timeout: timeoutMs, interval: 5 },
+  );
 }
