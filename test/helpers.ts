@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
 import { DurableApp, type DurableAppOptions } from '../src/index';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
@@ -15,14 +14,4 @@ export async function startApp(dataDir: string, options: Omit<DurableAppOptions,
   const app = await DurableApp.create({ logger: { level: 'silent' }, ...options, dataDir });
   await app.start();
   return app;
-}
-
-/** Resolves when `predicate` holds, polling with `vi.waitFor`; rejects after `timeoutMs`. Only inside a test run. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (!(await predicate())) throw new Error(`condition not met within ${timeoutMs} ms`);
-    },
-    { timeout: timeoutMs, interval: 5 },
-  );
 }

@@ -3,7 +3,7 @@ import { connect, headers, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Activity, DurableApp, Orchestrator, type OrchestrationContext } from '../../src/index';
 import { partitionOf } from '../../src/internal';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { startNatsServer, type NatsServer } from './nats-server';
 
 const PARTITIONS = 16;
