@@ -1,3 +1,4 @@
+import { decoratorOptions } from './decorator-options';
 import { ACTIVITIES_METADATA } from './constants';
 
 /** Options of {@link Activity}. */
@@ -29,7 +30,7 @@ export interface ActivityMetadata {
  * ```
  */
 export function Activity(nameOrOptions?: string | ActivityOptions): MethodDecorator {
-  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  const options = decoratorOptions(nameOrOptions);
   return (target, propertyKey) => {
     const isStatic = typeof target === 'function';
     const owner = isStatic ? (target as Function) : target.constructor;

@@ -1,3 +1,4 @@
+import { decoratorOptions } from './decorator-options';
 import { ENTITY_METADATA } from './constants';
 
 /** Options of {@link Entity}. */
@@ -36,7 +37,7 @@ export interface EntityMetadata {
  * ```
  */
 export function Entity(nameOrOptions?: string | EntityOptions): ClassDecorator {
-  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  const options = decoratorOptions(nameOrOptions);
   return (target) => {
     const metadata: EntityMetadata = {
       name: options.name ?? target.name,

@@ -1,3 +1,4 @@
+import { decoratorOptions } from './decorator-options';
 import { OPERATIONS_METADATA } from './constants';
 
 /**
@@ -65,7 +66,7 @@ export interface OperationMetadata {
  * ```
  */
 export function Operation<I = any>(nameOrOptions?: string | OperationOptions<I>): MethodDecorator {
-  const options: OperationOptions<I> = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  const options = decoratorOptions<OperationOptions<I>>(nameOrOptions);
   return (target, propertyKey) => {
     const methodName = String(propertyKey);
     const ctor = target.constructor;

@@ -1,3 +1,4 @@
+import { decoratorOptions } from './decorator-options';
 import { ORCHESTRATOR_METADATA } from './constants';
 
 /** Options of {@link Orchestrator}. */
@@ -30,7 +31,7 @@ export interface OrchestratorMetadata {
  * ```
  */
 export function Orchestrator(nameOrOptions?: string | OrchestratorOptions): ClassDecorator {
-  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  const options = decoratorOptions(nameOrOptions);
   return (target) => {
     const metadata: OrchestratorMetadata = { name: options.name ?? target.name };
     Reflect.defineMetadata(ORCHESTRATOR_METADATA, metadata, target);

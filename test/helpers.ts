@@ -15,12 +15,3 @@ export async function startApp(dataDir: string, options: Omit<DurableAppOptions,
   await app.start();
   return app;
 }
-
-/** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -5,6 +5,7 @@ import { openNatsEngine } from '../engine/nats/open-nats-engine';
 import { createLogger } from '../logging';
 import { instanceFactory } from '../runtime/instance-factory';
 import type { Engine, EngineStats } from '../engine/engine';
+import type { EngineOptions } from '../engine/engine-options';
 import { Registry } from '../registry/registry';
 import type { Constructor } from '../registry/entity-definition';
 import { EntityExecutor } from '../runtime/entity-executor';
@@ -76,20 +77,14 @@ export class DurableApp {
         : await openNatsEngine({
             servers: settings.nats,
             hub: settings.hub,
-            partitionCount: settings.partitionCount,
             partitionCountGiven: settings.partitionCountGiven,
             leaseTimeMs: settings.leaseTimeMs,
             inputRetentionMs: settings.inputRetentionMs,
             replicas: settings.replicas,
             callTimeoutMs: settings.callTimeoutMs,
-            maxBatchSize: settings.maxBatchSize,
-            cacheCapacity: settings.cacheCapacity,
+            ...engineOptions(settings, logger, activities),
             registry,
-            logger,
             createExecutor,
-            clock: settings.clock,
-            ...(activities ? { activities } : {}),
-            activityConcurrency: settings.maxConcurrentActivities,
             ...(options.dataDir === undefined ? {} : { dataDir: settings.dataDir }),
           });
     const client = new DurableClient({ registry, engine, createInstance });
@@ -133,16 +128,18 @@ function openEmbedded(
   logger: Logger,
   activities: ActivityHandler | undefined,
 ): Promise<Engine> {
-  return EmbeddedEngine.open({
-    directory: settings.dataDir,
-    executor,
+  return EmbeddedEngine.open({ ...engineOptions(settings, logger, activities), directory: settings.dataDir, executor, durability: settings.durability });
+}
+
+/** The settings both engines take, from the app's options. */
+function engineOptions(settings: DurableAppOptionsWithDefaults, logger: Logger, activities: ActivityHandler | undefined): EngineOptions {
+  return {
     logger,
     partitionCount: settings.partitionCount,
-    durability: settings.durability,
     maxBatchSize: settings.maxBatchSize,
     cacheCapacity: settings.cacheCapacity,
     clock: settings.clock,
     activityConcurrency: settings.maxConcurrentActivities,
     ...(activities ? { activities } : {}),
-  });
+  };
 }

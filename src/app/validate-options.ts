@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../errors';
 import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
 import { validateRetention } from '../client/instance-retention';
+import { assertValidHubName, DEFAULT_HUB } from '../client/hub-name';
 import { systemClock } from '../runtime/clock';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
@@ -62,9 +63,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
   ) {
     throw new InvalidOptionsError(`nats must be a server URL such as 'nats://127.0.0.1:4222', a list of them, or nats.js connection options.`);
   }
-  if (options.hub !== undefined && (typeof options.hub !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(options.hub))) {
-    throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got ${String(options.hub)}.`);
-  }
+  if (options.hub !== undefined) assertValidHubName(options.hub);
   if (options.clock !== undefined && (typeof options.clock?.now !== 'function' || typeof options.clock.setTimer !== 'function')) {
     throw new InvalidOptionsError('clock must have now() and setTimer(fire, delayMs), like the ManualClock jetstate exports.');
   }
@@ -83,7 +82,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     orchestrators: options.orchestrators ?? [],
     activities: options.activities ?? [],
     nats: options.nats,
-    hub: options.hub ?? 'jetstate',
+    hub: options.hub ?? DEFAULT_HUB,
     leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),
     replicas: replicaCount(options.replicas),
     inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, 180_000, 7 * 24 * 3_600_000),

@@ -1,3 +1,4 @@
+import { DEFAULT_HUB } from '../client/hub-name';
 import type { Backend } from './backend';
 import { usageError } from './cli-errors';
 
@@ -9,8 +10,6 @@ export interface ConnectionOptions {
   readonly key?: string;
   readonly verbose?: boolean;
 }
-
-export const DEFAULT_HUB = 'jetstate';
 
 /** Connects to a NATS hub (`--nats`) or an HTTP API (`--url`), whichever was given. */
 export async function connectBackend(options: ConnectionOptions): Promise<Backend> {

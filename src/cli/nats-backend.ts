@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newInstanceId as freshInstanceId } from '../runtime/random-ids';
 import type { Observable, Subscription } from 'rxjs';
 import pino from 'pino';
 import { DurableClient } from '../client/durable-client';
@@ -152,7 +152,7 @@ export class NatsBackend implements Backend {
   }
 
   async restart(instanceId: string, newInstanceId: boolean): Promise<string> {
-    const handle = await this.client.restart(instanceId, newInstanceId ? { newInstanceId: randomUUID() } : {});
+    const handle = await this.client.restart(instanceId, newInstanceId ? { newInstanceId: freshInstanceId() } : {});
     return handle.instanceId;
   }
 

@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { DEFAULT_HUB } from './hub-name';
+import { pageSizeOf } from './page-size';
+import { scheduledTimeMs } from '../runtime/scheduled-time';
+import { newClientId } from '../runtime/random-ids';
 import { type Observable, filter, map } from 'rxjs';
 import { InvalidEntityIdError, InvalidOptionsError, OperationFailedError } from '../errors';
 import type { DeadLetters } from '../engine/dead-letters';
@@ -44,9 +47,6 @@ import {
   type HttpRequestLike,
 } from './http-management';
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 10_000;
-
 /**
  * Settings of {@link DurableClient.connect}: a client-only process on a NATS hub.
  *
@@ -88,7 +88,7 @@ export interface DurableClientDependencies {
  * Everything is validated before it is sent: a bad request throws and enqueues nothing.
  */
 export class DurableClient {
-  private readonly clientId = randomBytes(9).toString('base64url');
+  private readonly clientId = newClientId();
   private sequence = 0;
   private webhookBaseUrl: string | undefined;
   readonly startNew: OrchestrationClient['startNew'];
@@ -149,7 +149,7 @@ export class DurableClient {
         `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: nats, hub, logger, resolve, callTimeoutMs.`,
       );
     }
-    const hub = options.hub ?? 'jetstate';
+    const hub = options.hub ?? DEFAULT_HUB;
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
     if (!Number.isInteger(callTimeoutMs) || callTimeoutMs < 1) {
       throw new InvalidOptionsError(`callTimeoutMs must be a positive integer, got ${String(options.callTimeoutMs)}.`);
@@ -313,13 +313,10 @@ export class DurableClient {
   /** Sends operation `operation` one way; resolves once it is durably enqueued. */
   signalEntity(id: EntityId, operation: string, input?: unknown, options?: SignalOptions): Promise<void> {
     try {
-      const scheduledTime = options?.scheduledTime;
+      const scheduledTime = scheduledTimeMs(options?.scheduledTime);
       if (scheduledTime !== undefined) {
-        if (!(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
-          throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
-        }
         this.burst.flush();
-        const scheduled = this.message('signal', id, operation, input, scheduledTime.getTime());
+        const scheduled = this.message('signal', id, operation, input, scheduledTime);
         return telemetry().client('signal', [scheduled], () => this.deps.engine.send([scheduled]));
       }
       if (typeof id === 'object' && id !== null) {
@@ -392,10 +389,7 @@ export class DurableClient {
    * operated on in a time range, a page at a time, in key order.
    */
   async listEntities(query: ListEntitiesQuery = {}): Promise<EntityListPage> {
-    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new InvalidOptionsError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
-    }
+    const pageSize = pageSizeOf(query.pageSize);
     const page = await this.deps.engine.listSnapshots({
       ...(query.name === undefined ? {} : { name: this.definitionOf({ name: query.name, key: '_' })?.name ?? query.name }),
       ...(query.keyPrefix === undefined ? {} : { keyPrefix: checkKeyPrefix(query.keyPrefix) }),

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { MAX_PAGE_SIZE, pageSizeOf } from './page-size';
+import { newClientId, newInstanceId } from '../runtime/random-ids';
 import { type Observable, distinctUntilChanged, filter, map } from 'rxjs';
 import {
   AppStoppedError,
@@ -39,8 +40,6 @@ import type {
   WaitForCompletionOptions,
 } from './orchestration-handle';
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 10_000;
 /** How long after an instance ended `cleanEntityStorage` leaves its locks alone, by default. */
 const DEFAULT_CLEAN_GRACE_MS = 60_000;
 /** Purges in flight at once in `purgeInstances`. */
@@ -80,7 +79,7 @@ export interface OrchestrationClientDependencies {
  * its other events; statuses are read from committed state.
  */
 export class OrchestrationClient {
-  private readonly clientId = randomBytes(9).toString('base64url');
+  private readonly clientId = newClientId();
   private sequence = 0;
 
   constructor(private readonly deps: OrchestrationClientDependencies) {}
@@ -97,7 +96,7 @@ export class OrchestrationClient {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new InvalidOptionsError(`startNew options must be an object such as { instanceId: 'order-42' }.`);
     }
-    const instanceId = options?.instanceId ?? randomUUID();
+    const instanceId = options?.instanceId ?? newInstanceId();
     assertValidInstanceId(instanceId);
     const plainInput = input === undefined ? undefined : toPlain(input, `input of orchestrator '${name}'`);
     await this.call(instanceId, InstanceOperation.start, { started: executionStarted({ name, input: plainInput }) });
@@ -372,10 +371,7 @@ export class OrchestrationClient {
 
   /** {@link listInstances}, also narrowed to the instances of the orchestrator `name`. */
   async findInstances(query: ListInstancesQuery & { readonly name?: string } = {}): Promise<InstancesPage> {
-    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new InvalidOptionsError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
-    }
+    const pageSize = pageSizeOf(query.pageSize);
     const statuses = query.runtimeStatus ? new Set<string>(query.runtimeStatus) : undefined;
     const from = query.createdTimeFrom?.getTime();
     const to = query.createdTimeTo?.getTime();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newInstanceId } from '../runtime/random-ids';
 import type { FastifyInstance } from 'fastify';
 import type { DurableClient } from '../client/durable-client';
 import type { OrchestrationStatus } from '../client/orchestration-handle';
@@ -65,7 +65,7 @@ export function registerInstanceControlRoutes(app: FastifyInstance, ctx: RouteCo
   app.post<{ Params: InstanceParams }>('/instances/:instanceId/restart', async (request, reply) => {
     const { instanceId } = request.params;
     const withNewId = ctx.query(request).boolean('restartWithNewInstanceId', true);
-    const handle = await client.restart(instanceId, withNewId ? { newInstanceId: randomUUID() } : {});
+    const handle = await client.restart(instanceId, withNewId ? { newInstanceId: newInstanceId() } : {});
     return ctx.accepted(request, reply, handle.instanceId);
   });
 

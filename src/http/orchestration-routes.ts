@@ -1,3 +1,4 @@
+import { MAX_PAGE_SIZE } from '../client/page-size';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestrationNotFoundError } from '../errors';
 import { OrchestrationRuntimeStatus } from '../runtime/orchestration/orchestration-status';
@@ -5,8 +6,6 @@ import { jsonBody } from './request-body';
 import type { InstanceParams, RouteContext } from './route-context';
 import { statusPayload } from './status-payload';
 
-/** Most instances or entities one listing page may ask for (`top`). */
-export const MAX_PAGE_SIZE = 10_000;
 /** The header that carries the token of the next page, both ways. */
 export const CONTINUATION_HEADER = 'x-ms-continuation-token';
 /** Seconds a poller of a running instance is asked to wait (`Retry-After`), as Durable Functions asks. */

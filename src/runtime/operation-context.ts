@@ -1,6 +1,7 @@
+import { scheduledTimeMs } from './scheduled-time';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InvalidEntityIdError, InvalidOptionsError, OutsideOperationError, PayloadTooLargeError } from '../errors';
+import { InvalidEntityIdError, OutsideOperationError, PayloadTooLargeError } from '../errors';
 import type { Constructor } from '../registry/entity-definition';
 import { assertValidKey, type EntityId } from '../registry/entity-id';
 import { BUILT_IN_PREFIX, Registry } from '../registry/registry';
@@ -52,10 +53,7 @@ export class OperationContext implements ScopedEntityContext {
     const definition = this.registry.entityNamed(id?.name);
     assertValidKey(definition.name, id.key);
     if (operation !== 'delete') Registry.operationOf(definition, operation);
-    const scheduledTime = options?.scheduledTime;
-    if (scheduledTime !== undefined && !(scheduledTime instanceof Date && Number.isFinite(scheduledTime.getTime()))) {
-      throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(scheduledTime)}.`);
-    }
+    const scheduledTime = scheduledTimeMs(options?.scheduledTime);
     const plainInput = input === undefined ? undefined : toPlain(input, `input of ${definition.name}.${operation}`);
     const message: OperationMessage = {
       id: derivedMessageId(this.source.id, this.produced.length),
@@ -63,7 +61,7 @@ export class OperationContext implements ScopedEntityContext {
       operation,
       kind: 'signal',
       ...(plainInput === undefined ? {} : { input: plainInput }),
-      ...(scheduledTime ? { scheduledTime: scheduledTime.getTime() } : {}),
+      ...(scheduledTime === undefined ? {} : { scheduledTime }),
     };
     checkMessageSize(message, this.maxMessageBytes, `The signal to ${definition.name}/${id.key}.${operation}`);
     this.produced.push(message);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DurableApp } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { filter, firstValueFrom } from 'rxjs';
 import { LateDataError } from '../../src/index';
 import { summarize } from '../../src/aggregators';

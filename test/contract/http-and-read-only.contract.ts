@@ -15,7 +15,7 @@ import {
 } from '../../src/index';
 import type { Engine } from '../../src/engine/engine';
 import { Registry } from '../../src/internal';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import type { ContractStore, EngineHarness } from './harness';
 import {
   CallsHttp,

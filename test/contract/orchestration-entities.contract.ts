@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Entity, Operation, OperationFailedError, Orchestrator, entityContext, type OrchestrationContext } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { Counter } from './fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 

@@ -11,7 +11,7 @@ import {
 } from '../../src/index';
 import type { Engine } from '../../src/engine/engine';
 import type { LockRequest } from '../../src/runtime/entity-locks';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import type { ContractStore, EngineHarness } from './harness';
 import {
   AsksWithDeadline,

@@ -10,7 +10,7 @@ import {
   type DurableApp,
   type OrchestrationStatus,
 } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { Journal } from './fixtures';
 import type { ContractStore, EngineHarness } from './harness';
 import {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { ManualClock, InvalidOptionsError, DurableApp } from '../../src/index';
 import { Journal } from '../contract/fixtures';
-import { eventually, startApp, tempDir } from '../helpers';
+import { eventually } from '../eventually';
+import { startApp, tempDir } from '../helpers';
 
 describe('an app on a manual clock', () => {
   const cleanups: (() => Promise<void>)[] = [];

@@ -15,7 +15,7 @@ import {
   type TestEnvironment,
   type TestEnvironmentOptions,
 } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

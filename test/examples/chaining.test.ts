@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHAINING, ProcessOrder, paymentProvider, runChainingDemo, type Order } from '../../examples/chaining';
 import { OrchestrationFailedError, createTestEnvironment, type TestEnvironment } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 
 describe('example: function chaining', () => {
   let env: TestEnvironment;

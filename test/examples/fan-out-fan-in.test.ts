@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupSite, FAN_OUT_FAN_IN, addFakeFiles, fakeStorage, runFanOutFanInDemo } from '../../examples/fan-out-fan-in';
 import { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 
 describe('example: fan-out/fan-in', () => {
   let env: TestEnvironment | undefined;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HUMAN_INTERACTION, PurchaseApproval, outbox, runHumanInteractionDemo, type PurchaseRequest } from '../../examples/human-interaction';
 import { OrchestrationNotRunningError, createTestEnvironment, type TestEnvironment } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 
 const HOUR = 3_600_000;
 const START = new Date('2026-03-02T09:00:00Z');

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobMonitor, MONITOR, jobService, runMonitorDemo, type MonitorInput } from '../../examples/monitor';
 import { createTestEnvironment, type TestEnvironment } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRACING, runTracingDemo } from '../../examples/tracing';
 import { createTestEnvironment, type TestEnvironment } from '../../src/index';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { installSdk, type InstalledSdk } from '../telemetry/otel-sdk';
 import { ancestry, toRecord, type SpanRecord } from '../telemetry/span-tree';
 

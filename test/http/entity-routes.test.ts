@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine';
 import type { LockRequest } from '../../src/runtime/entity-locks';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { Counter } from './fixtures/http-fixtures';
 import { curl, post, postRaw, request, startEmbeddedServer, type EmbeddedServer } from './http-harness';
 

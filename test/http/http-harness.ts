@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
+import { vi } from 'vitest';
 import { DurableApp, serveHttp, type DurableClient, type HttpServer, type ServeHttpOptions } from '../../src/index';
 import { tempDir } from '../helpers';
 import { HTTP_CLASSES } from './fixtures/http-fixtures';
@@ -106,14 +107,15 @@ export async function curl(...args: string[]): Promise<Reply & { raw: string }> 
 }
 
 /** Polls `url` until it answers something other than `202`; returns that reply. */
-export async function pollUntilDone(url: string, timeoutMs = 15_000, init: RequestInit = {}): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await request(url, init);
-    if (reply.status !== 202) return reply;
-    if (Date.now() > deadline) throw new Error(`${url} still answered 202 after ${timeoutMs} ms: ${reply.text}`);
-    await delay(20);
-  }
+export function pollUntilDone(url: string, timeoutMs = 15_000, init: RequestInit = {}): Promise<Reply> {
+  return vi.waitFor(
+    async () => {
+      const reply = await request(url, init);
+      if (reply.status === 202) throw new Error(`${url} still answered 202 after ${timeoutMs} ms: ${reply.text}`);
+      return reply;
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
 }
 
 /**
@@ -165,11 +167,12 @@ export class EventReader {
   }
 
   async waitFor(count: number, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.events.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} events within ${timeoutMs} ms, got ${JSON.stringify(this.events)}`);
-      await delay(10);
-    }
+    await vi.waitFor(
+      () => {
+        if (this.events.length < count) throw new Error(`expected ${count} events within ${timeoutMs} ms, got ${JSON.stringify(this.events)}`);
+      },
+      { timeout: timeoutMs, interval: 10 },
+    );
   }
 
   /** Resolves once the server ended the stream; rejects after `timeoutMs`. */

@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Activity, DurableApp, Orchestrator, type OrchestrationContext } from '../../src/index';
 import { partitionOf } from '../../src/internal';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { startNatsServer, type NatsServer } from './nats-server';
 
 const PARTITIONS = 16;

@@ -11,7 +11,7 @@ import type { Engine } from '../../src/engine/engine';
 import type { LockRequest } from '../../src/runtime/entity-locks';
 import { partitionOf } from '../../src/internal';
 import { Ledger, ReadsLedger, readOnlyRuns } from '../contract/http-and-read-only.fixtures';
-import { eventually } from '../helpers';
+import { eventually } from '../eventually';
 import { useSharedNatsServer } from './shared-nats-server';
 
 const PARTITIONS = 8;

@@ -5,7 +5,7 @@ import type { HttpServer } from '../../http/serve-http';
 import { parsePositiveInteger } from '../arguments';
 import type { CliContext, RunCommand } from '../cli-context';
 import { usageError } from '../cli-errors';
-import { DEFAULT_HUB } from '../connect-backend';
+import { DEFAULT_HUB } from '../../client/hub-name';
 import { examples } from './entity-commands';
 
 /** Options of the HTTP server that `serve` and `worker --port` run. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_HUB } from '../../client/hub-name';
 import type { HttpServer } from '../../http/serve-http';
 import type { RunCommand } from '../cli-context';
 import { usageError } from '../cli-errors';
@@ -63,7 +64,7 @@ The module, e.g.:
         const where =
           nats === undefined
             ? `embedded (${options.dataDir ?? loaded.options.dataDir ?? './.jetstate'})`
-            : `hub '${hub ?? loaded.options.hub ?? 'jetstate'}' at ${nats}`;
+            : `hub '${hub ?? loaded.options.hub ?? DEFAULT_HUB}' at ${nats}`;
         const hosted = { entities: names(loaded.entities), orchestrators: names(loaded.orchestrators), activities: names(loaded.activities) };
         ctx.out.result({ ready: true, engine: nats === undefined ? 'embedded' : 'nats', ...hosted, ...(http ? { url: http.url } : {}) }, () =>
           [

@@ -1,12 +1,12 @@
-import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import { AppStoppedError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot, encodeSnapshot } from '../../runtime/snapshot-codec';
-import { isActivityTask, type ActivityHandler } from '../../runtime/activity-tasks';
+import { isActivityTask } from '../../runtime/activity-tasks';
 import { ActivityPool } from '../activity-pool';
+import type { EngineOptions } from '../engine-options';
 import { ChangeTopics } from '../change-topics';
 import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
@@ -15,26 +15,16 @@ import { CommitWriter, type Segment } from './commit-writer';
 import { LevelStore, type StoreOperation } from '../level-store';
 import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import { StorageKeys } from './storage-keys';
-import type { Clock } from '../../runtime/clock';
 
 /** How hard a commit tries to reach the disk. */
 export type Durability = 'strict' | 'relaxed';
 
 /** Settings of the {@link EmbeddedEngine}. */
-export interface EmbeddedEngineOptions {
+export interface EmbeddedEngineOptions extends EngineOptions {
   readonly directory: string;
   readonly executor: EntityExecutor;
-  readonly logger: Logger;
-  readonly partitionCount: number;
   /** `strict` fsyncs every group commit; `relaxed` leaves flushing to the OS (survives a process crash, not a power cut). */
   readonly durability: Durability;
-  readonly maxBatchSize: number;
-  readonly cacheCapacity: number;
-  readonly clock: Clock;
-  /** Runs activity tasks; without it, tasks stay stored until an app with activities opens the directory. */
-  readonly activities?: ActivityHandler;
-  /** Most activities running at once. */
-  readonly activityConcurrency: number;
 }
 
 interface Waiter {

@@ -1,3 +1,4 @@
+import { scheduledTimeMs } from '../scheduled-time';
 import { InvalidOptionsError, UnknownActivityError } from '../../errors';
 import { isValidActivityName, readActivityClass, type ActivityClassDefinition } from '../../registry/activity-definition';
 import { DELETE_OPERATION } from '../../registry/entity-definition';
@@ -50,10 +51,6 @@ export class CallChecks {
 
   /** Epoch milliseconds of a signal's optional scheduled time. */
   scheduledTime(time: Date | undefined): number | undefined {
-    if (time === undefined) return undefined;
-    if (!(time instanceof Date) || !Number.isFinite(time.getTime())) {
-      throw new InvalidOptionsError(`scheduledTime must be a valid Date, got ${String(time)}.`);
-    }
-    return time.getTime();
+    return scheduledTimeMs(time);
   }
 }

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { newExecutionId } from '../random-ids';
 import { InvalidOptionsError } from '../../errors';
 import type { ExecutionStartedEvent, ParentInstance } from './history-events';
 
@@ -57,7 +58,7 @@ export function executionStarted(options: ExecutionStartOptions): ExecutionStart
     kind: 'ExecutionStarted',
     name: options.name,
     ...(options.input === undefined ? {} : { input: options.input }),
-    executionId: options.executionId ?? randomUUID(),
+    executionId: options.executionId ?? newExecutionId(),
     generation: options.generation ?? 0,
     ...(options.parent ? { parent: options.parent } : {}),
   };
