@@ -272,7 +272,11 @@ export class NatsEngine implements Engine {
   }
 
   private assertOpen(): void {
-    if (this.state === 'stopping' || this.state === 'stopped') throw new AppStoppedError();
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new AppStoppedError(
+        'This app or client is stopped (app.stop() or client.close() was called) and its NATS connection is closed. Create a new one to send more work.',
+      );
+    }
   }
 }
 
