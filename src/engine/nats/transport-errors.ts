@@ -81,6 +81,14 @@ function diagnose(error: unknown, mayHaveBeenStored: boolean): Diagnosis {
   };
 }
 
+/** What to do when connecting failed: fix the credentials if the server refused them, else check the server. */
+export function connectAdvice(error: unknown): string {
+  if (find(error, AuthorizationError) ?? find(error, UserAuthenticationExpiredError)) {
+    return 'The server refused the credentials: check the user and password, token, NKey or credentials file in the nats option.';
+  }
+  return 'Check that nats-server is running with JetStream (-js).';
+}
+
 /**
  * True when a request found no responder (JetStream is off, or no stream takes the
  * subject), or the server said JetStream is not enabled.
