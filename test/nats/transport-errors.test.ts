@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DiscardPolicy, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, test } from 'vitest';
-import { AppStoppedError, DurableApp, DurableClient, hubPermissions, TransportError } from '../../src/index';
+import { AppStoppedError, DurableApp, DurableClient, hubPermissions, InvalidOptionsError, TransportError } from '../../src/index';
 import { Counter } from '../contract/fixtures';
 import { tempDir } from '../helpers';
 import { exited, freePort, launch, startNatsServer, type NatsServer } from './nats-server';
@@ -165,6 +165,43 @@ describe('a NATS user without permission to publish signals', () => {
       child?.kill('SIGTERM');
       if (child) await exited(child);
       await dir.remove();
+    }
+  }, 60_000);
+});
+
+describe('a server that cannot hold a hub', () => {
+  test('an account without JetStream is refused on connect with a TransportError saying to enable it', async () => {
+    const dir = await tempDir('jetstate-nojs-');
+    let child: ChildProcess | undefined;
+    try {
+      const config = join(dir.path, 'server.conf');
+      // Accounts defined in the configuration get JetStream only with `jetstream: enabled`.
+      await writeFile(config, 'accounts { PLAIN { users: [ { user: "plain", password: "plain-secret" } ] } }\n');
+      const port = await freePort();
+      child = await launch(port, join(dir.path, 'store'), ['-c', config]);
+      const refused = DurableApp.create({
+        entities: [Counter],
+        nats: { servers: `nats://127.0.0.1:${port}`, user: 'plain', pass: 'plain-secret' },
+        hub: 'nojs',
+        logger: silent,
+      });
+      await expect(refused).rejects.toBeInstanceOf(TransportError);
+      await expect(refused).rejects.toThrow(/does not have JetStream enabled\. Start nats-server with -js/);
+    } finally {
+      child?.kill('SIGTERM');
+      if (child) await exited(child);
+      await dir.remove();
+    }
+  }, 60_000);
+
+  test('replicas: 3 on a single server is refused with an InvalidOptionsError saying a cluster is needed', async () => {
+    const server = await startNatsServer();
+    try {
+      const refused = DurableApp.create({ entities: [Counter], nats: server.url, hub: 'triple', replicas: 3, logger: silent });
+      await expect(refused).rejects.toBeInstanceOf(InvalidOptionsError);
+      await expect(refused).rejects.toThrow(/replicas: 3 needs a JetStream cluster of at least 3 servers/);
+    } finally {
+      await server.dispose();
     }
   }, 60_000);
 });

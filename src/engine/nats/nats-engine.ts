@@ -121,8 +121,12 @@ export class NatsEngine implements Engine {
   async start(): Promise<void> {
     this.assertOpen();
     this.state = 'running';
-    await this.host?.start();
-    await this.activityHost?.start();
+    try {
+      await this.host?.start();
+      await this.activityHost?.start();
+    } catch (error) {
+      throw toJetstateError(error, 'starting the worker (its heartbeat, partition leases and activity consumer)');
+    }
   }
 
   async stop(): Promise<void> {
