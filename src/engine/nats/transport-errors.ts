@@ -67,16 +67,16 @@ function diagnose(error: unknown, mayHaveBeenStored: boolean): Diagnosis {
         'It does not come back: create the app or client again (and if the nats option sets maxReconnectAttempts, raise it or leave it unset to reconnect forever).',
     };
   }
-  if (isStreamFull(error)) {
+  const apiError = find(error, JetStreamApiError);
+  if (apiError && isStreamFull(apiError)) {
     return {
-      detail: `JetStream refused to store the message (${(error as Error).message}, error code ${jetStreamErrorCode(error)})`,
+      detail: `JetStream refused to store the message (${apiError.message}, error code ${apiError.code})`,
       advice:
         "A stream, account or server limit is reached. Raise the stream's max_msgs/max_bytes (or the server's max_file_store), or let the workers catch up so input retention can remove applied inputs.",
     };
   }
-  const code = jetStreamErrorCode(error);
   return {
-    detail: error instanceof Error ? `${error.message}${code === undefined ? '' : ` (JetStream error code ${code})`}` : String(error),
+    detail: error instanceof Error ? `${error.message}${apiError ? ` (JetStream error code ${apiError.code})` : ''}` : String(error),
     advice: 'Check the server and its logs.',
   };
 }
