@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
-import { isJetStreamUnavailable } from './transport-errors';
+import { connectAdvice, isJetStreamUnavailable } from './transport-errors';
 import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
@@ -77,7 +77,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, name: `jetstate:${options.hub}`, ...base });
   } catch (error) {
     throw new TransportError(
-      `Could not connect to NATS at ${JSON.stringify(base.servers ?? 'localhost:4222')}: ${(error as Error).message}. Check that nats-server is running with JetStream (-js).`,
+      `Could not connect to NATS at ${JSON.stringify(base.servers ?? 'localhost:4222')}: ${(error as Error).message}. ${connectAdvice(error)}`,
       {
         cause: error,
       },

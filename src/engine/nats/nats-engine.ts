@@ -121,8 +121,12 @@ export class NatsEngine implements Engine {
   async start(): Promise<void> {
     this.assertOpen();
     this.state = 'running';
-    await this.host?.start();
-    await this.activityHost?.start();
+    try {
+      await this.host?.start();
+      await this.activityHost?.start();
+    } catch (error) {
+      throw toJetstateError(error, 'starting the worker (its heartbeat, partition leases and activity consumer)');
+    }
   }
 
   async stop(): Promise<void> {
@@ -272,7 +276,11 @@ export class NatsEngine implements Engine {
   }
 
   private assertOpen(): void {
-    if (this.state === 'stopping' || this.state === 'stopped') throw new AppStoppedError();
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new AppStoppedError(
+        'This app or client is stopped (app.stop() or client.close() was called) and its NATS connection is closed. Create a new one to send more work.',
+      );
+    }
   }
 }
 

@@ -67,18 +67,26 @@ function diagnose(error: unknown, mayHaveBeenStored: boolean): Diagnosis {
         'It does not come back: create the app or client again (and if the nats option sets maxReconnectAttempts, raise it or leave it unset to reconnect forever).',
     };
   }
-  if (isStreamFull(error)) {
+  const apiError = find(error, JetStreamApiError);
+  if (apiError && isStreamFull(apiError)) {
     return {
-      detail: `JetStream refused to store the message (${(error as Error).message}, error code ${jetStreamErrorCode(error)})`,
+      detail: `JetStream refused to store the message (${apiError.message}, error code ${apiError.code})`,
       advice:
         "A stream, account or server limit is reached. Raise the stream's max_msgs/max_bytes (or the server's max_file_store), or let the workers catch up so input retention can remove applied inputs.",
     };
   }
-  const code = jetStreamErrorCode(error);
   return {
-    detail: error instanceof Error ? `${error.message}${code === undefined ? '' : ` (JetStream error code ${code})`}` : String(error),
+    detail: error instanceof Error ? `${error.message}${apiError ? ` (JetStream error code ${apiError.code})` : ''}` : String(error),
     advice: 'Check the server and its logs.',
   };
+}
+
+/** What to do when connecting failed: fix the credentials if the server refused them, else check the server. */
+export function connectAdvice(error: unknown): string {
+  if (find(error, AuthorizationError) ?? find(error, UserAuthenticationExpiredError)) {
+    return 'The server refused the credentials: check the user and password, token, NKey or credentials file in the nats option.';
+  }
+  return 'Check that nats-server is running with JetStream (-js).';
 }
 
 /**
