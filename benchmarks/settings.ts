@@ -150,7 +150,7 @@ export const TARGETS = {
   oneKeySignalsPerSecond: 20_000,
   callP50Ms: 0.3,
   /** NATS: signals applied per second, as a fraction of the JetStream `js.publish` ceiling. */
-  natsSignalsRatioToPublishCeiling: 0.5,
+  natsSignalsRatioToPublishCeiling: 0.6,
   natsCallP50Ms: 2,
   /** Orchestrations: HelloSequence instances completed per second, fan-out/fan-in activities per second. */
   orchestrationsPerSecond: 500,

@@ -1,6 +1,7 @@
 import type { BenchArgs } from './bench-args';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Durability } from '../src/index';
@@ -57,7 +58,11 @@ const MAX_COST = 0.03;
  */
 export async function runTelemetryBenchAlone(args: BenchArgs, resultsDir: string, progress: Progress): Promise<void> {
   const rounds = args.quick ? 3 : 15;
-  progress(`jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario, each variant in a fresh process`);
+  const pinned = canPin();
+  progress(
+    `jetstate bench: telemetry overhead without an SDK, ${rounds} rounds per scenario, each variant in a fresh process, ` +
+      (pinned ? 'the two at once, each pinned to a core of its own (swapped every round)' : 'one after the other (alternating order)'),
+  );
 
   const results: RatioResult[] = [];
   for (const scenario of SCENARIOS) {
@@ -65,12 +70,8 @@ export async function runTelemetryBenchAlone(args: BenchArgs, resultsDir: string
     const rateRatios: number[] = [];
     const cpuRatios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const order: Variant[] = round % 2 === 1 ? ['absent', 'api'] : ['api', 'absent'];
-      const sample: Partial<Record<Variant, TelemetryRoundResult>> = {};
-      for (const variant of order) {
-        sample[variant] = await runRound(variant, scenario);
-        samples[variant].push(sample[variant]!);
-      }
+      const sample = await runPair(scenario, round, pinned);
+      for (const variant of ['absent', 'api'] as const) samples[variant].push(sample[variant]);
       rateRatios.push(sample.api!.signalsPerSecond / sample.absent!.signalsPerSecond);
       cpuRatios.push(sample.api!.cpuMicrosPerSignal / sample.absent!.cpuMicrosPerSignal);
       progress(
@@ -139,10 +140,39 @@ function verdict(rateRatio: Interval): string {
 }
 
 /** One variant's round in a fresh process (see telemetry-round.ts). */
-async function runRound(variant: Variant, scenario: Scenario): Promise<TelemetryRoundResult> {
-  const args = [variant, scenario.durability, scenario.total, scenario.keys, scenario.maxInFlight].map(String);
-  const { stdout } = await execFileAsync(process.execPath, [join(__dirname, 'telemetry-round.js'), ...args], { encoding: 'utf8', timeout: 300_000 });
+async function runRound(variant: Variant, scenario: Scenario, core?: number): Promise<TelemetryRoundResult> {
+  const args = [join(__dirname, 'telemetry-round.js'), variant, scenario.durability, scenario.total, scenario.keys, scenario.maxInFlight].map(String);
+  const [command, commandArgs] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
+  const { stdout } = await execFileAsync(command, commandArgs, { encoding: 'utf8', timeout: 300_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as TelemetryRoundResult;
+}
+
+/**
+ * Both variants of one round. Pinned, they run at the same time on cores 0 and 1 (swapped
+ * every round), so whatever slows the machine down at that moment slows both; otherwise
+ * one after the other, in alternating order.
+ */
+async function runPair(scenario: Scenario, round: number, pinned: boolean): Promise<Record<Variant, TelemetryRoundResult>> {
+  if (pinned) {
+    const [absentCore, apiCore] = round % 2 === 1 ? [0, 1] : [1, 0];
+    const [absent, api] = await Promise.all([runRound('absent', scenario, absentCore), runRound('api', scenario, apiCore)]);
+    return { absent, api };
+  }
+  const order: Variant[] = round % 2 === 1 ? ['absent', 'api'] : ['api', 'absent'];
+  const sample: Partial<Record<Variant, TelemetryRoundResult>> = {};
+  for (const variant of order) sample[variant] = await runRound(variant, scenario);
+  return sample as Record<Variant, TelemetryRoundResult>;
+}
+
+/** Whether two cores can be given one variant each (Linux `taskset`, at least 2 cores). */
+function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-c', '0', process.execPath, '-e', '0'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The seam's cost per signal for `variant`, measured in a fresh process (see telemetry-seam.ts); the best of 3 processes. */

@@ -35,6 +35,8 @@ export const ErrorCode = {
   NonRetryable: 'JETSTATE_NON_RETRYABLE',
   ReadOnlyViolation: 'JETSTATE_READ_ONLY_VIOLATION',
   HttpCallFailed: 'JETSTATE_HTTP_CALL_FAILED',
+  /** A worker could not run a message (an entity or operation it does not host, or a malformed message) and dead-lettered it. */
+  MessageRejected: 'JETSTATE_MESSAGE_REJECTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -165,6 +165,8 @@ export class DurableClient {
       callTimeoutMs,
       maxBatchSize: 1,
       cacheCapacity: 1,
+      // A client-only process runs no activities.
+      activityConcurrency: 0,
       registry,
       logger: createLogger(options.logger),
       clock: systemClock,

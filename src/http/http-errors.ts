@@ -34,6 +34,8 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode | HttpErrorCode, 
   // The only definition error a request can cause: an entity name no class is registered under.
   [ErrorCode.Definition]: 404,
   [ErrorCode.UnknownOperation]: 404,
+  // A worker dead-lettered the message: it hosts no such entity or operation.
+  [ErrorCode.MessageRejected]: 404,
   [ErrorCode.OrchestrationNotFound]: 404,
   [ErrorCode.OrchestrationAlreadyExists]: 409,
   // An event for a window that has closed: valid on its own, refused by the window's state.

@@ -47,7 +47,7 @@ describe('HTTP API in a client-only process in front of a NATS hub (worker in an
     expect(done.json).toMatchObject({ name: 'HelloCity', runtimeStatus: 'Completed', output: 'Hello Nairobi!' });
   });
 
-  it('signals, calls and reads entities; the worker refuses an unknown operation (422, with its reason)', async () => {
+  it('signals, calls and reads entities; the worker refuses an unknown operation (404, with its reason)', async () => {
     expect((await post(`${api}/entities/Counter/n1?op=add`, 4, auth)).status).toBe(202);
     const called = await post(`${api}/entities/Counter/n1/call/add`, 1, auth);
     expect(called.status).toBe(200);
@@ -55,8 +55,9 @@ describe('HTTP API in a client-only process in front of a NATS hub (worker in an
     expect(state.json).toEqual({ value: 5 });
     const unknown = await post(`${api}/entities/Counter/n1/call/multiply`, 2, auth);
     // A client-only process does not know the class: the worker refuses the message, and says why.
-    expect(unknown.status).toBe(422);
-    expect(unknown.json.code).toBe('JETSTATE_OPERATION_FAILED');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe('JETSTATE_MESSAGE_REJECTED');
+    expect(unknown.json.remoteName).toBe('MessageRejected');
     expect(unknown.json.remoteMessage).toContain("no operation 'multiply'");
     const failing = await post(`${api}/entities/Counter/n1/call/add`, 'x', auth);
     expect(failing.status).toBe(422);

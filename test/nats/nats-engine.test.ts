@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { firstValueFrom, filter } from 'rxjs';
 import { describe, expect, test } from 'vitest';
-import { DurableApp, DurableClient, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
+import { DurableApp, DurableClient, ErrorCode, InvalidOptionsError, OperationFailedError, PayloadTooLargeError, TransportError } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { Counter, Journal } from '../contract/fixtures';
 import { Relay } from './nats-fixtures';
@@ -200,6 +200,7 @@ describe('NATS engine specifics', () => {
     const error = await remote.callEntity({ name: 'Unhosted', key: 'k' }, 'anything').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationFailedError);
     expect((error as OperationFailedError).remoteName).toBe('MessageRejected');
+    expect((error as OperationFailedError).remoteCode).toBe(ErrorCode.MessageRejected);
     expect((error as OperationFailedError).remoteMessage).toContain("unknown entity 'Unhosted'");
   });
 

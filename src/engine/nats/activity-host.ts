@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { headers, nanos } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
@@ -10,6 +10,7 @@ import { ActivityPool } from '../activity-pool';
 import type { HubClient } from './hub-client';
 import type { HubConnection } from './hub-connection';
 import { decodeActivityTask } from './wire-codec';
+import { publishDeadLetter } from './dead-letter-publishing';
 
 /** How long the server waits for a running task's acknowledgement before giving it to another worker; renewed while it runs. */
 const TASK_ACK_WAIT_MS = 60_000;
@@ -200,12 +201,8 @@ export class ActivityHost {
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
     const { js, layout } = this.options.connection;
-    const h = headers();
-    h.set('Jetstate-Reason', reason);
-    h.set('Jetstate-Subject', msg.subject);
-    h.set('Jetstate-Sequence', String(msg.seq));
     try {
-      await js.publish(layout.activityDeadLetterSubject(), msg.data, { headers: h });
+      await publishDeadLetter(js, layout.activityDeadLetterSubject(), 'act', msg, reason);
       msg.ack();
       this.deadLetteredCount++;
       this.options.logger.warn({ subject: msg.subject, reason }, 'activity task moved to the dead-letter stream');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { DeadLetter, DeadLetterQuery, DeadLetters } from '../dead-letters';
+import { DeadLetterHeader } from './dead-letter-publishing';
 import type { HubLayout } from './hub-layout';
 import { toJetstateError } from './transport-errors';
 import { decodeText } from './wire-codec';
@@ -98,11 +99,11 @@ async function transported<T>(what: string, work: () => Promise<T>): Promise<T> 
 }
 
 function toDeadLetter(msg: StoredMsg): DeadLetter {
-  const originalSeq = Number(msg.header.get('Jetstate-Sequence'));
+  const originalSeq = Number(msg.header.get(DeadLetterHeader.Sequence));
   return {
     seq: msg.seq,
-    reason: msg.header.get('Jetstate-Reason'),
-    originalSubject: msg.header.get('Jetstate-Subject'),
+    reason: msg.header.get(DeadLetterHeader.Reason),
+    originalSubject: msg.header.get(DeadLetterHeader.Subject),
     ...(Number.isInteger(originalSeq) && originalSeq > 0 ? { originalSeq } : {}),
     time: new Date(msg.time),
     body: decodeText(msg.data),

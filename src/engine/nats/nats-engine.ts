@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
-import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import { AppStoppedError, TimeoutError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
@@ -9,6 +8,7 @@ import type { Registry } from '../../registry/registry';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
+import type { EngineOptions } from '../engine-options';
 import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
 import { ActivityHost } from './activity-host';
@@ -21,27 +21,19 @@ import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
 import { PartitionHost, UNCHANGED_HEADER } from './partition-host';
 import { decodeText } from './wire-codec';
-import type { Clock } from '../../runtime/clock';
-import type { ActivityHandler } from '../../runtime/activity-tasks';
 
 /** Settings of a {@link NatsEngine}. */
-export interface NatsEngineOptions {
+/** The engine's settings; its partition count is the hub's, from {@link HubConnection}. */
+export interface NatsEngineOptions extends Omit<EngineOptions, 'partitionCount'> {
   readonly connection: HubConnection;
   readonly registry: Registry;
-  readonly logger: Logger;
   /** Present in a worker (it hosts entities); absent in a client-only process. */
   readonly executor?: EntityExecutor;
   /** A worker's local snapshot copy (when it has a data directory). */
   readonly local?: LocalSnapshots;
   readonly leaseTimeMs: number;
   readonly inputRetentionMs: number;
-  readonly maxBatchSize: number;
-  readonly cacheCapacity: number;
   readonly callTimeoutMs: number;
-  readonly clock: Clock;
-  /** A worker's activity runner; a worker without one leaves activity tasks to others. */
-  readonly activities?: ActivityHandler;
-  readonly activityConcurrency: number;
 }
 
 interface Waiter {

@@ -1,7 +1,5 @@
-import type { Logger } from 'pino';
 import type { Registry } from '../../registry/registry';
-import type { Clock } from '../../runtime/clock';
-import type { ActivityHandler } from '../../runtime/activity-tasks';
+import type { EngineOptions } from '../engine-options';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
 import { connectHub, type NatsServers } from './hub-connection';
@@ -10,10 +8,10 @@ import { LocalSnapshots } from './local-snapshots';
 import { NatsEngine } from './nats-engine';
 
 /** What it takes to open a NATS engine. */
-export interface OpenNatsEngineOptions {
+export interface OpenNatsEngineOptions extends EngineOptions {
   readonly servers: NatsServers;
   readonly hub: string;
-  readonly partitionCount: number;
+  /** Whether `partitionCount` was given: an existing hub's stored count wins otherwise. */
   readonly partitionCountGiven: boolean;
   readonly leaseTimeMs: number;
   /** Copies of each stream and bucket a worker provisions. Default 1. */
@@ -21,19 +19,12 @@ export interface OpenNatsEngineOptions {
   /** How long acknowledged inputs stay on the server (workers). */
   readonly inputRetentionMs?: number;
   readonly callTimeoutMs: number;
-  readonly maxBatchSize: number;
-  readonly cacheCapacity: number;
   readonly registry: Registry;
-  readonly logger: Logger;
   /**
    * A worker hosts entities: this builds its executor, given the largest state a snapshot
    * message can carry. Without it the engine is client-only.
    */
   readonly createExecutor?: (limits: { maxStateBytes: number; maxMessageBytes: number }) => EntityExecutor;
-  readonly clock: Clock;
-  /** A worker's activity runner. */
-  readonly activities?: ActivityHandler;
-  readonly activityConcurrency?: number;
   /** A worker's data directory for its local snapshot copy; without one, snapshots are read from the server. */
   readonly dataDir?: string;
 }
@@ -77,6 +68,6 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     callTimeoutMs: options.callTimeoutMs,
     clock: options.clock,
     ...(options.activities ? { activities: options.activities } : {}),
-    activityConcurrency: options.activityConcurrency ?? 100,
+    activityConcurrency: options.activityConcurrency,
   });
 }

@@ -1,16 +1,15 @@
 import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StorageError, TransportError } from '../../errors';
 import { entityIdToString, type EntityId } from '../../registry/entity-id';
 import type { Registry } from '../../registry/registry';
 import type { BatchOutcome, EntityExecutor } from '../../runtime/entity-executor';
-import type { EntitySnapshot, OperationMessage, OperationReply } from '../../runtime/messages';
+import type { EntitySnapshot, OperationMessage } from '../../runtime/messages';
 import { encodeSnapshot } from '../../runtime/snapshot-codec';
 import type { EngineStats } from '../engine';
 import { PartitionWorker, type Delivery, type PartitionSink } from '../partition-worker';
-import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import type { HubClient } from './hub-client';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
@@ -19,9 +18,14 @@ import { PartitionLeases } from './partition-leases';
 import { InputRetention } from './input-retention';
 import { WorkFeed } from './work-feed';
 import { chooseSnapshot, findRegressedEntities, inputsStillRetained } from './snapshot-recovery';
-import { decodeOperation, decodeText, encodeJson } from './wire-codec';
+import { decodeOperation } from './wire-codec';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import type { Clock } from '../../runtime/clock';
+import { publishDeadLetter } from './dead-letter-publishing';
+import { newRun, type ConsumerRun, type OwnedPartition } from './owned-partition';
+import { CallReplies } from './call-replies';
+import { PartitionTimers } from './partition-timers';
+import { labelled, withDeadline } from './step-deadlines';
 
 const ENCODER = new TextEncoder();
 
@@ -50,48 +54,6 @@ export interface PartitionHostOptions {
   readonly inputRetentionMs: number;
 }
 
-/** A partition this worker owns. */
-interface OwnedPartition {
-  readonly partition: number;
-  readonly worker: PartitionWorker<JsMsg>;
-  /** The `<hub>_STATE` sequence of each entity's current snapshot: the fence of its next commit. */
-  readonly stateSeqs: Map<string, number>;
-  /** The `lastAppliedSeq` of each entity's newest snapshot this ownership committed or loaded. */
-  readonly appliedSeqs: Map<string, number>;
-  readonly scheduled: ScheduledMessages;
-  readonly retention: InputRetention;
-  /** Entities whose local snapshot proved stale (a fenced commit): read them from the server. */
-  readonly fromServer: Set<string>;
-  /** The current consumer's run: what it replays and what was loaded during it. */
-  run: ConsumerRun;
-  work?: WorkFeed;
-  timers?: ConsumerMessages;
-  loops: Promise<void>[];
-  restarting?: boolean;
-  /** Another restart was asked for while one was under way. */
-  restartAgain?: boolean;
-  /** No batch may run: the consumer is being replaced, or the partition halted. */
-  paused?: boolean;
-  /** Why the partition stopped for good (a state regression that could not be repaired). */
-  halted?: StorageError;
-}
-
-/** What one consumer of a partition replays, and what it has seen so far. */
-interface ConsumerRun {
-  /** Every input at or below it had been applied and committed before this consumer started. */
-  readonly replayFloor: number;
-  /** Inputs of the partition below this position were purged when this consumer started (0: none). */
-  readonly purgedBelow: number;
-  /** `lastAppliedSeq` of each entity's snapshot as first loaded during this run. */
-  readonly loadedSeqs: Map<string, number>;
-  /** Entities whose regression this run has already reported. */
-  readonly reported: Set<string>;
-}
-
-function newRun(replayFloor: number, purgedBelow: number): ConsumerRun {
-  return { replayFloor, purgedBelow, loadedSeqs: new Map(), reported: new Set() };
-}
-
 /**
  * The worker side of the NATS engine: owns partitions through leases, consumes their
  * work, and commits batches. A commit publishes the messages the batch produced (with
@@ -114,6 +76,7 @@ export class PartitionHost {
   private fenced = 0;
   private stateRegressions = 0;
   private readonly halted = new Set<number>();
+  private readonly replies: CallReplies;
 
   constructor(private readonly options: PartitionHostOptions) {
     this.nc = options.connection.nc;
@@ -122,6 +85,7 @@ export class PartitionHost {
     this.layout = options.connection.layout;
     this.partitionCount = options.connection.partitionCount;
     this.hub = options.hub;
+    this.replies = new CallReplies(this.nc, options.logger);
     this.leases = new PartitionLeases({
       leases: options.connection.leases!,
       workers: options.connection.workers!,
@@ -162,7 +126,7 @@ export class PartitionHost {
     };
     for (const owned of this.owned.values()) {
       stats.backlog += owned.worker.backlog;
-      stats.scheduled += owned.scheduled.size;
+      stats.scheduled += owned.timers.size;
     }
     return stats;
   }
@@ -315,7 +279,7 @@ export class PartitionHost {
     // now. Nothing is acknowledged: an acknowledgement covers every earlier input, and the
     // retry's commit acknowledges the whole batch.
     const isCommitted = (m: OperationMessage): boolean => committed.has(entityIdToString(m.target));
-    this.answerCalls(
+    this.replies.answer(
       batch.filter((d) => isCommitted(d.message)),
       outcome,
       outcome.released.filter(isCommitted),
@@ -408,7 +372,16 @@ export class PartitionHost {
         retentionMs: this.options.inputRetentionMs,
         logger,
       }),
-      scheduled: new ScheduledMessages(this.options.clock, (due) => this.fireScheduled(partition, due)),
+      timers: new PartitionTimers({
+        partition,
+        js: this.js,
+        jsm: this.jsm,
+        layout: this.layout,
+        hub: this.hub,
+        clock: this.options.clock,
+        logger,
+        openTimeoutMs: 2 * this.options.leaseTimeMs,
+      }),
       loops: [],
     };
     // A stream without a leader (a cluster re-electing after losing a server) can leave
@@ -416,15 +389,8 @@ export class PartitionHost {
     await withDeadline(this.options.local?.catchUp(partition), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its snapshots`);
     this.owned.set(partition, owned);
     await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
-    // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly made nats.js 2.x hang on a 2.9 server.)
-    const timers = await labelled(
-      this.js.consumers.get(this.layout.timerStream, { filter_subjects: this.layout.timerFilter(partition) }),
-      `Partition ${partition}: opening its timers`,
-    );
-    owned.timers = await withDeadline(timers.consume(), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its timers`);
-    owned.loops.push(this.consumeTimers(owned));
+    await owned.timers.start();
     owned.worker.activate();
-    owned.scheduled.start();
     owned.retention.start();
   }
 
@@ -501,8 +467,7 @@ export class PartitionHost {
     const owned = this.owned.get(partition);
     if (!owned) return;
     owned.work?.stop();
-    owned.timers?.stop();
-    owned.scheduled.stop();
+    owned.loops.push(owned.timers.stop());
     owned.retention.stop();
     if (graceful) await owned.worker.deactivate();
     else void owned.worker.deactivate();
@@ -539,28 +504,6 @@ export class PartitionHost {
     });
   }
 
-  private async consumeTimers(owned: OwnedPartition): Promise<void> {
-    for await (const msg of owned.timers!) {
-      if (msg.data.length === 0) continue;
-      const message = JSON.parse(decodeText(msg.data)) as OperationMessage;
-      owned.scheduled.add([{ due: message.scheduledTime ?? 0, key: msg.subject, message }]);
-    }
-  }
-
-  private fireScheduled(partition: number, due: readonly ScheduledEntry[]): void {
-    void Promise.all(
-      due.map(async (entry) => {
-        await this.hub.publishWork(entry.message);
-        await this.jsm.streams.purge(this.layout.timerStream, { filter: entry.key });
-      }),
-    ).catch((error: unknown) => {
-      const owned = this.owned.get(partition);
-      if (!owned) return;
-      this.options.logger.warn({ partition, err: error }, 'could not fire scheduled messages; retrying');
-      setTimeout(() => owned.scheduled.add(due), 1000);
-    });
-  }
-
   /**
    * Acknowledges an input the partition does not apply. The consumer acknowledges all
    * inputs up to the one acknowledged, so this waits while earlier inputs are queued or
@@ -574,18 +517,14 @@ export class PartitionHost {
 
   private async deadLetter(owned: OwnedPartition, msg: JsMsg, reason: string): Promise<void> {
     const { partition } = owned;
-    const h = headers();
-    h.set('Jetstate-Reason', reason);
-    h.set('Jetstate-Subject', msg.subject);
-    h.set('Jetstate-Sequence', String(msg.seq));
     try {
-      await this.js.publish(this.layout.deadLetterSubject(partition), msg.data, { headers: h, msgID: `dlq:${msg.seq}` });
+      await publishDeadLetter(this.js, this.layout.deadLetterSubject(partition), 'work', msg, reason);
       // Out of the retained inputs too: a replay must not run it behind its dead letter's back
       // once a worker can (the dead letter's own replay does that, once).
       // Deleted, it is never delivered again, acknowledged or not.
       await this.jsm.streams.deleteMessage(this.layout.workStream, msg.seq, false);
       this.ackSkipped(owned, msg);
-      this.rejectCall(msg.data, reason);
+      this.replies.reject(msg.data, reason);
       this.deadLettered++;
       this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
     } catch (error) {
@@ -600,69 +539,6 @@ export class PartitionHost {
     let last: JsMsg | undefined;
     for (const { ack } of batch) if (!last || ack.seq > last.seq) last = ack;
     last?.ack();
-    this.answerCalls(batch, outcome, outcome.released);
-  }
-
-  /** Answers the calls among the deliveries, and those released from entity locks. */
-  private answerCalls(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[]): void {
-    const replies = new Map(outcome.replies.map((r) => [r.id, r]));
-    for (const { message } of batch) {
-      const reply = replies.get(message.id);
-      if (reply && message.replyTo) this.reply(message.replyTo, reply);
-    }
-    // Calls that waited for an entity's lock, from earlier batches.
-    for (const message of released) {
-      const reply = replies.get(message.id);
-      if (reply && message.replyTo) this.reply(message.replyTo, reply);
-    }
-  }
-
-  /** A rejected message that was a call still gets an answer, so its caller does not wait for its timeout. */
-  private rejectCall(data: Uint8Array, reason: string): void {
-    let call: { id?: unknown; replyTo?: unknown };
-    try {
-      call = JSON.parse(decodeText(data)) as { id?: unknown; replyTo?: unknown };
-    } catch {
-      return;
-    }
-    if (typeof call?.id !== 'string' || typeof call.replyTo !== 'string') return;
-    this.reply(call.replyTo, {
-      id: call.id,
-      ok: false,
-      error: { name: 'MessageRejected', message: `The worker could not run this message (${reason}); it is in the dead-letter stream.` },
-    });
-  }
-
-  /** Answers a call; a reply that cannot be sent is logged, never thrown into the partition loop. */
-  private reply(to: string, reply: OperationReply): void {
-    try {
-      this.nc.publish(to, encodeJson(reply));
-    } catch (error) {
-      this.options.logger.error({ err: error, call: reply.id }, 'could not send the reply to a call');
-    }
-  }
-}
-
-/** Rejects with a {@link TransportError} when `work` has not settled within `ms`. */
-async function withDeadline<T>(work: Promise<T> | undefined, ms: number, what: string): Promise<T | undefined> {
-  if (!work) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransportError(`${what} took longer than ${ms} ms; giving the partition up to try again later.`)), ms);
-  });
-  try {
-    return await Promise.race([labelled(work, what), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Says which step failed: a request's own error ("timeout") does not. */
-async function labelled<T>(work: Promise<T>, what: string): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof TransportError) throw error;
-    throw new TransportError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    this.replies.answer(batch, outcome, outcome.released);
   }
 }
