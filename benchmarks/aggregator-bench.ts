@@ -1,6 +1,6 @@
 import { AllSites, PageCounter, SiteTotals } from '../examples/counter-entities';
 import { DurableApp, type DurableAppOptions } from '../src/index';
-import { startNatsServer, type NatsServer } from '../test/nats/nats-server';
+import { startNatsServer, type NatsServer } from '../tools/nats-server';
 import { AGGREGATOR_BENCH_ENTITIES, ForwardingPage, ForwardingSite, LetterCount, Mapper, MergingCounter } from './aggregator-entities';
 import { sendBounded } from './bounded-producer';
 import { Counter } from './counter.entity';

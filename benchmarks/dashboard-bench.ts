@@ -8,7 +8,7 @@ import { Counter } from './counter.entity';
 import { DashboardBenchDone, DashboardBenchWaiting } from './dashboard-bench-fixtures';
 import { nowMs, summarizeLatencies, type LatencySummary } from './stats';
 import { formatInt, formatMs, renderTable } from './table';
-import { startNatsServer } from '../test/nats/nats-server';
+import { startNatsServer } from '../tools/nats-server';
 import { withTempDir } from './temp-dir';
 
 /** Sizes of the dashboard scenario (embedded engine). */

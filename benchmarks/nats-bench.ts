@@ -1,7 +1,7 @@
 import { startBenchHub, type BenchHub, type WorkerPlacement } from './bench-hub';
 import { measureNatsCeiling, type NatsCeilingSample } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals, type NatsSignalSample } from './nats-scenarios';
-import { startNatsServer } from '../test/nats/nats-server';
+import { startNatsServer } from '../tools/nats-server';
 import type { NatsConfiguration, NatsSettings } from './settings';
 import { TARGETS } from './settings';
 import { spreadOf, type LatencySummary, type Spread } from './stats';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { startBenchHub, type WorkerPlacement } from './bench-hub';
 import { measureNatsCeiling, type PublishRate } from './nats-ceiling';
 import { measureNatsCalls, measureNatsSignals } from './nats-scenarios';
-import { startNatsServer } from '../test/nats/nats-server';
+import { startNatsServer } from '../tools/nats-server';
 import { formatInt, formatMs } from './table';
 import { parseArgs } from 'node:util';
 import { integerArg } from './bench-args';

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startNatsCluster } from '../test/nats/nats-cluster';
+import { startNatsCluster } from '../tools/nats-cluster';
 import type { BenchArgs } from './bench-args';
 import { startBenchHub } from './bench-hub';
 import { machineInfo } from './machine-info';

@@ -12,7 +12,7 @@ import {
   type HelloSequenceSample,
   type LongHistory,
 } from './orchestration-scenarios';
-import { startNatsServer } from '../test/nats/nats-server';
+import { startNatsServer } from '../tools/nats-server';
 import type { NatsSettings, OrchestrationSettings, ReplaySettings } from './settings';
 import { TARGETS } from './settings';
 import { nowMs, spreadOf, summarizeLatencies, type LatencySummary, type Spread } from './stats';

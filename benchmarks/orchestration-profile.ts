@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DurableApp, type DurableClient } from '../src/index';
 import { startBenchHub } from './bench-hub';
-import { startNatsServer } from '../test/nats/nats-server';
+import { startNatsServer } from '../tools/nats-server';
 import { BENCH_ACTIVITIES, BENCH_ORCHESTRATORS } from './orchestration-fixtures';
 import { buildLongHistory, measureFanOut, measureHelloSequence } from './orchestration-scenarios';
 import { formatInt, formatMs } from './table';

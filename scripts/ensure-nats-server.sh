@@ -2,7 +2,7 @@
 # The NATS test suites start their own nats-server processes. Install the server when this
 # run can (root with apt-get); otherwise stop and say how to install it. Never skip.
 set -euo pipefail
-# The same places the tests look (test/nats/nats-server.ts).
+# The same places the tests look (tools/nats-server.ts).
 for candidate in "${NATS_SERVER_BIN:-}" /usr/sbin/nats-server /usr/bin/nats-server /usr/local/bin/nats-server; do
   if [ -n "$candidate" ] && [ -x "$candidate" ]; then exit 0; fi
 done

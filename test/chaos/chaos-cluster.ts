@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { WorkerProcess, waitFor } from '../nats-failover/support';
 import type { ChaosWorkerConfig } from './fixtures/chaos-worker';
 

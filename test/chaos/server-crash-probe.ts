@@ -18,7 +18,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startNatsServer } from '../nats/nats-server';
+import { startNatsServer } from '../../tools/nats-server';
 
 const LOG = 'PROBE_LOG';
 const LAST = 'PROBE_LAST';

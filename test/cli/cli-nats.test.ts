@@ -2,7 +2,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { APP_MODULE, KEY, cli, eventually, requireBuilt, startCli, type RunningCli } from './cli-harness';
 
 const HUB = 'cli-hub';

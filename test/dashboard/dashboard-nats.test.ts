@@ -7,7 +7,7 @@ import { DurableClient, serveHttp, type HttpServer } from '../../src/index';
 import { tempDir } from '../helpers';
 import { API, post } from '../http/http-harness';
 import { startHttpWorker, stopHttpWorker } from '../http/http-worker-process';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { launchBrowser, screenshot, type TestBrowser } from './browser';
 import { ensureDashboardBuilt } from './dashboard-harness';
 

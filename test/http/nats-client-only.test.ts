@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableClient, serveHttp, type HttpServer } from '../../src/index';
 import { tempDir } from '../helpers';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { startHttpWorker, stopHttpWorker } from './http-worker-process';
 import { API, EventReader, KEY, curl, pollUntilDone, post, request } from './http-harness';
 

@@ -15,8 +15,8 @@ import { DurableClient } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { ownerOf } from '../../src/engine/nats/partition-leases';
 import { tempDir } from '../helpers';
-import { startNatsCluster, type NatsCluster } from '../nats/nats-cluster';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsCluster, type NatsCluster } from '../../tools/nats-cluster';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { ALL_LEDGER_KEYS, ALL_RELAY_KEYS, Ledger, Relay, ledgerKey, relayKey } from './fixtures/entities';
 import type { WorkerConfig } from './fixtures/worker-child';
 

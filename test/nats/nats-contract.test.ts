@@ -8,7 +8,7 @@ import { orchestrationOperationsContract } from '../contract/orchestration-opera
 import { orchestrationsContract } from '../contract/orchestrations.contract';
 import { streamsAndStorageContract } from '../contract/streams-and-storage.contract';
 import { natsHarness } from './nats-harness';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 
 let server: NatsServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { DurableApp } from '../../src/index';
 import type { ContractAppOptions, ContractStore, EngineHarness } from '../contract/harness';
 import { tempDir } from '../helpers';
-import type { NatsServer } from './nats-server';
+import type { NatsServer } from '../../tools/nats-server';
 
 let hubs = 0;
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Activity, DurableApp, Orchestrator, type OrchestrationContext } from '../../src/index';
 import { partitionOf } from '../../src/internal';
 import { eventually } from '../eventually';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 
 const PARTITIONS = 16;
 

@@ -18,7 +18,7 @@ import { Account, Transfer } from '../../examples/bank-transfer';
 import { Counter, Journal } from '../contract/fixtures';
 import { ACTIVITIES, ORCHESTRATORS } from '../contract/orchestration-fixtures';
 import { tempDir } from '../helpers';
-import { exited, freePort, launch } from './nats-server';
+import { exited, freePort, launch } from '../../tools/nats-server';
 
 const HUB = 'shop';
 const WORKER = { user: 'worker', pass: 'worker-secret' };

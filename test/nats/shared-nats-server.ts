@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 
 /** What a suite sharing one nats-server gets from {@link useSharedNatsServer}. */
 export interface SharedNatsServer {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DurableApp, DurableClient, TransportError, type NatsServers } from '../../src/index';
 import { Counter } from '../contract/fixtures';
 import { tempDir } from '../helpers';
-import { exited, freePort, launch } from './nats-server';
+import { exited, freePort, launch } from '../../tools/nats-server';
 
 const WORKER = { user: 'worker', pass: 'worker-secret' };
 const CLIENT = { user: 'shop', pass: 'shop-secret' };

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { AppStoppedError, DurableApp, DurableClient, hubPermissions, InvalidOptionsError, TransportError } from '../../src/index';
 import { Counter } from '../contract/fixtures';
 import { tempDir } from '../helpers';
-import { exited, freePort, launch, startNatsServer, type NatsServer } from './nats-server';
+import { exited, freePort, launch, startNatsServer, type NatsServer } from '../../tools/nats-server';
 
 const silent = { level: 'silent' } as const;
 

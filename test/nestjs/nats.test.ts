@@ -3,7 +3,7 @@ import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DurableApp, DurableClient, JetstateModule } from '../../src/nestjs';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { Checkout, Ledger, Payments, RatesService, Wallet } from './fixtures/shop';
 
 @Injectable()

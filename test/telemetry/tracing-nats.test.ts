@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableApp, DurableClient, OrchestrationRuntimeStatus } from '../../src/index';
-import { startNatsServer, type NatsServer } from '../nats/nats-server';
+import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { eventually } from '../eventually';
 import { tempDir } from '../helpers';
 import { installSdk, type InstalledSdk } from './otel-sdk';
