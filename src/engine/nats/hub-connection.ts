@@ -132,9 +132,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
         await jsm.consumers.add(layout.workStream, {
           durable_name: name,
           filter_subject: layout.workFilter(partition),
-          // A partition applies its inputs in order, one batch at a time, so one acknowledgement
-          // of a batch's last input acknowledges the batch (and halves the server's work per signal).
-          ack_policy: AckPolicy.All,
+          ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,

@@ -275,11 +275,9 @@ export class PartitionHost {
       owned.stateSeqs.delete(key);
       owned.fromServer.add(key);
     }
-    // Entities that did commit will skip these messages on the retry, so answer their calls
-    // now. Nothing is acknowledged: an acknowledgement covers every earlier input, and the
-    // retry's commit acknowledges the whole batch.
+    // Entities that did commit will skip these messages on the retry, so acknowledge and answer them now.
     const isCommitted = (m: OperationMessage): boolean => committed.has(entityIdToString(m.target));
-    this.replies.answer(
+    this.finish(
       batch.filter((d) => isCommitted(d.message)),
       outcome,
       outcome.released.filter(isCommitted),
@@ -495,7 +493,7 @@ export class PartitionHost {
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
         // At or below the floor it was dead-lettered already, when it first came.
-        if (msg.seq <= run.replayFloor) this.ackSkipped(owned, msg);
+        if (msg.seq <= run.replayFloor) msg.ack();
         else await this.deadLetter(owned, msg, decoded.reason);
         return;
       }
@@ -504,26 +502,14 @@ export class PartitionHost {
     });
   }
 
-  /**
-   * Acknowledges an input the partition does not apply. The consumer acknowledges all
-   * inputs up to the one acknowledged, so this waits while earlier inputs are queued or
-   * being applied: the acknowledgement of their batch's last input then covers this one
-   * only once a later batch commits, and an input left at the end is delivered again after
-   * the acknowledgement wait and skipped again.
-   */
-  private ackSkipped(owned: OwnedPartition, msg: JsMsg): void {
-    if (owned.worker.idle) msg.ack();
-  }
-
   private async deadLetter(owned: OwnedPartition, msg: JsMsg, reason: string): Promise<void> {
     const { partition } = owned;
     try {
       await publishDeadLetter(this.js, this.layout.deadLetterSubject(partition), 'work', msg, reason);
       // Out of the retained inputs too: a replay must not run it behind its dead letter's back
       // once a worker can (the dead letter's own replay does that, once).
-      // Deleted, it is never delivered again, acknowledged or not.
       await this.jsm.streams.deleteMessage(this.layout.workStream, msg.seq, false);
-      this.ackSkipped(owned, msg);
+      msg.ack();
       this.replies.reject(msg.data, reason);
       this.deadLettered++;
       this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
@@ -532,13 +518,9 @@ export class PartitionHost {
     }
   }
 
-  /** Acknowledges a committed batch and answers its calls. */
-  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
-    // The consumer acknowledges every input up to the one acknowledged (AckPolicy.All), and
-    // a partition commits its batches in delivery order.
-    let last: JsMsg | undefined;
-    for (const { ack } of batch) if (!last || ack.seq > last.seq) last = ack;
-    last?.ack();
-    this.replies.answer(batch, outcome, outcome.released);
+  /** Acknowledges the deliveries and answers their calls. */
+  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[] = outcome.released): void {
+    for (const { ack } of batch) ack.ack();
+    this.replies.answer(batch, outcome, released);
   }
 }
