@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, InvalidOptionsError, STATUS_BY_CODE, HttpErrorCode, serveHttp } from '../../src/index';
-import { Counter } from './fixtures/http-fixtures';
+import { Counter, slowCalls } from './fixtures/http-fixtures';
 import { API, KEY, curl, post, request, startEmbeddedServer, type EmbeddedServer } from './http-harness';
 
 describe('HTTP API: keys, refusals and limits (embedded engine)', () => {
@@ -86,8 +86,10 @@ describe('HTTP API: keys, refusals and limits (embedded engine)', () => {
 
   it('closes gracefully: a request in flight finishes, then new connections are refused', async () => {
     const server = await open();
+    const startedBefore = slowCalls.started;
     const slow = post(`${server.api}/entities/Counter/slow/call/slowAdd`, { amount: 3, delayMs: 400 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Close only once the call is running: on a loaded machine the request can take longer than any fixed wait to arrive.
+    await vi.waitFor(() => expect(slowCalls.started).toBeGreaterThan(startedBefore), { timeout: 10_000, interval: 5 });
     const closing = server.http.close();
     const reply = await slow;
     await closing;
