@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sendBounded } from './bounded-producer';
 
 /** The figures of one round. */
 export interface CompareRoundResult {
@@ -33,18 +34,10 @@ interface App {
   stop(): Promise<void>;
 }
 
-async function inFlight(total: number, window: number, send: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < total) await send(next++);
-  };
-  await Promise.all(Array.from({ length: window }, lane));
-}
-
 async function signals(client: Client, counter: unknown, total: number, keys: number, prefix: string): Promise<number> {
   const handles = Array.from({ length: keys }, (_, i) => client.entity(counter, `${prefix}${i}`));
   const began = performance.now();
-  await inFlight(total, 5000, (i) => handles[i % keys]!.signal.add(1));
+  await sendBounded(total, 5000, (i) => handles[i % keys]!.signal.add(1));
   const values = await Promise.all(handles.map((h) => h.call.get()));
   const elapsed = performance.now() - began;
   const sum = values.reduce((a, b) => a + b, 0);
@@ -86,7 +79,7 @@ async function round(tree: string): Promise<CompareRoundResult> {
     }
     calls.sort((a, b) => a - b);
     const began = performance.now();
-    await inFlight(1000, 200, async () => {
+    await sendBounded(1000, 200, async () => {
       const handle = await client.startNew(fixtures.HelloSequence, fixtures.HELLO_CITIES);
       const status = await handle.waitForCompletion({ timeout: 60_000 });
       if (status.runtimeStatus !== 'Completed') throw new Error(`an instance ended ${status.runtimeStatus}`);

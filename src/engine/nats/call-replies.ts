@@ -19,10 +19,12 @@ export class CallReplies {
   /** Answers the calls among a batch's deliveries, and those released from entity locks (calls of earlier batches). */
   answer(batch: readonly Delivery<unknown>[], outcome: BatchOutcome, released: readonly OperationMessage[]): void {
     const replies = new Map(outcome.replies.map((r) => [r.id, r]));
-    for (const message of [...batch.map((d) => d.message), ...released]) {
+    const answerOne = (message: OperationMessage): void => {
       const reply = replies.get(message.id);
       if (reply && message.replyTo) this.send(message.replyTo, reply);
-    }
+    };
+    for (const { message } of batch) answerOne(message);
+    for (const message of released) answerOne(message);
   }
 
   /** A dead-lettered message that was a call still gets an answer, so its caller does not wait for its timeout. */
