@@ -143,7 +143,7 @@ function verdict(rateRatio: Interval): string {
   return 'not shown';
 }
 
-/** One variant's round in a fresh process (see telemetry-round.ts). */
+/** One variant's round in a fresh process (see fixtures/telemetry-round.ts). */
 async function runRound(variant: Variant, scenario: Scenario, core?: number): Promise<TelemetryRoundResult> {
   const args = [ROUND_SCRIPT, variant, scenario.durability, scenario.total, scenario.keys, scenario.maxInFlight].map(String);
   const [command, commandArgs] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
@@ -179,7 +179,7 @@ function canPin(): boolean {
   }
 }
 
-/** The seam's cost per signal for `variant`, measured in a fresh process (see telemetry-seam.ts); the best of 3 processes. */
+/** The seam's cost per signal for `variant`, measured in a fresh process (see fixtures/telemetry-seam.ts); the best of 3 processes. */
 function seamNanosPerSignal(variant: Variant): number {
   let best = Number.POSITIVE_INFINITY;
   for (let run = 0; run < 3; run++) {
