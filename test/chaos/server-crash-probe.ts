@@ -20,7 +20,8 @@
  * sequence; each subject must serve its last acknowledged message. The fence is watched
  * throughout: a rejection names the server's last sequence of the subject, older than the
  * acknowledged one (a regression) or newer (an acknowledgement lost in the kill: benign).
- * The durable consumer's acknowledgement floor is compared before and after each kill.
+ * The durable consumer's acknowledgement floor is compared before and after each kill, and
+ * each round names the block files each stream has at its check (docs/nats.md explains why).
  *
  * Exits 1 if an acknowledged log message was lost or a rollup subject regressed (what
  * jetstate relies on); the `max_msgs_per_subject` streams' regressions are what is being
@@ -28,6 +29,8 @@
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startNatsServer, type NatsServer } from '../../tools/nats-server';
@@ -48,10 +51,14 @@ interface FloorAtKill {
   readonly after: number;
 }
 
+/** The numbers of a stream's block files (`<n>.blk`) at a check, lowest to highest. */
+type BlockNumbers = readonly number[];
+
 interface RoundResult {
   readonly round: number;
   readonly log: { readonly acked: number; readonly missing: number };
   readonly subjects: Record<string, SubjectCounts>;
+  readonly blocks: Record<string, BlockNumbers>;
   readonly floors: readonly FloorAtKill[];
 }
 
@@ -116,6 +123,18 @@ async function withConnection<T>(
   }
 }
 
+/**
+ * The block files of a stream in the server's store. The server recovers them in the order of
+ * their names (`10.blk` before `2.blk`), which is why the report shows them.
+ */
+async function blockNumbers(server: NatsServer, stream: string): Promise<BlockNumbers> {
+  const files = await readdir(join(server.storeDir, 'jetstream', '$G', 'streams', stream, 'msgs'));
+  return files
+    .filter((file) => file.endsWith('.blk'))
+    .map((file) => Number.parseInt(file, 10))
+    .sort((a, b) => a - b);
+}
+
 async function runRound(round: number, options: ProbeOptions, server: NatsServer, log: LogLedger, ledgers: readonly SubjectLedger[]): Promise<RoundResult> {
   const floors: FloorAtKill[] = [];
   for (let kill = 1; kill <= options.kills; kill++) {
@@ -125,8 +144,12 @@ async function runRound(round: number, options: ProbeOptions, server: NatsServer
   return withConnection(server, async (jsm, nc) => {
     const logResult = await log.check(jetstream(nc), jsm);
     const subjects: Record<string, SubjectCounts> = {};
-    for (const ledger of ledgers) subjects[ledger.variant.name] = await ledger.check(jsm);
-    return { round, log: logResult, subjects, floors };
+    const blocks: Record<string, BlockNumbers> = {};
+    for (const ledger of ledgers) {
+      subjects[ledger.variant.name] = await ledger.check(jsm);
+      blocks[ledger.variant.name] = await blockNumbers(server, ledger.variant.stream);
+    }
+    return { round, log: logResult, subjects, blocks, floors };
   });
 }
 
@@ -143,7 +166,9 @@ function floorSummary(floors: readonly FloorAtKill[]): string {
 function roundLine(r: RoundResult): string {
   const variants = SUBJECT_VARIANTS.map((variant) => {
     const c = r.subjects[variant.name]!;
-    return `${variant.name}: ${c.older} older, ${c.none} none of ${number(c.checked)}; fence ${c.fenceOlder} older (${c.acceptedOnOlder} writes accepted on it), ${c.fenceNewer} newer`;
+    const blocks = r.blocks[variant.name]!;
+    const range = blocks.length === 0 ? 'no blocks' : `${blocks.length} blocks, ${blocks[0]}.blk to ${blocks.at(-1)}.blk`;
+    return `${variant.name}: ${c.older} older, ${c.none} none of ${number(c.checked)}; fence ${c.fenceOlder} older (${c.acceptedOnOlder} writes accepted on it), ${c.fenceNewer} newer; ${range}`;
   });
   return [`round ${r.round}: log ${number(r.log.acked)} acknowledged, ${r.log.missing} missing`, ...variants, floorSummary(r.floors)].join(' | ');
 }
