@@ -50,7 +50,7 @@ interface Written {
 
 /** What one check of a variant found, and what its fence saw since the previous check. */
 export interface SubjectCounts {
-  /** Subjects with an acknowledged message. */
+  /** Subjects with an acknowledged message at the check (in totals, summed over the checks). */
   checked: number;
   /** Subjects whose last message is older than the last acknowledged one. */
   older: number;

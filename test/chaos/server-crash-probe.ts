@@ -25,10 +25,10 @@
  *
  * Exits 1 if an acknowledged log message was lost or a rollup subject regressed (what
  * jetstate relies on); the `max_msgs_per_subject` streams' regressions are what is being
- * measured, not a failure. Exits 2 on bad arguments.
+ * measured, not a failure. Exits 2 on bad arguments or when the probe itself fails.
  */
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -111,10 +111,7 @@ async function loadAndKill(server: NatsServer, log: LogLedger, ledgers: readonly
   return { before, after };
 }
 
-async function withConnection<T>(
-  server: NatsServer,
-  use: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, nc: Awaited<ReturnType<typeof connect>>) => Promise<T>,
-): Promise<T> {
+async function withConnection<T>(server: NatsServer, use: (jsm: JetStreamManager, nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connect({ servers: server.url });
   try {
     return await use(await jetstreamManager(nc), nc);
@@ -210,14 +207,7 @@ function relyingLoss(results: readonly RoundResult[]): boolean {
 }
 
 async function main(): Promise<void> {
-  let options: ProbeOptions;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const options = parseOptions(process.argv.slice(2));
   const progress = options.json ? process.stderr : process.stdout;
   const server = await startNatsServer();
   const results: RoundResult[] = [];
@@ -239,4 +229,7 @@ async function main(): Promise<void> {
   process.exitCode = failed ? 1 : 0;
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+});
