@@ -6,6 +6,8 @@
  *   --kills N        SIGKILLs per round, in quick succession (default 5)
  *   --seconds S[-T]  seconds of load before each kill, drawn from S to T (default 2-7)
  *   --json           print the results as JSON on stdout (progress goes to stderr)
+ *   --block-order    instead of rounds, lay one subject out by hand across two block files
+ *                    and SIGKILL once, for each of a few layouts (crash-probe-block-order.ts)
  *
  * It loads one single-server file store the way a jetstate hub does: a log stream written
  * with message ids and read by a durable consumer (like `<hub>_WORK`), and three streams
@@ -25,7 +27,8 @@
  *
  * Exits 1 if an acknowledged log message was lost or a rollup subject regressed (what
  * jetstate relies on); the `max_msgs_per_subject` streams' regressions are what is being
- * measured, not a failure. Exits 2 on bad arguments or when the probe itself fails.
+ * measured, not a failure (with `--block-order`: exits 1 if the rollup layout lost its newest
+ * message). Exits 2 on bad arguments or when the probe itself fails.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -34,6 +37,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startNatsServer, type NatsServer } from '../../tools/nats-server';
+import { BLOCK_ORDER_CASES, blockOrderLine, keptNewest, runBlockOrderCase, type BlockOrderResult } from './crash-probe-block-order';
 import { addLogStream, consumerFloor, LogLedger, readLog } from './crash-probe-log';
 import { addCounts, addSubjectStreams, emptyCounts, SUBJECT_VARIANTS, SubjectLedger, type SubjectCounts } from './crash-probe-subjects';
 
@@ -43,6 +47,7 @@ interface ProbeOptions {
   readonly minSeconds: number;
   readonly maxSeconds: number;
   readonly json: boolean;
+  readonly blockOrder: boolean;
 }
 
 /** The durable consumer's acknowledgement floor just before a kill and after the restart. */
@@ -70,6 +75,7 @@ function parseOptions(argv: readonly string[]): ProbeOptions {
       kills: { type: 'string', default: '5' },
       seconds: { type: 'string', default: '2-7' },
       json: { type: 'boolean', default: false },
+      'block-order': { type: 'boolean', default: false },
     },
   });
   const count = (name: string, value: string): number => {
@@ -81,7 +87,14 @@ function parseOptions(argv: readonly string[]): ProbeOptions {
   const minSeconds = Number(min);
   const maxSeconds = Number(max);
   if (!(minSeconds > 0) || !(maxSeconds >= minSeconds)) throw new Error(`--seconds needs S or S-T with 0 < S <= T, not "${values.seconds}"`);
-  return { rounds: count('rounds', values.rounds), kills: count('kills', values.kills), minSeconds, maxSeconds, json: values.json };
+  return {
+    rounds: count('rounds', values.rounds),
+    kills: count('kills', values.kills),
+    minSeconds,
+    maxSeconds,
+    json: values.json,
+    blockOrder: values['block-order'],
+  };
 }
 
 async function setUp(server: NatsServer): Promise<void> {
@@ -206,8 +219,31 @@ function relyingLoss(results: readonly RoundResult[]): boolean {
   return log.missing > 0 || SUBJECT_VARIANTS.some((v) => v.rollup && subjects[v.name]!.older + subjects[v.name]!.none + subjects[v.name]!.fenceOlder > 0);
 }
 
+/** The `--block-order` mode: each layout on a fresh stream of one server; true if the rollup layout lost its newest message. */
+async function runBlockOrder(options: ProbeOptions): Promise<boolean> {
+  const progress = options.json ? process.stderr : process.stdout;
+  const server = await startNatsServer();
+  const results: BlockOrderResult[] = [];
+  try {
+    for (const layout of BLOCK_ORDER_CASES) {
+      const result = await runBlockOrderCase(server, layout);
+      results.push(result);
+      progress.write(`${blockOrderLine(result)}\n`);
+    }
+  } finally {
+    await server.dispose();
+  }
+  const failed = results.some((r) => r.rollup && !keptNewest(r));
+  if (options.json) process.stdout.write(`${JSON.stringify({ options, layouts: results, failed }, null, 2)}\n`);
+  return failed;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.blockOrder) {
+    process.exitCode = (await runBlockOrder(options)) ? 1 : 0;
+    return;
+  }
   const progress = options.json ? process.stderr : process.stdout;
   const server = await startNatsServer();
   const results: RoundResult[] = [];
