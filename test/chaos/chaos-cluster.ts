@@ -239,6 +239,19 @@ export class ChaosCluster {
     return sum;
   }
 
+  /** The partitions with inputs left, each with its consumer's positions: what a hub that did not settle is stuck on. */
+  async describeWorkPending(): Promise<string> {
+    const jsm = await jetstreamManager(this.raw);
+    const lines: string[] = [];
+    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
+      if (c.num_pending + c.num_ack_pending === 0) continue;
+      lines.push(
+        `${c.name}: ${c.num_pending} not delivered, ${c.num_ack_pending} delivered and not acknowledged (delivered up to ${c.delivered.stream_seq}, acknowledged up to ${c.ack_floor.stream_seq}, ${c.num_redelivered} redelivered, ${c.num_waiting} pulls waiting)`,
+      );
+    }
+    return lines.join('\n');
+  }
+
   describeWorkers(): string {
     return this.slots.map((s) => `${s.name}: ${s.current?.describe() ?? 'never started'}${s.stopped ? ' (SIGSTOPped)' : ''}`).join(' | ');
   }

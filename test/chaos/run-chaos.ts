@@ -166,6 +166,7 @@ export async function runChaos(seed: number, settings: ChaosSettings, hooks: Cha
         ...(unhandled.length > 0 ? [`${unhandled.length} unhandled promise rejections in the driving process (first: ${unhandled[0]})`] : []),
       ];
       const workPending = settled ? undefined : await cluster.workPending(PARTITIONS).catch(() => -1);
+      if (!settled) log(`[chaos] partitions with inputs left:\n${await cluster.describeWorkPending().catch((error: unknown) => String(error))}`);
       const haltedPartitions = cluster.haltedPartitions();
       const problems = problemsOf(signalVerdict, transferVerdict, bankVerdict, incidents, workPending);
       if (haltedPartitions.length > 0) problems.push(`partitions halted by the workers: ${haltedPartitions.join(', ')}`);
