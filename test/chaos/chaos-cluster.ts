@@ -233,7 +233,7 @@ export class ChaosCluster {
   async workPending(partitions: number): Promise<number> {
     const jsm = await jetstreamManager(this.raw);
     const byName = new Map<string, number>();
-    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) byName.set(c.name, c.num_pending + c.num_ack_pending);
+    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) if (c) byName.set(c.name, c.num_pending + c.num_ack_pending);
     let sum = 0;
     for (let p = 0; p < partitions; p++) sum += byName.get(`p${p}`) ?? Number.POSITIVE_INFINITY;
     return sum;
@@ -244,7 +244,8 @@ export class ChaosCluster {
     const jsm = await jetstreamManager(this.raw);
     const lines: string[] = [];
     for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
-      if (c.num_pending + c.num_ack_pending === 0) continue;
+      // A consumer deleted while the list is read comes back empty.
+      if (!c || c.num_pending + c.num_ack_pending === 0) continue;
       lines.push(
         `${c.name}: ${c.num_pending} not delivered, ${c.num_ack_pending} delivered and not acknowledged (delivered up to ${c.delivered.stream_seq}, acknowledged up to ${c.ack_floor.stream_seq}, ${c.num_redelivered} redelivered, ${c.num_waiting} pulls waiting)`,
       );

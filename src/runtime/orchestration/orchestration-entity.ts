@@ -18,7 +18,7 @@ import { OperationContext } from '../operation-context';
 import type { HistoryEvent } from './history-events';
 import type { LiveOrchestration } from './live-orchestration';
 import { actionMessages, unlockMessages } from './action-messages';
-import { runTurnChain } from './continue-as-new-chain';
+import { runTurnChain, type TurnChain } from './continue-as-new-chain';
 import { actionFor } from './orchestration-actions';
 import { OrchestrationExecutor } from './orchestration-executor';
 import { deterministicUuid } from './orchestration-ids';
@@ -299,9 +299,17 @@ export class OrchestrationEntity {
     const now = this.options.clock.now();
     const history = (record.history ??= []);
     const live = this.cached(instanceId, record) ?? (await executor.restore(instanceId, history));
-    // Until this operation succeeds, the live instance may be ahead of what is committed.
-    this.live.delete(instanceId);
-    const chain = await runTurnChain(executor, live, events, now);
+    // A turn that throws may leave the live instance part-way; one whose commit fails leaves
+    // it ahead of the committed history, which `cached` detects by the history's length. Not
+    // deleted up front: lru-cache clears all its slots (cacheCapacity of them) when its last
+    // entry is deleted, which a cache holding one instance would do on every turn.
+    let chain: TurnChain;
+    try {
+      chain = await runTurnChain(executor, live, events, now);
+    } catch (error) {
+      this.live.delete(instanceId);
+      throw error;
+    }
     for (const { event, reason } of chain.dropped) this.options.logger.debug({ instanceId, event: event.kind, reason }, 'orchestration event dropped');
     if (chain.restarted) {
       record.history = [...chain.history];
@@ -339,9 +347,8 @@ export class OrchestrationEntity {
   }
 
   private remember(instanceId: string, live: LiveOrchestration): void {
-    this.live.delete(instanceId);
-    if (live.state.isTerminal) return;
-    this.live.set(instanceId, live);
+    if (live.state.isTerminal) this.live.delete(instanceId);
+    else this.live.set(instanceId, live);
   }
 }
 
