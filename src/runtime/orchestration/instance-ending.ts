@@ -17,7 +17,7 @@ export class InstanceEnding {
   constructor(private readonly logger: Logger) {}
 
   /** After a delivery: ends the instance if its code finished, diverged, or can never continue. */
-  settle(live: LiveOrchestration, turn: TurnBuilder): void {
+  endIfFinished(live: LiveOrchestration, turn: TurnBuilder): void {
     const failure = live.ledger.failure ?? live.pendingFailure;
     if (failure) return this.fail(live, turn, failure);
     const outcome = live.runOutcome;

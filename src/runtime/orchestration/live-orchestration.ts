@@ -169,7 +169,7 @@ export class LiveOrchestration {
   }
 
   /** Records how `run` ended; only the first outcome counts. */
-  settleRun(outcome: RunOutcome): void {
+  recordRunOutcome(outcome: RunOutcome): void {
     this.outcome ??= outcome;
   }
 

@@ -25,7 +25,7 @@ export interface OrchestrationExecutorOptions {
   readonly requireRegisteredActivities?: boolean;
 }
 
-// Captured once: a test's fake timers must not stop the executor from settling.
+// Captured once: a test's fake timers must not stop the executor from draining microtasks.
 const immediate = setImmediate;
 
 /** Lets every microtask run: the code continues until it waits on a durable task again. */
@@ -109,7 +109,7 @@ export class OrchestrationExecutor {
           continue;
         }
         await this.deliver(live, event);
-        this.ending.settle(live, turn);
+        this.ending.endIfFinished(live, turn);
       }
       this.ending.failIfStuck(live, turn);
     } catch (error) {
@@ -259,12 +259,12 @@ export class OrchestrationExecutor {
       const instance = create(definition.ctor) as OrchestratorInstance;
       pending = instance.run(context, input);
     } catch (error) {
-      live.settleRun({ ok: false, error });
+      live.recordRunOutcome({ ok: false, error });
       return;
     }
     Promise.resolve(pending).then(
-      (value) => live.settleRun({ ok: true, value }),
-      (error: unknown) => live.settleRun({ ok: false, error }),
+      (value) => live.recordRunOutcome({ ok: true, value }),
+      (error: unknown) => live.recordRunOutcome({ ok: false, error }),
     );
   }
 
