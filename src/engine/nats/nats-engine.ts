@@ -11,7 +11,7 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { EngineOptions } from '../engine-options';
 import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
-import { ActivityHost } from './activity-host';
+import { ActivityTaskConsumer } from './activity-task-consumer';
 import { NatsDeadLetters } from './nats-dead-letters';
 import { toJetstateError } from './transport-errors';
 import { HubClient } from './hub-client';
@@ -55,8 +55,8 @@ export class NatsEngine implements Engine {
   private readonly partitionCount: number;
   private readonly hub: HubClient;
   private readonly outgoing: PublishFolding;
-  private readonly host: PartitionHost | undefined;
-  private readonly activityHost: ActivityHost | undefined;
+  private readonly partitionHost: PartitionHost | undefined;
+  private readonly activityTaskConsumer: ActivityTaskConsumer | undefined;
   readonly deadLetters: NatsDeadLetters;
   private readonly waiters = new Map<string, Waiter>();
   private readonly watchers = new Set<ConsumerMessages>();
@@ -76,7 +76,7 @@ export class NatsEngine implements Engine {
       (name, operation) => (options.registry.hasEntity(name) ? options.registry.entityNamed(name).operations.get(operation)?.merge : undefined),
     );
     this.deadLetters = new NatsDeadLetters(connection.js, connection.jsm, connection.layout);
-    this.host = options.executor
+    this.partitionHost = options.executor
       ? new PartitionHost({
           connection,
           hub: this.hub,
@@ -91,9 +91,9 @@ export class NatsEngine implements Engine {
           clock: options.clock,
         })
       : undefined;
-    this.activityHost =
+    this.activityTaskConsumer =
       options.executor && options.activities
-        ? new ActivityHost({
+        ? new ActivityTaskConsumer({
             connection,
             hub: this.hub,
             registry: options.registry,
@@ -114,8 +114,8 @@ export class NatsEngine implements Engine {
     this.assertOpen();
     this.state = 'running';
     try {
-      await this.host?.start();
-      await this.activityHost?.start();
+      await this.partitionHost?.start();
+      await this.activityTaskConsumer?.start();
     } catch (error) {
       throw toJetstateError(error, 'starting the worker (its heartbeat, partition leases and activity consumer)');
     }
@@ -124,7 +124,7 @@ export class NatsEngine implements Engine {
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
-    await Promise.all([this.host?.stop(), this.activityHost?.stop()]);
+    await Promise.all([this.partitionHost?.stop(), this.activityTaskConsumer?.stop()]);
     for (const watcher of this.watchers) watcher.stop();
     for (const waiter of this.waiters.values()) {
       clearTimeout(waiter.timer);
@@ -254,8 +254,8 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const stats = this.host?.stats() ?? zeroStats();
-    return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
+    const stats = this.partitionHost?.stats() ?? zeroStats();
+    return this.activityTaskConsumer ? { ...stats, deadLettered: stats.deadLettered + this.activityTaskConsumer.deadLettered } : stats;
   }
 
   private onReply(data: Uint8Array): void {
