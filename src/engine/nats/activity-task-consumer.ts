@@ -37,7 +37,7 @@ const FOREIGN_TASK_DELIVERIES = 50;
 /** What an {@link ActivityTaskConsumer} needs. */
 export interface ActivityTaskConsumerOptions {
   readonly connection: HubConnection;
-  readonly hub: HubClient;
+  readonly hubClient: HubClient;
   readonly registry: Registry;
   readonly handler: ActivityHandler;
   readonly concurrency: number;
@@ -81,7 +81,7 @@ export class ActivityTaskConsumer {
       retryDelayMs: 250,
       complete: async ({ ack }, outcome) => {
         const now = options.clock.now();
-        await Promise.all(outcome.map((m) => options.hub.send(m, now)));
+        await Promise.all(outcome.map((m) => options.hubClient.send(m, now)));
         this.release(ack);
         ack.ack();
       },

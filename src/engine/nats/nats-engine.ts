@@ -53,7 +53,7 @@ export class NatsEngine implements Engine {
   private readonly js: JetStreamClient;
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
-  private readonly hub: HubClient;
+  private readonly hubClient: HubClient;
   private readonly outgoing: PublishFolding;
   private readonly partitionHost: PartitionHost | undefined;
   private readonly activityTaskConsumer: ActivityTaskConsumer | undefined;
@@ -70,16 +70,16 @@ export class NatsEngine implements Engine {
     this.js = connection.js;
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
-    this.hub = new HubClient(connection);
+    this.hubClient = new HubClient(connection);
     this.outgoing = new PublishFolding(
-      (message) => this.hub.publishWork(message),
+      (message) => this.hubClient.publishWork(message),
       (name, operation) => (options.registry.hasEntity(name) ? options.registry.entityNamed(name).operations.get(operation)?.merge : undefined),
     );
     this.deadLetters = new NatsDeadLetters(connection.js, connection.jsm, connection.layout);
     this.partitionHost = options.executor
       ? new PartitionHost({
           connection,
-          hub: this.hub,
+          hub: this.hubClient,
           registry: options.registry,
           executor: options.executor,
           logger: options.logger,
@@ -95,7 +95,7 @@ export class NatsEngine implements Engine {
       options.executor && options.activities
         ? new ActivityTaskConsumer({
             connection,
-            hub: this.hub,
+            hubClient: this.hubClient,
             registry: options.registry,
             handler: options.activities,
             concurrency: options.activityConcurrency,
@@ -142,7 +142,7 @@ export class NatsEngine implements Engine {
     const now = this.options.clock.now();
     // Scheduled signals go to the timer stream; the others through the publish buffer, which folds hot keys' signals.
     try {
-      await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.outgoing.send(m))));
+      await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hubClient.publishTimer(m) : this.outgoing.send(m))));
     } catch (error) {
       throw toJetstateError(error, `sending ${describe(messages)}`, { mayHaveBeenStored: true });
     }
@@ -182,7 +182,7 @@ export class NatsEngine implements Engine {
   async readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined> {
     this.assertOpen();
     try {
-      return (await this.hub.fetchSnapshot(id))?.snapshot;
+      return (await this.hubClient.fetchSnapshot(id))?.snapshot;
     } catch (error) {
       throw toJetstateError(error, `reading the state of ${id.name}/${id.key}`);
     }
@@ -191,7 +191,7 @@ export class NatsEngine implements Engine {
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
     this.assertOpen();
     const all: EntitySnapshot[] = [];
-    const stored = await this.hub
+    const stored = await this.hubClient
       .readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject)
       .catch((error: unknown) => {
         throw toJetstateError(error, `listing the entities${query.name === undefined ? '' : ` named ${query.name}`}`);
