@@ -27,7 +27,7 @@ export function actionMessages(
   stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq),
 ): OperationMessage[] {
   const { instanceId, executionId } = action;
-  switch (action.type) {
+  switch (action.kind) {
     case 'scheduleActivity': {
       const input: ActivityTaskInput = {
         instanceId,
@@ -90,14 +90,14 @@ export function actionMessages(
  * one locked by another. A call also says where its outcome goes.
  */
 function entityMessage(action: SignalEntityAction | CallEntityAction, instanceId: string, executionId: string): OperationMessage {
-  const call: EntityCallContext | undefined = action.type === 'callEntity' ? { seq: action.seq, executionId } : undefined;
+  const call: EntityCallContext | undefined = action.kind === 'callEntity' ? { seq: action.seq, executionId } : undefined;
   return {
     id: action.messageId,
     target: action.target,
     operation: action.operation,
     kind: 'signal',
     ...(action.input === undefined ? {} : { input: action.input }),
-    ...(action.type === 'signalEntity' && action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
+    ...(action.kind === 'signalEntity' && action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
     lockOwner: instanceId,
     ...(call ? { replyVia: { target: instanceTarget(instanceId), operation: InstanceOperation.entityResponse, context: call } } : {}),
   };

@@ -98,7 +98,7 @@ export class InstanceEnding {
             },
           };
     turn.actions.push({
-      type: 'sendEvent',
+      kind: 'sendEvent',
       instanceId: live.instanceId,
       executionId: live.state.started!.executionId,
       targetInstanceId: parent.instanceId,

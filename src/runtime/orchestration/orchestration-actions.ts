@@ -25,7 +25,7 @@ interface ActionFields {
 
 /** Run the activity (at least once) and send `TaskCompleted`/`TaskFailed` with this `seq` to the instance. */
 export interface ScheduleActivityAction extends ActionFields {
-  readonly type: 'scheduleActivity';
+  readonly kind: 'scheduleActivity';
   readonly seq: number;
   readonly name: string;
   readonly input?: unknown;
@@ -39,7 +39,7 @@ export interface ScheduleActivityAction extends ActionFields {
 
 /** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
 export interface CreateTimerAction extends ActionFields {
-  readonly type: 'createTimer';
+  readonly kind: 'createTimer';
   readonly seq: number;
   /** Epoch milliseconds. */
   readonly fireAt: number;
@@ -51,7 +51,7 @@ export interface CreateTimerAction extends ActionFields {
  * send `SubOrchestrationFailed` with this `seq` instead.
  */
 export interface StartSubOrchestrationAction extends ActionFields {
-  readonly type: 'startSubOrchestration';
+  readonly kind: 'startSubOrchestration';
   readonly seq: number;
   readonly subInstanceId: string;
   readonly started: ExecutionStartedEvent;
@@ -59,7 +59,7 @@ export interface StartSubOrchestrationAction extends ActionFields {
 
 /** Send a `call` operation to the entity; answer with `EntityResponse` and this `seq`. */
 export interface CallEntityAction extends ActionFields {
-  readonly type: 'callEntity';
+  readonly kind: 'callEntity';
   readonly seq: number;
   /** Deterministic: receivers drop duplicates by it. */
   readonly messageId: string;
@@ -70,7 +70,7 @@ export interface CallEntityAction extends ActionFields {
 
 /** Send a one-way operation to the entity. */
 export interface SignalEntityAction extends ActionFields {
-  readonly type: 'signalEntity';
+  readonly kind: 'signalEntity';
   readonly seq: number;
   readonly messageId: string;
   readonly target: EntityId;
@@ -86,7 +86,7 @@ export interface SignalEntityAction extends ActionFields {
  * instance's operations until the locks are released.
  */
 export interface RequestLocksAction extends ActionFields {
-  readonly type: 'requestLocks';
+  readonly kind: 'requestLocks';
   readonly seq: number;
   /** Identifies the lock request at the entities. */
   readonly lockRequestId: string;
@@ -95,7 +95,7 @@ export interface RequestLocksAction extends ActionFields {
 
 /** Release the locks of the request at step `seq` (also if not all of them were granted yet). */
 export interface ReleaseLocksAction extends ActionFields {
-  readonly type: 'releaseLocks';
+  readonly kind: 'releaseLocks';
   readonly seq: number;
   readonly lockRequestId: string;
   readonly entities: readonly EntityId[];
@@ -107,7 +107,7 @@ export interface ReleaseLocksAction extends ActionFields {
  * not exist or has ended drops it.
  */
 export interface SendEventAction extends ActionFields {
-  readonly type: 'sendEvent';
+  readonly kind: 'sendEvent';
   readonly targetInstanceId: string;
   readonly event: HistoryEvent;
   readonly seq?: number;
@@ -127,7 +127,7 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
     case 'TaskScheduled':
       return {
         ...fields,
-        type: 'scheduleActivity',
+        kind: 'scheduleActivity',
         seq: event.seq,
         name: event.name,
         ...optionalInput(event.input),
@@ -136,7 +136,7 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: event.heartbeatTimeout }),
       };
     case 'TimerCreated':
-      return { ...fields, type: 'createTimer', seq: event.seq, fireAt: event.fireAt };
+      return { ...fields, kind: 'createTimer', seq: event.seq, fireAt: event.fireAt };
     case 'SubOrchestrationCreated': {
       const started = executionStarted({
         name: event.name,
@@ -145,12 +145,12 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         executionId: deterministicUuid(`${executionId}/sub/${event.seq}`),
         parent: { instanceId: source.instanceId, executionId, seq: event.seq },
       });
-      return { ...fields, type: 'startSubOrchestration', seq: event.seq, subInstanceId: event.instanceId, started };
+      return { ...fields, kind: 'startSubOrchestration', seq: event.seq, subInstanceId: event.instanceId, started };
     }
     case 'EntityCalled':
       return {
         ...fields,
-        type: 'callEntity',
+        kind: 'callEntity',
         seq: event.seq,
         messageId: messageIdAt(executionId, event.seq),
         target: event.target,
@@ -160,7 +160,7 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
     case 'EntitySignaled':
       return {
         ...fields,
-        type: 'signalEntity',
+        kind: 'signalEntity',
         seq: event.seq,
         messageId: messageIdAt(executionId, event.seq),
         target: event.target,
@@ -169,13 +169,13 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         ...(event.scheduledTime === undefined ? {} : { scheduledTime: event.scheduledTime }),
       };
     case 'LockRequested':
-      return { ...fields, type: 'requestLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+      return { ...fields, kind: 'requestLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
     case 'LocksReleased':
-      return { ...fields, type: 'releaseLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+      return { ...fields, kind: 'releaseLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
     case 'EventSent':
       return {
         ...fields,
-        type: 'sendEvent',
+        kind: 'sendEvent',
         seq: event.seq,
         targetInstanceId: event.instanceId,
         event: { kind: 'EventRaised', name: event.name, ...optionalInput(event.input) },

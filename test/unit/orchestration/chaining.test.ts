@@ -42,7 +42,7 @@ describe('function chaining', () => {
       { kind: 'TaskScheduled', seq: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
     ]);
     expect(first.actions).toEqual([
-      { type: 'scheduleActivity', instanceId: 'instance-1', executionId: 'exec-1', seq: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
+      { kind: 'scheduleActivity', instanceId: 'instance-1', executionId: 'exec-1', seq: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
     ]);
 
     const second = await driver.send([completed(0, 'Hello Tokyo!')]);

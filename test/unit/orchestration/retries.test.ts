@@ -62,7 +62,7 @@ describe('retry policy', () => {
 
     const firstFailure = await driver.send([failed(0, 'Error', 'down')], 10_000);
     const firstTimer = T0 + 10_000 + 1_000;
-    expect(firstFailure.actions).toEqual([{ type: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', seq: 1, fireAt: firstTimer }]);
+    expect(firstFailure.actions).toEqual([{ kind: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', seq: 1, fireAt: firstTimer }]);
 
     const secondAttempt = await driver.send([fired(1, firstTimer)], 1_000);
     expect(actionsOf(secondAttempt, 'scheduleActivity')).toMatchObject([{ seq: 2, name: 'Flaky.call', input: 'x' }]);
