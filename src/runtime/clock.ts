@@ -27,8 +27,8 @@ export const systemClock: Clock = {
     const due = Date.now() + delayMs;
     // setTimeout cannot wait longer than about 24.8 days: wait in steps.
     const arm = (): void => {
-      const wait = due - Date.now();
-      handle = wait > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fire, Math.max(0, wait));
+      const waitMs = due - Date.now();
+      handle = waitMs > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fire, Math.max(0, waitMs));
     };
     arm();
     return { cancel: () => clearTimeout(handle) };

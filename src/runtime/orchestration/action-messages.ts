@@ -35,8 +35,8 @@ export function actionMessages(
         seq: action.seq,
         ...(action.input === undefined ? {} : { input: action.input }),
         ...(action.attempt === undefined ? {} : { attempt: action.attempt }),
-        ...(action.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeout }),
-        ...(action.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeout }),
+        ...(action.startToCloseTimeoutMs === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeoutMs }),
+        ...(action.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeoutMs }),
       };
       return [
         {

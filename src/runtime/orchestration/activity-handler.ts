@@ -25,8 +25,8 @@ export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
           taskId: task.id,
           ...(input === undefined ? {} : { input }),
           ...(attempt === undefined ? {} : { attempt }),
-          ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
-          ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
+          ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeoutMs: startToCloseTimeout }),
+          ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeoutMs: heartbeatTimeout }),
         });
         const answer = deliverMessage(`${task.id}>done`, instanceId, [event]);
         if (traceParent !== undefined) answer.trace = traceParent;

@@ -24,9 +24,9 @@ export interface ActivityTask {
   /** Which attempt of a retried call this is; 1 by default. */
   readonly attempt?: number;
   /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
-  readonly startToCloseTimeout?: number;
+  readonly startToCloseTimeoutMs?: number;
   /** Milliseconds the attempt may go without a heartbeat before it fails with a `TimeoutError`. */
-  readonly heartbeatTimeout?: number;
+  readonly heartbeatTimeoutMs?: number;
   /** Stable id of this attempt (the same when the task runs again after a crash). */
   readonly taskId?: string;
 }
@@ -104,20 +104,20 @@ class AttemptDeadline {
   constructor(
     private readonly controller: AbortController,
     private readonly name: string,
-    private readonly limits: { readonly startToCloseTimeout?: number; readonly heartbeatTimeout?: number },
+    private readonly limits: { readonly startToCloseTimeoutMs?: number; readonly heartbeatTimeoutMs?: number },
   ) {}
 
   race<T>(running: Promise<T>): Promise<T> {
-    const { startToCloseTimeout, heartbeatTimeout } = this.limits;
-    if (startToCloseTimeout === undefined && heartbeatTimeout === undefined) return running;
+    const { startToCloseTimeoutMs, heartbeatTimeoutMs } = this.limits;
+    if (startToCloseTimeoutMs === undefined && heartbeatTimeoutMs === undefined) return running;
     const expired = new Promise<never>((_, reject) => {
       this.expire = (error) => {
         this.controller.abort(error);
         reject(error);
       };
     });
-    if (startToCloseTimeout !== undefined) {
-      this.startToClose = setTimeout(() => this.fail(`did not finish within its startToCloseTimeout of ${startToCloseTimeout} ms`), startToCloseTimeout);
+    if (startToCloseTimeoutMs !== undefined) {
+      this.startToClose = setTimeout(() => this.fail(`did not finish within its startToCloseTimeout of ${startToCloseTimeoutMs} ms`), startToCloseTimeoutMs);
     }
     this.heartbeat();
     running.catch(() => undefined);
@@ -129,10 +129,10 @@ class AttemptDeadline {
   }
 
   heartbeat(): void {
-    const timeout = this.limits.heartbeatTimeout;
-    if (timeout === undefined || this.expire === undefined) return;
+    const timeoutMs = this.limits.heartbeatTimeoutMs;
+    if (timeoutMs === undefined || this.expire === undefined) return;
     clearTimeout(this.silence);
-    this.silence = setTimeout(() => this.fail(`sent no heartbeat for ${timeout} ms (its heartbeatTimeout)`), timeout);
+    this.silence = setTimeout(() => this.fail(`sent no heartbeat for ${timeoutMs} ms (its heartbeatTimeout)`), timeoutMs);
   }
 
   private fail(why: string): void {

@@ -30,7 +30,7 @@ export class DurableCalls {
     name: string,
     input: unknown,
     attempt: number,
-    timeouts: { startToCloseTimeout?: number | undefined; heartbeatTimeout?: number | undefined },
+    timeouts: { startToCloseTimeoutMs?: number | undefined; heartbeatTimeoutMs?: number | undefined },
   ): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
     const event = this.live.ledger.issue((seq) => ({
@@ -39,8 +39,8 @@ export class DurableCalls {
       name,
       ...optional('input', input),
       ...optional('attempt', attempt > 1 ? attempt : undefined),
-      ...optional('startToCloseTimeout', timeouts.startToCloseTimeout),
-      ...optional('heartbeatTimeout', timeouts.heartbeatTimeout),
+      ...optional('startToCloseTimeout', timeouts.startToCloseTimeoutMs),
+      ...optional('heartbeatTimeout', timeouts.heartbeatTimeoutMs),
     }));
     if (event) {
       this.park(event.seq, task, (response) => {

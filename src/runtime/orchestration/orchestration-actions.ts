@@ -32,9 +32,9 @@ export interface ScheduleActivityAction extends ActionFields {
   /** Which attempt of a retried call this is, from 2 on (absent for the first). */
   readonly attempt?: number;
   /** Milliseconds the attempt may run. */
-  readonly startToCloseTimeout?: number;
+  readonly startToCloseTimeoutMs?: number;
   /** Milliseconds the attempt may go without a heartbeat. */
-  readonly heartbeatTimeout?: number;
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
@@ -132,8 +132,8 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         name: event.name,
         ...optionalInput(event.input),
         ...(event.attempt === undefined ? {} : { attempt: event.attempt }),
-        ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: event.startToCloseTimeout }),
-        ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: event.heartbeatTimeout }),
+        ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeoutMs: event.startToCloseTimeout }),
+        ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeoutMs: event.heartbeatTimeout }),
       };
     case 'TimerCreated':
       return { ...fields, kind: 'createTimer', seq: event.seq, fireAt: event.fireAt };

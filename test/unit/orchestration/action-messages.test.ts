@@ -17,7 +17,7 @@ describe('actionMessages', () => {
       name: 'Charge',
       input: { amount: 5 },
       attempt: 2,
-      startToCloseTimeout: 1_000,
+      startToCloseTimeoutMs: 1_000,
     });
     expect(messages).toEqual([
       {

@@ -3,7 +3,7 @@ import { Activity, Orchestrator } from '../../../decorators';
 import { ActivityFailedError, InvalidOptionsError } from '../../../src/errors';
 import type { OrchestrationContext } from '../../../src/runtime/orchestration/orchestration-context';
 import type { RetryOptions } from '../../../src/runtime/orchestration/retry-policy';
-import { compileRetryPolicy, retryDelay } from '../../../src/runtime/orchestration/retry-policy';
+import { compileRetryPolicy, retryDelayMs } from '../../../src/runtime/orchestration/retry-policy';
 import { Driver, T0, actionsOf, completed, executorFor, failed, fired, withoutMarkers } from './replay-harness';
 
 class Flaky {
@@ -51,8 +51,8 @@ const executor = () => executorFor({ orchestrators: [WithRetries, OnlyRangeError
 describe('retry policy', () => {
   test('delays grow by the backoff coefficient and are capped at maxRetryInterval', () => {
     const policy = compileRetryPolicy(retry);
-    expect([1, 2, 3, 4].map((attempt) => retryDelay(policy, attempt))).toEqual([1_000, 2_000, 3_000, 3_000]);
-    expect(retryDelay(compileRetryPolicy({ maxNumberOfAttempts: 3, firstRetryInterval: 500 }), 3)).toBe(500);
+    expect([1, 2, 3, 4].map((attempt) => retryDelayMs(policy, attempt))).toEqual([1_000, 2_000, 3_000, 3_000]);
+    expect(retryDelayMs(compileRetryPolicy({ maxNumberOfAttempts: 3, firstRetryInterval: 500 }), 3)).toBe(500);
   });
 
   test('failed attempts are retried after durable timers, then the result comes through', async () => {
