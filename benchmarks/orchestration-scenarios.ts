@@ -188,7 +188,7 @@ export async function driveLongHistory(steps: number): Promise<LongHistory> {
     if (!action || action.kind !== 'scheduleActivity') break;
     turn = await executor.advance(
       live,
-      [{ kind: 'TaskCompleted', seq: action.seq, executionId: action.executionId, result: (action.input as number) + 1 }],
+      [{ kind: 'TaskCompleted', seq: action.step, executionId: action.executionId, result: (action.input as number) + 1 }],
       ++now,
     );
   }

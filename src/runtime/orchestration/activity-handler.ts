@@ -19,7 +19,7 @@ export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
       async (traceParent) => {
         const event = await runner.run({
           name: task.operation,
-          seq,
+          step: seq,
           executionId,
           instanceId,
           taskId: task.id,

@@ -18,7 +18,7 @@ export interface ActivityTask {
   /** The plain input. */
   readonly input?: unknown;
   /** The step of the orchestration that scheduled it; the response answers it. */
-  readonly seq: number;
+  readonly step: number;
   readonly executionId?: string;
   readonly instanceId?: string;
   /** Which attempt of a retried call this is; 1 by default. */
@@ -66,7 +66,7 @@ export class ActivityRunner {
   }
 
   async run(task: ActivityTask): Promise<TaskCompletedEvent | TaskFailedEvent> {
-    const answer = { seq: task.seq, ...(task.executionId === undefined ? {} : { executionId: task.executionId }) };
+    const answer = { seq: task.step, ...(task.executionId === undefined ? {} : { executionId: task.executionId }) };
     try {
       const invoke = this.target(task);
       const controller = new AbortController();
@@ -76,7 +76,7 @@ export class ActivityRunner {
         executionId: task.executionId ?? '',
         activityName: task.name,
         attempt: task.attempt ?? 1,
-        taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.seq}:${task.executionId ?? ''}`,
+        taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.step}:${task.executionId ?? ''}`,
         signal: controller.signal,
         heartbeat: () => deadline.heartbeat(),
       };
@@ -85,7 +85,7 @@ export class ActivityRunner {
       const result = toPlain(value, `result of activity '${task.name}'`);
       return { kind: 'TaskCompleted', ...answer, ...(result === undefined ? {} : { result }) };
     } catch (error) {
-      this.options.logger?.warn({ activity: task.name, instanceId: task.instanceId, seq: task.seq, err: error }, 'activity failed');
+      this.options.logger?.warn({ activity: task.name, instanceId: task.instanceId, seq: task.step, err: error }, 'activity failed');
       return { kind: 'TaskFailed', ...answer, error: toRemoteError(error) };
     }
   }

@@ -83,8 +83,8 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
 
   newGuid(): string {
     this.assertInTurn('ctx.newGuid()');
-    const seq = this.live.ledger.takeUnrecorded('newGuid()');
-    return guidAt(this.started.executionId, seq ?? -1);
+    const step = this.live.ledger.takeUnrecorded('newGuid()');
+    return guidAt(this.started.executionId, step ?? -1);
   }
 
   callActivity<R = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<R> {
@@ -264,8 +264,8 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
 
   /** The instance ended: its locks are released by the executor, not by the section. */
   forgetLocks(): void {
-    const seq = this.section.seq;
-    if (seq !== undefined) this.section.released(seq);
+    const step = this.section.step;
+    if (step !== undefined) this.section.released(step);
   }
 
   private runSection<R>(request: LockRequestedEvent, section: () => Promise<R> | R, result: DurableTask<R>): void {

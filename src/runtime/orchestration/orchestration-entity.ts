@@ -281,7 +281,7 @@ export class OrchestrationEntity {
       if (action.kind === 'startSubOrchestration') {
         action = { ...action, started: { ...action.started, executionId: deterministicUuid(`${retryId}/sub/${command.seq}`) } };
       }
-      for (const message of actionMessages(action, (seq) => `${retryId}#${seq}`)) context.emit(message);
+      for (const message of actionMessages(action, (step) => `${retryId}#${step}`)) context.emit(message);
     }
     this.options.logger.info({ instanceId, reason, retried: plan.retried.length }, 'orchestration instance rewound');
     this.remember(instanceId, plan.live);

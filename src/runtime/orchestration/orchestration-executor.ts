@@ -141,7 +141,7 @@ export class OrchestrationExecutor {
       for (const event of body) {
         if (ended) {
           if (event.kind === 'LocksReleased') endReleases.add(event.seq);
-          else if (event.kind !== 'OrchestratorStarted') live.ledger.fail(live.ledger.nextSeq, `${event.kind} (the instance went on)`, describeEnd(live));
+          else if (event.kind !== 'OrchestratorStarted') live.ledger.fail(live.ledger.nextStep, `${event.kind} (the instance went on)`, describeEnd(live));
           if (live.ledger.failure) break;
           continue;
         }
@@ -164,7 +164,7 @@ export class OrchestrationExecutor {
 
   private compareEnding(live: LiveOrchestration, outcome: OutcomeEvent | undefined): void {
     const run = live.runOutcome;
-    const at = live.ledger.nextSeq;
+    const at = live.ledger.nextStep;
     if (!outcome) {
       if (run && !live.state.isTerminal) live.ledger.fail(at, 'the instance still running', describeEnd(live));
       return;
@@ -275,9 +275,9 @@ export class OrchestrationExecutor {
     if (!outcome) return undefined;
     if (!outcome.ok && outcome.error instanceof UnknownOrchestratorError) return outcome.error;
     // A history without an outcome was recorded while run() was still running.
-    const next = live.state.commands.get(live.ledger.nextSeq)?.event;
+    const next = live.state.commands.get(live.ledger.nextStep)?.event;
     const found = outcome.ok ? 'run() returning' : `run() throwing ${describeError(outcome.error)}`;
-    live.ledger.fail(live.ledger.nextSeq, next ? describeCommand(next) : 'the instance still running', found);
+    live.ledger.fail(live.ledger.nextStep, next ? describeCommand(next) : 'the instance still running', found);
     return live.ledger.failure;
   }
 }

@@ -13,7 +13,7 @@ describe('actionMessages', () => {
     const messages = actionMessages({
       ...fields,
       kind: 'scheduleActivity',
-      seq: 3,
+      step: 3,
       name: 'Charge',
       input: { amount: 5 },
       attempt: 2,
@@ -31,7 +31,7 @@ describe('actionMessages', () => {
   });
 
   test('a timer becomes a delivery of TimerFired to the instance itself, scheduled at its time', () => {
-    expect(actionMessages({ ...fields, kind: 'createTimer', seq: 1, fireAt: 5_000 })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'createTimer', step: 1, fireAt: 5_000 })).toEqual([
       {
         id: 'e1#1>timer',
         target: instance('i1'),
@@ -45,19 +45,19 @@ describe('actionMessages', () => {
 
   test('a sub-orchestration becomes a start sent to the child instance', () => {
     const started = executionStarted({ name: 'Child', input: 7, executionId: 'child-exec' });
-    expect(actionMessages({ ...fields, kind: 'startSubOrchestration', seq: 2, subInstanceId: 'child', started })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'startSubOrchestration', step: 2, subInstanceId: 'child', started })).toEqual([
       { id: 'e1#2>start', target: instance('child'), operation: 'start', kind: 'signal', input: { started } },
     ]);
   });
 
   test('an entity signal carries the instance as lock owner, and its scheduled time', () => {
     expect(
-      actionMessages({ ...fields, kind: 'signalEntity', seq: 4, messageId: 'sig-1', target: meter, operation: 'add', input: 2, scheduledTime: 9_000 }),
+      actionMessages({ ...fields, kind: 'signalEntity', step: 4, messageId: 'sig-1', target: meter, operation: 'add', input: 2, scheduledTime: 9_000 }),
     ).toEqual([{ id: 'sig-1', target: meter, operation: 'add', kind: 'signal', input: 2, scheduledTime: 9_000, lockOwner: 'i1' }]);
   });
 
   test('an entity call is a signal whose outcome goes back to the instance as an entity response', () => {
-    expect(actionMessages({ ...fields, kind: 'callEntity', seq: 5, messageId: 'call-1', target: meter, operation: 'get' })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'callEntity', step: 5, messageId: 'call-1', target: meter, operation: 'get' })).toEqual([
       {
         id: 'call-1',
         target: meter,
@@ -70,7 +70,7 @@ describe('actionMessages', () => {
   });
 
   test('a lock request goes to the first entity and carries the whole section and the grant', () => {
-    const [message, ...rest] = actionMessages({ ...fields, kind: 'requestLocks', seq: 6, lockRequestId: 'e1#6', entities: [gauge, meter] });
+    const [message, ...rest] = actionMessages({ ...fields, kind: 'requestLocks', step: 6, lockRequestId: 'e1#6', entities: [gauge, meter] });
     expect(rest).toEqual([]);
     expect(message).toEqual({
       id: 'e1#6>lock',
@@ -91,7 +91,7 @@ describe('actionMessages', () => {
   });
 
   test('a lock request for no entities is granted at once by the instance itself', () => {
-    expect(actionMessages({ ...fields, kind: 'requestLocks', seq: 6, lockRequestId: 'e1#6', entities: [] })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'requestLocks', step: 6, lockRequestId: 'e1#6', entities: [] })).toEqual([
       {
         id: 'e1#6>granted',
         target: instance('i1'),
@@ -103,7 +103,7 @@ describe('actionMessages', () => {
   });
 
   test('a release sends an unlock from the instance to every entity of the section', () => {
-    expect(actionMessages({ ...fields, kind: 'releaseLocks', seq: 8, lockRequestId: 'e1#6', entities: [gauge, meter] })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'releaseLocks', step: 8, lockRequestId: 'e1#6', entities: [gauge, meter] })).toEqual([
       { id: 'e1#6>unlock>0', target: gauge, operation: UNLOCK_OPERATION, kind: 'signal', input: { owner: 'i1' } },
       { id: 'e1#6>unlock>1', target: meter, operation: UNLOCK_OPERATION, kind: 'signal', input: { owner: 'i1' } },
     ]);
@@ -111,7 +111,7 @@ describe('actionMessages', () => {
 
   test("an event sent at a step takes that step's id; an outcome sent to a parent is named after its kind and step", () => {
     const raised = { kind: 'EventRaised', name: 'Go', input: 1 } as const;
-    expect(actionMessages({ ...fields, kind: 'sendEvent', seq: 9, targetInstanceId: 'other', event: raised })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'sendEvent', step: 9, targetInstanceId: 'other', event: raised })).toEqual([
       { id: 'e1#9', target: instance('other'), operation: 'deliver', kind: 'signal', input: { events: [raised] } },
     ]);
     const outcome = { kind: 'SubOrchestrationCompleted', seq: 2, executionId: 'parent-exec', result: 'done' } as const;
@@ -121,14 +121,14 @@ describe('actionMessages', () => {
   });
 
   test('step ids can be replaced (a rewind sends its retries under new ids)', () => {
-    const [task] = actionMessages({ ...fields, kind: 'scheduleActivity', seq: 3, name: 'Charge' }, (seq) => `retry#${seq}`);
+    const [task] = actionMessages({ ...fields, kind: 'scheduleActivity', step: 3, name: 'Charge' }, (step) => `retry#${step}`);
     expect(task!.id).toBe('retry#3');
-    const [timer] = actionMessages({ ...fields, kind: 'createTimer', seq: 4, fireAt: 1 }, (seq) => `retry#${seq}`);
+    const [timer] = actionMessages({ ...fields, kind: 'createTimer', step: 4, fireAt: 1 }, (step) => `retry#${step}`);
     expect(timer!.id).toBe('retry#4>timer');
   });
 
   test('the same action always gives the same messages', () => {
-    const action = { ...fields, kind: 'callEntity', seq: 5, messageId: 'call-1', target: meter, operation: 'get', input: { a: 1 } } as const;
+    const action = { ...fields, kind: 'callEntity', step: 5, messageId: 'call-1', target: meter, operation: 'get', input: { a: 1 } } as const;
     expect(actionMessages(action)).toEqual(actionMessages(action));
   });
 });
