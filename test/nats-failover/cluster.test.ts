@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, settle, waitFor } from './support';
+import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, waitForQuiet, waitFor } from './support';
 
 afterEach(disposeScenarios);
 
@@ -31,8 +31,8 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
     // Workers and the client each connect to a different server.
     const workers = [await scenario.spawnWorker('w1', { member: 0 }), await scenario.spawnWorker('w2', { member: 1 })];
     await waitFor(
-      'the workers settle',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the workers agree on the assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       30_000,
       () => scenario.describeWorkers(),
       100,
@@ -73,10 +73,10 @@ describe('NATS cluster with 3 replicas: one server of three is SIGKILLed mid-bur
     await burst.acknowledged(burst.acked.size + 1_000);
     await burst.stop();
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 60_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 60_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted. ${context}`).toBe(true);
 
     // The restarted server has caught up: both followers of each stream are current.
     for (const stream of [workStream, `${scenario.hub}_STATE`]) {
