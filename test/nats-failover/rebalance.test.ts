@@ -148,7 +148,7 @@ describe('NATS rebalancing on join and leave', () => {
     for (const m of [first, second, third]) expect(m.app.stats().partitions.length, m.name).toBeGreaterThan(0);
     await burst.acknowledged(burst.acked.size + 500);
 
-    // A graceful stop releases the leases at once: as soon as stop() returns, no lease is
+    // A graceful stop gives up the leases at once: as soon as stop() returns, no lease is
     // held by the stopped worker and its heartbeat is gone, long before any of it would expire.
     const handedOver = second.app.stats().partitions;
     await second.stop();
