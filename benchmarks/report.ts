@@ -1,12 +1,12 @@
-import type { CallLatencyResult } from './call-latency';
-import type { CpuBusy } from './cpu-usage';
-import { configurationLabel, type NatsResults, type NatsThroughputResult } from './nats-bench';
-import type { MachineInfo } from './machine-info';
-import type { EmbeddedOrchestrationResults, NatsOrchestrationResults, OrchestrationThroughput } from './orchestration-bench';
-import type { BenchSettings } from './settings';
-import { TARGETS } from './settings';
-import { spreadOf, type LatencySummary, type Spread } from './stats';
-import { formatInt, formatMs, formatRatio, formatSpread, renderTable } from './table';
+import type { CallLatencyResult } from './suites/call-latency';
+import type { CpuBusy } from './lib/cpu-usage';
+import { configurationLabel, type NatsResults, type NatsThroughputResult } from './suites/nats-bench';
+import type { MachineInfo } from './lib/machine-info';
+import type { EmbeddedOrchestrationResults, NatsOrchestrationResults, OrchestrationThroughput } from './suites/orchestration-bench';
+import type { BenchSettings } from './lib/settings';
+import { TARGETS } from './lib/settings';
+import { spreadOf, type LatencySummary, type Spread } from './lib/stats';
+import { formatInt, formatMs, formatRatio, formatSpread, renderTable } from './lib/table';
 
 /** A throughput scenario: the spread of its repetitions and its detail per repetition. */
 export interface ThroughputResult<D> {

@@ -1,23 +1,23 @@
 import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench } from './aggregator-bench';
-import { renderAggregatorReport, runAggregatorBenchAlone } from './aggregator-report';
-import { benchArgs } from './bench-args';
-import { measureCallLatency } from './call-latency';
-import { runDashboardBenchAlone } from './dashboard-bench';
-import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './ceiling';
-import { machineInfo } from './machine-info';
-import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './http-bench';
-import { runNatsBench } from './nats-bench';
-import { runReplicatedNatsBenchAlone } from './nats-replicated-bench';
-import { runEmbeddedOrchestrations, runNatsOrchestrations } from './orchestration-bench';
+import { AGGREGATORS_FULL, AGGREGATORS_QUICK, runAggregatorBench } from './suites/aggregator-bench';
+import { renderAggregatorReport, runAggregatorBenchAlone } from './suites/aggregator-report';
+import { benchArgs } from './lib/bench-args';
+import { measureCallLatency } from './suites/call-latency';
+import { runDashboardBenchAlone } from './suites/dashboard-bench';
+import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './lib/ceiling';
+import { machineInfo } from './lib/machine-info';
+import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './suites/http-bench';
+import { runNatsBench } from './suites/nats-bench';
+import { runReplicatedNatsBenchAlone } from './suites/nats-replicated-bench';
+import { runEmbeddedOrchestrations, runNatsOrchestrations } from './suites/orchestration-bench';
 import { callLatencyResults, renderReport, type BenchResults } from './report';
-import { benchSettings, TARGETS } from './settings';
-import { measureSignals, type SignalSample } from './signal-throughput';
-import { runTelemetryBenchAlone } from './telemetry-bench';
-import { nowMs, spreadOf } from './stats';
-import { formatInt, formatMs } from './table';
+import { benchSettings, TARGETS } from './lib/settings';
+import { measureSignals, type SignalSample } from './suites/signal-throughput';
+import { runTelemetryBenchAlone } from './suites/telemetry-bench';
+import { nowMs, spreadOf } from './lib/stats';
+import { formatInt, formatMs } from './lib/table';
 
 // `npm run bench -- --only aggregators [--quick] [--no-nats]` runs the aggregator scenarios alone;
 // `npm run bench -- --only dashboard [--quick]` the dashboard's reads with 10,000 instances and 100,000 entities;
@@ -26,8 +26,8 @@ import { formatInt, formatMs } from './table';
 // orchestrations), then the NATS JetStream scenarios against a nats-server the run starts
 // itself ($NATS_SERVER_BIN, or nats-server in /usr/sbin, /usr/bin, /usr/local/bin or on the
 // PATH), entities first, then orchestrations on a server and hub of their own; `--no-nats`
-// skips them. `benchmarks/nats-profile.ts` runs one NATS configuration alone, for profiling;
-// `benchmarks/orchestration-profile.ts` the orchestration scenarios on one engine.
+// skips them. `benchmarks/standalone/nats-profile.ts` runs one NATS configuration alone, for profiling;
+// `benchmarks/standalone/orchestration-profile.ts` the orchestration scenarios on one engine.
 // Compiled to build/benchmarks/run.js; results go to <project>/benchmarks/results.
 const RESULTS_DIR = join(__dirname, '..', '..', 'benchmarks', 'results');
 

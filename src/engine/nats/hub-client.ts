@@ -7,6 +7,8 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import { partitionOf } from '../partitioner';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
+import { rollupHeaders } from './rollup-headers';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { decodeText, encodeJson } from './wire-codec';
 
 /** Room for the headers of a published message. */
@@ -44,16 +46,16 @@ export class HubClient {
 
   async publishTimer(message: OperationMessage): Promise<void> {
     const partition = partitionOf(message.target, this.partitionCount);
-    await this.publish(this.layout.timerSubject(partition, message.id), message, `t:${message.id}`);
+    await this.publish(this.layout.timerSubject(partition, message.id), message, `t:${message.id}`, rollupHeaders());
   }
 
-  private async publish(subject: string, message: OperationMessage, msgID: string): Promise<void> {
+  private async publish(subject: string, message: OperationMessage, msgID: string, headers?: MsgHdrs): Promise<void> {
     const data = encodeJson(message);
     // Headers (the message id) count against max_payload too.
     if (data.length + HEADER_BYTES > this.maxPayload) {
       throw new PayloadTooLargeError(data.length, this.maxPayload, `The message for ${message.target.name}/${message.target.key}.${message.operation}`);
     }
-    await this.js.publish(subject, data, { msgID });
+    await this.js.publish(subject, data, { msgID, ...(headers ? { headers } : {}) });
   }
 
   async fetchSnapshot(id: EntityId): Promise<{ snapshot: EntitySnapshot; streamSeq: number } | undefined> {

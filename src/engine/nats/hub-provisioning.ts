@@ -16,6 +16,9 @@ import { JetStreamErrorCode, isReplicaPlacementRefused, jetStreamErrorCode } fro
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
 
+/** A stream that keeps the last message of each subject through rollup headers ({@link ROLLUP_HEADERS}). */
+const ROLLED_UP = { max_msgs_per_subject: -1, allow_rollup_hdrs: true } as const;
+
 /** How many copies of each stream and bucket a hub keeps: one server, or a quorum of a cluster. */
 export type HubReplicas = 1 | 3 | 5;
 
@@ -29,13 +32,16 @@ export function hubStreams(layout: HubLayout, replicas: HubReplicas): StreamSpec
     // Not a work queue: an acknowledgement must not delete an input before the snapshots
     // that cover it are safe on the server (see InputRetention).
     { ...common, name: layout.workStream, subjects: [layout.workFilter()], retention: RetentionPolicy.Limits, duplicate_window: nanos(DUPLICATE_WINDOW_MS) },
-    { ...common, name: layout.stateStream, subjects: [layout.stateFilter()], retention: RetentionPolicy.Limits, max_msgs_per_subject: 1, allow_direct: true },
+    // One message per subject by rollup (each write purges the subject's older ones), not by
+    // max_msgs_per_subject: after a SIGKILL, nats-server 2.9 can enforce that limit on a
+    // stale index and drop a subject's newest message (see docs/nats.md).
+    { ...common, name: layout.stateStream, subjects: [layout.stateFilter()], retention: RetentionPolicy.Limits, ...ROLLED_UP, allow_direct: true },
     {
       ...common,
       name: layout.timerStream,
       subjects: [layout.timerFilter()],
       retention: RetentionPolicy.Limits,
-      max_msgs_per_subject: 1,
+      ...ROLLED_UP,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     },
     {
@@ -51,7 +57,7 @@ export function hubStreams(layout: HubLayout, replicas: HubReplicas): StreamSpec
 
 /** Settings JetStream cannot change on an existing stream, and the ones it can. */
 const FIXED = ['retention', 'storage'] as const;
-const UPDATABLE = ['num_replicas', 'duplicate_window', 'max_msgs_per_subject', 'max_age', 'allow_direct'] as const;
+const UPDATABLE = ['num_replicas', 'duplicate_window', 'max_msgs_per_subject', 'allow_rollup_hdrs', 'max_age', 'allow_direct'] as const;
 
 /**
  * Creates each stream of the hub that is missing, and checks the ones that exist against

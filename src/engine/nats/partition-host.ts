@@ -1,4 +1,4 @@
-import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,17 +26,12 @@ import { newRun, type ConsumerRun, type OwnedPartition } from './owned-partition
 import { CallReplies } from './call-replies';
 import { PartitionTimers } from './partition-timers';
 import { labelled, withDeadline } from './step-deadlines';
+import { rollupHeaders } from './rollup-headers';
 
 const ENCODER = new TextEncoder();
 
 /** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved). */
 export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
-
-function unchangedHeader(): MsgHdrs {
-  const h = headers();
-  h.set(UNCHANGED_HEADER, '1');
-  return h;
-}
 
 /** What a {@link PartitionHost} needs. */
 export interface PartitionHostOptions {
@@ -258,7 +253,7 @@ export class PartitionHost {
         const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), ENCODER.encode(encoded), {
           expect: { lastSubjectSequence: owned.stateSeqs.get(key) ?? 0 },
           // Only the stored position moved: watchers skip it.
-          ...(published.has(snapshot) ? {} : { headers: unchangedHeader() }),
+          headers: published.has(snapshot) ? rollupHeaders() : rollupHeaders({ [UNCHANGED_HEADER]: '1' }),
         });
         owned.stateSeqs.set(key, ack.seq);
         owned.appliedSeqs.set(key, snapshot.lastAppliedSeq);
