@@ -189,13 +189,19 @@ export class TransportError extends JetstateError {
  * I/O). The instance fails with this error; it is never retried.
  */
 export class NonDeterminismError extends JetstateError {
+  /**
+   * The former name of {@link NonDeterminismError.step}, with the same value.
+   * @deprecated Use `step`.
+   */
+  readonly seq: number;
+
   constructor(
     /** The instance whose replay diverged. */
     readonly instanceId: string,
     /** The orchestrator's name. */
     readonly orchestrator: string,
-    /** The step (sequence number of the durable call) where code and history differ. */
-    readonly seq: number,
+    /** The step (the number of the durable call, in call order) where code and history differ. */
+    readonly step: number,
     /** What the history recorded at that step, e.g. `TaskScheduled 'Greeter.sayHello'`. */
     readonly expected: string,
     /** What the code does there now. */
@@ -203,12 +209,13 @@ export class NonDeterminismError extends JetstateError {
   ) {
     super(
       ErrorCode.NonDeterminism,
-      `Orchestration '${orchestrator}' (instance '${instanceId}') is not deterministic at step ${seq}: ` +
+      `Orchestration '${orchestrator}' (instance '${instanceId}') is not deterministic at step ${step}: ` +
         `the history has ${expected} there, but the code now does ${found}. ` +
         `Orchestrator code must make the same durable calls in the same order on every replay: use ctx.currentUtcDateTime, ` +
         `ctx.newGuid() and activities instead of the clock, random numbers or I/O, and deploy changed orchestrators under a new name ` +
         `(or let running instances finish first).`,
     );
+    this.seq = step;
   }
 }
 

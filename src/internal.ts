@@ -15,4 +15,4 @@ export type * from './runtime/orchestration/orchestration-actions';
 export { OrchestrationExecutor, type OrchestrationExecutorOptions } from './runtime/orchestration/orchestration-executor';
 export { executionStarted, guidAt, subInstanceId, type ExecutionStartOptions } from './runtime/orchestration/orchestration-ids';
 export type { ContinueAsNewRequest, DroppedEvent, OrchestrationTurn } from './runtime/orchestration/orchestration-turn';
-export { compileRetryPolicy, retryDelay, type RetryPolicy } from './runtime/orchestration/retry-policy';
+export { compileRetryPolicy, retryDelayMs, type RetryPolicy } from './runtime/orchestration/retry-policy';

@@ -184,11 +184,11 @@ export async function driveLongHistory(steps: number): Promise<LongHistory> {
   let now = Date.now();
   let turn = await executor.advance(live, [executionStarted({ name: 'LongChain', input: steps })], ++now);
   for (;;) {
-    const action = turn.actions.find((a) => a.type === 'scheduleActivity');
-    if (!action || action.type !== 'scheduleActivity') break;
+    const action = turn.actions.find((a) => a.kind === 'scheduleActivity');
+    if (!action || action.kind !== 'scheduleActivity') break;
     turn = await executor.advance(
       live,
-      [{ kind: 'TaskCompleted', seq: action.seq, executionId: action.executionId, result: (action.input as number) + 1 }],
+      [{ kind: 'TaskCompleted', seq: action.step, executionId: action.executionId, result: (action.input as number) + 1 }],
       ++now,
     );
   }

@@ -76,7 +76,7 @@ export class DurableApp {
         ? await openEmbedded(settings, createExecutor(), logger, activities)
         : await openNatsEngine({
             servers: settings.nats,
-            hub: settings.hub,
+            hubName: settings.hub,
             partitionCountGiven: settings.partitionCountGiven,
             leaseTimeMs: settings.leaseTimeMs,
             inputRetentionMs: settings.inputRetentionMs,

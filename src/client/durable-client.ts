@@ -149,7 +149,7 @@ export class DurableClient {
         `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}. Known options: nats, hub, logger, resolve, callTimeoutMs.`,
       );
     }
-    const hub = options.hub ?? DEFAULT_HUB;
+    const hubName = options.hub ?? DEFAULT_HUB;
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
     if (!Number.isInteger(callTimeoutMs) || callTimeoutMs < 1) {
       throw new InvalidOptionsError(`callTimeoutMs must be a positive integer, got ${String(options.callTimeoutMs)}.`);
@@ -158,7 +158,7 @@ export class DurableClient {
     await loadTelemetry();
     const engine = await openNatsEngine({
       servers: options.nats,
-      hub,
+      hubName,
       partitionCount: DEFAULT_PARTITION_COUNT,
       partitionCountGiven: false,
       leaseTimeMs: 10_000,

@@ -321,9 +321,9 @@ export class OrchestrationClient {
 
   /** Resolves with the final status once the instance has ended; rejects with a `TimeoutError` after `timeout` ms. */
   waitForCompletion(instanceId: string, options: WaitForCompletionOptions = {}): Promise<OrchestrationStatus> {
-    const timeout = options.timeout;
-    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
-      return Promise.reject(new InvalidOptionsError(`timeout must be a non-negative number of milliseconds, got ${String(timeout)}.`));
+    const timeoutMs = options.timeout;
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      return Promise.reject(new InvalidOptionsError(`timeout must be a non-negative number of milliseconds, got ${String(timeoutMs)}.`));
     }
     return new Promise<OrchestrationStatus>((resolve, reject) => {
       let settled = false;
@@ -342,10 +342,10 @@ export class OrchestrationClient {
         error: (error: unknown) => finish(() => reject(error)),
         complete: () => finish(() => reject(new AppStoppedError(`The app stopped while waiting for orchestration instance '${instanceId}'.`))),
       });
-      if (timeout !== undefined) {
+      if (timeoutMs !== undefined) {
         timer = setTimeout(
-          () => finish(() => reject(new TimeoutError(`Orchestration instance '${instanceId}' did not complete within ${timeout} ms.`))),
-          timeout,
+          () => finish(() => reject(new TimeoutError(`Orchestration instance '${instanceId}' did not complete within ${timeoutMs} ms.`))),
+          timeoutMs,
         );
       }
       this.getStatus(instanceId).then(

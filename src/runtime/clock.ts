@@ -27,8 +27,8 @@ export const systemClock: Clock = {
     const due = Date.now() + delayMs;
     // setTimeout cannot wait longer than about 24.8 days: wait in steps.
     const arm = (): void => {
-      const wait = due - Date.now();
-      handle = wait > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fire, Math.max(0, wait));
+      const waitMs = due - Date.now();
+      handle = waitMs > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fire, Math.max(0, waitMs));
     };
     arm();
     return { cancel: () => clearTimeout(handle) };
@@ -75,7 +75,7 @@ export class ManualClock implements Clock {
 
   /**
    * Moves the clock forward by `ms`, firing the timers that fall due in time order, and
-   * lets the work they start settle between steps.
+   * lets the work they start run between steps.
    */
   async advance(ms: number): Promise<void> {
     await this.advanceTo(this.time + ms);
@@ -89,7 +89,7 @@ export class ManualClock implements Clock {
       if (!next || next.due > target) break;
       this.time = Math.max(this.time, next.due);
       this.fireDue();
-      await settle();
+      await letFiredTimersRun();
     }
     this.time = Math.max(this.time, target);
   }
@@ -112,6 +112,6 @@ export class ManualClock implements Clock {
 }
 
 /** Lets I/O and promise callbacks that a fired timer started run. */
-function settle(): Promise<void> {
+function letFiredTimersRun(): Promise<void> {
   return delay(5);
 }

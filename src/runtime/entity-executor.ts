@@ -376,7 +376,7 @@ export class EntityExecutor {
     return isPromiseLike(pending) ? pending.then(end) : end(pending);
   }
 
-  /** Runs one operation; synchronous operations settle without a promise. */
+  /** Runs one operation; synchronous operations finish without a promise. */
   private run(entity: LiveEntity, message: OperationMessage): RunResult | Promise<RunResult> {
     let before: unknown;
     const existedBefore = entity.exists;
@@ -403,11 +403,11 @@ export class EntityExecutor {
       context.active = false;
       return { ok: false, error };
     }
-    if (isPromiseLike(value)) return this.settle(entity, message, operation, context, value, before, existedBefore);
+    if (isPromiseLike(value)) return this.finishAsync(entity, message, operation, context, value, before, existedBefore);
     return this.finish(entity, message, operation, context, value, before, existedBefore);
   }
 
-  private async settle(
+  private async finishAsync(
     entity: LiveEntity,
     message: OperationMessage,
     operation: OperationDefinition,

@@ -14,7 +14,7 @@ import type { ResolveInstance } from '../runtime/instance-factory';
 /**
  * Settings of {@link createTestEnvironment}: the {@link DurableAppOptions} of the embedded
  * engine (without `dataDir` and `clock`, which the environment provides), plus the start
- * time and how settling is judged.
+ * time and how quiet is judged.
  */
 export interface TestEnvironmentOptions extends Omit<DurableAppOptions, 'dataDir' | 'clock' | 'nats' | 'hub' | 'leaseTimeMs' | 'callTimeoutMs'> {
   /** Where the manual clock starts. Default: the current time. */
@@ -22,11 +22,16 @@ export interface TestEnvironmentOptions extends Omit<DurableAppOptions, 'dataDir
   /** Start the app before returning. Default true; with false, call `env.app.start()` yourself. */
   start?: boolean;
   /**
-   * How long (real time) the app must show no activity before {@link TestEnvironment.settle}
+   * How long (real time) the app must show no activity before {@link TestEnvironment.waitForQuiet}
    * counts it as idle. Default 50 ms; raise it on a slow or heavily loaded machine.
    */
   quietPeriodMs?: number;
-  /** How long (real time) {@link TestEnvironment.settle} waits before giving up with a `TimeoutError`. Default 10,000 ms. */
+  /** How long (real time) {@link TestEnvironment.waitForQuiet} waits before giving up with a `TimeoutError`. Default 10,000 ms. */
+  quietTimeoutMs?: number;
+  /**
+   * The former name of {@link TestEnvironmentOptions.quietTimeoutMs}; `quietTimeoutMs` wins when both are given.
+   * @deprecated Use `quietTimeoutMs`.
+   */
   settleTimeoutMs?: number;
 }
 
@@ -47,7 +52,7 @@ export interface TestEnvironment {
   now(): Date;
   /**
    * Moves the clock forward by `ms`. Each timer that falls due on the way fires in time
-   * order, and the work it starts (activities, entity operations, new timers) settles
+   * order, and the work it starts (activities, entity operations, new timers) finishes
    * before the clock moves on, so a timer set in response to another one within the span
    * fires too: a monitor that checks every 5 minutes runs 12 times in `advance(HOUR)`.
    */
@@ -57,7 +62,12 @@ export interface TestEnvironment {
   /**
    * Resolves once the app has nothing left to do at the current time: no message waiting,
    * no activity running, no timer due, and nothing changed for the quiet period. Rejects
-   * with a `TimeoutError` if it stays busy past `settleTimeoutMs`.
+   * with a `TimeoutError` if it stays busy past `quietTimeoutMs`.
+   */
+  waitForQuiet(): Promise<void>;
+  /**
+   * The former name of {@link TestEnvironment.waitForQuiet}, which it calls.
+   * @deprecated Use `waitForQuiet()`.
    */
   settle(): Promise<void>;
   /**
@@ -72,12 +82,12 @@ export interface TestEnvironment {
 
 /** The default {@link TestEnvironmentOptions.quietPeriodMs}. */
 const DEFAULT_QUIET_MS = 50;
-/** The default {@link TestEnvironmentOptions.settleTimeoutMs}. */
-const DEFAULT_SETTLE_TIMEOUT_MS = 10_000;
-/** How often settle() samples the app. */
+/** The default {@link TestEnvironmentOptions.quietTimeoutMs}. */
+const DEFAULT_QUIET_TIMEOUT_MS = 10_000;
+/** How often waitForQuiet() samples the app. */
 const POLL_MS = 2;
 /**
- * Quiet samples settle() needs besides the quiet period: a process that was not scheduled
+ * Quiet samples waitForQuiet() needs besides the quiet period: a process that was not scheduled
  * for a while must still see several turns of its event loop with nothing happening.
  */
 const MIN_QUIET_SAMPLES = 10;
@@ -112,12 +122,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionsError('createTestEnvironment options must be an object such as { orchestrators: [MyOrchestrator] }.');
   }
-  const { startTime, start = true, quietPeriodMs = DEFAULT_QUIET_MS, settleTimeoutMs = DEFAULT_SETTLE_TIMEOUT_MS, resolve, ...appOptions } = options;
-  for (const [name, value] of Object.entries({ quietPeriodMs, settleTimeoutMs })) {
+  const { startTime, start = true, quietPeriodMs = DEFAULT_QUIET_MS, quietTimeoutMs: quietTimeoutOption, settleTimeoutMs, resolve, ...appOptions } = options;
+  const durations = { quietPeriodMs, quietTimeoutMs: quietTimeoutOption, settleTimeoutMs };
+  for (const [name, value] of Object.entries(durations).filter(([, given]) => given !== undefined)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new InvalidOptionsError(`createTestEnvironment: ${name} must be a number of milliseconds (0 or more), got ${String(value)}.`);
     }
   }
+  const quietTimeoutMs = quietTimeoutOption ?? settleTimeoutMs ?? DEFAULT_QUIET_TIMEOUT_MS;
   if (startTime !== undefined && !(startTime instanceof Date ? Number.isFinite(startTime.getTime()) : Number.isFinite(startTime))) {
     throw new InvalidOptionsError(`createTestEnvironment: startTime must be a valid Date or epoch milliseconds, got ${String(startTime)}.`);
   }
@@ -166,9 +178,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     return [s.applied, s.failed, s.duplicates, s.batches, s.backlog, s.scheduled, timers.changes, activities.changes].join(',');
   };
 
-  const settle = async (): Promise<void> => {
-    assertOpen('settle');
-    const deadline = Date.now() + settleTimeoutMs;
+  const waitForQuiet = async (what = 'waitForQuiet'): Promise<void> => {
+    assertOpen(what);
+    const deadline = Date.now() + quietTimeoutMs;
     let last = '';
     let quietSince = Date.now();
     let quietSamples = 0;
@@ -184,7 +196,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       }
       if (Date.now() > deadline) {
         throw new TimeoutError(
-          `The test environment did not settle within ${settleTimeoutMs} ms (backlog ${app.stats().backlog}, ` +
+          `The test environment did not go quiet within ${quietTimeoutMs} ms (backlog ${app.stats().backlog}, ` +
             `activities running ${activities.running}). An activity may be waiting on something that never happens.`,
         );
       }
@@ -196,13 +208,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     assertOpen('advance');
     const target = typeof time === 'number' ? time : time.getTime();
     if (!Number.isFinite(target)) throw new InvalidOptionsError(`advanceTo needs a valid Date or epoch milliseconds, got ${String(time)}.`);
-    await settle();
+    await waitForQuiet();
     for (;;) {
       const next = timers.nextDue();
       if (next === undefined || next > target) break;
       // Fires every timer due at `next`, then lets what they started finish.
       await clock.advanceTo(Math.max(next, clock.now()));
-      await settle();
+      await waitForQuiet();
     }
     await clock.advanceTo(Math.max(target, clock.now()));
   };
@@ -224,7 +236,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       return advanceTo(clock.now() + ms);
     },
     advanceTo,
-    settle,
+    waitForQuiet: () => waitForQuiet(),
+    settle: () => waitForQuiet('settle'),
     async restart() {
       assertOpen('restart');
       await app.stop();
@@ -288,7 +301,7 @@ class TrackedClock implements Clock {
 }
 
 /**
- * Counts activities running, so that settling waits for them: instances of activity classes
+ * Counts activities running, so that waitForQuiet() waits for them: instances of activity classes
  * get their `@Activity()` methods wrapped as own properties.
  */
 class ActivityTracker {

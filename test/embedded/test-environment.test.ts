@@ -170,16 +170,22 @@ describe('createTestEnvironment', () => {
     expect(await tally.call.get()).toBe(5);
   });
 
-  test('settle waits for activities that are still running', async () => {
+  test('waitForQuiet waits for activities that are still running', async () => {
     const env = await create();
     const handle = await env.client.startNew(SlowWork, 150);
-    await env.settle();
+    await env.waitForQuiet();
     const status = await handle.status();
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toBe('slept 150');
   });
 
-  test('settle gives up with a TimeoutError when the app stays busy', async () => {
+  test('waitForQuiet gives up with a TimeoutError when the app stays busy', async () => {
+    const env = await create({ quietTimeoutMs: 100 });
+    await env.client.startNew(SlowWork, 400);
+    await expect(env.waitForQuiet()).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  test('the deprecated settle and settleTimeoutMs still work as waitForQuiet and quietTimeoutMs', async () => {
     const env = await create({ settleTimeoutMs: 100 });
     await env.client.startNew(SlowWork, 400);
     await expect(env.settle()).rejects.toBeInstanceOf(TimeoutError);

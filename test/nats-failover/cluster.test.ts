@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, settle, waitFor } from './support';
+import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, waitForQuiet, waitFor } from './support';
 
 afterEach(disposeScenarios);
 
@@ -36,8 +36,8 @@ async function killLeaderMidBurst(name: string, options: { readonly killWorkerTo
   // Workers and the client each connect to a different server.
   const workers = [await scenario.spawnWorker('w1', { member: 0 }), await scenario.spawnWorker('w2', { member: 1 })];
   await waitFor(
-    'the workers settle',
-    () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+    'the workers agree on the assignment',
+    () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
     30_000,
     () => scenario.describeWorkers(),
     100,
@@ -81,7 +81,7 @@ async function killLeaderMidBurst(name: string, options: { readonly killWorkerTo
     const rejoined = await scenario.spawnWorker('w1', { member: 0 });
     await waitFor(
       'the restarted worker rejoins',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn([rejoined, workers[1]!])),
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment([rejoined, workers[1]!])),
       60_000,
       () => `${scenario.describeWorkers()}\n${scenario.describeLogs()}`,
       100,
@@ -90,10 +90,10 @@ async function killLeaderMidBurst(name: string, options: { readonly killWorkerTo
   await burst.acknowledged(burst.acked.size + 1_000);
   await burst.stop();
 
-  const { lists, settled, pending } = await settle(scenario, client, burst, 60_000);
-  const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+  const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 60_000);
+  const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
   expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-  expect(settled, `${pending} inputs left uncommitted. ${context}`).toBe(true);
+  expect(wentQuiet, `${pending} inputs left uncommitted. ${context}`).toBe(true);
 
   // The restarted server has caught up: both followers of each stream are current.
   for (const stream of [workStream, `${scenario.hub}_STATE`]) {

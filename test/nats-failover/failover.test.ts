@@ -10,7 +10,7 @@ import {
   partitionOfLedger,
   partitionOfRelay,
   requireCompiledChild,
-  settle,
+  waitForQuiet,
   waitFor,
 } from './support';
 
@@ -25,8 +25,8 @@ describe('NATS failover after SIGKILL', () => {
     // Rendezvous rebalancing assigns the 32 partitions among the three workers. (How evenly
     // is rebalance.test.ts's concern; the victim below is whoever owns the most.)
     await waitFor(
-      'the three workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the three workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -68,15 +68,15 @@ describe('NATS failover after SIGKILL', () => {
     expect(burst.rejected.size, [...burst.rejected.values()].slice(0, 3).join('; ')).toBe(0);
     expect(burst.acked.size).toBe(burst.sent.size);
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 30_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
 
     // At a quiet moment the two survivors hold the rendezvous assignment between them, without overlap.
     await waitFor(
-      'the survivors settle',
-      () => scenario.settledOn(survivors),
+      'the survivors agree on the assignment',
+      () => scenario.agreeOnAssignment(survivors),
       10_000,
       () => scenario.describeWorkers(),
       100,

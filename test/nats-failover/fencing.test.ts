@@ -11,7 +11,7 @@ import {
   partitionOfRelay,
   readLists,
   requireCompiledChild,
-  settle,
+  waitForQuiet,
   waitFor,
   type WorkerProcess,
 } from './support';
@@ -26,8 +26,8 @@ describe('NATS fencing of a paused worker', () => {
     const gates = [join(scenario.dir, 'gate-a'), join(scenario.dir, 'gate-b')];
     const workers = [await scenario.spawnWorker('a', { holdGate: gates[0]! }), await scenario.spawnWorker('b', { holdGate: gates[1]! })];
     await waitFor(
-      'the two workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the two workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -136,8 +136,8 @@ describe('NATS fencing of a paused worker', () => {
     // Rendezvous hashing gives the victim its partitions back once its heartbeat is seen
     // again; traffic keeps flowing through that handover too.
     await waitFor(
-      'the workers settle again',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the workers agree on the assignment again',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -147,11 +147,11 @@ describe('NATS fencing of a paused worker', () => {
     expect(burst.rejected.size, [...burst.rejected.values()].slice(0, 3).join('; ')).toBe(0);
     expect(burst.acked.size).toBe(burst.sent.size);
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 30_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     // The final state is exactly the acknowledged signals, each applied once.
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
     expect(lists.ledger.get(heldKey)!.filter((n) => n === held)).toEqual([held]);
   }, 90_000);
 
@@ -164,8 +164,8 @@ describe('NATS fencing of a paused worker', () => {
     const gates = [join(scenario.dir, 'gate-a'), join(scenario.dir, 'gate-b')];
     const workers = [await scenario.spawnWorker('a', { holdGate: gates[0]! }), await scenario.spawnWorker('b', { holdGate: gates[1]! })];
     await waitFor(
-      'the two workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the two workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -218,8 +218,8 @@ describe('NATS fencing of a paused worker', () => {
     // The victim resumes (its batch still held), gives its partitions up and gets them back.
     victim.signal('SIGCONT');
     await waitFor(
-      'the workers settle again',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the workers agree on the assignment again',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => `${scenario.describeWorkers()}\n${scenario.describeLogs()}`,
       100,

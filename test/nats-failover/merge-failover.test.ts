@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, settle, waitFor, PARTITIONS } from './support';
+import { Scenario, disposeScenarios, exactlyOnceProblems, ownership, requireCompiledChild, waitForQuiet, waitFor, PARTITIONS } from './support';
 
 afterEach(disposeScenarios);
 
@@ -9,8 +9,8 @@ describe('NATS failover after SIGKILL, with mergeable operations', () => {
     const scenario = await Scenario.open('merge-failover', 2000);
     const workers = [await scenario.spawnWorker('w1'), await scenario.spawnWorker('w2'), await scenario.spawnWorker('w3')];
     await waitFor(
-      'the three workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the three workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -37,10 +37,10 @@ describe('NATS failover after SIGKILL, with mergeable operations', () => {
     await burst.stop();
     expect(burst.rejected.size, [...burst.rejected.values()].slice(0, 3).join('; ')).toBe(0);
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 30_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
     const forwarded = [...lists.relay.values()].reduce((sum, list) => sum + list.length, 0);
     expect(forwarded).toBe([...burst.sent.values()].filter((k) => k === 'relay').length);
 

@@ -4,7 +4,7 @@ import { DurableApp } from '../../src/index';
 import { ownerOf } from '../../src/engine/nats/partition-leases';
 import { tempDir } from '../helpers';
 import { ALL_LEDGER_KEYS, Ledger, Relay, ledgerKey } from './fixtures/entities';
-import { PARTITIONS, Scenario, disposeScenarios, exactlyOnceProblems, overlaps, settle, waitFor } from './support';
+import { PARTITIONS, Scenario, disposeScenarios, exactlyOnceProblems, overlaps, waitForQuiet, waitFor } from './support';
 
 const LEASE_TIME_MS = 3000;
 
@@ -89,7 +89,7 @@ describe('NATS rebalancing on join and leave', () => {
     const running = (): Member[] => members.filter((m) => !m.stopped);
 
     /** Lease holders, heartbeats and every running app's own view agree on the rendezvous assignment. */
-    const settledOnRendezvous = async (): Promise<boolean> => {
+    const onRendezvousAssignment = async (): Promise<boolean> => {
       const live = running();
       const ids = await scenario.liveWorkerIds();
       if (ids.length !== live.length || !live.every((m) => ids.includes(m.id))) return false;
@@ -102,7 +102,7 @@ describe('NATS rebalancing on join and leave', () => {
       `${running()
         .map((m) => `${m.name}(${m.id}) ${JSON.stringify(m.app.stats().partitions)}`)
         .join(' | ')} heartbeats ${JSON.stringify(await scenario.liveWorkerIds().catch(() => []))}`;
-    const waitSettled = (what: string): Promise<void> => waitFor(what, settledOnRendezvous, 20_000, describe, 50);
+    const waitForRendezvous = (what: string): Promise<void> => waitFor(what, onRendezvousAssignment, 20_000, describe, 50);
     /** At a quiet moment: every partition owned, by exactly one app. */
     const expectQuietOwnership = (): void => {
       const views = running().map((m) => m.app.stats().partitions);
@@ -127,7 +127,7 @@ describe('NATS rebalancing on join and leave', () => {
 
     // One worker owns everything.
     const first = await start('first');
-    await waitSettled('the first worker owns all 32 partitions');
+    await waitForRendezvous('the first worker owns all 32 partitions');
     expect(first.app.stats().partitions).toHaveLength(PARTITIONS);
 
     const client = await scenario.client();
@@ -136,19 +136,19 @@ describe('NATS rebalancing on join and leave', () => {
 
     // A second and a third worker join: the partitions spread, each owns some.
     const second = await join('second');
-    await waitSettled('two workers share the partitions');
+    await waitForRendezvous('two workers share the partitions');
     expectQuietOwnership();
     expect(second.app.stats().partitions.length).toBeGreaterThan(0);
     expect(first.app.stats().partitions.length).toBeGreaterThan(0);
     await burst.acknowledged(burst.acked.size + 500);
 
     const third = await join('third');
-    await waitSettled('three workers share the partitions');
+    await waitForRendezvous('three workers share the partitions');
     expectQuietOwnership();
     for (const m of [first, second, third]) expect(m.app.stats().partitions.length, m.name).toBeGreaterThan(0);
     await burst.acknowledged(burst.acked.size + 500);
 
-    // A graceful stop releases the leases at once: as soon as stop() returns, no lease is
+    // A graceful stop gives up the leases at once: as soon as stop() returns, no lease is
     // held by the stopped worker and its heartbeat is gone, long before any of it would expire.
     const handedOver = second.app.stats().partitions;
     await second.stop();
@@ -159,7 +159,7 @@ describe('NATS rebalancing on join and leave', () => {
     }
     expect(await scenario.liveWorkerIds()).not.toContain(second.id);
 
-    await waitSettled('the remaining workers take the stopped worker’s partitions');
+    await waitForRendezvous('the remaining workers take the stopped worker’s partitions');
     expectQuietOwnership();
     await burst.acknowledged(burst.acked.size + 500);
     await burst.stop();
@@ -167,9 +167,9 @@ describe('NATS rebalancing on join and leave', () => {
 
     // No update lost or doubled through the moves: each ledger holds exactly the numbers
     // acknowledged for it (directly or through a relay).
-    const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 30_000);
     expect(exactlyOnceProblems(lists, burst), await describe()).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream`).toBe(true);
     for (const key of ALL_LEDGER_KEYS) {
       const acknowledged = [...burst.acked].filter((n) => ledgerKey(n) === key).length;
       expect(lists.ledger.get(key)!.length, key).toBe(acknowledged);

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Scenario, disposeScenarios, exactlyOnceProblems, readLists, requireCompiledChild, settle, waitFor } from './support';
+import { Scenario, disposeScenarios, exactlyOnceProblems, readLists, requireCompiledChild, waitForQuiet, waitFor } from './support';
 
 afterEach(disposeScenarios);
 
@@ -10,8 +10,8 @@ describe('NATS server restart in the middle of a burst', () => {
     const scenario = await Scenario.open('restart', 2000);
     const workers = [await scenario.spawnWorker('w1'), await scenario.spawnWorker('w2')];
     await waitFor(
-      'the two workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the two workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -38,8 +38,8 @@ describe('NATS server restart in the middle of a burst', () => {
     );
     // ...and the workers hold every partition again between them.
     await waitFor(
-      'the workers settle after the restart',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn(workers)),
+      'the workers agree on the assignment after the restart',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment(workers)),
       30_000,
       () => `${scenario.describeWorkers()}\n${scenario.describeLogs()}`,
       100,
@@ -48,12 +48,12 @@ describe('NATS server restart in the middle of a burst', () => {
     await burst.stop();
     scenario.assertWorkersAlive();
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 30_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 30_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     // Every signal whose promise resolved is applied once; a signal whose promise rejected
     // during the outage may or may not be, but nothing is applied twice or out of nowhere.
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
 
     // The restart happened mid-burst: signals sent after it were acknowledged and applied.
     const afterRestart = [...burst.acked].filter((n) => n > sentBeforeStop);

@@ -346,11 +346,11 @@ export class Scenario {
   }
 
   /**
-   * Whether `workers` (all of the hub's live workers) agree on a settled assignment: every
+   * Whether `workers` (all of the hub's live workers) agree on a stable assignment: every
    * partition leased to the worker rendezvous hashing picks among the live heartbeats, and
    * reported by exactly one of the processes, whose partitions all carry one lease holder.
    */
-  async settledOn(workers: readonly WorkerProcess[]): Promise<boolean> {
+  async agreeOnAssignment(workers: readonly WorkerProcess[]): Promise<boolean> {
     const views = ownership(workers);
     if (!covers(views)) return false;
     try {
@@ -669,12 +669,12 @@ export function exactlyOnceProblems(lists: EntityLists, burst: Burst): string[] 
  * acknowledged signal visible in the committed state. Returns the final lists either way,
  * so the exactly-once check can say what is missing.
  */
-export async function settle(
+export async function waitForQuiet(
   scenario: Scenario,
   client: DurableClient,
   burst: Burst,
   timeoutMs: number,
-): Promise<{ lists: EntityLists; settled: boolean; pending: number }> {
+): Promise<{ lists: EntityLists; wentQuiet: boolean; pending: number }> {
   const deadline = Date.now() + timeoutMs;
   let pending = -1;
   for (;;) {
@@ -684,12 +684,12 @@ export async function settle(
       if (pending === 0) {
         const lists = await readLists(client);
         // Still empty after the read: nothing was in flight while reading.
-        if (allAcknowledgedApplied(lists, burst) && (await scenario.workPending()) === 0) return { lists, settled: true, pending: 0 };
+        if (allAcknowledgedApplied(lists, burst) && (await scenario.workPending()) === 0) return { lists, wentQuiet: true, pending: 0 };
       }
     } catch {
       // The server may be coming back; try again.
     }
-    if (Date.now() > deadline) return { lists: await readLists(client), settled: false, pending };
+    if (Date.now() > deadline) return { lists: await readLists(client), wentQuiet: false, pending };
     await delay(100);
   }
 }

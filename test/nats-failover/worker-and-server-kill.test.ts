@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Scenario, disposeScenarios, exactlyOnceProblems, requireCompiledChild, settle, waitFor } from './support';
+import { Scenario, disposeScenarios, exactlyOnceProblems, requireCompiledChild, waitForQuiet, waitFor } from './support';
 
 afterEach(disposeScenarios);
 
@@ -11,8 +11,8 @@ describe('a worker and the NATS server SIGKILLed at the same moment', () => {
     const survivor = await scenario.spawnWorker('w1');
     const victim = await scenario.spawnWorker('w2');
     await waitFor(
-      'the two workers settle on the rendezvous assignment',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn([survivor, victim])),
+      'the two workers agree on the rendezvous assignment',
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment([survivor, victim])),
       20_000,
       () => scenario.describeWorkers(),
       100,
@@ -37,7 +37,7 @@ describe('a worker and the NATS server SIGKILLed at the same moment', () => {
     );
     await waitFor(
       'the surviving worker holds every partition',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn([survivor])),
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment([survivor])),
       45_000,
       () => `${scenario.describeWorkers()}\n${scenario.describeLogs()}`,
       100,
@@ -47,7 +47,7 @@ describe('a worker and the NATS server SIGKILLed at the same moment', () => {
     const rejoined = await scenario.spawnWorker('w2');
     await waitFor(
       'the restarted worker rejoins',
-      () => (scenario.assertWorkersAlive(), scenario.settledOn([survivor, rejoined])),
+      () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment([survivor, rejoined])),
       45_000,
       () => `${scenario.describeWorkers()}\n${scenario.describeLogs()}`,
       100,
@@ -55,10 +55,10 @@ describe('a worker and the NATS server SIGKILLed at the same moment', () => {
     await burst.acknowledged(burst.acked.size + 500);
     await burst.stop();
 
-    const { lists, settled, pending } = await settle(scenario, client, burst, 45_000);
-    const context = settled ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
+    const { lists, wentQuiet, pending } = await waitForQuiet(scenario, client, burst, 45_000);
+    const context = wentQuiet ? '' : `${scenario.describeWorkers()}\n${await scenario.describeWork()}\n${scenario.describeLogs()}`;
     expect(exactlyOnceProblems(lists, burst), context).toEqual([]);
-    expect(settled, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
+    expect(wentQuiet, `${pending} inputs left uncommitted in the work stream. ${context}`).toBe(true);
     expect(rejoined.partitions().length, rejoined.describe()).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -94,7 +94,7 @@ describe('OpenTelemetry across processes on NATS', () => {
     ]);
   });
 
-  it('counts the partition leases a worker acquires and releases', async () => {
+  it('counts the partition leases a worker acquires and gives up', async () => {
     const changes = async (change: string): Promise<number> =>
       (await sdk.metric('jetstate.partition.lease.changes'))
         .filter((p) => p.attributes['jetstate.lease.change'] === change)

@@ -389,9 +389,10 @@ describe('error details', () => {
 
   test('NonDeterminismError names the step, what history has and what the code does', () => {
     const error = new NonDeterminismError('order-1', 'Order', 3, "TaskScheduled 'A'", "TaskScheduled 'B'");
-    expect([error.instanceId, error.orchestrator, error.seq, error.expected, error.found]).toEqual([
+    expect([error.instanceId, error.orchestrator, error.step, error.seq, error.expected, error.found]).toEqual([
       'order-1',
       'Order',
+      3,
       3,
       "TaskScheduled 'A'",
       "TaskScheduled 'B'",

@@ -36,7 +36,7 @@ interface Pending {
  */
 export class CommitWriter {
   private queue: Pending[] = [];
-  private releasedSegments: string[] = [];
+  private retiredSegments: string[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
 
@@ -58,9 +58,9 @@ export class CommitWriter {
     });
   }
 
-  /** Marks a fully applied segment (and its done markers) for deletion with the next write. */
-  release(segment: Segment): void {
-    this.releasedSegments.push(segment.key, ...segment.markers);
+  /** Retires a fully applied segment: it (and its done markers) is deleted with the next write. */
+  retire(segment: Segment): void {
+    this.retiredSegments.push(segment.key, ...segment.markers);
     this.flushing ??= this.flush();
   }
 
@@ -68,14 +68,14 @@ export class CommitWriter {
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;
-    if (this.releasedSegments.length > 0) await this.flush();
+    if (this.retiredSegments.length > 0) await this.flush();
   }
 
   private async flush(): Promise<void> {
     // Requests made in the same tick join this write.
     await Promise.resolve();
     try {
-      while (this.queue.length > 0 || this.releasedSegments.length > 0) {
+      while (this.queue.length > 0 || this.retiredSegments.length > 0) {
         const round = this.queue;
         this.queue = [];
         await this.writeRound(round);
@@ -118,13 +118,13 @@ export class CommitWriter {
     }
     // Deleting applied segments needs no fsync: if it is lost, recovery skips their messages by position.
     const needsSync = this.sync && operations.length > 0;
-    const released = this.releasedSegments;
-    this.releasedSegments = [];
-    for (const key of released) operations.push({ type: 'del', key });
+    const retired = this.retiredSegments;
+    this.retiredSegments = [];
+    for (const key of retired) operations.push({ type: 'del', key });
     try {
       if (operations.length > 0) await this.store.write(operations, needsSync);
     } catch (error) {
-      this.releasedSegments.push(...released);
+      this.retiredSegments.push(...retired);
       for (const pending of round) pending.reject(error);
       return;
     }

@@ -245,9 +245,9 @@ export class EmbeddedEngine implements Engine, PartitionSink<Segment | undefined
     for (const snapshot of outcome.published) this.topics.publish(snapshot);
   }
 
-  /** One more message of the segment is done with; the last one frees the segment. */
+  /** One more message of the segment is done with; the last one retires the segment. */
   private consumed(segment: Segment | undefined): void {
-    if (segment && --segment.remaining === 0) this.writer.release(segment);
+    if (segment && --segment.remaining === 0) this.writer.retire(segment);
   }
 
   private deliver(message: OperationMessage, segment: Segment | undefined): void {

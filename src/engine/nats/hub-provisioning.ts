@@ -169,7 +169,7 @@ function replicasRefused(error: unknown, replicas: HubReplicas, what: string): I
 }
 
 /** Wraps a provisioning failure that is not jetstate's own error. */
-export function provisioningFailed(error: unknown, hub: string): Error {
+export function provisioningFailed(error: unknown, hubName: string): Error {
   if (error instanceof InvalidOptionsError || error instanceof TransportError) return error;
-  return new TransportError(`Could not set up hub '${hub}' on the NATS server: ${(error as Error)?.message ?? String(error)}.`, { cause: error });
+  return new TransportError(`Could not set up hub '${hubName}' on the NATS server: ${(error as Error)?.message ?? String(error)}.`, { cause: error });
 }

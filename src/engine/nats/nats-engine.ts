@@ -11,7 +11,7 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { EngineOptions } from '../engine-options';
 import { zeroStats, type Engine, type EngineStats, type SnapshotPage, type SnapshotQuery, type WatchFilter } from '../engine';
 import { partitionOf } from '../partitioner';
-import { ActivityHost } from './activity-host';
+import { ActivityTaskConsumer } from './activity-task-consumer';
 import { NatsDeadLetters } from './nats-dead-letters';
 import { toJetstateError } from './transport-errors';
 import { HubClient } from './hub-client';
@@ -53,10 +53,10 @@ export class NatsEngine implements Engine {
   private readonly js: JetStreamClient;
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
-  private readonly hub: HubClient;
+  private readonly hubClient: HubClient;
   private readonly outgoing: PublishFolding;
-  private readonly host: PartitionHost | undefined;
-  private readonly activityHost: ActivityHost | undefined;
+  private readonly partitionHost: PartitionHost | undefined;
+  private readonly activityTaskConsumer: ActivityTaskConsumer | undefined;
   readonly deadLetters: NatsDeadLetters;
   private readonly waiters = new Map<string, Waiter>();
   private readonly watchers = new Set<ConsumerMessages>();
@@ -70,16 +70,16 @@ export class NatsEngine implements Engine {
     this.js = connection.js;
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
-    this.hub = new HubClient(connection);
+    this.hubClient = new HubClient(connection);
     this.outgoing = new PublishFolding(
-      (message) => this.hub.publishWork(message),
+      (message) => this.hubClient.publishWork(message),
       (name, operation) => (options.registry.hasEntity(name) ? options.registry.entityNamed(name).operations.get(operation)?.merge : undefined),
     );
     this.deadLetters = new NatsDeadLetters(connection.js, connection.jsm, connection.layout);
-    this.host = options.executor
+    this.partitionHost = options.executor
       ? new PartitionHost({
           connection,
-          hub: this.hub,
+          hub: this.hubClient,
           registry: options.registry,
           executor: options.executor,
           logger: options.logger,
@@ -91,11 +91,11 @@ export class NatsEngine implements Engine {
           clock: options.clock,
         })
       : undefined;
-    this.activityHost =
+    this.activityTaskConsumer =
       options.executor && options.activities
-        ? new ActivityHost({
+        ? new ActivityTaskConsumer({
             connection,
-            hub: this.hub,
+            hubClient: this.hubClient,
             registry: options.registry,
             handler: options.activities,
             concurrency: options.activityConcurrency,
@@ -114,8 +114,8 @@ export class NatsEngine implements Engine {
     this.assertOpen();
     this.state = 'running';
     try {
-      await this.host?.start();
-      await this.activityHost?.start();
+      await this.partitionHost?.start();
+      await this.activityTaskConsumer?.start();
     } catch (error) {
       throw toJetstateError(error, 'starting the worker (its heartbeat, partition leases and activity consumer)');
     }
@@ -124,7 +124,7 @@ export class NatsEngine implements Engine {
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
-    await Promise.all([this.host?.stop(), this.activityHost?.stop()]);
+    await Promise.all([this.partitionHost?.stop(), this.activityTaskConsumer?.stop()]);
     for (const watcher of this.watchers) watcher.stop();
     for (const waiter of this.waiters.values()) {
       clearTimeout(waiter.timer);
@@ -142,7 +142,7 @@ export class NatsEngine implements Engine {
     const now = this.options.clock.now();
     // Scheduled signals go to the timer stream; the others through the publish buffer, which folds hot keys' signals.
     try {
-      await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hub.publishTimer(m) : this.outgoing.send(m))));
+      await Promise.all(messages.map((m) => (m.scheduledTime !== undefined && m.scheduledTime > now ? this.hubClient.publishTimer(m) : this.outgoing.send(m))));
     } catch (error) {
       throw toJetstateError(error, `sending ${describe(messages)}`, { mayHaveBeenStored: true });
     }
@@ -182,7 +182,7 @@ export class NatsEngine implements Engine {
   async readSnapshot(id: EntityId): Promise<EntitySnapshot | undefined> {
     this.assertOpen();
     try {
-      return (await this.hub.fetchSnapshot(id))?.snapshot;
+      return (await this.hubClient.fetchSnapshot(id))?.snapshot;
     } catch (error) {
       throw toJetstateError(error, `reading the state of ${id.name}/${id.key}`);
     }
@@ -191,7 +191,7 @@ export class NatsEngine implements Engine {
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotPage> {
     this.assertOpen();
     const all: EntitySnapshot[] = [];
-    const stored = await this.hub
+    const stored = await this.hubClient
       .readAll(this.layout.stateStream, this.layout.stateFilter(query.name), DeliverPolicy.LastPerSubject)
       .catch((error: unknown) => {
         throw toJetstateError(error, `listing the entities${query.name === undefined ? '' : ` named ${query.name}`}`);
@@ -254,8 +254,8 @@ export class NatsEngine implements Engine {
   }
 
   stats(): EngineStats {
-    const stats = this.host?.stats() ?? zeroStats();
-    return this.activityHost ? { ...stats, deadLettered: stats.deadLettered + this.activityHost.deadLettered } : stats;
+    const stats = this.partitionHost?.stats() ?? zeroStats();
+    return this.activityTaskConsumer ? { ...stats, deadLettered: stats.deadLettered + this.activityTaskConsumer.deadLettered } : stats;
   }
 
   private onReply(data: Uint8Array): void {

@@ -10,7 +10,7 @@ import { NatsEngine } from './nats-engine';
 /** What it takes to open a NATS engine. */
 export interface OpenNatsEngineOptions extends EngineOptions {
   readonly servers: NatsServers;
-  readonly hub: string;
+  readonly hubName: string;
   /** Whether `partitionCount` was given: an existing hub's stored count wins otherwise. */
   readonly partitionCountGiven: boolean;
   readonly leaseTimeMs: number;
@@ -36,7 +36,7 @@ const ENVELOPE_BYTES = 1024;
 export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<NatsEngine> {
   const connection = await connectHub({
     servers: options.servers,
-    hub: options.hub,
+    hub: options.hubName,
     partitionCount: options.partitionCount,
     partitionCountGiven: options.partitionCountGiven,
     leaseTimeMs: options.leaseTimeMs,
@@ -57,7 +57,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     ...(local ? { local } : {}),
     connection,
     registry: options.registry,
-    logger: options.logger.child({ engine: 'nats', hub: options.hub }),
+    logger: options.logger.child({ engine: 'nats', hub: options.hubName }),
     ...(options.createExecutor
       ? { executor: options.createExecutor({ maxStateBytes: connection.maxPayload - ENVELOPE_BYTES, maxMessageBytes: connection.maxPayload - ENVELOPE_BYTES }) }
       : {}),

@@ -24,24 +24,24 @@ import {
  */
 export function actionMessages(
   action: OrchestrationAction,
-  stepId: (seq: number) => string = (seq) => messageIdAt(action.executionId, seq),
+  stepId: (step: number) => string = (step) => messageIdAt(action.executionId, step),
 ): OperationMessage[] {
   const { instanceId, executionId } = action;
-  switch (action.type) {
+  switch (action.kind) {
     case 'scheduleActivity': {
       const input: ActivityTaskInput = {
         instanceId,
         executionId,
-        seq: action.seq,
+        seq: action.step,
         ...(action.input === undefined ? {} : { input: action.input }),
         ...(action.attempt === undefined ? {} : { attempt: action.attempt }),
-        ...(action.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeout }),
-        ...(action.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeout }),
+        ...(action.startToCloseTimeoutMs === undefined ? {} : { startToCloseTimeout: action.startToCloseTimeoutMs }),
+        ...(action.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeout: action.heartbeatTimeoutMs }),
       };
       return [
         {
-          id: stepId(action.seq),
-          target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.seq}:${executionId}` },
+          id: stepId(action.step),
+          target: { name: ACTIVITY_TASK_TARGET, key: `${instanceId}:${action.step}:${executionId}` },
           operation: action.name,
           kind: 'signal',
           input,
@@ -50,11 +50,16 @@ export function actionMessages(
     }
     case 'createTimer':
       return [
-        deliverMessage(`${stepId(action.seq)}>timer`, instanceId, [{ kind: 'TimerFired', seq: action.seq, executionId, fireAt: action.fireAt }], action.fireAt),
+        deliverMessage(
+          `${stepId(action.step)}>timer`,
+          instanceId,
+          [{ kind: 'TimerFired', seq: action.step, executionId, fireAt: action.fireAt }],
+          action.fireAt,
+        ),
       ];
     case 'startSubOrchestration':
       return [
-        instanceMessage(`${stepId(action.seq)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', {
+        instanceMessage(`${stepId(action.step)}>start`, action.subInstanceId, InstanceOperation.start, 'signal', {
           started: action.started,
         } satisfies StartInput),
       ];
@@ -63,7 +68,7 @@ export function actionMessages(
       return [entityMessage(action, instanceId, executionId)];
     case 'requestLocks': {
       const [first] = action.entities;
-      const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.seq, executionId }], locked: action.entities };
+      const granted: DeliverInput = { events: [{ kind: 'LockGranted', seq: action.step, executionId }], locked: action.entities };
       if (!first) return [deliverMessage(`${action.lockRequestId}>granted`, instanceId, granted.events)];
       const request: LockRequest = {
         owner: instanceId,
@@ -77,8 +82,8 @@ export function actionMessages(
       return unlockMessages(instanceId, action.entities, `${action.lockRequestId}>unlock`);
     case 'sendEvent': {
       const event = action.event;
-      const step = 'seq' in event ? `:${event.seq}` : '';
-      const id = action.seq === undefined ? `${executionId}>${event.kind}${step}` : stepId(action.seq);
+      const answeredStep = 'seq' in event ? `:${event.seq}` : '';
+      const id = action.step === undefined ? `${executionId}>${event.kind}${answeredStep}` : stepId(action.step);
       return [deliverMessage(id, action.targetInstanceId, [event])];
     }
   }
@@ -90,14 +95,14 @@ export function actionMessages(
  * one locked by another. A call also says where its outcome goes.
  */
 function entityMessage(action: SignalEntityAction | CallEntityAction, instanceId: string, executionId: string): OperationMessage {
-  const call: EntityCallContext | undefined = action.type === 'callEntity' ? { seq: action.seq, executionId } : undefined;
+  const call: EntityCallContext | undefined = action.kind === 'callEntity' ? { seq: action.step, executionId } : undefined;
   return {
     id: action.messageId,
     target: action.target,
     operation: action.operation,
     kind: 'signal',
     ...(action.input === undefined ? {} : { input: action.input }),
-    ...(action.type === 'signalEntity' && action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
+    ...(action.kind === 'signalEntity' && action.scheduledTime !== undefined ? { scheduledTime: action.scheduledTime } : {}),
     lockOwner: instanceId,
     ...(call ? { replyVia: { target: instanceTarget(instanceId), operation: InstanceOperation.entityResponse, context: call } } : {}),
   };

@@ -19,14 +19,14 @@ export function createActivityHandler(runner: ActivityRunner): ActivityHandler {
       async (traceParent) => {
         const event = await runner.run({
           name: task.operation,
-          seq,
+          step: seq,
           executionId,
           instanceId,
           taskId: task.id,
           ...(input === undefined ? {} : { input }),
           ...(attempt === undefined ? {} : { attempt }),
-          ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeout }),
-          ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout }),
+          ...(startToCloseTimeout === undefined ? {} : { startToCloseTimeoutMs: startToCloseTimeout }),
+          ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeoutMs: heartbeatTimeout }),
         });
         const answer = deliverMessage(`${task.id}>done`, instanceId, [event]);
         if (traceParent !== undefined) answer.trace = traceParent;

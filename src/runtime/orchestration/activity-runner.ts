@@ -18,15 +18,15 @@ export interface ActivityTask {
   /** The plain input. */
   readonly input?: unknown;
   /** The step of the orchestration that scheduled it; the response answers it. */
-  readonly seq: number;
+  readonly step: number;
   readonly executionId?: string;
   readonly instanceId?: string;
   /** Which attempt of a retried call this is; 1 by default. */
   readonly attempt?: number;
   /** Milliseconds the attempt may run before it fails with a `TimeoutError`. */
-  readonly startToCloseTimeout?: number;
+  readonly startToCloseTimeoutMs?: number;
   /** Milliseconds the attempt may go without a heartbeat before it fails with a `TimeoutError`. */
-  readonly heartbeatTimeout?: number;
+  readonly heartbeatTimeoutMs?: number;
   /** Stable id of this attempt (the same when the task runs again after a crash). */
   readonly taskId?: string;
 }
@@ -66,7 +66,7 @@ export class ActivityRunner {
   }
 
   async run(task: ActivityTask): Promise<TaskCompletedEvent | TaskFailedEvent> {
-    const answer = { seq: task.seq, ...(task.executionId === undefined ? {} : { executionId: task.executionId }) };
+    const answer = { seq: task.step, ...(task.executionId === undefined ? {} : { executionId: task.executionId }) };
     try {
       const invoke = this.target(task);
       const controller = new AbortController();
@@ -76,7 +76,7 @@ export class ActivityRunner {
         executionId: task.executionId ?? '',
         activityName: task.name,
         attempt: task.attempt ?? 1,
-        taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.seq}:${task.executionId ?? ''}`,
+        taskId: task.taskId ?? `${task.instanceId ?? ''}:${task.step}:${task.executionId ?? ''}`,
         signal: controller.signal,
         heartbeat: () => deadline.heartbeat(),
       };
@@ -85,7 +85,7 @@ export class ActivityRunner {
       const result = toPlain(value, `result of activity '${task.name}'`);
       return { kind: 'TaskCompleted', ...answer, ...(result === undefined ? {} : { result }) };
     } catch (error) {
-      this.options.logger?.warn({ activity: task.name, instanceId: task.instanceId, seq: task.seq, err: error }, 'activity failed');
+      this.options.logger?.warn({ activity: task.name, instanceId: task.instanceId, seq: task.step, err: error }, 'activity failed');
       return { kind: 'TaskFailed', ...answer, error: toRemoteError(error) };
     }
   }
@@ -104,20 +104,20 @@ class AttemptDeadline {
   constructor(
     private readonly controller: AbortController,
     private readonly name: string,
-    private readonly limits: { readonly startToCloseTimeout?: number; readonly heartbeatTimeout?: number },
+    private readonly limits: { readonly startToCloseTimeoutMs?: number; readonly heartbeatTimeoutMs?: number },
   ) {}
 
   race<T>(running: Promise<T>): Promise<T> {
-    const { startToCloseTimeout, heartbeatTimeout } = this.limits;
-    if (startToCloseTimeout === undefined && heartbeatTimeout === undefined) return running;
+    const { startToCloseTimeoutMs, heartbeatTimeoutMs } = this.limits;
+    if (startToCloseTimeoutMs === undefined && heartbeatTimeoutMs === undefined) return running;
     const expired = new Promise<never>((_, reject) => {
       this.expire = (error) => {
         this.controller.abort(error);
         reject(error);
       };
     });
-    if (startToCloseTimeout !== undefined) {
-      this.startToClose = setTimeout(() => this.fail(`did not finish within its startToCloseTimeout of ${startToCloseTimeout} ms`), startToCloseTimeout);
+    if (startToCloseTimeoutMs !== undefined) {
+      this.startToClose = setTimeout(() => this.fail(`did not finish within its startToCloseTimeout of ${startToCloseTimeoutMs} ms`), startToCloseTimeoutMs);
     }
     this.heartbeat();
     running.catch(() => undefined);
@@ -129,10 +129,10 @@ class AttemptDeadline {
   }
 
   heartbeat(): void {
-    const timeout = this.limits.heartbeatTimeout;
-    if (timeout === undefined || this.expire === undefined) return;
+    const timeoutMs = this.limits.heartbeatTimeoutMs;
+    if (timeoutMs === undefined || this.expire === undefined) return;
     clearTimeout(this.silence);
-    this.silence = setTimeout(() => this.fail(`sent no heartbeat for ${timeout} ms (its heartbeatTimeout)`), timeout);
+    this.silence = setTimeout(() => this.fail(`sent no heartbeat for ${timeoutMs} ms (its heartbeatTimeout)`), timeoutMs);
   }
 
   private fail(why: string): void {

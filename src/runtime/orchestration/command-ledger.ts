@@ -32,38 +32,38 @@ export class CommandLedger {
   ) {}
 
   /** The step the next durable call will take. */
-  get nextSeq(): number {
+  get nextStep(): number {
     return this.next;
   }
 
   /** Takes a step for a call history does not record; undefined when history has a command there. */
   takeUnrecorded(found: string): number | undefined {
-    const seq = this.next++;
-    const recorded = this.replaying ? this.recorded.get(seq) : undefined;
+    const step = this.next++;
+    const recorded = this.replaying ? this.recorded.get(step) : undefined;
     if (recorded) {
-      this.fail(seq, describeCommand(recorded), found);
+      this.fail(step, describeCommand(recorded), found);
       return undefined;
     }
-    return seq;
+    return step;
   }
 
   /**
    * Records the command `build` makes for the next step, or on replay checks that history
    * has the same command there. Returns the command as recorded, or undefined on a mismatch.
    */
-  issue<E extends CommandEvent>(build: (seq: number) => E): E | undefined {
-    const seq = this.next++;
-    const event = build(seq);
+  issue<E extends CommandEvent>(build: (step: number) => E): E | undefined {
+    const step = this.next++;
+    const event = build(step);
     if (!this.replaying) {
       this.emit(event);
       return event;
     }
-    const recorded = this.recorded.get(seq);
+    const recorded = this.recorded.get(step);
     if (!recorded || recorded.kind !== event.kind || commandName(recorded) !== commandName(event)) {
-      this.fail(seq, recorded ? describeCommand(recorded) : 'no durable call', describeCommand(event));
+      this.fail(step, recorded ? describeCommand(recorded) : 'no durable call', describeCommand(event));
       return undefined;
     }
-    this.claimed.add(seq);
+    this.claimed.add(step);
     // The recorded command wins: a timer keeps the fire time it was created with.
     return recorded as E;
   }
@@ -106,15 +106,15 @@ export class CommandLedger {
     const missing = [...this.recorded.values()].filter((event) => !this.claimed.has(event.seq)).sort((a, b) => a.seq - b.seq)[0];
     if (missing) this.fail(missing.seq, describeCommand(missing), 'no such call');
     else {
-      const release = [...this.recordedReleases].filter((seq) => !this.releasesRepeated.has(seq) && !endReleases.has(seq)).sort((a, b) => a - b)[0];
+      const release = [...this.recordedReleases].filter((step) => !this.releasesRepeated.has(step) && !endReleases.has(step)).sort((a, b) => a - b)[0];
       if (release !== undefined) this.fail(release, 'LocksReleased (the critical section ended)', 'its locks still held');
     }
     return this.failure;
   }
 
   /** Records a mismatch found outside the ledger (for example, `run` returned during replay). */
-  fail(seq: number, expected: string, found: string): void {
-    this.failure ??= new NonDeterminismError(this.owner.instanceId, this.owner.name, seq, expected, found);
+  fail(step: number, expected: string, found: string): void {
+    this.failure ??= new NonDeterminismError(this.owner.instanceId, this.owner.name, step, expected, found);
   }
 
   private emit(event: CommandEvent | LocksReleasedEvent | PatchAppliedEvent): void {

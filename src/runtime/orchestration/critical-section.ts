@@ -9,11 +9,11 @@ import type { LockTarget } from './orchestration-context';
  * The rules depend only on the order of calls and grants, so replay checks them the same way.
  */
 export class CriticalSection {
-  private current: { readonly seq: number; readonly held: ReadonlySet<string>; granted: boolean } | undefined;
+  private current: { readonly step: number; readonly held: ReadonlySet<string>; granted: boolean } | undefined;
 
   /** The step of the outstanding or held lock request. */
-  get seq(): number | undefined {
-    return this.current?.seq;
+  get step(): number | undefined {
+    return this.current?.step;
   }
 
   get isLocked(): boolean {
@@ -50,17 +50,17 @@ export class CriticalSection {
     throw new CriticalSectionError('A sub-orchestration was started inside a critical section. Start it before or after ctx.lock().');
   }
 
-  requested(seq: number, entities: readonly EntityId[]): void {
-    this.current = { seq, held: new Set(entities.map(entityIdToString)), granted: false };
+  requested(step: number, entities: readonly EntityId[]): void {
+    this.current = { step, held: new Set(entities.map(entityIdToString)), granted: false };
   }
 
-  granted(seq: number): void {
-    if (this.current?.seq === seq) this.current.granted = true;
+  granted(step: number): void {
+    if (this.current?.step === step) this.current.granted = true;
   }
 
-  /** Forgets the request at `seq`; false if it was already released. */
-  released(seq: number): boolean {
-    if (this.current?.seq !== seq) return false;
+  /** Forgets the request at `step`; false if it was already released. */
+  released(step: number): boolean {
+    if (this.current?.step !== step) return false;
     this.current = undefined;
     return true;
   }

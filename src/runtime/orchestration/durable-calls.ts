@@ -30,17 +30,17 @@ export class DurableCalls {
     name: string,
     input: unknown,
     attempt: number,
-    timeouts: { startToCloseTimeout?: number | undefined; heartbeatTimeout?: number | undefined },
+    timeouts: { startToCloseTimeoutMs?: number | undefined; heartbeatTimeoutMs?: number | undefined },
   ): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
-    const event = this.live.ledger.issue((seq) => ({
+    const event = this.live.ledger.issue((step) => ({
       kind: 'TaskScheduled',
-      seq,
+      seq: step,
       name,
       ...optional('input', input),
       ...optional('attempt', attempt > 1 ? attempt : undefined),
-      ...optional('startToCloseTimeout', timeouts.startToCloseTimeout),
-      ...optional('heartbeatTimeout', timeouts.heartbeatTimeout),
+      ...optional('startToCloseTimeout', timeouts.startToCloseTimeoutMs),
+      ...optional('heartbeatTimeout', timeouts.heartbeatTimeoutMs),
     }));
     if (event) {
       this.park(event.seq, task, (response) => {
@@ -53,11 +53,11 @@ export class DurableCalls {
 
   subOrchestration(name: string, input: unknown, instanceId: string | undefined): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
-    const event = this.live.ledger.issue((seq) => ({
+    const event = this.live.ledger.issue((step) => ({
       kind: 'SubOrchestrationCreated',
-      seq,
+      seq: step,
       name,
-      instanceId: instanceId ?? subInstanceId(this.live.instanceId, this.started.generation, seq),
+      instanceId: instanceId ?? subInstanceId(this.live.instanceId, this.started.generation, step),
       ...optional('input', input),
     }));
     if (event) {
@@ -75,14 +75,14 @@ export class DurableCalls {
   timer(fireAt: number): CancellableDurableTask<void> {
     // A canceled timer stays parked: its TimerFired may still arrive and is then ignored.
     const task = new CancellableDurableTask<void>(() => {});
-    const event = this.live.ledger.issue((seq) => ({ kind: 'TimerCreated', seq, fireAt }));
+    const event = this.live.ledger.issue((step) => ({ kind: 'TimerCreated', seq: step, fireAt }));
     if (event) this.park(event.seq, task as DurableTask<unknown>, () => task.resolve());
     return task;
   }
 
   entityCall(target: EntityId, operation: string, input: unknown): DurableTask<unknown> {
     const task = new DurableTask<unknown>();
-    const event = this.live.ledger.issue((seq) => ({ kind: 'EntityCalled', seq, target, operation, ...optional('input', input) }));
+    const event = this.live.ledger.issue((step) => ({ kind: 'EntityCalled', seq: step, target, operation, ...optional('input', input) }));
     if (event) {
       this.park(event.seq, task, (response) => {
         if (response.kind !== 'EntityResponse') return;
@@ -98,9 +98,9 @@ export class DurableCalls {
   }
 
   entitySignal(target: EntityId, operation: string, input: unknown, scheduledTime: number | undefined): void {
-    this.live.ledger.issue((seq) => ({
+    this.live.ledger.issue((step) => ({
       kind: 'EntitySignaled',
-      seq,
+      seq: step,
       target,
       operation,
       ...optional('input', input),
@@ -109,12 +109,12 @@ export class DurableCalls {
   }
 
   eventSent(instanceId: string, name: string, input: unknown): void {
-    this.live.ledger.issue((seq) => ({ kind: 'EventSent', seq, instanceId, name, ...optional('input', input) }));
+    this.live.ledger.issue((step) => ({ kind: 'EventSent', seq: step, instanceId, name, ...optional('input', input) }));
   }
 
   /** Requests the locks; `onGranted` runs when they are all held. Undefined on a mismatch with history. */
   lockRequest(entities: readonly EntityId[], task: DurableTask<unknown>, onGranted: () => void): LockRequestedEvent | undefined {
-    const event = this.live.ledger.issue((seq) => ({ kind: 'LockRequested', seq, entities }));
+    const event = this.live.ledger.issue((step) => ({ kind: 'LockRequested', seq: step, entities }));
     if (event) this.park(event.seq, task, onGranted);
     return event;
   }
@@ -136,8 +136,8 @@ export class DurableCalls {
     return false;
   }
 
-  private park(seq: number, task: DurableTask<unknown>, settle: (event: ResponseEvent) => void): void {
-    this.pending.set(seq, { task, settle });
+  private park(step: number, task: DurableTask<unknown>, settle: (event: ResponseEvent) => void): void {
+    this.pending.set(step, { task, settle });
   }
 }
 

@@ -98,7 +98,7 @@ function checkUrl(url: unknown, where: string): void {
 export function callHttp(request: DurableHttpRequest, options: CallHttpOptions | undefined, deps: HttpCallDeps): DurableTask<DurableHttpResponse> {
   const result = new DurableTask<DurableHttpResponse>();
   const polling = options?.asynchronousPatternEnabled ?? true;
-  const interval = options?.pollingInterval ?? DEFAULT_HTTP_POLLING_INTERVAL_MS;
+  const pollingIntervalMs = options?.pollingInterval ?? DEFAULT_HTTP_POLLING_INTERVAL_MS;
   const send = (current: DurableHttpRequest): void => {
     const task = deps.request(current);
     task.onSettled(() => {
@@ -121,8 +121,8 @@ export function callHttp(request: DurableHttpRequest, options: CallHttpOptions |
         return;
       }
       const now = deps.now();
-      const wait = retryAfterMs(response.headers['retry-after'], now) ?? interval;
-      deps.timer(now + wait).onSettled(() => send({ method: 'GET', url: next, ...(request.headers ? { headers: request.headers } : {}) }));
+      const waitMs = retryAfterMs(response.headers['retry-after'], now) ?? pollingIntervalMs;
+      deps.timer(now + waitMs).onSettled(() => send({ method: 'GET', url: next, ...(request.headers ? { headers: request.headers } : {}) }));
     });
   };
   send(request);

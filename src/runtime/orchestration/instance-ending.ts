@@ -17,7 +17,7 @@ export class InstanceEnding {
   constructor(private readonly logger: Logger) {}
 
   /** After a delivery: ends the instance if its code finished, diverged, or can never continue. */
-  settle(live: LiveOrchestration, turn: TurnBuilder): void {
+  endIfFinished(live: LiveOrchestration, turn: TurnBuilder): void {
     const failure = live.ledger.failure ?? live.pendingFailure;
     if (failure) return this.fail(live, turn, failure);
     const outcome = live.runOutcome;
@@ -43,7 +43,7 @@ export class InstanceEnding {
     const error = new NonDeterminismError(
       live.instanceId,
       live.name,
-      live.ledger.nextSeq,
+      live.ledger.nextStep,
       'a wait on a durable task',
       'a wait on something that is not a durable task (a plain promise, a timeout or I/O): run() can never continue. ' +
         'Await only tasks from the context and do I/O in activities',
@@ -80,7 +80,7 @@ export class InstanceEnding {
 
   private end(live: LiveOrchestration, turn: TurnBuilder, outcome: OutcomeEvent | undefined): void {
     const locks = live.state.locks;
-    if (locks) turn.command({ kind: 'LocksReleased', seq: locks.seq, entities: locks.entities });
+    if (locks) turn.command({ kind: 'LocksReleased', seq: locks.step, entities: locks.entities });
     live.context?.forgetLocks();
     if (outcome) turn.append(outcome);
     const parent = live.state.started?.parent;
@@ -98,7 +98,7 @@ export class InstanceEnding {
             },
           };
     turn.actions.push({
-      type: 'sendEvent',
+      kind: 'sendEvent',
       instanceId: live.instanceId,
       executionId: live.state.started!.executionId,
       targetInstanceId: parent.instanceId,

@@ -11,7 +11,7 @@ interface CommandRecord {
 
 /** The lock request an instance holds or waits for. */
 export interface HeldLocks {
-  readonly seq: number;
+  readonly step: number;
   readonly entities: readonly EntityId[];
   granted: boolean;
 }
@@ -46,13 +46,13 @@ export class InstanceState {
   record(event: HistoryEvent): void {
     if (isCommandEvent(event)) {
       this.commands.set(event.seq, { event, answered: false });
-      if (event.kind === 'LockRequested') this.locks = { seq: event.seq, entities: event.entities, granted: false };
+      if (event.kind === 'LockRequested') this.locks = { step: event.seq, entities: event.entities, granted: false };
       return;
     }
     if (isResponseEvent(event)) {
       const command = this.commands.get(event.seq);
       if (command) command.answered = true;
-      if (event.kind === 'LockGranted' && this.locks?.seq === event.seq) this.locks.granted = true;
+      if (event.kind === 'LockGranted' && this.locks?.step === event.seq) this.locks.granted = true;
       return;
     }
     switch (event.kind) {
@@ -62,7 +62,7 @@ export class InstanceState {
         return;
       case 'LocksReleased':
         this.releases.add(event.seq);
-        if (this.locks?.seq === event.seq) this.locks = undefined;
+        if (this.locks?.step === event.seq) this.locks = undefined;
         return;
       case 'ExecutionSuspended':
         this.status = OrchestrationRuntimeStatus.Suspended;

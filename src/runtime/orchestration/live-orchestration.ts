@@ -169,7 +169,7 @@ export class LiveOrchestration {
   }
 
   /** Records how `run` ended; only the first outcome counts. */
-  settleRun(outcome: RunOutcome): void {
+  recordRunOutcome(outcome: RunOutcome): void {
     this.outcome ??= outcome;
   }
 
@@ -222,7 +222,7 @@ export class LiveOrchestration {
     const error = new NonDeterminismError(
       this.instanceId,
       this.name,
-      this.ledger.nextSeq,
+      this.ledger.nextStep,
       'no durable call (the turn had ended)',
       `${what} from code that ran after its turn ended, which happens when run() awaits something that is not a durable task`,
     );

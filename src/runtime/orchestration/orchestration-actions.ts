@@ -4,8 +4,8 @@ import { deterministicUuid, executionStarted, messageIdAt } from './orchestratio
 
 /**
  * What an engine must carry out after committing a turn. Every action names the instance
- * and execution that produced it; responses the engine sends back must carry the same
- * `seq` and `executionId`.
+ * and execution that produced it, and the step of the durable call it carries out;
+ * responses the engine sends back must carry that step (as their `seq`) and `executionId`.
  */
 export type OrchestrationAction =
   | ScheduleActivityAction
@@ -23,24 +23,24 @@ interface ActionFields {
   readonly executionId: string;
 }
 
-/** Run the activity (at least once) and send `TaskCompleted`/`TaskFailed` with this `seq` to the instance. */
+/** Run the activity (at least once) and send `TaskCompleted`/`TaskFailed` with this step as `seq` to the instance. */
 export interface ScheduleActivityAction extends ActionFields {
-  readonly type: 'scheduleActivity';
-  readonly seq: number;
+  readonly kind: 'scheduleActivity';
+  readonly step: number;
   readonly name: string;
   readonly input?: unknown;
   /** Which attempt of a retried call this is, from 2 on (absent for the first). */
   readonly attempt?: number;
   /** Milliseconds the attempt may run. */
-  readonly startToCloseTimeout?: number;
+  readonly startToCloseTimeoutMs?: number;
   /** Milliseconds the attempt may go without a heartbeat. */
-  readonly heartbeatTimeout?: number;
+  readonly heartbeatTimeoutMs?: number;
 }
 
-/** Send `TimerFired` with this `seq` to the instance at (not before) `fireAt`, surviving restarts. */
+/** Send `TimerFired` with this step as `seq` to the instance at (not before) `fireAt`, surviving restarts. */
 export interface CreateTimerAction extends ActionFields {
-  readonly type: 'createTimer';
-  readonly seq: number;
+  readonly kind: 'createTimer';
+  readonly step: number;
   /** Epoch milliseconds. */
   readonly fireAt: number;
 }
@@ -48,19 +48,19 @@ export interface CreateTimerAction extends ActionFields {
 /**
  * Start instance `subInstanceId` with the `started` event. When it ends, that instance's
  * turn produces a `sendEvent` back to this one; if it cannot be started (the id is taken),
- * send `SubOrchestrationFailed` with this `seq` instead.
+ * send `SubOrchestrationFailed` with this step as `seq` instead.
  */
 export interface StartSubOrchestrationAction extends ActionFields {
-  readonly type: 'startSubOrchestration';
-  readonly seq: number;
+  readonly kind: 'startSubOrchestration';
+  readonly step: number;
   readonly subInstanceId: string;
   readonly started: ExecutionStartedEvent;
 }
 
-/** Send a `call` operation to the entity; answer with `EntityResponse` and this `seq`. */
+/** Send a `call` operation to the entity; answer with `EntityResponse` and this step as `seq`. */
 export interface CallEntityAction extends ActionFields {
-  readonly type: 'callEntity';
-  readonly seq: number;
+  readonly kind: 'callEntity';
+  readonly step: number;
   /** Deterministic: receivers drop duplicates by it. */
   readonly messageId: string;
   readonly target: EntityId;
@@ -70,8 +70,8 @@ export interface CallEntityAction extends ActionFields {
 
 /** Send a one-way operation to the entity. */
 export interface SignalEntityAction extends ActionFields {
-  readonly type: 'signalEntity';
-  readonly seq: number;
+  readonly kind: 'signalEntity';
+  readonly step: number;
   readonly messageId: string;
   readonly target: EntityId;
   readonly operation: string;
@@ -82,35 +82,35 @@ export interface SignalEntityAction extends ActionFields {
 
 /**
  * Acquire the entities' locks for this instance one after the other, in the given
- * (sorted) order, then send `LockGranted` with this `seq`. A locked entity runs only this
+ * (sorted) order, then send `LockGranted` with this step as `seq`. A locked entity runs only this
  * instance's operations until the locks are released.
  */
 export interface RequestLocksAction extends ActionFields {
-  readonly type: 'requestLocks';
-  readonly seq: number;
+  readonly kind: 'requestLocks';
+  readonly step: number;
   /** Identifies the lock request at the entities. */
   readonly lockRequestId: string;
   readonly entities: readonly EntityId[];
 }
 
-/** Release the locks of the request at step `seq` (also if not all of them were granted yet). */
+/** Release the locks of the request at `step` (also if not all of them were granted yet). */
 export interface ReleaseLocksAction extends ActionFields {
-  readonly type: 'releaseLocks';
-  readonly seq: number;
+  readonly kind: 'releaseLocks';
+  readonly step: number;
   readonly lockRequestId: string;
   readonly entities: readonly EntityId[];
 }
 
 /**
  * Deliver `event` to another instance: the outcome of a sub-orchestration to its parent, or
- * an external event sent with `ctx.sendEvent` (which took step `seq`). An instance that does
+ * an external event sent with `ctx.sendEvent` (which took `step`). An instance that does
  * not exist or has ended drops it.
  */
 export interface SendEventAction extends ActionFields {
-  readonly type: 'sendEvent';
+  readonly kind: 'sendEvent';
   readonly targetInstanceId: string;
   readonly event: HistoryEvent;
-  readonly seq?: number;
+  readonly step?: number;
 }
 
 /** Where an action comes from: enough to address its responses. */
@@ -127,16 +127,16 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
     case 'TaskScheduled':
       return {
         ...fields,
-        type: 'scheduleActivity',
-        seq: event.seq,
+        kind: 'scheduleActivity',
+        step: event.seq,
         name: event.name,
         ...optionalInput(event.input),
         ...(event.attempt === undefined ? {} : { attempt: event.attempt }),
-        ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeout: event.startToCloseTimeout }),
-        ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: event.heartbeatTimeout }),
+        ...(event.startToCloseTimeout === undefined ? {} : { startToCloseTimeoutMs: event.startToCloseTimeout }),
+        ...(event.heartbeatTimeout === undefined ? {} : { heartbeatTimeoutMs: event.heartbeatTimeout }),
       };
     case 'TimerCreated':
-      return { ...fields, type: 'createTimer', seq: event.seq, fireAt: event.fireAt };
+      return { ...fields, kind: 'createTimer', step: event.seq, fireAt: event.fireAt };
     case 'SubOrchestrationCreated': {
       const started = executionStarted({
         name: event.name,
@@ -145,13 +145,13 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         executionId: deterministicUuid(`${executionId}/sub/${event.seq}`),
         parent: { instanceId: source.instanceId, executionId, seq: event.seq },
       });
-      return { ...fields, type: 'startSubOrchestration', seq: event.seq, subInstanceId: event.instanceId, started };
+      return { ...fields, kind: 'startSubOrchestration', step: event.seq, subInstanceId: event.instanceId, started };
     }
     case 'EntityCalled':
       return {
         ...fields,
-        type: 'callEntity',
-        seq: event.seq,
+        kind: 'callEntity',
+        step: event.seq,
         messageId: messageIdAt(executionId, event.seq),
         target: event.target,
         operation: event.operation,
@@ -160,8 +160,8 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
     case 'EntitySignaled':
       return {
         ...fields,
-        type: 'signalEntity',
-        seq: event.seq,
+        kind: 'signalEntity',
+        step: event.seq,
         messageId: messageIdAt(executionId, event.seq),
         target: event.target,
         operation: event.operation,
@@ -169,14 +169,14 @@ export function actionFor(source: ActionSource, event: CommandEvent | LocksRelea
         ...(event.scheduledTime === undefined ? {} : { scheduledTime: event.scheduledTime }),
       };
     case 'LockRequested':
-      return { ...fields, type: 'requestLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+      return { ...fields, kind: 'requestLocks', step: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
     case 'LocksReleased':
-      return { ...fields, type: 'releaseLocks', seq: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
+      return { ...fields, kind: 'releaseLocks', step: event.seq, lockRequestId: messageIdAt(executionId, event.seq), entities: event.entities };
     case 'EventSent':
       return {
         ...fields,
-        type: 'sendEvent',
-        seq: event.seq,
+        kind: 'sendEvent',
+        step: event.seq,
         targetInstanceId: event.instanceId,
         event: { kind: 'EventRaised', name: event.name, ...optionalInput(event.input) },
       };

@@ -83,14 +83,14 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
 
   newGuid(): string {
     this.assertInTurn('ctx.newGuid()');
-    const seq = this.live.ledger.takeUnrecorded('newGuid()');
-    return guidAt(this.started.executionId, seq ?? -1);
+    const step = this.live.ledger.takeUnrecorded('newGuid()');
+    return guidAt(this.started.executionId, step ?? -1);
   }
 
   callActivity<R = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<R> {
     this.assertInTurn(`ctx.callActivity('${name}')`);
     this.deps.checks.activityName(name);
-    const timeouts = { startToCloseTimeout: positiveMs(options, 'startToCloseTimeout'), heartbeatTimeout: positiveMs(options, 'heartbeatTimeout') };
+    const timeouts = { startToCloseTimeoutMs: positiveMs(options, 'startToCloseTimeout'), heartbeatTimeoutMs: positiveMs(options, 'heartbeatTimeout') };
     const plain = toPlain(input, `input of activity '${name}'`);
     const attempt = (number = 1) => this.calls.activity(name, plain, number, timeouts);
     if (!options?.retry) return attempt() as Task<R>;
@@ -108,7 +108,7 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     const checked = checkHttpRequest(request);
     this.assertInTurn(`ctx.callHttp(${checked.method} ${checked.url})`);
     checkHttpOptions(options);
-    const timeouts = { startToCloseTimeout: options?.requestTimeout, heartbeatTimeout: undefined };
+    const timeouts = { startToCloseTimeoutMs: options?.requestTimeout, heartbeatTimeoutMs: undefined };
     const timer = (fireAt: number) => this.calls.timer(fireAt);
     const now = () => this.live.currentTime;
     const send = (one: DurableHttpRequest): DurableTask<unknown> => {
@@ -160,14 +160,14 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidOptionsError(`waitForExternalEvent() needs a non-empty event name, got ${String(name)}.`);
     }
-    const timeout = options?.timeout;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
-      throw new InvalidOptionsError(`waitForExternalEvent() timeout must be a non-negative number of milliseconds, got ${String(timeout)}.`);
+    const timeoutMs = options?.timeout;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      throw new InvalidOptionsError(`waitForExternalEvent() timeout must be a non-negative number of milliseconds, got ${String(timeoutMs)}.`);
     }
     const wait: CancellableDurableTask<unknown> = new CancellableDurableTask(() => this.live.inbox.cancel(wait));
     if (this.live.ledger.takeUnrecorded(`waitForExternalEvent('${name}')`) !== undefined) this.live.inbox.wait(name, wait);
-    if (timeout === undefined || wait.isCompleted) return wait as CancellableTask<T>;
-    return this.withTimeout(name, wait, timeout) as CancellableTask<T>;
+    if (timeoutMs === undefined || wait.isCompleted) return wait as CancellableTask<T>;
+    return this.withTimeout(name, wait, timeoutMs) as CancellableTask<T>;
   }
 
   sendEvent(instanceId: string, name: string, data?: unknown): void {
@@ -264,8 +264,8 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
 
   /** The instance ended: its locks are released by the executor, not by the section. */
   forgetLocks(): void {
-    const seq = this.section.seq;
-    if (seq !== undefined) this.section.released(seq);
+    const step = this.section.step;
+    if (step !== undefined) this.section.released(step);
   }
 
   private runSection<R>(request: LockRequestedEvent, section: () => Promise<R> | R, result: DurableTask<R>): void {
@@ -291,8 +291,8 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
   }
 
   /** The wait raced against a durable timer: the first to settle decides, the other is canceled. */
-  private withTimeout(name: string, wait: CancellableDurableTask<unknown>, timeout: number): CancellableDurableTask<unknown> {
-    const timer = this.calls.timer(this.live.currentTime + timeout);
+  private withTimeout(name: string, wait: CancellableDurableTask<unknown>, timeoutMs: number): CancellableDurableTask<unknown> {
+    const timer = this.calls.timer(this.live.currentTime + timeoutMs);
     const result: CancellableDurableTask<unknown> = new CancellableDurableTask(() => {
       wait.cancel();
       timer.cancel();
@@ -305,7 +305,7 @@ export class OrchestrationContextImpl implements OrchestrationContext, TurnConte
     timer.onSettled(() => {
       if (wait.isCompleted) return;
       wait.cancel();
-      result.reject(new TimeoutError(`External event '${name}' did not arrive within ${timeout} ms.`));
+      result.reject(new TimeoutError(`External event '${name}' did not arrive within ${timeoutMs} ms.`));
     });
     return result;
   }

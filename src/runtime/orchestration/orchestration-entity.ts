@@ -278,10 +278,10 @@ export class OrchestrationEntity {
     const retryId = `${context.message.id}>rewind`;
     for (const command of plan.retried) {
       let action = actionFor({ instanceId, started }, command);
-      if (action.type === 'startSubOrchestration') {
+      if (action.kind === 'startSubOrchestration') {
         action = { ...action, started: { ...action.started, executionId: deterministicUuid(`${retryId}/sub/${command.seq}`) } };
       }
-      for (const message of actionMessages(action, (seq) => `${retryId}#${seq}`)) context.emit(message);
+      for (const message of actionMessages(action, (step) => `${retryId}#${step}`)) context.emit(message);
     }
     this.options.logger.info({ instanceId, reason, retried: plan.retried.length }, 'orchestration instance rewound');
     this.remember(instanceId, plan.live);

@@ -25,7 +25,7 @@ export interface OrchestrationExecutorOptions {
   readonly requireRegisteredActivities?: boolean;
 }
 
-// Captured once: a test's fake timers must not stop the executor from settling.
+// Captured once: a test's fake timers must not stop the executor from draining microtasks.
 const immediate = setImmediate;
 
 /** Lets every microtask run: the code continues until it waits on a durable task again. */
@@ -109,7 +109,7 @@ export class OrchestrationExecutor {
           continue;
         }
         await this.deliver(live, event);
-        this.ending.settle(live, turn);
+        this.ending.endIfFinished(live, turn);
       }
       this.ending.failIfStuck(live, turn);
     } catch (error) {
@@ -141,7 +141,7 @@ export class OrchestrationExecutor {
       for (const event of body) {
         if (ended) {
           if (event.kind === 'LocksReleased') endReleases.add(event.seq);
-          else if (event.kind !== 'OrchestratorStarted') live.ledger.fail(live.ledger.nextSeq, `${event.kind} (the instance went on)`, describeEnd(live));
+          else if (event.kind !== 'OrchestratorStarted') live.ledger.fail(live.ledger.nextStep, `${event.kind} (the instance went on)`, describeEnd(live));
           if (live.ledger.failure) break;
           continue;
         }
@@ -164,7 +164,7 @@ export class OrchestrationExecutor {
 
   private compareEnding(live: LiveOrchestration, outcome: OutcomeEvent | undefined): void {
     const run = live.runOutcome;
-    const at = live.ledger.nextSeq;
+    const at = live.ledger.nextStep;
     if (!outcome) {
       if (run && !live.state.isTerminal) live.ledger.fail(at, 'the instance still running', describeEnd(live));
       return;
@@ -259,12 +259,12 @@ export class OrchestrationExecutor {
       const instance = create(definition.ctor) as OrchestratorInstance;
       pending = instance.run(context, input);
     } catch (error) {
-      live.settleRun({ ok: false, error });
+      live.recordRunOutcome({ ok: false, error });
       return;
     }
     Promise.resolve(pending).then(
-      (value) => live.settleRun({ ok: true, value }),
-      (error: unknown) => live.settleRun({ ok: false, error }),
+      (value) => live.recordRunOutcome({ ok: true, value }),
+      (error: unknown) => live.recordRunOutcome({ ok: false, error }),
     );
   }
 
@@ -275,9 +275,9 @@ export class OrchestrationExecutor {
     if (!outcome) return undefined;
     if (!outcome.ok && outcome.error instanceof UnknownOrchestratorError) return outcome.error;
     // A history without an outcome was recorded while run() was still running.
-    const next = live.state.commands.get(live.ledger.nextSeq)?.event;
+    const next = live.state.commands.get(live.ledger.nextStep)?.event;
     const found = outcome.ok ? 'run() returning' : `run() throwing ${describeError(outcome.error)}`;
-    live.ledger.fail(live.ledger.nextSeq, next ? describeCommand(next) : 'the instance still running', found);
+    live.ledger.fail(live.ledger.nextStep, next ? describeCommand(next) : 'the instance still running', found);
     return live.ledger.failure;
   }
 }

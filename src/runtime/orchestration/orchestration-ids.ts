@@ -27,19 +27,19 @@ export function deterministicUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** What `ctx.newGuid()` returns at step `seq` of an execution. */
-export function guidAt(executionId: string, seq: number): string {
-  return deterministicUuid(`${executionId}/guid/${seq}`);
+/** What `ctx.newGuid()` returns at `step` of an execution. */
+export function guidAt(executionId: string, step: number): string {
+  return deterministicUuid(`${executionId}/guid/${step}`);
 }
 
-/** The default instance id of the sub-orchestration started at step `seq`. */
-export function subInstanceId(instanceId: string, generation: number, seq: number): string {
-  return generation === 0 ? `${instanceId}:${seq}` : `${instanceId}:${generation}:${seq}`;
+/** The default instance id of the sub-orchestration started at `step`. */
+export function subInstanceId(instanceId: string, generation: number, step: number): string {
+  return generation === 0 ? `${instanceId}:${step}` : `${instanceId}:${generation}:${step}`;
 }
 
-/** The deterministic id of the message (entity call, signal, lock request) sent at step `seq`. */
-export function messageIdAt(executionId: string, seq: number): string {
-  return `${executionId}#${seq}`;
+/** The deterministic id of the message (entity call, signal, lock request) sent at `step`. */
+export function messageIdAt(executionId: string, step: number): string {
+  return `${executionId}#${step}`;
 }
 
 /** Options of {@link executionStarted}. */

@@ -31,9 +31,9 @@ export interface RetryOptions {
 /** {@link RetryOptions} validated, with defaults filled in. */
 export interface RetryPolicy {
   readonly maxNumberOfAttempts: number;
-  readonly firstRetryInterval: number;
+  readonly firstRetryIntervalMs: number;
   readonly backoffCoefficient: number;
-  readonly maxRetryInterval: number;
+  readonly maxRetryIntervalMs: number;
   readonly handle: (error: Error) => boolean;
 }
 
@@ -60,11 +60,17 @@ export function compileRetryPolicy(options: RetryOptions): RetryPolicy {
   if (handle !== undefined && typeof handle !== 'function') {
     throw new InvalidOptionsError(`retry.handle must be a function (error) => boolean, got ${typeof handle}.`);
   }
-  return { maxNumberOfAttempts, firstRetryInterval, backoffCoefficient, maxRetryInterval, handle: handle ?? (() => true) };
+  return {
+    maxNumberOfAttempts,
+    firstRetryIntervalMs: firstRetryInterval,
+    backoffCoefficient,
+    maxRetryIntervalMs: maxRetryInterval,
+    handle: handle ?? (() => true),
+  };
 }
 
 /** Milliseconds to wait after the failed attempt number `attempt` (1-based) before the next one. */
-export function retryDelay(policy: RetryPolicy, attempt: number): number {
-  const delay = policy.firstRetryInterval * policy.backoffCoefficient ** (attempt - 1);
-  return Math.min(delay, policy.maxRetryInterval);
+export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
+  const delayMs = policy.firstRetryIntervalMs * policy.backoffCoefficient ** (attempt - 1);
+  return Math.min(delayMs, policy.maxRetryIntervalMs);
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../errors';
 import { DurableTask } from './durable-task';
-import { compileRetryPolicy, retryDelay, type RetryOptions } from './retry-policy';
+import { compileRetryPolicy, retryDelayMs, type RetryOptions } from './retry-policy';
 
 /**
  * Runs `attempt` until it succeeds or the policy gives up, waiting on a durable timer
@@ -40,7 +40,7 @@ export function withRetry(
         result.reject(finalError(error, attempts));
         return;
       }
-      timer(now() + retryDelay(policy, attempts)).onSettled(next);
+      timer(now() + retryDelayMs(policy, attempts)).onSettled(next);
     });
   };
   next();

@@ -12,12 +12,12 @@ describe('actionMessages', () => {
   test('an activity becomes a task for the activity target, keyed by instance, step and execution', () => {
     const messages = actionMessages({
       ...fields,
-      type: 'scheduleActivity',
-      seq: 3,
+      kind: 'scheduleActivity',
+      step: 3,
       name: 'Charge',
       input: { amount: 5 },
       attempt: 2,
-      startToCloseTimeout: 1_000,
+      startToCloseTimeoutMs: 1_000,
     });
     expect(messages).toEqual([
       {
@@ -31,7 +31,7 @@ describe('actionMessages', () => {
   });
 
   test('a timer becomes a delivery of TimerFired to the instance itself, scheduled at its time', () => {
-    expect(actionMessages({ ...fields, type: 'createTimer', seq: 1, fireAt: 5_000 })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'createTimer', step: 1, fireAt: 5_000 })).toEqual([
       {
         id: 'e1#1>timer',
         target: instance('i1'),
@@ -45,19 +45,19 @@ describe('actionMessages', () => {
 
   test('a sub-orchestration becomes a start sent to the child instance', () => {
     const started = executionStarted({ name: 'Child', input: 7, executionId: 'child-exec' });
-    expect(actionMessages({ ...fields, type: 'startSubOrchestration', seq: 2, subInstanceId: 'child', started })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'startSubOrchestration', step: 2, subInstanceId: 'child', started })).toEqual([
       { id: 'e1#2>start', target: instance('child'), operation: 'start', kind: 'signal', input: { started } },
     ]);
   });
 
   test('an entity signal carries the instance as lock owner, and its scheduled time', () => {
     expect(
-      actionMessages({ ...fields, type: 'signalEntity', seq: 4, messageId: 'sig-1', target: meter, operation: 'add', input: 2, scheduledTime: 9_000 }),
+      actionMessages({ ...fields, kind: 'signalEntity', step: 4, messageId: 'sig-1', target: meter, operation: 'add', input: 2, scheduledTime: 9_000 }),
     ).toEqual([{ id: 'sig-1', target: meter, operation: 'add', kind: 'signal', input: 2, scheduledTime: 9_000, lockOwner: 'i1' }]);
   });
 
   test('an entity call is a signal whose outcome goes back to the instance as an entity response', () => {
-    expect(actionMessages({ ...fields, type: 'callEntity', seq: 5, messageId: 'call-1', target: meter, operation: 'get' })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'callEntity', step: 5, messageId: 'call-1', target: meter, operation: 'get' })).toEqual([
       {
         id: 'call-1',
         target: meter,
@@ -70,7 +70,7 @@ describe('actionMessages', () => {
   });
 
   test('a lock request goes to the first entity and carries the whole section and the grant', () => {
-    const [message, ...rest] = actionMessages({ ...fields, type: 'requestLocks', seq: 6, lockRequestId: 'e1#6', entities: [gauge, meter] });
+    const [message, ...rest] = actionMessages({ ...fields, kind: 'requestLocks', step: 6, lockRequestId: 'e1#6', entities: [gauge, meter] });
     expect(rest).toEqual([]);
     expect(message).toEqual({
       id: 'e1#6>lock',
@@ -91,7 +91,7 @@ describe('actionMessages', () => {
   });
 
   test('a lock request for no entities is granted at once by the instance itself', () => {
-    expect(actionMessages({ ...fields, type: 'requestLocks', seq: 6, lockRequestId: 'e1#6', entities: [] })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'requestLocks', step: 6, lockRequestId: 'e1#6', entities: [] })).toEqual([
       {
         id: 'e1#6>granted',
         target: instance('i1'),
@@ -103,7 +103,7 @@ describe('actionMessages', () => {
   });
 
   test('a release sends an unlock from the instance to every entity of the section', () => {
-    expect(actionMessages({ ...fields, type: 'releaseLocks', seq: 8, lockRequestId: 'e1#6', entities: [gauge, meter] })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'releaseLocks', step: 8, lockRequestId: 'e1#6', entities: [gauge, meter] })).toEqual([
       { id: 'e1#6>unlock>0', target: gauge, operation: UNLOCK_OPERATION, kind: 'signal', input: { owner: 'i1' } },
       { id: 'e1#6>unlock>1', target: meter, operation: UNLOCK_OPERATION, kind: 'signal', input: { owner: 'i1' } },
     ]);
@@ -111,24 +111,24 @@ describe('actionMessages', () => {
 
   test("an event sent at a step takes that step's id; an outcome sent to a parent is named after its kind and step", () => {
     const raised = { kind: 'EventRaised', name: 'Go', input: 1 } as const;
-    expect(actionMessages({ ...fields, type: 'sendEvent', seq: 9, targetInstanceId: 'other', event: raised })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'sendEvent', step: 9, targetInstanceId: 'other', event: raised })).toEqual([
       { id: 'e1#9', target: instance('other'), operation: 'deliver', kind: 'signal', input: { events: [raised] } },
     ]);
     const outcome = { kind: 'SubOrchestrationCompleted', seq: 2, executionId: 'parent-exec', result: 'done' } as const;
-    expect(actionMessages({ ...fields, type: 'sendEvent', targetInstanceId: 'parent', event: outcome })).toEqual([
+    expect(actionMessages({ ...fields, kind: 'sendEvent', targetInstanceId: 'parent', event: outcome })).toEqual([
       { id: 'e1>SubOrchestrationCompleted:2', target: instance('parent'), operation: 'deliver', kind: 'signal', input: { events: [outcome] } },
     ]);
   });
 
   test('step ids can be replaced (a rewind sends its retries under new ids)', () => {
-    const [task] = actionMessages({ ...fields, type: 'scheduleActivity', seq: 3, name: 'Charge' }, (seq) => `retry#${seq}`);
+    const [task] = actionMessages({ ...fields, kind: 'scheduleActivity', step: 3, name: 'Charge' }, (step) => `retry#${step}`);
     expect(task!.id).toBe('retry#3');
-    const [timer] = actionMessages({ ...fields, type: 'createTimer', seq: 4, fireAt: 1 }, (seq) => `retry#${seq}`);
+    const [timer] = actionMessages({ ...fields, kind: 'createTimer', step: 4, fireAt: 1 }, (step) => `retry#${step}`);
     expect(timer!.id).toBe('retry#4>timer');
   });
 
   test('the same action always gives the same messages', () => {
-    const action = { ...fields, type: 'callEntity', seq: 5, messageId: 'call-1', target: meter, operation: 'get', input: { a: 1 } } as const;
+    const action = { ...fields, kind: 'callEntity', step: 5, messageId: 'call-1', target: meter, operation: 'get', input: { a: 1 } } as const;
     expect(actionMessages(action)).toEqual(actionMessages(action));
   });
 });

@@ -42,7 +42,7 @@ const runner = () => new ActivityRunner({ registry: Registry.create({ activities
 
 describe('activityContext', () => {
   test('inside an activity: instance, execution, name, attempt, task id and a live signal, across awaits', async () => {
-    const event = await runner().run({ name: 'Probe.look', seq: 4, instanceId: 'order-1', executionId: 'e-1', attempt: 3, taskId: 'e-1#4' });
+    const event = await runner().run({ name: 'Probe.look', step: 4, instanceId: 'order-1', executionId: 'e-1', attempt: 3, taskId: 'e-1#4' });
     expect(event).toMatchObject({ kind: 'TaskCompleted', seq: 4, result: 'looked' });
     expect(seen).toMatchObject({ instanceId: 'order-1', executionId: 'e-1', activityName: 'Probe.look', attempt: 3, taskId: 'e-1#4' });
     expect(seen!.signal.aborted).toBe(false);
@@ -55,18 +55,18 @@ describe('activityContext', () => {
   });
 
   test('startToCloseTimeout fails a slow attempt with a TimeoutError and leaves a fast one alone', async () => {
-    const slow = await runner().run({ name: 'Probe.sleep', input: 200, seq: 0, startToCloseTimeout: 20 });
+    const slow = await runner().run({ name: 'Probe.sleep', input: 200, step: 0, startToCloseTimeoutMs: 20 });
     expect(slow).toMatchObject({ kind: 'TaskFailed', error: { name: 'TimeoutError', code: 'JETSTATE_TIMEOUT' } });
-    const fast = await runner().run({ name: 'Probe.sleep', input: 1, seq: 1, startToCloseTimeout: 1_000 });
+    const fast = await runner().run({ name: 'Probe.sleep', input: 1, step: 1, startToCloseTimeoutMs: 1_000 });
     expect(fast).toMatchObject({ kind: 'TaskCompleted', result: 'woke' });
   });
 });
 
 describe('heartbeatTimeout', () => {
   test('an activity that keeps heartbeating runs past the heartbeat timeout; one that falls silent fails with a TimeoutError', async () => {
-    const alive = await runner().run({ name: 'Probe.beats', input: { beats: 30, silentMs: 0 }, seq: 0, heartbeatTimeout: 60 });
+    const alive = await runner().run({ name: 'Probe.beats', input: { beats: 30, silentMs: 0 }, step: 0, heartbeatTimeoutMs: 60 });
     expect(alive).toMatchObject({ kind: 'TaskCompleted', result: 'finished' });
-    const silent = await runner().run({ name: 'Probe.beats', input: { beats: 3, silentMs: 300 }, seq: 1, heartbeatTimeout: 60 });
+    const silent = await runner().run({ name: 'Probe.beats', input: { beats: 3, silentMs: 300 }, step: 1, heartbeatTimeoutMs: 60 });
     expect(silent).toMatchObject({
       kind: 'TaskFailed',
       error: { name: 'TimeoutError', message: "Activity 'Probe.beats' sent no heartbeat for 60 ms (its heartbeatTimeout)." },

@@ -36,7 +36,7 @@ class Shop {
 }
 
 const registry = Registry.create({ activities: [Shop] });
-const task = { seq: 4, executionId: 'exec-9', instanceId: 'order-1' };
+const task = { step: 4, executionId: 'exec-9', instanceId: 'order-1' };
 
 describe('ActivityRunner', () => {
   test('runs the activity and answers its step with TaskCompleted and the plain result', async () => {
@@ -72,7 +72,7 @@ describe('ActivityRunner', () => {
   });
 
   test('an unknown activity name becomes TaskFailed with an UnknownActivityError', async () => {
-    const result = await new ActivityRunner({ registry }).run({ seq: 1, name: 'Shop.refund' });
+    const result = await new ActivityRunner({ registry }).run({ step: 1, name: 'Shop.refund' });
     expect(result).toEqual({
       kind: 'TaskFailed',
       seq: 1,
@@ -93,6 +93,6 @@ describe('ActivityRunner', () => {
   });
 
   test('an activity that returns nothing completes without a result', async () => {
-    expect(await new ActivityRunner({ registry }).run({ seq: 2, name: 'Shop.nothing' })).toEqual({ kind: 'TaskCompleted', seq: 2 });
+    expect(await new ActivityRunner({ registry }).run({ step: 2, name: 'Shop.nothing' })).toEqual({ kind: 'TaskCompleted', seq: 2 });
   });
 });

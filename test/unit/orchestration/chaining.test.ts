@@ -42,7 +42,7 @@ describe('function chaining', () => {
       { kind: 'TaskScheduled', seq: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
     ]);
     expect(first.actions).toEqual([
-      { type: 'scheduleActivity', instanceId: 'instance-1', executionId: 'exec-1', seq: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
+      { kind: 'scheduleActivity', instanceId: 'instance-1', executionId: 'exec-1', step: 0, name: 'Greeter.sayHello', input: 'Tokyo' },
     ]);
 
     const second = await driver.send([completed(0, 'Hello Tokyo!')]);
@@ -78,7 +78,7 @@ describe('function chaining', () => {
   test('callActivity by name and a custom orchestrator name', async () => {
     const driver = new Driver(executorFor(options));
     const first = await driver.start('ByName', 7);
-    expect(actionsOf(first, 'scheduleActivity')).toMatchObject([{ name: 'Greeter.sayHello', input: 7, seq: 0 }]);
+    expect(actionsOf(first, 'scheduleActivity')).toMatchObject([{ name: 'Greeter.sayHello', input: 7, step: 0 }]);
     const done = await driver.send([completed(0, 'Hello 7!')]);
     expect(done.status).toBe('Completed');
     expect(done.output).toBe(8);

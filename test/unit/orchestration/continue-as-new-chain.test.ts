@@ -56,7 +56,7 @@ describe('runTurnChain', () => {
     expect(chain.history.filter((e) => e.kind === 'ExecutionStarted')).toEqual([chain.restarted]);
     // The unprocessed event was carried into the new execution.
     expect(chain.history).toContainEqual({ kind: 'EventRaised', name: 'Carried', input: 'x' });
-    expect(chain.actions.map((a) => [a.type, a.executionId])).toEqual([['createTimer', chain.restarted!.executionId]]);
+    expect(chain.actions.map((a) => [a.kind, a.executionId])).toEqual([['createTimer', chain.restarted!.executionId]]);
     expect(chain.changed).toBe(true);
     expect(chain.continuation).toBeUndefined();
   });

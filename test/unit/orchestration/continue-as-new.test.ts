@@ -92,8 +92,8 @@ describe('continueAsNew', () => {
     const driver = new Driver(executor());
     const ended = await driver.start('LockThenContinue', 0);
     expect(ended.status).toBe('ContinuedAsNew');
-    expect(actionsOf(ended, 'requestLocks')).toMatchObject([{ seq: 0, entities: [{ name: 'Meter', key: 'm' }] }]);
-    expect(actionsOf(ended, 'releaseLocks')).toMatchObject([{ seq: 0, entities: [{ name: 'Meter', key: 'm' }] }]);
+    expect(actionsOf(ended, 'requestLocks')).toMatchObject([{ step: 0, entities: [{ name: 'Meter', key: 'm' }] }]);
+    expect(actionsOf(ended, 'releaseLocks')).toMatchObject([{ step: 0, entities: [{ name: 'Meter', key: 'm' }] }]);
     expect(ended.newHistory.slice(-2)).toEqual([
       { kind: 'LocksReleased', seq: 0, entities: [{ name: 'Meter', key: 'm' }] },
       { kind: 'ContinuedAsNew', input: 1 },

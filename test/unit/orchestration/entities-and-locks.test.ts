@@ -97,24 +97,24 @@ describe('entity calls and signals', () => {
     const first = await driver.start('EntityCalls');
     expect(actionsOf(first, 'callEntity')).toEqual([
       {
-        type: 'callEntity',
+        kind: 'callEntity',
         instanceId: 'instance-1',
         executionId: 'exec-1',
-        seq: 0,
+        step: 0,
         messageId: 'exec-1#0',
         target: { name: 'Account', key: 'a' },
         operation: 'get',
       },
     ]);
     const second = await driver.send([response(0, 42)]);
-    expect(actionsOf(second, 'callEntity')).toMatchObject([{ seq: 1, operation: 'withdraw', input: 100, messageId: 'exec-1#1' }]);
+    expect(actionsOf(second, 'callEntity')).toMatchObject([{ step: 1, operation: 'withdraw', input: 100, messageId: 'exec-1#1' }]);
     const done = await driver.send([{ kind: 'EntityResponse', seq: 1, error: { name: 'RangeError', message: 'insufficient funds' } }]);
     expect(actionsOf(done, 'signalEntity')).toEqual([
       {
-        type: 'signalEntity',
+        kind: 'signalEntity',
         instanceId: 'instance-1',
         executionId: 'exec-1',
-        seq: 2,
+        step: 2,
         messageId: 'exec-1#2',
         target: { name: 'Account', key: 'b' },
         operation: 'deposit',
@@ -150,10 +150,10 @@ describe('critical sections', () => {
     const first = await driver.start('Transfer', { from: 'zoe', to: 'adam', amount: 30 });
     expect(actionsOf(first, 'requestLocks')).toEqual([
       {
-        type: 'requestLocks',
+        kind: 'requestLocks',
         instanceId: 'instance-1',
         executionId: 'exec-1',
-        seq: 0,
+        step: 0,
         lockRequestId: 'exec-1#0',
         entities: [
           { name: 'Account', key: 'adam' },
@@ -162,7 +162,7 @@ describe('critical sections', () => {
       },
     ]);
     const granted = await driver.send([{ kind: 'LockGranted', seq: 0 }]);
-    expect(actionsOf(granted, 'callEntity')).toMatchObject([{ seq: 1, target: { key: 'zoe' }, operation: 'get' }]);
+    expect(actionsOf(granted, 'callEntity')).toMatchObject([{ step: 1, target: { key: 'zoe' }, operation: 'get' }]);
     await driver.send([response(1, 100)]);
     await driver.send([response(2)]);
     const released = await driver.send([response(3)]);
@@ -178,7 +178,7 @@ describe('critical sections', () => {
       },
       { kind: 'EntitySignaled', seq: 4, target: { name: 'Audit', key: 'log' }, operation: 'record', input: 'zoe->adam: moved' },
     ]);
-    expect(released.actions.map((a) => a.type)).toEqual(['releaseLocks', 'signalEntity']);
+    expect(released.actions.map((a) => a.kind)).toEqual(['releaseLocks', 'signalEntity']);
     expect(released.status).toBe('Running');
     const done = await driver.send([raised('done')]);
     expect(done.output).toBe('moved');
@@ -195,7 +195,7 @@ describe('critical sections', () => {
     await driver.start('RuleBreaker', rule);
     const done = await driver.send([{ kind: 'LockGranted', seq: 0 }]);
     expect(String(done.output)).toContain(`refused: ${message}`);
-    expect(done.actions.map((a) => a.type)).toEqual(['releaseLocks']);
+    expect(done.actions.map((a) => a.kind)).toEqual(['releaseLocks']);
   });
 
   test('a section that throws releases its locks and fails the lock task', async () => {
@@ -216,7 +216,7 @@ describe('critical sections', () => {
     expect(done.status).toBe('Terminated');
     expect(done.output).toBe('stop');
     expect(done.actions).toEqual([
-      { type: 'releaseLocks', instanceId: 'instance-1', executionId: 'exec-1', seq: 0, lockRequestId: 'exec-1#0', entities: [{ name: 'Account', key: 'z' }] },
+      { kind: 'releaseLocks', instanceId: 'instance-1', executionId: 'exec-1', step: 0, lockRequestId: 'exec-1#0', entities: [{ name: 'Account', key: 'z' }] },
     ]);
   });
 

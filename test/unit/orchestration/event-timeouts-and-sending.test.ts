@@ -62,7 +62,7 @@ describe('waitForExternalEvent with a timeout', () => {
   test('the event arrives first: the task completes with it and the timer is left to be absorbed', async () => {
     const driver = new Driver(executor());
     const started = await driver.start('WaitsWithTimeout');
-    expect(actionsOf(started, 'createTimer')).toMatchObject([{ seq: 1, fireAt: T0 + HOUR }]);
+    expect(actionsOf(started, 'createTimer')).toMatchObject([{ step: 1, fireAt: T0 + HOUR }]);
     const done = await driver.send([raised('Answer', 'yes')]);
     expect(done.output).toBe('answered yes');
   });
@@ -109,8 +109,8 @@ describe('sendEvent', () => {
       { kind: 'EventSent', seq: 1, instanceId: 'b', name: 'Notice', input: { from: 'instance-1' } },
     ]);
     expect(actionsOf(started, 'sendEvent')).toMatchObject([
-      { seq: 0, targetInstanceId: 'a', event: raised('Notice', { from: 'instance-1' }) },
-      { seq: 1, targetInstanceId: 'b', event: raised('Notice', { from: 'instance-1' }) },
+      { step: 0, targetInstanceId: 'a', event: raised('Notice', { from: 'instance-1' }) },
+      { step: 1, targetInstanceId: 'b', event: raised('Notice', { from: 'instance-1' }) },
     ]);
   });
 

@@ -54,7 +54,7 @@ describe('fan-out/fan-in', () => {
     await driver.start('FanOutFanIn', 5);
     const fanOut = await driver.send([completed(0, [1, 2, 3, 4, 5])]);
     const scheduled = actionsOf(fanOut, 'scheduleActivity');
-    expect(scheduled.map((a) => [a.seq, a.name, a.input])).toEqual([
+    expect(scheduled.map((a) => [a.step, a.name, a.input])).toEqual([
       [1, 'Work.square', 1],
       [2, 'Work.square', 2],
       [3, 'Work.square', 3],

@@ -34,8 +34,8 @@ describe('LiveOrchestration', () => {
 
   test("run's first outcome is the one that counts", () => {
     const live = new LiveOrchestration('i1', [started]);
-    live.settleRun({ ok: true, value: 1 });
-    live.settleRun({ ok: false, error: new Error('later') });
+    live.recordRunOutcome({ ok: true, value: 1 });
+    live.recordRunOutcome({ ok: false, error: new Error('later') });
     expect(live.runOutcome).toEqual({ ok: true, value: 1 });
   });
 

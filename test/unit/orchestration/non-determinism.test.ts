@@ -149,7 +149,7 @@ describe('non-determinism', () => {
     const error = live.pendingFailure;
     expect(error).toBeInstanceOf(NonDeterminismError);
     expect(error).toMatchObject({
-      seq: 1,
+      step: 1,
       expected: "TaskScheduled 'Steps.a'",
       found: "TaskScheduled 'Steps.b'",
       orchestrator: 'Order',
@@ -190,7 +190,7 @@ describe('non-determinism', () => {
     await v1.start('Pair');
     const executor = executorFor({ orchestrators: [PairDropsOne], activities: [Steps] });
     const live = await executor.restore('instance-1', v1.history);
-    expect(live.pendingFailure).toMatchObject({ seq: 1, expected: "TaskScheduled 'Steps.a'", found: 'no such call' });
+    expect(live.pendingFailure).toMatchObject({ step: 1, expected: "TaskScheduled 'Steps.a'", found: 'no such call' });
     const turn = await executor.advance(live, [], Date.UTC(2030, 0, 2));
     expect(turn.status).toBe('Failed');
     expect(withoutMarkers(turn.newHistory).map((e) => e.kind)).toEqual(['ExecutionFailed']);
@@ -202,7 +202,7 @@ describe('non-determinism', () => {
     await v1.send([completed(1, 2)]);
     const executor = executorFor({ orchestrators: [PairDropsOne], activities: [Steps] });
     const live = await executor.restore('instance-1', v1.history);
-    expect(live.pendingFailure).toMatchObject({ seq: 1, expected: "TaskScheduled 'Steps.a'", found: 'no such call before its response in history' });
+    expect(live.pendingFailure).toMatchObject({ step: 1, expected: "TaskScheduled 'Steps.a'", found: 'no such call before its response in history' });
   });
 
   test('the unchanged orchestrator replays the same history without complaint', async () => {

@@ -73,7 +73,7 @@ export function withoutMarkers(events: readonly HistoryEvent[]): HistoryEvent[] 
   return events.filter((event) => event.kind !== 'OrchestratorStarted');
 }
 
-/** The actions of one type. */
-export function actionsOf<T extends OrchestrationAction['type']>(turn: OrchestrationTurn, type: T): Extract<OrchestrationAction, { type: T }>[] {
-  return turn.actions.filter((action): action is Extract<OrchestrationAction, { type: T }> => action.type === type);
+/** The actions of one kind. */
+export function actionsOf<K extends OrchestrationAction['kind']>(turn: OrchestrationTurn, kind: K): Extract<OrchestrationAction, { kind: K }>[] {
+  return turn.actions.filter((action): action is Extract<OrchestrationAction, { kind: K }> => action.kind === kind);
 }

@@ -3,7 +3,7 @@ import { Activity, Orchestrator } from '../../../decorators';
 import { ActivityFailedError, InvalidOptionsError } from '../../../src/errors';
 import type { OrchestrationContext } from '../../../src/runtime/orchestration/orchestration-context';
 import type { RetryOptions } from '../../../src/runtime/orchestration/retry-policy';
-import { compileRetryPolicy, retryDelay } from '../../../src/runtime/orchestration/retry-policy';
+import { compileRetryPolicy, retryDelayMs } from '../../../src/runtime/orchestration/retry-policy';
 import { Driver, T0, actionsOf, completed, executorFor, failed, fired, withoutMarkers } from './replay-harness';
 
 class Flaky {
@@ -51,26 +51,26 @@ const executor = () => executorFor({ orchestrators: [WithRetries, OnlyRangeError
 describe('retry policy', () => {
   test('delays grow by the backoff coefficient and are capped at maxRetryInterval', () => {
     const policy = compileRetryPolicy(retry);
-    expect([1, 2, 3, 4].map((attempt) => retryDelay(policy, attempt))).toEqual([1_000, 2_000, 3_000, 3_000]);
-    expect(retryDelay(compileRetryPolicy({ maxNumberOfAttempts: 3, firstRetryInterval: 500 }), 3)).toBe(500);
+    expect([1, 2, 3, 4].map((attempt) => retryDelayMs(policy, attempt))).toEqual([1_000, 2_000, 3_000, 3_000]);
+    expect(retryDelayMs(compileRetryPolicy({ maxNumberOfAttempts: 3, firstRetryInterval: 500 }), 3)).toBe(500);
   });
 
   test('failed attempts are retried after durable timers, then the result comes through', async () => {
     const driver = new Driver(executor());
     const start = await driver.start('WithRetries', 4);
-    expect(actionsOf(start, 'scheduleActivity').map((a) => a.seq)).toEqual([0]);
+    expect(actionsOf(start, 'scheduleActivity').map((a) => a.step)).toEqual([0]);
 
     const firstFailure = await driver.send([failed(0, 'Error', 'down')], 10_000);
     const firstTimer = T0 + 10_000 + 1_000;
-    expect(firstFailure.actions).toEqual([{ type: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', seq: 1, fireAt: firstTimer }]);
+    expect(firstFailure.actions).toEqual([{ kind: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', step: 1, fireAt: firstTimer }]);
 
     const secondAttempt = await driver.send([fired(1, firstTimer)], 1_000);
-    expect(actionsOf(secondAttempt, 'scheduleActivity')).toMatchObject([{ seq: 2, name: 'Flaky.call', input: 'x' }]);
+    expect(actionsOf(secondAttempt, 'scheduleActivity')).toMatchObject([{ step: 2, name: 'Flaky.call', input: 'x' }]);
 
     const secondFailure = await driver.send([failed(2, 'Error', 'still down')], 5_000);
     // The failure's turn is at T0+16 s; the second delay is 1 s * 2.
     const secondTimer = T0 + 16_000 + 2_000;
-    expect(actionsOf(secondFailure, 'createTimer')).toMatchObject([{ seq: 3, fireAt: secondTimer }]);
+    expect(actionsOf(secondFailure, 'createTimer')).toMatchObject([{ step: 3, fireAt: secondTimer }]);
 
     await driver.send([fired(3, secondTimer)], 2_000);
     const done = await driver.send([completed(4, 'ok at last')]);

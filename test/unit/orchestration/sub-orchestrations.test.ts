@@ -54,7 +54,7 @@ describe('sub-orchestrations', () => {
     const parent = new Driver(executor(), 'parent');
     const start = await parent.start('Parent', 1);
     const [spawn] = actionsOf(start, 'startSubOrchestration');
-    expect(spawn).toMatchObject({ seq: 0, subInstanceId: 'parent:0', instanceId: 'parent', executionId: 'exec-1' });
+    expect(spawn).toMatchObject({ step: 0, subInstanceId: 'parent:0', instanceId: 'parent', executionId: 'exec-1' });
     expect(spawn!.started).toMatchObject({
       kind: 'ExecutionStarted',
       name: 'Child',
@@ -72,7 +72,7 @@ describe('sub-orchestrations', () => {
     expect(report).toEqual({ kind: 'SubOrchestrationCompleted', seq: 0, executionId: 'exec-1', result: 'child parent:0 of parent -> 2' });
 
     const next = await parent.send([report]);
-    expect(actionsOf(next, 'startSubOrchestration')).toMatchObject([{ seq: 1, subInstanceId: 'named-child', started: { input: 11 } }]);
+    expect(actionsOf(next, 'startSubOrchestration')).toMatchObject([{ step: 1, subInstanceId: 'named-child', started: { input: 11 } }]);
   });
 
   test('a failed child reaches the parent as a SubOrchestrationFailedError it can catch', async () => {

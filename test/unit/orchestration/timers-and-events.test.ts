@@ -70,7 +70,9 @@ describe('any() of an external event and a timer', () => {
   test('the timer is a durable timer 72 hours from the turn time', async () => {
     const driver = new Driver(executor());
     const first = await driver.start('Approval');
-    expect(actionsOf(first, 'createTimer')).toEqual([{ type: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', seq: 1, fireAt: T0 + 72 * HOUR }]);
+    expect(actionsOf(first, 'createTimer')).toEqual([
+      { kind: 'createTimer', instanceId: 'instance-1', executionId: 'exec-1', step: 1, fireAt: T0 + 72 * HOUR },
+    ]);
     expect(first.newHistory.at(-1)).toEqual({ kind: 'TimerCreated', seq: 1, fireAt: T0 + 72 * HOUR });
   });
 

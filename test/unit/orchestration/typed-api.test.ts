@@ -69,7 +69,7 @@ describe('the typed API', () => {
     // seq 0: sayHello, 1: event wait, 2: timer, 3: count
     await driver.send([raised('n', 7), completed(0, 'Hello Kyoto!'), completed(3, 1)]);
     const call = await driver.send([{ kind: 'EntityResponse', seq: 4, result: 1 }]);
-    expect(call.actions.map((a) => a.type)).toEqual(['signalEntity', 'startSubOrchestration']);
+    expect(call.actions.map((a) => a.kind)).toEqual(['signalEntity', 'startSubOrchestration']);
     const done = await driver.send([{ kind: 'SubOrchestrationCompleted', seq: 6, result: 2 }]);
     expect(done.output).toBe('Hello Kyoto! 7 1 2');
   });

@@ -114,7 +114,7 @@ describe('replayHistory', () => {
     const error = await replayError(FulfilmentV2Unpatched, await recordWith(FulfilmentV1));
     expect(error).toBeInstanceOf(NonDeterminismError);
     // Step 1 is the wait for 'paid'.
-    expect((error as NonDeterminismError).seq).toBe(2);
+    expect((error as NonDeterminismError).step).toBe(2);
     expect((error as Error).message).toMatch(
       /at step 2: the history has TaskScheduled 'Shipping.ship' there, but the code now does TaskScheduled 'Shipping.insure'/,
     );

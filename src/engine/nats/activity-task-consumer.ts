@@ -34,10 +34,10 @@ const FOREIGN_TASK_DELAY_MS = 500;
  */
 const FOREIGN_TASK_DELIVERIES = 50;
 
-/** What an {@link ActivityHost} needs. */
-export interface ActivityHostOptions {
+/** What an {@link ActivityTaskConsumer} needs. */
+export interface ActivityTaskConsumerOptions {
   readonly connection: HubConnection;
-  readonly hub: HubClient;
+  readonly hubClient: HubClient;
   readonly registry: Registry;
   readonly handler: ActivityHandler;
   readonly concurrency: number;
@@ -54,7 +54,7 @@ export interface ActivityHostOptions {
  * that is not one (bad JSON, wrong shape) goes to the dead-letter stream; a worker that
  * stops hands the tasks it has not started back at once.
  */
-export class ActivityHost {
+export class ActivityTaskConsumer {
   private running = false;
   /**
    * Set when this worker handed a task back: it then pulls nothing until the task has been
@@ -65,14 +65,14 @@ export class ActivityHost {
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
   private loop: Promise<void> | undefined;
-  /** Wakes the pull loop when a slot frees up (or the host stops). */
+  /** Wakes the pull loop when a slot frees up (or the consumer stops). */
   private wake: (() => void) | undefined;
   private readonly pool: ActivityPool<JsMsg>;
   /** Tasks held by this worker, kept from redelivery elsewhere while they wait or run. */
   private readonly heartbeats = new Map<JsMsg, NodeJS.Timeout>();
   private deadLetteredCount = 0;
 
-  constructor(private readonly options: ActivityHostOptions) {
+  constructor(private readonly options: ActivityTaskConsumerOptions) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.pool = new ActivityPool<JsMsg>({
       handler: options.handler,
@@ -81,7 +81,7 @@ export class ActivityHost {
       retryDelayMs: 250,
       complete: async ({ ack }, outcome) => {
         const now = options.clock.now();
-        await Promise.all(outcome.map((m) => options.hub.send(m, now)));
+        await Promise.all(outcome.map((m) => options.hubClient.send(m, now)));
         this.release(ack);
         ack.ack();
       },
@@ -156,7 +156,7 @@ export class ActivityHost {
 
   private async accept(msg: JsMsg): Promise<void> {
     if (!this.running) {
-      // Brought by the pull request that was open when the host stopped.
+      // Brought by the pull request that was open when the consumer stopped.
       msg.nak();
       return;
     }
