@@ -24,7 +24,7 @@ function recorder(): Recorded {
     events,
     listener: {
       acquired: async (p) => void events.push(`acquired ${p}`),
-      released: async (p) => void events.push(`released ${p}`),
+      givenUp: async (p) => void events.push(`given up ${p}`),
       lost: async (p) => void events.push(`lost ${p}`),
       renewed: (p) => void events.push(`renewed ${p}`),
     },

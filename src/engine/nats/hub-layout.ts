@@ -59,35 +59,35 @@ export class HubLayout {
   readonly workerBucket: string;
   readonly configBucket: string;
 
-  constructor(readonly hub: string) {
-    if (!HUB_PATTERN.test(hub)) {
-      throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got '${hub}'.`);
+  constructor(readonly hubName: string) {
+    if (!HUB_PATTERN.test(hubName)) {
+      throw new InvalidOptionsError(`hub must be 1-32 letters, digits, '_' or '-', got '${hubName}'.`);
     }
-    this.workStream = `${hub}_WORK`;
-    this.stateStream = `${hub}_STATE`;
-    this.timerStream = `${hub}_TIMERS`;
-    this.deadLetterStream = `${hub}_DLQ`;
-    this.activityStream = `${hub}_ACT`;
-    this.leaseBucket = `${hub}_leases`;
-    this.workerBucket = `${hub}_workers`;
-    this.configBucket = `${hub}_config`;
+    this.workStream = `${hubName}_WORK`;
+    this.stateStream = `${hubName}_STATE`;
+    this.timerStream = `${hubName}_TIMERS`;
+    this.deadLetterStream = `${hubName}_DLQ`;
+    this.activityStream = `${hubName}_ACT`;
+    this.leaseBucket = `${hubName}_leases`;
+    this.workerBucket = `${hubName}_workers`;
+    this.configBucket = `${hubName}_config`;
   }
 
   workSubject(partition: number, id: EntityId): string {
-    return `${this.hub}.w.${partition}.${id.name}.${escapeKey(id.key)}`;
+    return `${this.hubName}.w.${partition}.${id.name}.${escapeKey(id.key)}`;
   }
 
   workFilter(partition?: number): string {
-    return partition === undefined ? `${this.hub}.w.>` : `${this.hub}.w.${partition}.>`;
+    return partition === undefined ? `${this.hubName}.w.>` : `${this.hubName}.w.${partition}.>`;
   }
 
   stateSubject(partition: number, id: EntityId): string {
-    return `${this.hub}.s.${partition}.${id.name}.${escapeKey(id.key)}`;
+    return `${this.hubName}.s.${partition}.${id.name}.${escapeKey(id.key)}`;
   }
 
   /** All snapshots, or those of one entity name (any partition). */
   stateFilter(name?: string): string {
-    return name === undefined ? `${this.hub}.s.>` : `${this.hub}.s.*.${name}.>`;
+    return name === undefined ? `${this.hubName}.s.>` : `${this.hubName}.s.*.${name}.>`;
   }
 
   /** The entity a state subject belongs to. */
@@ -97,32 +97,32 @@ export class HubLayout {
   }
 
   timerSubject(partition: number, messageId: string): string {
-    return `${this.hub}.t.${partition}.${escapeKey(messageId)}`;
+    return `${this.hubName}.t.${partition}.${escapeKey(messageId)}`;
   }
 
   timerFilter(partition?: number): string {
-    return partition === undefined ? `${this.hub}.t.>` : `${this.hub}.t.${partition}.>`;
+    return partition === undefined ? `${this.hubName}.t.>` : `${this.hubName}.t.${partition}.>`;
   }
 
   activitySubject(activityName: string): string {
-    return `${this.hub}.a.${escapeKey(activityName)}`;
+    return `${this.hubName}.a.${escapeKey(activityName)}`;
   }
 
   activityFilter(): string {
-    return `${this.hub}.a.>`;
+    return `${this.hubName}.a.>`;
   }
 
   deadLetterSubject(partition: number): string {
-    return `${this.hub}.dlq.${partition}`;
+    return `${this.hubName}.dlq.${partition}`;
   }
 
   /** Where activity tasks that cannot be run are moved (same dead-letter stream). */
   activityDeadLetterSubject(): string {
-    return `${this.hub}.dlq.act`;
+    return `${this.hubName}.dlq.act`;
   }
 
   replySubject(clientId: string): string {
-    return `${this.hub}.r.${clientId}`;
+    return `${this.hubName}.r.${clientId}`;
   }
 
   leaseKey(partition: number): string {

@@ -35,7 +35,7 @@ export interface HubPermissions {
  */
 export function hubPermissions(options: { readonly hub: string; readonly role: HubRole }): HubPermissions {
   const layout = new HubLayout(options.hub);
-  const hub = layout.hub;
+  const hub = layout.hubName;
   const buckets = [layout.configBucket, layout.leaseBucket, layout.workerBucket];
   const bucketStreams = buckets.map((bucket) => `KV_${bucket}`);
   const streams = [layout.workStream, layout.stateStream, layout.timerStream, layout.activityStream, layout.deadLetterStream];

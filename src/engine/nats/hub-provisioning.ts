@@ -51,7 +51,13 @@ export function hubStreams(layout: HubLayout, replicas: HubReplicas): StreamSpec
       retention: RetentionPolicy.Workqueue,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     },
-    { ...common, name: layout.deadLetterStream, subjects: [`${layout.hub}.dlq.>`], retention: RetentionPolicy.Limits, max_age: nanos(DEAD_LETTER_MAX_AGE_MS) },
+    {
+      ...common,
+      name: layout.deadLetterStream,
+      subjects: [`${layout.hubName}.dlq.>`],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(DEAD_LETTER_MAX_AGE_MS),
+    },
   ];
 }
 
@@ -114,7 +120,7 @@ export async function requireProvisionedHub(jsm: JetStreamManager, layout: HubLa
   } catch (error) {
     if (jetStreamErrorCode(error) !== JetStreamErrorCode.StreamNotFound) throw error;
     throw new InvalidOptionsError(
-      `Hub '${layout.hub}' does not exist on this NATS server (no stream ${layout.workStream}). Start one of its workers first (workers create the hub's streams and buckets), or check the hub name and server.`,
+      `Hub '${layout.hubName}' does not exist on this NATS server (no stream ${layout.workStream}). Start one of its workers first (workers create the hub's streams and buckets), or check the hub name and server.`,
     );
   }
 }
@@ -123,20 +129,20 @@ function refuseFixedMismatch(layout: HubLayout, spec: StreamSpec, info: StreamIn
   const migrate = `Migrate: stop the clients, let the workers apply what is queued, stop the workers, delete the stream (nats stream rm ${spec.name}), then start the workers again; they create it with the right settings.`;
   if (spec.name === layout.workStream && info.config.retention === RetentionPolicy.Workqueue) {
     throw new InvalidOptionsError(
-      `Stream ${spec.name} of hub '${layout.hub}' is a work queue (created by an earlier jetstate), which deletes inputs on acknowledgement and cannot recover snapshots a NATS server crash lost. ${migrate}`,
+      `Stream ${spec.name} of hub '${layout.hubName}' is a work queue (created by an earlier jetstate), which deletes inputs on acknowledgement and cannot recover snapshots a NATS server crash lost. ${migrate}`,
     );
   }
   for (const key of FIXED) {
     if (spec[key] !== undefined && info.config[key] !== spec[key]) {
       throw new InvalidOptionsError(
-        `Stream ${spec.name} of hub '${layout.hub}' has ${key} '${String(info.config[key])}', but the hub needs '${String(spec[key])}', which cannot be changed in place. ${migrate}`,
+        `Stream ${spec.name} of hub '${layout.hubName}' has ${key} '${String(info.config[key])}', but the hub needs '${String(spec[key])}', which cannot be changed in place. ${migrate}`,
       );
     }
   }
   const subjects = [...(info.config.subjects ?? [])].sort().join(',');
   if (subjects !== [...spec.subjects].sort().join(',')) {
     throw new InvalidOptionsError(
-      `Stream ${spec.name} of hub '${layout.hub}' captures subjects [${subjects}], but the hub needs [${spec.subjects.join(', ')}]. Another application may use the name; use another hub name, or ${migrate.charAt(0).toLowerCase()}${migrate.slice(1)}`,
+      `Stream ${spec.name} of hub '${layout.hubName}' captures subjects [${subjects}], but the hub needs [${spec.subjects.join(', ')}]. Another application may use the name; use another hub name, or ${migrate.charAt(0).toLowerCase()}${migrate.slice(1)}`,
     );
   }
 }

@@ -36,7 +36,7 @@ export class LocalSnapshots {
 
   /** Brings the local copy of `partition` up to date with `<hub>_STATE`; returns how many snapshots were read. */
   async catchUp(partition: number): Promise<number> {
-    const filter = `${this.layout.hub}.s.${partition}.>`;
+    const filter = `${this.layout.hubName}.s.${partition}.>`;
     const last = await this.lastSequence(filter);
     const caughtUpTo = Number((await this.store.get(`c/${partition}`)) ?? 0);
     if (last <= caughtUpTo) return 0;

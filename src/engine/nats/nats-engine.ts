@@ -79,7 +79,7 @@ export class NatsEngine implements Engine {
     this.partitionHost = options.executor
       ? new PartitionHost({
           connection,
-          hub: this.hubClient,
+          hubClient: this.hubClient,
           registry: options.registry,
           executor: options.executor,
           logger: options.logger,

@@ -36,7 +36,7 @@ export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
 /** What a {@link PartitionHost} needs. */
 export interface PartitionHostOptions {
   readonly connection: HubConnection;
-  readonly hub: HubClient;
+  readonly hubClient: HubClient;
   readonly registry: Registry;
   readonly executor: EntityExecutor;
   readonly logger: Logger;
@@ -63,7 +63,7 @@ export class PartitionHost {
   private readonly jsm: JetStreamManager;
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
-  private readonly hub: HubClient;
+  private readonly hubClient: HubClient;
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly leases: PartitionLeases;
   private readonly totals = { applied: 0, failed: 0, duplicates: 0, batches: 0, signalsReceived: 0, messagesApplied: 0 };
@@ -79,7 +79,7 @@ export class PartitionHost {
     this.jsm = options.connection.jsm;
     this.layout = options.connection.layout;
     this.partitionCount = options.connection.partitionCount;
-    this.hub = options.hub;
+    this.hubClient = options.hubClient;
     this.replies = new CallReplies(this.nc, options.logger);
     this.leases = new PartitionLeases({
       leases: options.connection.leases!,
@@ -91,8 +91,8 @@ export class PartitionHost {
       logger: options.logger,
       listener: {
         acquired: (p) => this.acquire(p),
-        released: (p) => this.release(p, true),
-        lost: (p) => this.release(p, false),
+        givenUp: (p) => this.giveUp(p, true),
+        lost: (p) => this.giveUp(p, false),
         renewed: (p) => this.owned.get(p)?.worker.activate(),
       },
     });
@@ -138,7 +138,7 @@ export class PartitionHost {
     const current = this.owned.get(owned.partition) === owned;
     const trusted = (id: EntityId): boolean => local !== undefined && current && !owned.fromServer.has(entityIdToString(id));
     const localFound = local ? await local.load(ids) : ids.map(() => undefined);
-    const fetched = await Promise.all(ids.map((id) => (trusted(id) ? Promise.resolve(undefined) : this.hub.fetchSnapshot(id))));
+    const fetched = await Promise.all(ids.map((id) => (trusted(id) ? Promise.resolve(undefined) : this.hubClient.fetchSnapshot(id))));
     let replayNeeded = false;
     const snapshots = ids.map((id, i) => {
       const key = entityIdToString(id);
@@ -295,7 +295,7 @@ export class PartitionHost {
     const publishing: Promise<void>[] = [];
     for (const message of produced) {
       if (message.scheduledTime !== undefined && message.scheduledTime > now) {
-        publishing.push(this.hub.publishTimer(message));
+        publishing.push(this.hubClient.publishTimer(message));
         continue;
       }
       const key = entityIdToString(message.target);
@@ -306,9 +306,9 @@ export class PartitionHost {
     for (const chain of byTarget.values()) {
       publishing.push(
         chain.length === 1
-          ? this.hub.publishWork(chain[0]!)
+          ? this.hubClient.publishWork(chain[0]!)
           : (async () => {
-              for (const message of chain) await this.hub.publishWork(message);
+              for (const message of chain) await this.hubClient.publishWork(message);
             })(),
       );
     }
@@ -370,7 +370,7 @@ export class PartitionHost {
         js: this.js,
         jsm: this.jsm,
         layout: this.layout,
-        hub: this.hub,
+        hubClient: this.hubClient,
         clock: this.options.clock,
         logger,
         openTimeoutMs: 2 * this.options.leaseTimeMs,
@@ -456,7 +456,7 @@ export class PartitionHost {
     }
   }
 
-  async release(partition: number, graceful: boolean): Promise<void> {
+  async giveUp(partition: number, graceful: boolean): Promise<void> {
     const owned = this.owned.get(partition);
     if (!owned) return;
     owned.work?.stop();

@@ -9,7 +9,7 @@ export interface LeaseListener {
   /** This worker now owns `partition`: start processing it. */
   acquired(partition: number): Promise<void>;
   /** This worker gives `partition` up (rebalancing or stop): finish the batch in flight, then stop. */
-  released(partition: number): Promise<void>;
+  givenUp(partition: number): Promise<void>;
   /** The lease was lost (expired or taken): stop at once; commits in flight will be fenced. */
   lost(partition: number): Promise<void>;
   /** The lease was renewed: processing that paused on an uncertain lease may resume. */
@@ -100,7 +100,7 @@ export class PartitionLeases {
     clearTimeout(this.renewTimer);
     await this.ticking;
     await this.renewing;
-    await Promise.all([...this.owned.keys()].map((p) => this.release(p)));
+    await Promise.all([...this.owned.keys()].map((p) => this.giveUp(p)));
     await this.options.workers.delete(this.options.workerId).catch(() => undefined);
   }
 
@@ -113,7 +113,7 @@ export class PartitionLeases {
           this.ticking = undefined;
           this.schedule();
         });
-    }, this.interval());
+    }, this.intervalMs());
   }
 
   private scheduleRenewal(): void {
@@ -126,10 +126,10 @@ export class PartitionLeases {
           this.renewing = undefined;
           this.scheduleRenewal();
         });
-    }, this.interval());
+    }, this.intervalMs());
   }
 
-  private interval(): number {
+  private intervalMs(): number {
     return Math.max(50, Math.floor(this.options.leaseTimeMs / 3));
   }
 
@@ -151,7 +151,7 @@ export class PartitionLeases {
     await inBatches(
       [...this.owned.keys()].filter((p) => !wanted.has(p) && !this.stopped),
       PARALLEL_CHANGES,
-      (p) => this.release(p),
+      (p) => this.giveUp(p),
     );
     await inBatches(
       [...wanted].filter((p) => !this.owned.has(p) && !this.stopped),
@@ -199,7 +199,7 @@ export class PartitionLeases {
       revision = await this.options.leases.create(this.key(p), encoder.encode(this.options.workerId));
     } catch {
       const reclaimed = await this.reclaim(p).catch(() => undefined);
-      // Otherwise still owned by someone else: their lease expires or they release it.
+      // Otherwise still owned by someone else: their lease expires or they give it up.
       if (reclaimed === undefined || this.stopped || this.owned.has(p)) return;
       ({ revision, sentAt } = reclaimed);
     }
@@ -211,19 +211,19 @@ export class PartitionLeases {
       await this.options.listener.acquired(p);
     } catch (error) {
       this.options.logger.error({ partition: p, err: error }, 'could not start partition; giving it up');
-      await this.release(p);
+      await this.giveUp(p);
     }
   }
 
-  private async release(p: number): Promise<void> {
+  private async giveUp(p: number): Promise<void> {
     const revision = this.owned.get(p);
     if (revision === undefined) return;
     this.owned.delete(p);
     this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
-    await this.options.listener.released(p);
+    await this.options.listener.givenUp(p);
     await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
-    this.options.logger.info({ partition: p }, 'partition released');
+    this.options.logger.info({ partition: p }, 'partition given up');
   }
 
   /**

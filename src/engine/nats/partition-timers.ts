@@ -14,7 +14,7 @@ export interface PartitionTimersOptions {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly layout: HubLayout;
-  readonly hub: HubClient;
+  readonly hubClient: HubClient;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long opening the timer consumer may take. */
@@ -72,10 +72,10 @@ export class PartitionTimers {
   }
 
   private fire(due: readonly ScheduledEntry[]): void {
-    const { hub, jsm, layout, logger, partition } = this.options;
+    const { hubClient, jsm, layout, logger, partition } = this.options;
     void Promise.all(
       due.map(async (entry) => {
-        await hub.publishWork(entry.message);
+        await hubClient.publishWork(entry.message);
         await jsm.streams.purge(layout.timerStream, { filter: entry.key });
       }),
     ).catch((error: unknown) => {
