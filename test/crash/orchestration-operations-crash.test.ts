@@ -52,11 +52,11 @@ let hubs = 0;
 
 const ENGINES: readonly CrashEngine[] = [
   { name: 'embedded', config: (dir) => ({ dataDir: join(dir, 'data') }), recoverMs: 30_000 },
-  // A 5 s ack wait (60 s by default) brings the killed worker's tasks back sooner; the hanging
+  // A 10 s ack wait (60 s by default) brings the killed worker's tasks back sooner; the hanging
   // activities are renewed every third of it, so they stay taken until the kill.
   {
     name: 'nats',
-    config: (dir) => ({ nats: nats!.url, hub: `rw${process.pid}_${++hubs}`, dataDir: join(dir, 'worker'), activityAckWaitMs: 5_000 }),
+    config: (dir) => ({ nats: nats!.url, hub: `rw${process.pid}_${++hubs}`, dataDir: join(dir, 'worker'), activityAckWaitMs: 10_000 }),
     recoverMs: 60_000,
   },
 ];
