@@ -151,12 +151,11 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     expect(started.code).toBe(0);
     expect(started.json()).toMatchObject({ instanceId: 'hello-1', name: 'Hello', runtimeStatus: 'Completed', input: 'Ann', output: 'Hello Ann!' });
 
-    const status = await j('status', 'hello-1', '--history', '--json');
+    const [status, human] = await Promise.all([j('status', 'hello-1', '--history', '--json'), j('status', 'hello-1')]);
     expect(status.code).toBe(0);
     const events = status.json().historyEvents as { kind: string }[];
     expect(events.map((event) => event.kind)).toEqual(expect.arrayContaining(['ExecutionStarted', 'TaskScheduled', 'TaskCompleted', 'ExecutionCompleted']));
 
-    const human = await j('status', 'hello-1');
     expect(human.stdout).toMatch(/status\s+Completed/);
     expect(human.stdout).toMatch(/output\s+Hello Ann!/);
 
@@ -267,11 +266,14 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     expect(letters[0]!.reason).toBe("unknown entity 'Ghost'");
     expect(letters[0]!.originalSubject).toMatch(new RegExp(`^${HUB}\\.w\\.\\d+\\.Ghost\\.a$`));
 
-    const table = await j('dlq', 'list');
+    const [table, shown, unknownLetter] = await Promise.all([
+      j('dlq', 'list'),
+      j('dlq', 'show', String(letters[0]!.seq), '--json'),
+      j('dlq', 'show', '999999'),
+    ]);
     expect(table.stdout).toMatch(/^SEQ\s+TIME\s+SUBJECT\s+REASON\n/);
-    const shown = await j('dlq', 'show', String(letters[0]!.seq), '--json');
     expect(JSON.parse(shown.json().body)).toMatchObject({ target: { name: 'Ghost', key: 'a' }, operation: 'poke', input: 1 });
-    expect((await j('dlq', 'show', '999999')).code).toBe(1);
+    expect(unknownLetter.code).toBe(1);
 
     // Replayed to the original subject: still unknown there, so each comes back with a new seq.
     const one = await j('dlq', 'replay', String(letters[0]!.seq), '--json');
