@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
+import { CompilerState, Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ALL_ENTRIES = ['jetstate', 'jetstate-nestjs', 'jetstate-aggregators'];
@@ -24,13 +24,20 @@ if (!existsSync(join(root, 'dist/src/index.d.ts'))) {
   console.error('No build in dist/: run `npm run build` first.');
   process.exit(2);
 }
-const changed = [];
-for (const entry of ENTRIES) {
+const configs = ENTRIES.map((entry) => {
   const configFile = join(root, 'api', `${entry}.api-extractor.json`);
   const configObject = ExtractorConfig.loadFile(configFile);
   if (reportFolder) configObject.apiReport = { ...configObject.apiReport, reportFolder };
-  const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: configFile, packageJsonFullPath: join(root, 'package.json') });
+  return ExtractorConfig.prepare({ configObject, configObjectFullPath: configFile, packageJsonFullPath: join(root, 'package.json') });
+});
+// The entries share one base configuration: one TypeScript program analyses all of them,
+// instead of one program per entry.
+const compilerState = CompilerState.create(configs[0], { additionalEntryPoints: configs.slice(1).map((config) => config.mainEntryPointFilePath) });
+const changed = [];
+for (const [index, entry] of ENTRIES.entries()) {
+  const config = configs[index];
   const result = Extractor.invoke(config, {
+    compilerState,
     localBuild: !check,
     showVerboseMessages: false,
     messageCallback: (message) => {

@@ -46,6 +46,12 @@ export interface DurableAppOptions {
   /** NATS: how long a `call` waits for its reply. Default 30,000 ms. */
   callTimeoutMs?: number;
   /**
+   * NATS: how long an activity task taken by a worker that died waits before another worker
+   * runs it. A worker renews the tasks it runs every third of this. Give every worker of a
+   * hub the same value. Default 60,000 ms.
+   */
+  activityAckWaitMs?: number;
+  /**
    * Directory of the LevelDB database: the embedded engine's storage (default `./.jetstate`),
    * or a NATS worker's local snapshot copy (only when given; without it, a worker reads
    * snapshots from the server).
@@ -94,6 +100,7 @@ export interface DurableAppOptionsWithDefaults {
   readonly inputRetentionMs: number;
   readonly replicas: 1 | 3 | 5;
   readonly callTimeoutMs: number;
+  readonly activityAckWaitMs: number;
   /** Whether `partitionCount` was given (a NATS hub's stored count wins otherwise). */
   readonly partitionCountGiven: boolean;
   readonly dataDir: string;

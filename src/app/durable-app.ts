@@ -82,6 +82,7 @@ export class DurableApp {
             inputRetentionMs: settings.inputRetentionMs,
             replicas: settings.replicas,
             callTimeoutMs: settings.callTimeoutMs,
+            activityAckWaitMs: settings.activityAckWaitMs,
             ...engineOptions(settings, logger, activities),
             registry,
             createExecutor,

@@ -3,6 +3,7 @@ import { DEFAULT_PARTITION_COUNT } from '../engine/partitioner';
 import { validateRetention } from '../client/instance-retention';
 import { assertValidHubName, DEFAULT_HUB } from '../client/hub-name';
 import { systemClock } from '../runtime/clock';
+import { DEFAULT_ACTIVITY_ACK_WAIT_MS } from '../engine/nats/activity-task-consumer';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
 const KNOWN_OPTIONS = new Set([
@@ -22,6 +23,7 @@ const KNOWN_OPTIONS = new Set([
   'inputRetentionMs',
   'replicas',
   'callTimeoutMs',
+  'activityAckWaitMs',
   'clock',
   'maxConcurrentActivities',
   'instanceRetention',
@@ -68,7 +70,9 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     throw new InvalidOptionsError('clock must have now() and setTimer(fire, delayMs), like the ManualClock jetstate exports.');
   }
   if (options.nats === undefined) {
-    const natsOnly = (['hub', 'leaseTimeMs', 'inputRetentionMs', 'replicas', 'callTimeoutMs'] as const).filter((key) => options[key] !== undefined);
+    const natsOnly = (['hub', 'leaseTimeMs', 'inputRetentionMs', 'replicas', 'callTimeoutMs', 'activityAckWaitMs'] as const).filter(
+      (key) => options[key] !== undefined,
+    );
     if (natsOnly.length > 0) {
       throw new InvalidOptionsError(`${natsOnly.join(', ')} only apply on NATS. Add nats: 'nats://host:4222', or remove them.`);
     }
@@ -87,6 +91,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     replicas: replicaCount(options.replicas),
     inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, 180_000, 7 * 24 * 3_600_000),
     callTimeoutMs: positiveInteger('callTimeoutMs', options.callTimeoutMs, 30_000, 3_600_000),
+    activityAckWaitMs: positiveInteger('activityAckWaitMs', options.activityAckWaitMs, DEFAULT_ACTIVITY_ACK_WAIT_MS, 3_600_000),
     partitionCountGiven: options.partitionCount !== undefined,
     dataDir: options.dataDir ?? './.jetstate',
     logger: options.logger ?? { level: 'info' },

@@ -77,16 +77,19 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
   });
 
   it('answers unknown entities and operations, and operations that throw, with exit 1', async () => {
-    const unknownEntity = await j('call', 'Ghost/x', 'get', '--json');
+    // Independent commands: run side by side, each process is started on its own.
+    const [unknownEntity, readUnknown, unknownOperation, thrown] = await Promise.all([
+      j('call', 'Ghost/x', 'get', '--json'),
+      j('read', 'Ghost/x'),
+      j('signal', 'Counter/h1', 'multiply', '2'),
+      j('call', 'Counter/h1', 'add', '"five"'),
+    ]);
     expect(unknownEntity.code).toBe(1);
     expect(JSON.parse(unknownEntity.stderr)).toMatchObject({ error: { code: 'JETSTATE_DEFINITION' } });
-    const readUnknown = await j('read', 'Ghost/x');
     expect(readUnknown.code).toBe(1);
     expect(readUnknown.stderr).toContain("'Ghost'");
-    const unknownOperation = await j('signal', 'Counter/h1', 'multiply', '2');
     expect(unknownOperation.code).toBe(1);
     expect(unknownOperation.stderr).toContain("no operation 'multiply'");
-    const thrown = await j('call', 'Counter/h1', 'add', '"five"');
     expect(thrown.code).toBe(1);
     expect(thrown.stderr).toContain('add takes a number');
     expect(thrown.stderr.trim().split('\n')).toHaveLength(1);
@@ -196,26 +199,30 @@ describe('jetstate --url against an embedded app serving its HTTP API', { timeou
   });
 
   it('refuses a wrong or missing key, an unreachable server, NATS-only commands and watching a whole name with exit 2', async () => {
-    const wrong = await cli(['--url', http.url, '--key', 'wrong-key-wrong-key-wrong', 'list']);
+    // Independent commands: run side by side, each process is started on its own.
+    const [wrong, missing, fromEnvironment, unreachable, verbose, dlq, name] = await Promise.all([
+      cli(['--url', http.url, '--key', 'wrong-key-wrong-key-wrong', 'list']),
+      cli(['--url', http.url, 'read', 'Counter/h1', '--json']),
+      cli(['read', 'Counter/h1'], { JETSTATE_URL: http.url, JETSTATE_KEY: KEY }),
+      cli(['--url', 'http://127.0.0.1:9', 'list']),
+      cli(['--url', 'http://127.0.0.1:9', 'list', '--verbose']),
+      j('dlq', 'list'),
+      j('watch', 'Counter'),
+    ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('error: The HTTP API at ' + http.url + ' refused the key (401): pass one of its keys with --key or JETSTATE_KEY.\n');
-    const missing = await cli(['--url', http.url, 'read', 'Counter/h1', '--json']);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'JETSTATE_CLI_CONNECTION' } });
     // From the environment too.
-    expect((await cli(['read', 'Counter/h1'], { JETSTATE_URL: http.url, JETSTATE_KEY: KEY })).code).toBe(0);
+    expect(fromEnvironment.code).toBe(0);
 
-    const unreachable = await cli(['--url', 'http://127.0.0.1:9', 'list']);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/^error: Cannot reach the HTTP API at http:\/\/127\.0\.0\.1:9 .*Check --url/);
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);
-    const verbose = await cli(['--url', 'http://127.0.0.1:9', 'list', '--verbose']);
     expect(verbose.stderr).toMatch(/\n\s+at /);
 
-    const dlq = await j('dlq', 'list');
     expect(dlq.code).toBe(2);
     expect(dlq.stderr).toContain('--nats');
-    const name = await j('watch', 'Counter');
     expect(name.code).toBe(2);
     expect(name.stderr).toMatch(/^error: The HTTP API streams one entity at a time: watch Counter\/<key>.*\n$/);
   });

@@ -46,31 +46,37 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
 
     const called = await j('call', 'Counter/alpha', 'add', '2');
     expect(called.code).toBe(0);
-    const result = await j('call', 'Counter/alpha', 'get', '--json');
+    // Reads after the call returned: run side by side, each process is started on its own.
+    const [result, human, read] = await Promise.all([
+      j('call', 'Counter/alpha', 'get', '--json'),
+      j('call', 'Counter/alpha', 'get'),
+      j('read', 'Counter/alpha', '--json'),
+    ]);
     expect(result.json()).toEqual({ result: 7 });
-    const human = await j('call', 'Counter/alpha', 'get');
     expect(human.stdout.trim()).toBe('7');
 
-    const read = await j('read', 'Counter/alpha', '--json');
     expect(read.code).toBe(0);
     expect(read.json()).toEqual({ entityId: { name: 'Counter', key: 'alpha' }, state: { value: 7 } });
 
     await j('call', 'Counter/beta', 'add', '1');
-    const listed = await j('list', 'Counter', '--state', '--json');
+    // Reads of the same state: run side by side, each process is started on its own.
+    const [listed, table, since, recent] = await Promise.all([
+      j('list', 'Counter', '--state', '--json'),
+      j('list', 'Counter', '--state'),
+      // --since in the future: nothing operated on since then.
+      j('list', 'Counter', '--since', new Date(Date.now() + 3_600_000).toISOString(), '--json'),
+      j('list', 'Counter', '--since', '1h', '--json'),
+    ]);
     expect(listed.code).toBe(0);
     const rows = listed.json() as { entityId: { key: string }; state: unknown; lastOperationTime: string }[];
     expect(rows.map((row) => row.entityId.key).sort()).toEqual(['alpha', 'beta']);
     expect(rows.find((row) => row.entityId.key === 'alpha')!.state).toEqual({ value: 7 });
     expect(Number.isFinite(Date.parse(rows[0]!.lastOperationTime))).toBe(true);
 
-    const table = await j('list', 'Counter', '--state');
     expect(table.stdout.split('\n')[0]).toMatch(/^ENTITY\s+KEY\s+LAST OPERATION\s+STATE$/);
     expect(table.stdout).toMatch(/Counter\s+alpha\s+\S+\s+\{"value":7\}/);
 
-    // --since in the future: nothing operated on since then.
-    const since = await j('list', 'Counter', '--since', new Date(Date.now() + 3_600_000).toISOString(), '--json');
     expect(since.json()).toEqual([]);
-    const recent = await j('list', 'Counter', '--since', '1h', '--json');
     expect(recent.json()).toHaveLength(2);
   });
 
@@ -82,21 +88,24 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
   });
 
   it('reports an operation that fails with exit 1 and a one-line error, and a missing entity state with exit 1', async () => {
-    const unknownOperation = await j('call', 'Counter/alpha', 'multiply', '2');
+    // Independent commands: run side by side, each process is started on its own.
+    const [unknownOperation, badInput, unknownEntity, missing] = await Promise.all([
+      j('call', 'Counter/alpha', 'multiply', '2'),
+      j('call', 'Counter/alpha', 'add', '"five"', '--json'),
+      j('call', 'Ghost/one', 'get'),
+      j('read', 'Counter/never'),
+    ]);
     expect(unknownOperation.code).toBe(1);
     expect(unknownOperation.stderr).toMatch(/^error: .*multiply.*dead-letter/);
     expect(unknownOperation.stderr.trim().split('\n')).toHaveLength(1);
 
-    const badInput = await j('call', 'Counter/alpha', 'add', '"five"', '--json');
     expect(badInput.code).toBe(1);
     expect(JSON.parse(badInput.stderr)).toMatchObject({ error: { code: 'JETSTATE_OPERATION_FAILED' } });
     expect(badInput.stderr).toContain('add takes a number');
 
-    const unknownEntity = await j('call', 'Ghost/one', 'get');
     expect(unknownEntity.code).toBe(1);
     expect(unknownEntity.stderr).toContain("unknown entity 'Ghost'");
 
-    const missing = await j('read', 'Counter/never');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Counter/never has no state');
   });
@@ -142,12 +151,11 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     expect(started.code).toBe(0);
     expect(started.json()).toMatchObject({ instanceId: 'hello-1', name: 'Hello', runtimeStatus: 'Completed', input: 'Ann', output: 'Hello Ann!' });
 
-    const status = await j('status', 'hello-1', '--history', '--json');
+    const [status, human] = await Promise.all([j('status', 'hello-1', '--history', '--json'), j('status', 'hello-1')]);
     expect(status.code).toBe(0);
     const events = status.json().historyEvents as { kind: string }[];
     expect(events.map((event) => event.kind)).toEqual(expect.arrayContaining(['ExecutionStarted', 'TaskScheduled', 'TaskCompleted', 'ExecutionCompleted']));
 
-    const human = await j('status', 'hello-1');
     expect(human.stdout).toMatch(/status\s+Completed/);
     expect(human.stdout).toMatch(/output\s+Hello Ann!/);
 
@@ -258,11 +266,14 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
     expect(letters[0]!.reason).toBe("unknown entity 'Ghost'");
     expect(letters[0]!.originalSubject).toMatch(new RegExp(`^${HUB}\\.w\\.\\d+\\.Ghost\\.a$`));
 
-    const table = await j('dlq', 'list');
+    const [table, shown, unknownLetter] = await Promise.all([
+      j('dlq', 'list'),
+      j('dlq', 'show', String(letters[0]!.seq), '--json'),
+      j('dlq', 'show', '999999'),
+    ]);
     expect(table.stdout).toMatch(/^SEQ\s+TIME\s+SUBJECT\s+REASON\n/);
-    const shown = await j('dlq', 'show', String(letters[0]!.seq), '--json');
     expect(JSON.parse(shown.json().body)).toMatchObject({ target: { name: 'Ghost', key: 'a' }, operation: 'poke', input: 1 });
-    expect((await j('dlq', 'show', '999999')).code).toBe(1);
+    expect(unknownLetter.code).toBe(1);
 
     // Replayed to the original subject: still unknown there, so each comes back with a new seq.
     const one = await j('dlq', 'replay', String(letters[0]!.seq), '--json');
@@ -304,10 +315,12 @@ describe('jetstate against a NATS hub (client-only), with `jetstate worker` host
   });
 
   it('fails with exit 2 when the hub does not exist or the server is unreachable', async () => {
-    const noHub = await cli(['--nats', nats.url, '--hub', 'no-such-hub', 'list']);
+    const [noHub, unreachable] = await Promise.all([
+      cli(['--nats', nats.url, '--hub', 'no-such-hub', 'list']),
+      cli(['--nats', 'nats://127.0.0.1:1', '--hub', HUB, 'list', '--json']),
+    ]);
     expect(noHub.code).toBe(2);
     expect(noHub.stderr).toContain("Hub 'no-such-hub' does not exist");
-    const unreachable = await cli(['--nats', 'nats://127.0.0.1:1', '--hub', HUB, 'list', '--json']);
     expect(unreachable.code).toBe(2);
     expect(JSON.parse(unreachable.stderr)).toMatchObject({ error: { code: 'JETSTATE_TRANSPORT' } });
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);

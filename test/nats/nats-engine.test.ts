@@ -206,6 +206,10 @@ describe('NATS engine specifics', () => {
 
   test('options that only apply to one engine are refused on the other', async () => {
     await expect(DurableApp.create({ hub: 'x', logger: { level: 'silent' } })).rejects.toThrow(/only apply on NATS/);
+    await expect(DurableApp.create({ activityAckWaitMs: 5_000, logger: { level: 'silent' } })).rejects.toThrow(/activityAckWaitMs only apply on NATS/);
+    await expect(DurableApp.create({ nats: shared.server.url, activityAckWaitMs: 0, logger: { level: 'silent' } })).rejects.toThrow(
+      /activityAckWaitMs must be an integer from 1 to 3600000, got 0/,
+    );
     await expect(DurableApp.create({ nats: shared.server.url, durability: 'relaxed', logger: { level: 'silent' } })).rejects.toThrow(
       /durability applies to the embedded engine/,
     );

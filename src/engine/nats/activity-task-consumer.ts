@@ -12,8 +12,8 @@ import type { HubConnection } from './hub-connection';
 import { decodeActivityTask } from './wire-codec';
 import { publishDeadLetter } from './dead-letter-publishing';
 
-/** How long the server waits for a running task's acknowledgement before giving it to another worker; renewed while it runs. */
-const TASK_ACK_WAIT_MS = 60_000;
+/** How long the server waits for a running task's acknowledgement before giving it to another worker, unless set; renewed while it runs. */
+export const DEFAULT_ACTIVITY_ACK_WAIT_MS = 60_000;
 /**
  * How long one pull request stays open. Stopping waits for the open one to end: a pull
  * request cannot be withdrawn, and tasks the server sends after the worker stopped
@@ -41,6 +41,8 @@ export interface ActivityTaskConsumerOptions {
   readonly registry: Registry;
   readonly handler: ActivityHandler;
   readonly concurrency: number;
+  /** The consumer's acknowledgement wait: how long a task held by a worker that died stays taken. */
+  readonly ackWaitMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -104,7 +106,7 @@ export class ActivityTaskConsumer {
     await jsm.consumers.add(layout.activityStream, {
       durable_name: layout.activityConsumer,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(TASK_ACK_WAIT_MS),
+      ack_wait: nanos(this.options.ackWaitMs),
       max_ack_pending: -1,
     });
     const consumer = await js.consumers.get(layout.activityStream, layout.activityConsumer);
@@ -177,7 +179,7 @@ export class ActivityTaskConsumer {
     }
     this.heartbeats.set(
       msg,
-      setInterval(() => msg.working(), TASK_ACK_WAIT_MS / 3),
+      setInterval(() => msg.working(), this.options.ackWaitMs / 3),
     );
     this.pool.enqueue({ message: task, ack: msg });
   }

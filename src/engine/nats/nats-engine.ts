@@ -34,6 +34,7 @@ export interface NatsEngineOptions extends Omit<EngineOptions, 'partitionCount'>
   readonly leaseTimeMs: number;
   readonly inputRetentionMs: number;
   readonly callTimeoutMs: number;
+  readonly activityAckWaitMs: number;
 }
 
 interface Waiter {
@@ -99,6 +100,7 @@ export class NatsEngine implements Engine {
             registry: options.registry,
             handler: options.activities,
             concurrency: options.activityConcurrency,
+            ackWaitMs: options.activityAckWaitMs,
             logger: options.logger,
             clock: options.clock,
           })

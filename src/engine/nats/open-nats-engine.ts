@@ -2,6 +2,7 @@ import type { Registry } from '../../registry/registry';
 import type { EngineOptions } from '../engine-options';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
+import { DEFAULT_ACTIVITY_ACK_WAIT_MS } from './activity-task-consumer';
 import { connectHub, type NatsServers } from './hub-connection';
 import type { HubReplicas } from './hub-provisioning';
 import { LocalSnapshots } from './local-snapshots';
@@ -19,6 +20,8 @@ export interface OpenNatsEngineOptions extends EngineOptions {
   /** How long acknowledged inputs stay on the server (workers). */
   readonly inputRetentionMs?: number;
   readonly callTimeoutMs: number;
+  /** How long a task a dead worker took waits before it is delivered again (workers). */
+  readonly activityAckWaitMs?: number;
   readonly registry: Registry;
   /**
    * A worker hosts entities: this builds its executor, given the largest state a snapshot
@@ -66,6 +69,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,
+    activityAckWaitMs: options.activityAckWaitMs ?? DEFAULT_ACTIVITY_ACK_WAIT_MS,
     clock: options.clock,
     ...(options.activities ? { activities: options.activities } : {}),
     activityConcurrency: options.activityConcurrency,
