@@ -38,13 +38,11 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
-    // Two fault suites still find failures: the 3-server cluster test (docs/nats.md:
-    // processing can fail to resume after a server dies) and the randomized chaos test
-    // (docs/chaos.md: a run lost acknowledged signals). They run on their own with
-    // `npm run test:faults` until they pass reliably.
-    exclude: process.env.JETSTATE_FAULT_SUITES
-      ? configDefaults.exclude
-      : [...configDefaults.exclude, 'test/nats-failover/cluster.test.ts', 'test/chaos/chaos.test.ts'],
+    // The 3-server cluster test still fails on a loaded machine (docs/nats.md: processing can
+    // fail to resume within its limits after a server dies); it runs with the randomized chaos
+    // test in `npm run test:faults` until it passes reliably. The short chaos test is part of
+    // npm test.
+    exclude: process.env.JETSTATE_FAULT_SUITES ? configDefaults.exclude : [...configDefaults.exclude, 'test/nats-failover/cluster.test.ts'],
     // Most suites wait on servers, child processes and timers rather than the CPU: two files
     // at a time (vitest's default is one less than the cores, one on a 2-core machine).
     maxWorkers: 2,
