@@ -71,7 +71,7 @@ async function killLeaderMidBurst(name: string, options: { readonly killWorkerTo
     options.killWorkerToo ? 'the surviving worker owns every partition' : 'the workers own every partition again',
     () => new Set(ownership(running).flat()).size === 32,
     90_000,
-    () => scenario.describeWorkers(),
+    () => `${scenario.describeWorkers()}\n${scenario.describeLogs(30)}`,
   );
   const ownedAgainMs = Date.now() - killedAt;
 
