@@ -77,8 +77,9 @@ async function killLeaderMidBurst(name: string, options: { readonly killWorkerTo
 
   await victim.start();
   if (options.killWorkerToo) {
-    // A new process with the same data directory, on the same server as before.
-    const rejoined = await scenario.spawnWorker('w1', { member: 0 });
+    // A new process with the same data directory, given every server's URL as a deployment
+    // would (its old server may be the one just restarted, still catching up).
+    const rejoined = await scenario.spawnWorker('w1');
     await waitFor(
       'the restarted worker rejoins',
       () => (scenario.assertWorkersAlive(), scenario.agreeOnAssignment([rejoined, workers[1]!])),
