@@ -4,6 +4,7 @@ import { validateRetention } from '../client/instance-retention';
 import { assertValidHubName, DEFAULT_HUB } from '../client/hub-name';
 import { systemClock } from '../runtime/clock';
 import { DEFAULT_ACTIVITY_ACK_WAIT_MS } from '../engine/nats/activity-task-consumer';
+import { DEFAULT_INPUT_RETENTION_MS } from '../engine/nats/input-retention';
 import type { DurableAppOptions, DurableAppOptionsWithDefaults } from './durable-app-options';
 
 const KNOWN_OPTIONS = new Set([
@@ -89,7 +90,7 @@ export function validateOptions(options: DurableAppOptions): DurableAppOptionsWi
     hub: options.hub ?? DEFAULT_HUB,
     leaseTimeMs: positiveInteger('leaseTimeMs', options.leaseTimeMs, 10_000, 3_600_000),
     replicas: replicaCount(options.replicas),
-    inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, 180_000, 7 * 24 * 3_600_000),
+    inputRetentionMs: positiveInteger('inputRetentionMs', options.inputRetentionMs, DEFAULT_INPUT_RETENTION_MS, 7 * 24 * 3_600_000),
     callTimeoutMs: positiveInteger('callTimeoutMs', options.callTimeoutMs, 30_000, 3_600_000),
     activityAckWaitMs: positiveInteger('activityAckWaitMs', options.activityAckWaitMs, DEFAULT_ACTIVITY_ACK_WAIT_MS, 3_600_000),
     partitionCountGiven: options.partitionCount !== undefined,

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { tempDir } from '../helpers';
 import { startNatsServer, type NatsServer } from '../../tools/nats-server';
 import { WorkerProcess, waitFor } from '../nats-failover/support';
@@ -231,9 +231,7 @@ export class ChaosCluster {
    * the consumers, not the stream, because an engine may keep acknowledged inputs on it.
    */
   async workPending(partitions: number): Promise<number> {
-    const jsm = await jetstreamManager(this.raw);
-    const byName = new Map<string, number>();
-    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) if (c) byName.set(c.name, c.num_pending + c.num_ack_pending);
+    const byName = new Map((await this.workConsumers()).map((c) => [c.name, c.num_pending + c.num_ack_pending]));
     let sum = 0;
     for (let p = 0; p < partitions; p++) sum += byName.get(`p${p}`) ?? Number.POSITIVE_INFINITY;
     return sum;
@@ -241,16 +239,22 @@ export class ChaosCluster {
 
   /** The partitions with inputs left, each with its consumer's positions: what a hub that did not settle is stuck on. */
   async describeWorkPending(): Promise<string> {
+    return (await this.workConsumers())
+      .filter((c) => c.num_pending + c.num_ack_pending > 0)
+      .map(
+        (c) =>
+          `${c.name}: ${c.num_pending} not delivered, ${c.num_ack_pending} delivered and not acknowledged (delivered up to ${c.delivered.stream_seq}, acknowledged up to ${c.ack_floor.stream_seq}, ${c.num_redelivered} redelivered, ${c.num_waiting} pulls waiting)`,
+      )
+      .join('\n');
+  }
+
+  /** The consumers on `<hub>_WORK` now. */
+  private async workConsumers(): Promise<ConsumerInfo[]> {
     const jsm = await jetstreamManager(this.raw);
-    const lines: string[] = [];
-    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) {
-      // A consumer deleted while the list is read comes back empty.
-      if (!c || c.num_pending + c.num_ack_pending === 0) continue;
-      lines.push(
-        `${c.name}: ${c.num_pending} not delivered, ${c.num_ack_pending} delivered and not acknowledged (delivered up to ${c.delivered.stream_seq}, acknowledged up to ${c.ack_floor.stream_seq}, ${c.num_redelivered} redelivered, ${c.num_waiting} pulls waiting)`,
-      );
-    }
-    return lines.join('\n');
+    const consumers: ConsumerInfo[] = [];
+    // A consumer deleted while the list is read comes back empty.
+    for await (const c of jsm.consumers.list(`${this.hub}_WORK`)) if (c) consumers.push(c);
+    return consumers;
   }
 
   describeWorkers(): string {

@@ -23,19 +23,8 @@ describe('read-only operations on NATS', () => {
     jsm = await jetstreamManager(shared.raw);
   });
 
-  async function worker(hub: string): Promise<DurableApp> {
-    const app = await DurableApp.create({
-      entities: [Ledger],
-      orchestrators: [ReadsLedger],
-      nats: shared.server.url,
-      hub,
-      logger: { level: 'silent' },
-      leaseTimeMs: 3000,
-      partitionCount: PARTITIONS,
-    });
-    shared.open.push(app);
-    await app.start();
-    return app;
+  function worker(hub: string): Promise<DurableApp> {
+    return shared.startWorker({ entities: [Ledger], orchestrators: [ReadsLedger], hub, partitionCount: PARTITIONS });
   }
 
   /** The `<hub>_STATE` sequence of the entity's newest snapshot, and how many messages the stream holds for it. */

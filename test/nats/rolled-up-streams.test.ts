@@ -20,18 +20,8 @@ describe('streams that keep the last message of each subject', () => {
     jsm = await jetstreamManager(shared.raw);
   });
 
-  async function worker(hub: string): Promise<DurableApp> {
-    const app = await DurableApp.create({
-      entities: [Ledger],
-      nats: shared.server.url,
-      hub,
-      logger: { level: 'silent' },
-      leaseTimeMs: 3000,
-      partitionCount: PARTITIONS,
-    });
-    shared.open.push(app);
-    await app.start();
-    return app;
+  function worker(hub: string): Promise<DurableApp> {
+    return shared.startWorker({ entities: [Ledger], hub, partitionCount: PARTITIONS });
   }
 
   async function expectRolledUp(hub: string): Promise<void> {

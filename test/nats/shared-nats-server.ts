@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startNatsServer, type NatsServer } from '../../tools/nats-server';
+import { DurableApp, type DurableAppOptions } from '../../src/index';
 
 /** What a suite sharing one nats-server gets from {@link useSharedNatsServer}. */
 export interface SharedNatsServer {
@@ -12,6 +13,8 @@ export interface SharedNatsServer {
   readonly open: { stop(): Promise<void> }[];
   /** A fresh hub name for each test, so tests on the shared server never see each other. */
   nextHub(): string;
+  /** Creates and starts a worker on the shared server (quiet, 3 s leases unless given), stopped after the test. */
+  startWorker(options: DurableAppOptions): Promise<DurableApp>;
 }
 
 /**
@@ -25,6 +28,12 @@ export function useSharedNatsServer(hubPrefix: string): SharedNatsServer {
     raw: undefined as unknown as NatsConnection,
     open: [] as { stop(): Promise<void> }[],
     nextHub: () => `${hubPrefix}${process.pid}_${++hubs}`,
+    startWorker: async (options: DurableAppOptions) => {
+      const app = await DurableApp.create({ nats: shared.server.url, logger: { level: 'silent' }, leaseTimeMs: 3000, ...options });
+      shared.open.push(app);
+      await app.start();
+      return app;
+    },
   };
   beforeAll(async () => {
     shared.server = await startNatsServer();

@@ -1,4 +1,5 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
+import { DeliverPolicy, JsHeaders, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { PayloadTooLargeError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
 import { isActivityTask } from '../../runtime/activity-tasks';
@@ -7,9 +8,25 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import { partitionOf } from '../partitioner';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
-import { rollupHeaders } from './rollup-headers';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import { decodeText, encodeJson } from './wire-codec';
+
+/** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved): watchers skip it. */
+export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
+
+const ENCODER = new TextEncoder();
+
+/**
+ * Headers that make a publish replace every earlier message of its subject. `<hub>_STATE`
+ * and `<hub>_TIMERS` keep one message per subject this way, and every write to them goes
+ * through this class, instead of with `max_msgs_per_subject`, which nats-server 2.9 can
+ * enforce on a stale index when it restarts after a SIGKILL, dropping a subject's newest
+ * message and keeping an older one (docs/nats.md, "Why rollups").
+ */
+function rollupHeaders(): MsgHdrs {
+  const h = headers();
+  h.set(JsHeaders.RollupHdr, JsHeaders.RollupValueSubject);
+  return h;
+}
 
 /** Room for the headers of a published message. */
 const HEADER_BYTES = 256;
@@ -47,6 +64,20 @@ export class HubClient {
   async publishTimer(message: OperationMessage): Promise<void> {
     const partition = partitionOf(message.target, this.partitionCount);
     await this.publish(this.layout.timerSubject(partition, message.id), message, `t:${message.id}`, rollupHeaders());
+  }
+
+  /**
+   * Stores an entity's snapshot, replacing its earlier ones, if the entity's last snapshot is
+   * still at `fence` (its `<hub>_STATE` sequence, 0 for none); returns the new sequence.
+   */
+  async publishSnapshot(partition: number, id: EntityId, encoded: string, options: { fence: number; unchanged: boolean }): Promise<number> {
+    const h = rollupHeaders();
+    if (options.unchanged) h.set(UNCHANGED_HEADER, '1');
+    const ack = await this.js.publish(this.layout.stateSubject(partition, id), ENCODER.encode(encoded), {
+      expect: { lastSubjectSequence: options.fence },
+      headers: h,
+    });
+    return ack.seq;
   }
 
   private async publish(subject: string, message: OperationMessage, msgID: string, headers?: MsgHdrs): Promise<void> {

@@ -16,7 +16,7 @@ import { JetStreamErrorCode, isReplicaPlacementRefused, jetStreamErrorCode } fro
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const DEAD_LETTER_MAX_AGE_MS = 7 * 24 * 3600_000;
 
-/** A stream that keeps the last message of each subject through rollup headers ({@link ROLLUP_HEADERS}). */
+/** A stream that keeps the last message of each subject through rollup headers (written by `HubClient`). */
 const ROLLED_UP = { max_msgs_per_subject: -1, allow_rollup_hdrs: true } as const;
 
 /** How many copies of each stream and bucket a hub keeps: one server, or a quorum of a cluster. */

@@ -3,6 +3,9 @@ import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { HubLayout } from './hub-layout';
 
+/** How long a partition keeps its acknowledged inputs unless `inputRetentionMs` says otherwise: above nats-server 2.9's 2-minute sync interval. */
+export const DEFAULT_INPUT_RETENTION_MS = 180_000;
+
 /** What an {@link InputRetention} needs. */
 export interface InputRetentionOptions {
   readonly jsm: JetStreamManager;

@@ -14,12 +14,12 @@ import { partitionOf } from '../partitioner';
 import { ActivityTaskConsumer } from './activity-task-consumer';
 import { NatsDeadLetters } from './nats-dead-letters';
 import { toJetstateError } from './transport-errors';
-import { HubClient } from './hub-client';
+import { HubClient, UNCHANGED_HEADER } from './hub-client';
 import { PublishFolding } from './publish-folding';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
-import { PartitionHost, UNCHANGED_HEADER } from './partition-host';
+import { PartitionHost } from './partition-host';
 import { decodeText } from './wire-codec';
 
 /** Settings of a {@link NatsEngine}. */

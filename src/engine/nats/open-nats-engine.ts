@@ -3,6 +3,7 @@ import type { EngineOptions } from '../engine-options';
 import type { EntityExecutor } from '../../runtime/entity-executor';
 import { LevelStore } from '../level-store';
 import { DEFAULT_ACTIVITY_ACK_WAIT_MS } from './activity-task-consumer';
+import { DEFAULT_INPUT_RETENTION_MS } from './input-retention';
 import { connectHub, type NatsServers } from './hub-connection';
 import type { HubReplicas } from './hub-provisioning';
 import { LocalSnapshots } from './local-snapshots';
@@ -65,7 +66,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
       ? { executor: options.createExecutor({ maxStateBytes: connection.maxPayload - ENVELOPE_BYTES, maxMessageBytes: connection.maxPayload - ENVELOPE_BYTES }) }
       : {}),
     leaseTimeMs: connection.leaseTimeMs,
-    inputRetentionMs: options.inputRetentionMs ?? 180_000,
+    inputRetentionMs: options.inputRetentionMs ?? DEFAULT_INPUT_RETENTION_MS,
     maxBatchSize: options.maxBatchSize,
     cacheCapacity: options.cacheCapacity,
     callTimeoutMs: options.callTimeoutMs,

@@ -26,12 +26,6 @@ import { newRun, type ConsumerRun, type OwnedPartition } from './owned-partition
 import { CallReplies } from './call-replies';
 import { PartitionTimers } from './partition-timers';
 import { labelled, withDeadline } from './step-deadlines';
-import { rollupHeaders } from './rollup-headers';
-
-const ENCODER = new TextEncoder();
-
-/** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved). */
-export const UNCHANGED_HEADER = 'Jetstate-Unchanged';
 
 /** What a {@link PartitionHost} needs. */
 export interface PartitionHostOptions {
@@ -250,15 +244,14 @@ export class PartitionHost {
       outcome.changes.map(async (snapshot) => {
         const key = entityIdToString(snapshot.id);
         const encoded = encodeSnapshot(snapshot);
-        const ack = await this.js.publish(this.layout.stateSubject(partition, snapshot.id), ENCODER.encode(encoded), {
-          expect: { lastSubjectSequence: owned.stateSeqs.get(key) ?? 0 },
-          // Only the stored position moved: watchers skip it.
-          headers: published.has(snapshot) ? rollupHeaders() : rollupHeaders({ [UNCHANGED_HEADER]: '1' }),
+        const streamSeq = await this.hubClient.publishSnapshot(partition, snapshot.id, encoded, {
+          fence: owned.stateSeqs.get(key) ?? 0,
+          unchanged: !published.has(snapshot),
         });
-        owned.stateSeqs.set(key, ack.seq);
+        owned.stateSeqs.set(key, streamSeq);
         owned.appliedSeqs.set(key, snapshot.lastAppliedSeq);
         committed.add(key);
-        saved.push({ snapshot, streamSeq: ack.seq, encoded });
+        saved.push({ snapshot, streamSeq, encoded });
       }),
     );
     await this.options.local?.save(saved);
