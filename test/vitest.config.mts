@@ -3,8 +3,12 @@ import swc from 'unplugin-swc';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Files that take minutes, longest first. */
-const LONG_RUNNING = ['test/chaos/chaos.test.ts', 'test/nats/nats-contract.test.ts'];
+/**
+ * Files that take minutes, longest first. Only the chaos test: the NATS contract suite next
+ * to it from the start had a window test's signals applied after the window's lateness ran
+ * out on a loaded machine.
+ */
+const LONG_RUNNING = ['test/chaos/chaos.test.ts'];
 
 /**
  * Starts the files that take minutes before the others. Without timings from an earlier run
