@@ -1,13 +1,12 @@
 import type { BenchArgs } from '../lib/bench-args';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import { DurableApp, DURABLE_TASK_WEBHOOK_PATH, serveHttp, type DurableClient } from '../../src/index';
 import { Counter } from '../fixtures/counter.entity';
 import { HttpBenchGreeter, HttpBenchHello } from '../fixtures/http-bench-fixtures';
 import { mainThreadCpuSeconds } from '../lib/cpu-usage';
-import type { HttpLoadInput, HttpLoadResult } from '../lib/http-load';
+import { runHttpLoad, type HttpLoadInput } from '../lib/http-load';
 import { nowMs, summarizeLatencies, type LatencySummary } from '../lib/stats';
 import { formatInt, formatMs, renderTable } from '../lib/table';
 import { withTempDir } from '../lib/temp-dir';
@@ -15,14 +14,31 @@ import { withTimeout } from '../lib/timeout';
 
 /** Sizes of the HTTP API scenarios (embedded engine). */
 export interface HttpBenchSettings {
-  /** Signals per run, spread over `keys` counters, `concurrency` in flight (HTTP: as many keep-alive connections). */
-  readonly signals: { readonly total: number; readonly keys: number; readonly concurrency: number; readonly warmup: number };
+  /**
+   * Signals spread over `keys` counters with `concurrency` in flight: over HTTP (as many
+   * keep-alive connections) for `httpSeconds` after `warmupSeconds`, and in-process,
+   * `inProcessTotal` after `inProcessWarmup`.
+   */
+  readonly signals: {
+    readonly keys: number;
+    readonly concurrency: number;
+    readonly httpSeconds: number;
+    readonly warmupSeconds: number;
+    readonly inProcessTotal: number;
+    readonly inProcessWarmup: number;
+  };
   /** One-activity orchestrations started and waited for one after another. */
   readonly startPoll: { readonly count: number; readonly warmup: number };
 }
 
-export const HTTP_FULL: HttpBenchSettings = { signals: { total: 100_000, keys: 1000, concurrency: 64, warmup: 10_000 }, startPoll: { count: 300, warmup: 30 } };
-export const HTTP_QUICK: HttpBenchSettings = { signals: { total: 20_000, keys: 1000, concurrency: 64, warmup: 5_000 }, startPoll: { count: 100, warmup: 20 } };
+export const HTTP_FULL: HttpBenchSettings = {
+  signals: { keys: 1000, concurrency: 64, httpSeconds: 10, warmupSeconds: 2, inProcessTotal: 100_000, inProcessWarmup: 10_000 },
+  startPoll: { count: 300, warmup: 30 },
+};
+export const HTTP_QUICK: HttpBenchSettings = {
+  signals: { keys: 1000, concurrency: 64, httpSeconds: 3, warmupSeconds: 1, inProcessTotal: 20_000, inProcessWarmup: 5_000 },
+  startPoll: { count: 100, warmup: 20 },
+};
 
 /** Target of the HTTP signal rate on the embedded engine. */
 export const HTTP_SIGNALS_TARGET = 10_000;
@@ -31,10 +47,12 @@ export interface HttpBenchResults {
   readonly settings: HttpBenchSettings;
   /** Signals accepted per second (`202`, durably enqueued): over HTTP, and with `signalEntity` in-process at the same concurrency. */
   readonly signalsPerSecond: { readonly http: number; readonly inProcess: number; readonly target: number; readonly pass: boolean };
+  /** Latency of the HTTP signals (request sent until `202` read), in milliseconds. */
+  readonly httpSignalLatencyMs: { readonly p50: number; readonly p99: number };
   /**
-   * CPU time per signal, in microseconds: the whole process (server, load generator thread,
-   * LevelDB's threads), and the main thread alone (the server and the engine; absent where
-   * /proc is not available). With the client on another machine the server's rate is
+   * CPU time per signal, in microseconds: the server's process (HTTP server, engine,
+   * LevelDB's threads; the load generator runs in a process of its own, except in-process),
+   * and its main thread alone (absent where /proc is not available). The server's rate is
    * bounded by one core over the main thread's share.
    */
   readonly cpuMicrosPerSignal: { readonly http: CpuShare; readonly inProcess: CpuShare; readonly emptyRoute: CpuShare };
@@ -54,59 +72,77 @@ export interface CpuShare {
 
 /** A measured run: requests per second and the CPU each one took. */
 interface Measured {
+  readonly count: number;
   readonly perSecond: number;
   readonly cpu: CpuShare;
 }
 
-/** Runs `work` (which handles `count` requests and returns its elapsed milliseconds) and accounts for its CPU. */
-async function measured(count: number, work: () => Promise<number>): Promise<Measured> {
+/** Runs `work` (which handles some requests and returns how many, and in how many milliseconds) and accounts for its CPU. */
+async function measured(work: () => Promise<{ count: number; elapsedMs: number }>): Promise<Measured> {
   const processBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
-  const elapsedMs = await work();
+  const { count, elapsedMs } = await work();
   const used = process.cpuUsage(processBefore);
   const mainAfter = mainThreadCpuSeconds();
   const mainThread = mainBefore === undefined || mainAfter === undefined ? undefined : ((mainAfter - mainBefore) * 1e6) / count;
-  return { perSecond: count / (elapsedMs / 1000), cpu: { process: (used.user + used.system) / count, ...(mainThread === undefined ? {} : { mainThread }) } };
+  return {
+    count,
+    perSecond: count / (elapsedMs / 1000),
+    cpu: { process: (used.user + used.system) / count, ...(mainThread === undefined ? {} : { mainThread }) },
+  };
 }
 
-function load(input: HttpLoadInput): Promise<HttpLoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(join(__dirname, '..', 'lib', 'http-load.js'), { workerData: input });
-    worker.once('message', (message: { ok: true; result: HttpLoadResult } | { ok: false; error: string }) => {
-      void worker.terminate();
-      if (message.ok) resolve(message.result);
-      else reject(new Error(`HTTP load failed: ${message.error}`));
-    });
-    worker.once('error', reject);
-  });
+/** The load of a run but its length. */
+type LoadShape = Omit<HttpLoadInput, 'durationSeconds'>;
+
+/** `seconds` of load; every answer must be `2xx`. */
+async function httpLoad(shape: LoadShape, seconds: number): Promise<{ count: number; elapsedMs: number; latencyMs: { p50: number; p99: number } }> {
+  const result = await runHttpLoad({ ...shape, durationSeconds: seconds });
+  if (result.failedStatuses > 0 || result.socketErrors > 0) {
+    throw new Error(`HTTP load on ${shape.path}: ${result.failedStatuses} answers with an error status, ${result.socketErrors} socket errors`);
+  }
+  return { count: result.requests, elapsedMs: result.elapsedMs, latencyMs: result.latencyMs };
 }
 
-function httpSignals(origin: string, settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
-  const path = `${DURABLE_TASK_WEBHOOK_PATH}/entities/Counter/k{key}?op=add`;
-  return measured(total, async () => {
-    const result = await load({ origin, method: 'POST', path, body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
-    if (result.statuses['202'] !== total) throw new Error(`Expected ${total} replies 202, got ${JSON.stringify(result.statuses)}`);
-    return result.elapsedMs;
+/** The sum of all counters. A call runs after the signals stored before it, so every answered signal is counted. */
+async function counterTotal(client: DurableClient, keys: number): Promise<number> {
+  const values = await Promise.all(Array.from({ length: keys }, (_unused, key) => client.callEntity<number>({ name: 'Counter', key: `k${key}` }, 'get')));
+  return values.reduce((sum, value) => sum + value, 0);
+}
+
+/**
+ * Signals (`add 1`) over HTTP for `seconds`. The counters must then have grown by the
+ * answered signals, plus at most one per connection: those in flight when the load stopped.
+ */
+async function httpSignals(client: DurableClient, shape: LoadShape, seconds: number): Promise<Measured & { latencyMs: { p50: number; p99: number } }> {
+  const before = await counterTotal(client, shape.keys);
+  let latencyMs = { p50: 0, p99: 0 };
+  const run = await measured(async () => {
+    const result = await httpLoad(shape, seconds);
+    latencyMs = result.latencyMs;
+    return result;
   });
+  const applied = (await counterTotal(client, shape.keys)) - before;
+  if (applied < run.count || applied > run.count + shape.connections) {
+    throw new Error(`${run.count} signals were answered 202 but the counters grew by ${applied}`);
+  }
+  return { ...run, latencyMs };
 }
 
 /** The same load on a bare fastify route that answers at once: what HTTP alone costs on this machine now. */
-async function httpCeiling(settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
+async function httpCeiling(shape: LoadShape, seconds: number): Promise<Measured> {
   const server = Fastify();
-  server.post('/empty', async (_request, reply) => reply.code(202).send());
+  server.post('/empty/:key', async (_request, reply) => reply.code(202).send());
   const origin = await server.listen({ port: 0, host: '127.0.0.1' });
   try {
-    return await measured(total, async () => {
-      const result = await load({ origin, method: 'POST', path: '/empty', body: '1', total, keys: settings.keys, concurrency: settings.concurrency });
-      return result.elapsedMs;
-    });
+    return await measured(() => httpLoad({ ...shape, origin, path: '/empty/k{key}' }, seconds));
   } finally {
     await server.close();
   }
 }
 
 function inProcessSignals(client: DurableClient, settings: HttpBenchSettings['signals'], total: number): Promise<Measured> {
-  return measured(total, async () => {
+  return measured(async () => {
     let next = 0;
     const began = nowMs();
     const lane = async (): Promise<void> => {
@@ -116,7 +152,7 @@ function inProcessSignals(client: DurableClient, settings: HttpBenchSettings['si
       }
     };
     await Promise.all(Array.from({ length: settings.concurrency }, lane));
-    return nowMs() - began;
+    return { count: total, elapsedMs: nowMs() - began };
   });
 }
 
@@ -156,8 +192,8 @@ async function inProcessStartWait(client: DurableClient, count: number): Promise
 }
 
 /**
- * The HTTP API on the embedded engine: signals per second over HTTP (keep-alive, load from a
- * worker thread) next to `signalEntity` in-process, and start-and-poll latency of a
+ * The HTTP API on the embedded engine: signals per second over HTTP (keep-alive, load from
+ * wrk) next to `signalEntity` in-process, and start-and-poll latency of a
  * one-activity orchestration next to `startNew` + `waitForCompletion` in-process.
  */
 export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: number, progress: Progress): Promise<HttpBenchResults> {
@@ -173,15 +209,26 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
     const http = await serveHttp(app.client, { port: 0 });
     try {
       const s = settings.signals;
-      await withTimeout(httpSignals(http.url, s, s.warmup), timeoutMs, 'HTTP signal warm-up');
-      await withTimeout(inProcessSignals(app.client, s, s.warmup), timeoutMs, 'in-process signal warm-up');
-      await withTimeout(httpCeiling(s, s.warmup), timeoutMs, 'HTTP ceiling warm-up');
-      const ceiling = await withTimeout(httpCeiling(s, s.total), timeoutMs, 'HTTP ceiling');
+      const shape: LoadShape = {
+        origin: http.url,
+        method: 'POST',
+        path: `${DURABLE_TASK_WEBHOOK_PATH}/entities/Counter/k{key}?op=add`,
+        body: '1',
+        keys: s.keys,
+        connections: s.concurrency,
+        scratchDir: dataDir,
+      };
+      await withTimeout(httpSignals(app.client, shape, s.warmupSeconds), timeoutMs, 'HTTP signal warm-up');
+      await withTimeout(inProcessSignals(app.client, s, s.inProcessWarmup), timeoutMs, 'in-process signal warm-up');
+      await withTimeout(httpCeiling(shape, s.warmupSeconds), timeoutMs, 'HTTP ceiling warm-up');
+      const ceiling = await withTimeout(httpCeiling(shape, s.httpSeconds), timeoutMs, 'HTTP ceiling');
       progress(`http: ceiling, a bare fastify route answering 202 at once: ${formatInt(ceiling.perSecond)} requests/s`);
-      const overHttp = await withTimeout(httpSignals(http.url, s, s.total), timeoutMs, 'HTTP signals');
-      progress(`http: ${formatInt(s.total)} signals, ${s.concurrency} concurrent over keep-alive: ${formatInt(overHttp.perSecond)} signals/s`);
-      const inProcess = await withTimeout(inProcessSignals(app.client, s, s.total), timeoutMs, 'in-process signals');
-      progress(`http: the same with signalEntity in-process: ${formatInt(inProcess.perSecond)} signals/s`);
+      const overHttp = await withTimeout(httpSignals(app.client, shape, s.httpSeconds), timeoutMs, 'HTTP signals');
+      progress(
+        `http: ${formatInt(overHttp.count)} signals in ${s.httpSeconds} s, ${s.concurrency} concurrent over keep-alive: ${formatInt(overHttp.perSecond)} signals/s`,
+      );
+      const inProcess = await withTimeout(inProcessSignals(app.client, s, s.inProcessTotal), timeoutMs, 'in-process signals');
+      progress(`http: ${formatInt(s.inProcessTotal)} signals with signalEntity in-process, as many concurrent: ${formatInt(inProcess.perSecond)} signals/s`);
 
       const api = `${http.url}${DURABLE_TASK_WEBHOOK_PATH}`;
       const p = settings.startPoll;
@@ -200,6 +247,7 @@ export async function runHttpBench(settings: HttpBenchSettings, timeoutMs: numbe
           target: HTTP_SIGNALS_TARGET,
           pass: overHttp.perSecond >= HTTP_SIGNALS_TARGET,
         },
+        httpSignalLatencyMs: overHttp.latencyMs,
         cpuMicrosPerSignal: { http: overHttp.cpu, inProcess: inProcess.cpu, emptyRoute: ceiling.cpu },
         emptyRoutePerSecond: ceiling.perSecond,
         startPollMs: { http: httpLatency, inProcess: inProcessLatency },
@@ -228,7 +276,8 @@ export function renderHttpReport(results: HttpBenchResults): string {
           `${formatInt(signals.target)} ${signals.pass ? 'PASS' : 'MISS'}`,
         ],
         ['bare fastify route answering 202 at once, req/s', formatInt(results.emptyRoutePerSecond), '', ''],
-        ['CPU µs per signal, whole process', cpu.http.process.toFixed(0), cpu.inProcess.process.toFixed(0), `bare route ${cpu.emptyRoute.process.toFixed(0)}`],
+        ['signal latency over HTTP, p50 / p99 ms', `${formatMs(results.httpSignalLatencyMs.p50)} / ${formatMs(results.httpSignalLatencyMs.p99)}`, '', ''],
+        ['CPU µs per signal, server process', cpu.http.process.toFixed(0), cpu.inProcess.process.toFixed(0), `bare route ${cpu.emptyRoute.process.toFixed(0)}`],
         [
           'CPU µs per signal, main thread (server)',
           micros(cpu.http.mainThread),

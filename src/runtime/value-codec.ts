@@ -1,6 +1,7 @@
 import { instanceToPlain, plainToClassFromExist, plainToInstance } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { SerializationError } from '../errors';
+import { flatCopy } from './flat-copy';
 
 /**
  * Converts values (entity state, operation inputs and results) to plain JSON through
@@ -13,6 +14,8 @@ export function toPlain(value: unknown, path: string): unknown {
     checkValue(value, value, path);
     return value;
   }
+  const flat = flatCopy(value);
+  if (flat) return flat;
   let plain: unknown;
   try {
     plain = instanceToPlain(value);
