@@ -46,7 +46,9 @@ export default defineConfig({
     // fail to resume within its limits after a server dies); it runs with the randomized chaos
     // test in `npm run test:faults` until it passes reliably. The short chaos test is part of
     // npm test.
-    exclude: process.env.JETSTATE_FAULT_SUITES ? configDefaults.exclude : [...configDefaults.exclude, 'test/nats-failover/cluster.test.ts'],
+    exclude: process.env.JETSTATE_FAULT_SUITES
+      ? configDefaults.exclude
+      : [...configDefaults.exclude, 'test/nats-failover/cluster.test.ts', 'test/nats-failover/ordered-consumer-placement.test.ts'],
     // Most suites wait on servers, child processes and timers rather than the CPU: two files
     // at a time (vitest's default is one less than the cores, one on a 2-core machine).
     maxWorkers: 2,

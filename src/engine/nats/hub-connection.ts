@@ -7,6 +7,7 @@ import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
 import { connectAdvice, isJetStreamUnavailable } from './transport-errors';
+import { ORDERED_CONSUMER_ATTEMPT_MS } from './ordered-consumers';
 import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
@@ -16,6 +17,11 @@ export type NatsServers = string | string[] | NodeConnectionOptions;
 export interface HubConnection {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
+  /**
+   * The client that opens ordered consumers (see {@link openOrderedConsumer}): on a
+   * replicated hub its requests time out after {@link ORDERED_CONSUMER_ATTEMPT_MS}.
+   */
+  readonly orderedJs: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly layout: HubLayout;
   readonly partitionCount: number;
@@ -86,6 +92,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
+    const orderedJs = options.replicas > 1 ? jetstream(nc, { timeout: ORDERED_CONSUMER_ATTEMPT_MS }) : js;
     let config: KV;
     if (options.hostsEntities) {
       await provisionStreams(jsm, layout, options.replicas);
@@ -113,6 +120,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
       config,
       nc,
       js,
+      orderedJs,
       jsm,
       layout,
       partitionCount,

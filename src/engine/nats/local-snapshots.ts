@@ -5,6 +5,7 @@ import type { EntitySnapshot } from '../../runtime/messages';
 import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import type { LevelStore, StoreOperation } from '../level-store';
 import type { HubLayout } from './hub-layout';
+import { openOrderedConsumer } from './ordered-consumers';
 import { decodeText } from './wire-codec';
 
 const CATCH_UP_QUIET_MS = 5_000;
@@ -29,9 +30,12 @@ export interface SequencedSnapshot {
 export class LocalSnapshots {
   constructor(
     private readonly store: LevelStore,
+    /** The hub connection's `orderedJs`. */
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly layout: HubLayout,
+    /** How long opening the ordered consumer of a catch-up may take. */
+    private readonly openTimeoutMs: number,
   ) {}
 
   /** Brings the local copy of `partition` up to date with `<hub>_STATE`; returns how many snapshots were read. */
@@ -40,9 +44,11 @@ export class LocalSnapshots {
     const last = await this.lastSequence(filter);
     const caughtUpTo = Number((await this.store.get(`c/${partition}`)) ?? 0);
     if (last <= caughtUpTo) return 0;
-    const consumer = await this.js.consumers.get(
+    const consumer = await openOrderedConsumer(
+      this.js,
       this.layout.stateStream,
       caughtUpTo > 0 ? { filter_subjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: caughtUpTo + 1 } : { filter_subjects: filter },
+      this.openTimeoutMs,
     );
     const messages = await consumer.consume();
     const read = new Map<string, { id: EntityId; value: string; snapshot: EntitySnapshot }>();

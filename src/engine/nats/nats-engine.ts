@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { Observable } from 'rxjs';
 import { AppStoppedError, TimeoutError } from '../../errors';
 import type { EntityId } from '../../registry/entity-id';
@@ -19,6 +19,7 @@ import { PublishFolding } from './publish-folding';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
 import type { LocalSnapshots } from './local-snapshots';
+import { openOrderedConsumer } from './ordered-consumers';
 import { PartitionHost } from './partition-host';
 import { decodeText } from './wire-codec';
 
@@ -51,7 +52,6 @@ interface Waiter {
  */
 export class NatsEngine implements Engine {
   private readonly nc: NatsConnection;
-  private readonly js: JetStreamClient;
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
   private readonly hubClient: HubClient;
@@ -68,7 +68,6 @@ export class NatsEngine implements Engine {
   constructor(private readonly options: NatsEngineOptions) {
     const connection = options.connection;
     this.nc = connection.nc;
-    this.js = connection.js;
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
     this.hubClient = new HubClient(connection);
@@ -231,7 +230,12 @@ export class NatsEngine implements Engine {
       let messages: ConsumerMessages | undefined;
       let cancelled = false;
       (async () => {
-        const consumer = await this.js.consumers.get(this.layout.stateStream, { filter_subjects: subject, deliver_policy: policy });
+        const consumer = await openOrderedConsumer(
+          this.options.connection.orderedJs,
+          this.layout.stateStream,
+          { filter_subjects: subject, deliver_policy: policy },
+          2 * this.options.connection.leaseTimeMs,
+        );
         messages = await consumer.consume();
         if (cancelled) return messages.stop();
         this.watchers.add(messages);

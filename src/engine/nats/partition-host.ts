@@ -360,7 +360,7 @@ export class PartitionHost {
       }),
       timers: new PartitionTimers({
         partition,
-        js: this.js,
+        js: this.options.connection.orderedJs,
         jsm: this.jsm,
         layout: this.layout,
         hubClient: this.hubClient,

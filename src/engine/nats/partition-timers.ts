@@ -6,11 +6,13 @@ import { ScheduledMessages, type ScheduledEntry } from '../scheduled-messages';
 import type { HubClient } from './hub-client';
 import type { HubLayout } from './hub-layout';
 import { labelled, withDeadline } from './step-deadlines';
+import { openOrderedConsumer } from './ordered-consumers';
 import { decodeText } from './wire-codec';
 
 /** What a {@link PartitionTimers} needs. */
 export interface PartitionTimersOptions {
   readonly partition: number;
+  /** The hub connection's `orderedJs`. */
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly layout: HubLayout;
@@ -47,7 +49,7 @@ export class PartitionTimers {
     const { partition, js, layout, openTimeoutMs } = this.options;
     // From the start of the filter: the default. (Naming DeliverPolicy.All explicitly made nats.js 2.x hang on a 2.9 server.)
     const consumer = await labelled(
-      js.consumers.get(layout.timerStream, { filter_subjects: layout.timerFilter(partition) }),
+      openOrderedConsumer(js, layout.timerStream, { filter_subjects: layout.timerFilter(partition) }, openTimeoutMs),
       `Partition ${partition}: opening its timers`,
     );
     this.messages = await withDeadline(consumer.consume(), openTimeoutMs, `Partition ${partition}: reading its timers`);

@@ -106,3 +106,8 @@ function find<T extends Error>(error: unknown, type: abstract new (...args: neve
   }
   return undefined;
 }
+
+/** True when a request was not answered in time. */
+export function isRequestTimeout(error: unknown): boolean {
+  return find(error, NatsTimeoutError) !== undefined;
+}
