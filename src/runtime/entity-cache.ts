@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { entryBoundedCache } from './entry-bounded-cache';
 import type { EntityDefinition } from '../registry/entity-definition';
 import type { EntityId } from '../registry/entity-id';
 import type { EntitySnapshot } from './messages';
@@ -20,7 +21,7 @@ export class EntityCache {
   private readonly entries: LRUCache<string, LiveEntity>;
 
   constructor(capacity: number) {
-    this.entries = new LRUCache({ max: capacity });
+    this.entries = entryBoundedCache(capacity);
   }
 
   get(key: string): LiveEntity | undefined {

@@ -11,7 +11,8 @@ import type { EntityLock, OperationMessage } from './messages';
  */
 export class EntityLockQueue {
   private lock: EntityLock | undefined;
-  private readonly released = new Set<OperationMessage>();
+  /** Messages {@link release} handed back; created on first use, as most entities never hold a lock. */
+  private released: Set<OperationMessage> | undefined;
 
   /** @param committed the lock as stored in the entity's committed snapshot */
   constructor(private readonly committed: EntityLock | undefined) {
@@ -54,6 +55,7 @@ export class EntityLockQueue {
   release(request: UnlockRequest | undefined): readonly OperationMessage[] {
     if (!this.lock || this.lock.owner !== request?.owner) return [];
     const waiting = this.lock.queue;
+    this.released ??= new Set();
     for (const message of waiting) this.released.add(message);
     this.lock = undefined;
     return waiting;
@@ -68,7 +70,7 @@ export class EntityLockQueue {
 
   /** True for a message handed back by {@link release}: it was admitted when it arrived, in an earlier batch or this one. */
   wasWaiting(message: OperationMessage): boolean {
-    return this.released.has(message);
+    return this.released?.has(message) ?? false;
   }
 
   private enqueue(message: OperationMessage): void {

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { entryBoundedCache } from '../entry-bounded-cache';
 import type { Logger } from 'pino';
 import {
   InvalidOptionsError,
@@ -68,7 +69,7 @@ export class OrchestrationEntity {
   private readonly live: LRUCache<string, LiveOrchestration>;
 
   constructor(private readonly options: OrchestrationEntityOptions) {
-    this.live = new LRUCache({ max: options.cacheCapacity });
+    this.live = entryBoundedCache(options.cacheCapacity);
     this.definition = this.define();
   }
 
