@@ -6,9 +6,20 @@ import type { Logger } from 'pino';
 import { InvalidOptionsError, TransportError } from '../../errors';
 import { HubLayout } from './hub-layout';
 import { JetStreamErrorCode, jetStreamErrorCode } from './jetstream-errors';
-import { connectAdvice, isJetStreamUnavailable } from './transport-errors';
+import { connectAdvice, isJetStreamUnavailable, isRequestTimeout } from './transport-errors';
 import { ORDERED_CONSUMER_ATTEMPT_MS } from './ordered-consumers';
 import { provisionBucket, provisionStreams, provisioningFailed, requireProvisionedHub, type HubReplicas } from './hub-provisioning';
+
+/**
+ * The least time a step of a partition start gets on a replicated hub. A cluster that lost a
+ * server answers JetStream API requests slowly for a while: its streams, consumers and
+ * buckets elect new leaders, and a worker taking over a dead worker's partitions starts many
+ * at once. Giving a step up sooner only makes it start over.
+ */
+export const CLUSTER_START_STEP_MS = 20_000;
+
+/** Tries to create a partition's consumer on a replicated hub before its start fails. */
+const CONSUMER_CREATE_ATTEMPTS = 3;
 
 /** Where and how to connect: a server URL, several, or nats.js connection options. */
 export type NatsServers = string | string[] | NodeConnectionOptions;
@@ -29,6 +40,12 @@ export interface HubConnection {
   readonly workerId: string;
   /** The lease time in force: the TTL of the hub's lease bucket (whoever created it chose it). */
   readonly leaseTimeMs: number;
+  /**
+   * How long one step of starting a partition (reading its snapshots, creating its consumer,
+   * opening its timers) may take before the partition is given up: twice the lease time, and
+   * at least {@link CLUSTER_START_STEP_MS} on a replicated hub.
+   */
+  readonly startStepMs: number;
   /** The hub's settings bucket (`<hub>_config`). */
   readonly config: KV;
   /** Lease buckets; only workers open them. */
@@ -117,6 +134,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
     }
     return {
       leaseTimeMs,
+      startStepMs: options.replicas > 1 ? Math.max(2 * leaseTimeMs, CLUSTER_START_STEP_MS) : 2 * leaseTimeMs,
       config,
       nc,
       js,
@@ -137,14 +155,25 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
           return undefined;
         });
         await jsm.consumers.delete(layout.workStream, name).catch(() => undefined);
-        await jsm.consumers.add(layout.workStream, {
+        const config = {
           durable_name: name,
           filter_subject: layout.workFilter(partition),
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,
-        });
+        };
+        // Creating a replicated consumer can outlast one request while the cluster elects
+        // leaders. Creating it again with the same settings is safe: the server answers with
+        // the consumer it made.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await jsm.consumers.add(layout.workStream, config);
+            break;
+          } catch (error) {
+            if (options.replicas === 1 || attempt === CONSUMER_CREATE_ATTEMPTS || !isRequestTimeout(error)) throw error;
+          }
+        }
         return { previousAckFloor: previous?.ack_floor.stream_seq ?? 0, hadConsumer: !consumerMissing };
       },
       async liveWorkers() {

@@ -234,7 +234,7 @@ export class NatsEngine implements Engine {
           this.options.connection.orderedJs,
           this.layout.stateStream,
           { filter_subjects: subject, deliver_policy: policy },
-          2 * this.options.connection.leaseTimeMs,
+          this.options.connection.startStepMs,
         );
         messages = await consumer.consume();
         if (cancelled) return messages.stop();

@@ -51,7 +51,7 @@ export async function openNatsEngine(options: OpenNatsEngineOptions): Promise<Na
   let local: LocalSnapshots | undefined;
   if (options.createExecutor && options.dataDir !== undefined) {
     try {
-      local = new LocalSnapshots(await LevelStore.open(options.dataDir), connection.orderedJs, connection.jsm, connection.layout, 2 * connection.leaseTimeMs);
+      local = new LocalSnapshots(await LevelStore.open(options.dataDir), connection.orderedJs, connection.jsm, connection.layout, connection.startStepMs);
     } catch (error) {
       await connection.close();
       throw error;

@@ -366,15 +366,15 @@ export class PartitionHost {
         hubClient: this.hubClient,
         clock: this.options.clock,
         logger,
-        openTimeoutMs: 2 * this.options.leaseTimeMs,
+        openTimeoutMs: this.options.connection.startStepMs,
       }),
       loops: [],
     };
     // A stream without a leader (a cluster re-electing after losing a server) can leave
     // consumer creation waiting without an error: give the partition up and try later.
-    await withDeadline(this.options.local?.catchUp(partition), 2 * this.options.leaseTimeMs, `Partition ${partition}: reading its snapshots`);
+    await withDeadline(this.options.local?.catchUp(partition), this.options.connection.startStepMs, `Partition ${partition}: reading its snapshots`);
     this.owned.set(partition, owned);
-    await withDeadline(this.startConsuming(partition, owned), 2 * this.options.leaseTimeMs, `Partition ${partition}: starting its consumer`);
+    await withDeadline(this.startConsuming(partition, owned), this.options.connection.startStepMs, `Partition ${partition}: starting its consumer`);
     await owned.timers.start();
     owned.worker.activate();
     owned.retention.start();
