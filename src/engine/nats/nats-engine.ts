@@ -220,20 +220,26 @@ export class NatsEngine implements Engine {
       filter.key === undefined
         ? this.layout.stateFilter(filter.name)
         : this.layout.stateSubject(partitionOf({ name: filter.name, key: filter.key }, this.partitionCount), { name: filter.name, key: filter.key });
-    // One entity: start from its current snapshot, so nothing between a read and this watch is missed.
-    const policy = filter.key === undefined ? DeliverPolicy.New : DeliverPolicy.LastPerSubject;
     return new Observable<EntitySnapshot>((subscriber) => {
       if (this.state === 'stopping' || this.state === 'stopped') {
         subscriber.complete();
         return undefined;
       }
+      // One entity: start from its current snapshot, so nothing between a read and this watch
+      // is missed. Every entity of a name: start from the moment of subscribing, not from when
+      // the consumer exists (a commit made in between would be missed); clocks apart by some
+      // milliseconds move that moment by as much.
+      const start =
+        filter.key === undefined
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date().toISOString() }
+          : { deliver_policy: DeliverPolicy.LastPerSubject };
       let messages: ConsumerMessages | undefined;
       let cancelled = false;
       (async () => {
         const consumer = await openOrderedConsumer(
           this.options.connection.orderedJs,
           this.layout.stateStream,
-          { filter_subjects: subject, deliver_policy: policy },
+          { filter_subjects: subject, ...start },
           this.options.connection.startStepMs,
         );
         messages = await consumer.consume();
