@@ -77,16 +77,20 @@ interface Measured {
   readonly cpu: CpuShare;
 }
 
-/** Runs `work` (which handles some requests and returns how many, and in how many milliseconds) and accounts for its CPU. */
-async function measured(work: () => Promise<{ count: number; elapsedMs: number }>): Promise<Measured> {
+/**
+ * Runs `work` (which handles some requests and returns how many, and in how many
+ * milliseconds, with anything else it measured) and accounts for its CPU.
+ */
+async function measured<R extends { count: number; elapsedMs: number }>(work: () => Promise<R>): Promise<Measured & R> {
   const processBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuSeconds();
-  const { count, elapsedMs } = await work();
+  const result = await work();
+  const { count, elapsedMs } = result;
   const used = process.cpuUsage(processBefore);
   const mainAfter = mainThreadCpuSeconds();
   const mainThread = mainBefore === undefined || mainAfter === undefined ? undefined : ((mainAfter - mainBefore) * 1e6) / count;
   return {
-    count,
+    ...result,
     perSecond: count / (elapsedMs / 1000),
     cpu: { process: (used.user + used.system) / count, ...(mainThread === undefined ? {} : { mainThread }) },
   };
@@ -116,17 +120,12 @@ async function counterTotal(client: DurableClient, keys: number): Promise<number
  */
 async function httpSignals(client: DurableClient, shape: LoadShape, seconds: number): Promise<Measured & { latencyMs: { p50: number; p99: number } }> {
   const before = await counterTotal(client, shape.keys);
-  let latencyMs = { p50: 0, p99: 0 };
-  const run = await measured(async () => {
-    const result = await httpLoad(shape, seconds);
-    latencyMs = result.latencyMs;
-    return result;
-  });
+  const run = await measured(() => httpLoad(shape, seconds));
   const applied = (await counterTotal(client, shape.keys)) - before;
   if (applied < run.count || applied > run.count + shape.connections) {
     throw new Error(`${run.count} signals were answered 202 but the counters grew by ${applied}`);
   }
-  return { ...run, latencyMs };
+  return run;
 }
 
 /** The same load on a bare fastify route that answers at once: what HTTP alone costs on this machine now. */

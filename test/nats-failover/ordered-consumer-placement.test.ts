@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import { startNatsCluster, type NatsCluster } from '../../tools/nats-cluster';
 import { ORDERED_CONSUMER_ATTEMPT_MS, openOrderedConsumer } from '../../src/engine/nats/ordered-consumers';
 import { TransportError } from '../../src/errors';
@@ -32,7 +32,7 @@ function placesOnDeadPeers(version: string): boolean {
 }
 
 /** Reads the stream to its end through `open`'s consumer; the number of messages read. */
-async function readAll(open: () => Promise<Awaited<ReturnType<JetStreamClient['consumers']['get']>>>): Promise<number> {
+async function readAll(open: () => Promise<Consumer>): Promise<number> {
   const consumer = await open();
   const messages = await consumer.consume();
   let read = 0;

@@ -8,6 +8,7 @@ import { decodeSnapshot } from '../../runtime/snapshot-codec';
 import { partitionOf } from '../partitioner';
 import type { HubConnection } from './hub-connection';
 import type { HubLayout } from './hub-layout';
+import { openOrderedConsumer } from './ordered-consumers';
 import { decodeText, encodeJson } from './wire-codec';
 
 /** Marks a snapshot whose state did not change (only `lastAppliedSeq` moved): watchers skip it. */
@@ -34,14 +35,18 @@ const HEADER_BYTES = 256;
 /** Publishing to and reading from a hub's streams: what workers and clients both do. */
 export class HubClient {
   private readonly js: JetStreamClient;
+  private readonly orderedJs: JetStreamClient;
   private readonly jsm: JetStreamManager;
+  private readonly openTimeoutMs: number;
   private readonly layout: HubLayout;
   private readonly partitionCount: number;
   private readonly maxPayload: number;
 
   constructor(connection: HubConnection) {
     this.js = connection.js;
+    this.orderedJs = connection.orderedJs;
     this.jsm = connection.jsm;
+    this.openTimeoutMs = connection.startStepMs;
     this.layout = connection.layout;
     this.partitionCount = connection.partitionCount;
     this.maxPayload = connection.maxPayload;
@@ -100,7 +105,7 @@ export class HubClient {
     const out: JsMsg[] = [];
     const info = await this.jsm.streams.info(stream, { subjects_filter: filter });
     if (Object.keys(info.state.subjects ?? {}).length === 0) return out;
-    const consumer = await this.js.consumers.get(stream, { filter_subjects: filter, deliver_policy: policy });
+    const consumer = await openOrderedConsumer(this.orderedJs, stream, { filter_subjects: filter, deliver_policy: policy }, this.openTimeoutMs);
     const messages = await consumer.consume();
     for await (const msg of messages) {
       out.push(msg);
