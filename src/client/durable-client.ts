@@ -109,6 +109,9 @@ export class DurableClient {
   /** Change streams, counts by status, engine counters and entity names, for monitors and the dashboard. */
   readonly insights: ClientInsights;
   private readonly burst: SignalBurst;
+  /** Sends signals through the telemetry wrapper; made once so a signal allocates no closure for it. */
+  private readonly sendSignals = (messages: readonly OperationMessage[]): Promise<void> => telemetry().client('signal', messages, this.sendToEngine);
+  private readonly sendToEngine = (messages: readonly OperationMessage[]): Promise<void> => this.deps.engine.send(messages);
 
   constructor(
     private readonly deps: DurableClientDependencies,
@@ -117,7 +120,7 @@ export class DurableClient {
   ) {
     const orchestrations = new OrchestrationClient(deps);
     // A burst is one message, so one span.
-    this.burst = new SignalBurst((messages) => telemetry().client('signal', messages, () => deps.engine.send(messages)));
+    this.burst = new SignalBurst(this.sendSignals);
     this.startNew = orchestrations.startNew.bind(orchestrations) as OrchestrationClient['startNew'];
     this.getStatus = orchestrations.getStatus.bind(orchestrations);
     this.raiseEvent = orchestrations.raiseEvent.bind(orchestrations);
@@ -318,19 +321,19 @@ export class DurableClient {
       const scheduledTime = scheduledTimeMs(options?.scheduledTime);
       if (scheduledTime !== undefined) {
         this.burst.flush();
-        const scheduled = this.message('signal', id, operation, input, scheduledTime);
-        return telemetry().client('signal', [scheduled], () => this.deps.engine.send([scheduled]));
+        return this.sendSignals([this.message('signal', id, operation, input, scheduledTime)]);
       }
-      if (typeof id === 'object' && id !== null) {
+      if (this.burst.isOpen && typeof id === 'object' && id !== null) {
         // A signal like the one before it (same entity, same mergeable operation) joins its burst.
         const joined = this.burst.join(id, operation, () => (input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`)));
         if (joined) return joined;
       }
-      const message = this.message('signal', id, operation, input, undefined);
-      const merge = operation === DELETE_OPERATION ? undefined : this.definitionOf(id)?.operations.get(operation)?.merge;
+      const definition = this.definitionOf(id);
+      const message = this.messageFor(definition, 'signal', id, operation, input, undefined);
+      const merge = operation === DELETE_OPERATION ? undefined : definition?.operations.get(operation)?.merge;
       if (merge) return this.burst.start(message, merge);
       this.burst.flush();
-      return telemetry().client('signal', [message], () => this.deps.engine.send([message]));
+      return this.sendSignals([message]);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -352,8 +355,7 @@ export class DurableClient {
       assertSignalManyItems(items);
       if (items.length === 0) return Promise.resolve();
       this.burst.flush();
-      const messages = items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined));
-      return telemetry().client('signal', messages, () => this.deps.engine.send(messages));
+      return this.sendSignals(items.map((item) => this.message('signal', item.id, item.operation, item.input, undefined)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -434,7 +436,17 @@ export class DurableClient {
   }
 
   private message(kind: OperationKind, id: EntityId, operation: string, input: unknown, scheduledTime: number | undefined): OperationMessage {
-    const definition = this.definitionOf(id);
+    return this.messageFor(this.definitionOf(id), kind, id, operation, input, scheduledTime);
+  }
+
+  private messageFor(
+    definition: EntityDefinition | undefined,
+    kind: OperationKind,
+    id: EntityId,
+    operation: string,
+    input: unknown,
+    scheduledTime: number | undefined,
+  ): OperationMessage {
     if (definition && operation !== DELETE_OPERATION) Registry.operationOf(definition, operation);
     const plainInput = input === undefined ? undefined : toPlain(input, `input of ${id.name}.${operation}`);
     // One object shape for every message (JSON drops the undefined fields).

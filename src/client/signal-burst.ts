@@ -33,6 +33,11 @@ export class SignalBurst {
 
   constructor(private readonly send: (messages: readonly OperationMessage[]) => Promise<void>) {}
 
+  /** Whether a burst is open, so a sender can skip building the arguments of {@link join}. */
+  get isOpen(): boolean {
+    return this.open !== undefined;
+  }
+
   /**
    * Adds a signal to the open burst when it goes to the same entity and operation and its
    * input merges; returns the burst's promise, or undefined when the signal must start a

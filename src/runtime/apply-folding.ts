@@ -16,7 +16,7 @@ export class ApplyFolding {
 
   /** The merge a run starting with `message` may use, or undefined when it must run alone. */
   mergeFor(message: OperationMessage, locked: boolean): ((a: unknown, b: unknown) => unknown) | undefined {
-    if (locked || !isFoldableSignal(message) || this.sendingOperations.has(operationKey(message))) return undefined;
+    if (locked || !isFoldableSignal(message) || (this.sendingOperations.size > 0 && this.sendingOperations.has(operationKey(message)))) return undefined;
     return this.mergeOf(message.target.name, message.operation);
   }
 

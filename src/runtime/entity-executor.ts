@@ -92,9 +92,10 @@ export class EntityExecutor {
     this.options.registry.hasEntity(entity) ? this.options.registry.entityNamed(entity).operations.get(operation)?.merge : undefined;
 
   /** True when the message runs a read-only operation: it commits nothing, not even its log position. */
-  readonly isReadOnly = (message: OperationMessage): boolean =>
-    this.options.registry.hasEntity(message.target.name) &&
-    this.options.registry.entityNamed(message.target.name).operations.get(message.operation)?.readOnly === true;
+  readonly isReadOnly = (message: OperationMessage): boolean => {
+    const definition = this.options.registry.hasEntity(message.target.name) ? this.options.registry.entityNamed(message.target.name) : undefined;
+    return definition !== undefined && isReadOnlyOn(definition, message);
+  };
 
   /** Runs a folded message; true when it succeeded without sending anything (then it stands). */
   private async runFolded(
@@ -212,7 +213,7 @@ export class EntityExecutor {
           outcome.duplicates++;
           return undefined;
         }
-        if (!this.isReadOnly(m)) lastSeq = m.seq;
+        if (!isReadOnlyOn(entity.definition, m)) lastSeq = m.seq;
       }
       let admitted = m;
       if (m.origin) {
@@ -309,7 +310,7 @@ export class EntityExecutor {
     for (const message of ran) {
       const result = results.get(message);
       // The answer of a read-only operation is not numbered: numbering it would have to be stored.
-      if (result) this.record(message, result, outcome, this.isReadOnly(message) ? undefined : stamp, traces?.get(message));
+      if (result) this.record(message, result, outcome, isReadOnlyOn(entity.definition, message) ? undefined : stamp, traces?.get(message));
     }
     // The outbox's fold: this entity's signals of a mergeable operation to one entity, one message a run.
     if (outcome.produced.length - outboxStart > 1) outcome.produced.push(...foldOutbox(outcome.produced.splice(outboxStart), this.mergeOf));
@@ -380,15 +381,15 @@ export class EntityExecutor {
   private run(entity: LiveEntity, message: OperationMessage): RunResult | Promise<RunResult> {
     let before: unknown;
     const existedBefore = entity.exists;
+    const operation = entity.definition.operations.get(message.operation);
     try {
-      checkWindowOpen(entity, message.operation, this.options.now());
-      before = entity.definition.operations.get(message.operation)?.readOnly ? this.serialize(entity) : rollUpValue(entity);
+      checkWindowOpen(entity, message.operation, this.options.now);
+      before = operation?.readOnly ? this.serialize(entity) : rollUpValue(entity);
     } catch (error) {
       return { ok: false, error };
     }
     if (message.operation === DELETE_OPERATION) return this.runDelete(entity, message, before);
     if (message.operation === IDLE_CHECK_OPERATION) return this.runIdleCheck(entity, message, before);
-    const operation = entity.definition.operations.get(message.operation);
     if (!operation) {
       const known = [...entity.definition.operations.keys(), DELETE_OPERATION];
       return { ok: false, error: new UnknownOperationError(entity.definition.name, message.operation, known) };
@@ -485,7 +486,7 @@ export class EntityExecutor {
       else entity.exists = true;
       sendRollUp(context, entity, before);
       scheduleWindowDeletion(context, entity, existedBefore);
-      scheduleFirstIdleCheck(context, entity, existedBefore, this.options.now());
+      scheduleFirstIdleCheck(context, entity, existedBefore, this.options.now);
       return { ok: true, value: plain, produced: context.produced };
     } catch (error) {
       return { ok: false, error };
@@ -571,6 +572,11 @@ export class EntityExecutor {
 }
 
 export { toRemoteError };
+
+/** True when `message` runs a read-only operation of `definition`, the entity it targets. */
+function isReadOnlyOn(definition: EntityDefinition, message: OperationMessage): boolean {
+  return definition.operations.get(message.operation)?.readOnly === true;
+}
 
 /** A deletion or idle check an entity schedules for itself. */
 function isScheduledHousekeeping(message: OperationMessage): boolean {

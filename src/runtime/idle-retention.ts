@@ -13,10 +13,10 @@ export const IDLE_CHECK_OPERATION = '$idleCheck';
  * it. Checks run through the normal commit path on both engines, so a deletion is durable
  * and state streams see it; a check that finds the entity changed since schedules the next.
  */
-export function scheduleFirstIdleCheck(context: OperationContext, entity: LiveEntity, existedBefore: boolean, nowMs: number): void {
+export function scheduleFirstIdleCheck(context: OperationContext, entity: LiveEntity, existedBefore: boolean, now: () => number): void {
   const idleMs = entity.definition.idleRetentionMs;
   if (idleMs === undefined || existedBefore || !entity.exists) return;
-  scheduleIdleCheck(context, entity, nowMs + idleMs);
+  scheduleIdleCheck(context, entity, now() + idleMs);
 }
 
 /** Schedules a check of `entity` at `atMs`, sent only if the running operation commits. */

@@ -8,10 +8,10 @@ import type { OperationContext } from './operation-context';
  * The late-data rule of a windowed aggregate: a window takes operations until its end plus
  * the allowed lateness, by the applying worker's clock; later ones fail with a
  * {@link LateDataError} (a signal's failure is logged and counted, a call's is thrown to
- * its caller). Deleting is always allowed, and so are read-only operations, which cannot
+ * its caller). The clock is read only for a windowed entity. Deleting is always allowed, and so are read-only operations, which cannot
  * change a closed window. A key that is not a window key is refused too.
  */
-export function checkWindowOpen(entity: LiveEntity, operation: string, nowMs: number): void {
+export function checkWindowOpen(entity: LiveEntity, operation: string, now: () => number): void {
   const window = entity.definition.window;
   if (!window || operation === DELETE_OPERATION) return;
   const parsed = parseWindowKey(entity.id.key);
@@ -22,7 +22,7 @@ export function checkWindowOpen(entity: LiveEntity, operation: string, nowMs: nu
   }
   if (entity.definition.operations.get(operation)?.readOnly) return;
   const closesAt = parsed.startMs + window.sizeMs + window.allowedLatenessMs;
-  if (nowMs >= closesAt) {
+  if (now() >= closesAt) {
     throw new LateDataError(
       `The window ${entity.definition.name}/${entity.id.key} closed at ${new Date(closesAt).toISOString()} (its end plus ${window.allowedLatenessMs} ms of allowed lateness); ` +
         `this ${operation} came later and was not applied. Raise allowedLatenessMs if late data must count.`,

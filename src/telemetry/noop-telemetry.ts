@@ -19,7 +19,7 @@ const stopNothing = (): void => undefined;
 /** The telemetry used when `@opentelemetry/api` is not installed: every call does nothing. */
 export const NOOP_TELEMETRY: Telemetry = {
   active: false,
-  client: (_action, _messages, send) => send(),
+  client: (_action, messages, send) => send(messages),
   operation: () => NOOP_OPERATION_SPAN,
   batch: () => NOOP_BATCH_SPAN,
   activity: (_task, run) => run(undefined),

@@ -44,10 +44,10 @@ class OpenTelemetry implements Telemetry {
     return (typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider) !== this.noopProvider;
   }
 
-  client<T>(action: ClientAction, messages: readonly OperationMessage[], send: () => Promise<T>): Promise<T> {
+  client<T>(action: ClientAction, messages: readonly OperationMessage[], send: (messages: readonly OperationMessage[]) => Promise<T>): Promise<T> {
     if (!this.tracing()) {
       if (this.incoming !== undefined) for (const message of messages) message.trace = this.incoming.traceParent;
-      return send();
+      return send(messages);
     }
     const api = this.api;
     const parent = this.incoming?.context ?? api.context.active();
@@ -55,7 +55,7 @@ class OpenTelemetry implements Telemetry {
     const span = this.tracer().startSpan(`${action} ${destination}`, { kind: action === 'signal' ? api.SpanKind.PRODUCER : api.SpanKind.CLIENT }, parent);
     const traceParent = this.traceParentOf(span);
     // A provider that neither records nor makes valid span contexts (a no-op of its own): nothing to do.
-    if (traceParent === undefined && !span.isRecording()) return send();
+    if (traceParent === undefined && !span.isRecording()) return send(messages);
     if (traceParent !== undefined) for (const message of messages) message.trace = traceParent;
     if (span.isRecording()) {
       span.setAttributes({
@@ -69,7 +69,7 @@ class OpenTelemetry implements Telemetry {
     }
     let pending: Promise<T>;
     try {
-      pending = api.context.with(api.trace.setSpan(parent, span), send);
+      pending = api.context.with(api.trace.setSpan(parent, span), send, undefined, messages);
     } catch (error) {
       this.fail(span, error);
       throw error;

@@ -39,9 +39,10 @@ export interface Telemetry {
   readonly active: boolean;
   /**
    * Traces a client call: starts its span, writes the span's context into each message
-   * (`message.trace`), runs `send` and ends the span when it settles.
+   * (`message.trace`), runs `send` with the messages and ends the span when it settles.
+   * `send` gets the messages so callers can pass a function made once, not a closure per call.
    */
-  client<T>(action: ClientAction, messages: readonly OperationMessage[], send: () => Promise<T>): Promise<T>;
+  client<T>(action: ClientAction, messages: readonly OperationMessage[], send: (messages: readonly OperationMessage[]) => Promise<T>): Promise<T>;
   /** Starts the span of an operation applied for `message`, a child of the context the message carries. */
   operation(message: OperationMessage): OperationSpan;
   /** Starts the span of a partition batch of `size` messages. */
