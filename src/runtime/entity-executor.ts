@@ -146,7 +146,6 @@ export class EntityExecutor {
       if (entity) running.push(this.applyGroup(entity, group, outcome, traces));
     }
     await Promise.all(running);
-    for (const [key, entity] of live) cache.set(key, entity);
     return outcome;
   }
 
@@ -179,6 +178,9 @@ export class EntityExecutor {
       try {
         this.restore(entity, { exists: committed?.exists ?? false, stateJson: committed?.stateJson });
         live.set(key, entity);
+        // Cached entities were refreshed by their get above. An entity is changed in place
+        // as the batch runs; a batch that fails to commit invalidates every entity it touched.
+        cache.set(key, entity);
       } catch (error) {
         this.failAll(groups.get(key)!, outcome, error, `its state could not be restored`);
       }
