@@ -56,11 +56,6 @@ export class PartitionWorker<Ack> {
     this.cache = new EntityCache(options.cacheCapacity);
   }
 
-  /** True when nothing is queued and no batch is being applied or committed. */
-  get idle(): boolean {
-    return this.backlog === 0 && this.running === undefined;
-  }
-
   /** Number of messages waiting. */
   get backlog(): number {
     return this.queue.length - this.head;

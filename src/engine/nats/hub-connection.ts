@@ -158,9 +158,7 @@ export async function connectHub(options: ConnectHubOptions): Promise<HubConnect
         const config = {
           durable_name: name,
           filter_subject: layout.workFilter(partition),
-          // A partition applies its inputs in delivery order, one batch at a time, so one
-          // acknowledgement of a batch's last input stands for the whole batch.
-          ack_policy: AckPolicy.All,
+          ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: nanos(ackWaitMs),
           max_ack_pending: 20_000,

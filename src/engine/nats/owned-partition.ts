@@ -40,10 +40,8 @@ export interface ConsumerRun {
   readonly loadedSeqs: Map<string, number>;
   /** Entities whose regression this run has already reported. */
   readonly reported: Set<string>;
-  /** The highest input this run acknowledged (the consumer counts every input up to it as done). */
-  acknowledgedThrough: number;
 }
 
 export function newRun(replayFloor: number, purgedBelow: number): ConsumerRun {
-  return { replayFloor, purgedBelow, loadedSeqs: new Map(), reported: new Set(), acknowledgedThrough: 0 };
+  return { replayFloor, purgedBelow, loadedSeqs: new Map(), reported: new Set() };
 }

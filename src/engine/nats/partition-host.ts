@@ -51,13 +51,6 @@ export interface PartitionHostOptions {
  * the inputs and answers calls. A worker that lost its partition fails the fence and
  * cannot commit.
  */
-/**
- * Deliveries of an input at or below the acknowledged floor after which the consumer is
- * taken to ignore acknowledgements. The second delivery can be an honest race (the ack wait
- * ran out while the acknowledgement was on its way); a third cannot.
- */
-const IGNORED_ACK_DELIVERIES = 3;
-
 export class PartitionHost {
   private readonly nc: NatsConnection;
   private readonly js: JetStreamClient;
@@ -270,11 +263,9 @@ export class PartitionHost {
       owned.stateSeqs.delete(key);
       owned.fromServer.add(key);
     }
-    // Entities that did commit will skip these messages on the retry, so answer their calls now.
-    // Nothing is acknowledged: an acknowledgement covers every earlier input, and the retry's
-    // commit acknowledges the whole batch.
+    // Entities that did commit will skip these messages on the retry, so acknowledge and answer them now.
     const isCommitted = (m: OperationMessage): boolean => committed.has(entityIdToString(m.target));
-    this.replies.answer(
+    this.finish(
       batch.filter((d) => isCommitted(d.message)),
       outcome,
       outcome.released.filter(isCommitted),
@@ -317,15 +308,14 @@ export class PartitionHost {
     await Promise.all(publishing);
   }
 
-  private afterCommit(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
+  private afterCommit(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome): void {
     this.totals.applied += outcome.applied;
     this.totals.failed += outcome.failed;
     this.totals.duplicates += outcome.duplicates;
     this.totals.signalsReceived += outcome.signals;
     this.totals.messagesApplied += outcome.messages;
     this.totals.batches++;
-    this.acknowledge(owned, batch);
-    this.replies.answer(batch, outcome, outcome.released);
+    this.finish(batch, outcome);
   }
 
   /**
@@ -346,7 +336,7 @@ export class PartitionHost {
     const sink: PartitionSink<JsMsg> = {
       loadSnapshots: (ids) => this.loadSnapshots(owned, ids),
       commit: (_partition, batch, outcome) => this.commit(owned, batch, outcome),
-      afterCommit: (_partition, batch, outcome) => this.afterCommit(owned, batch, outcome),
+      afterCommit: (_partition, batch, outcome) => this.afterCommit(batch, outcome),
     };
     const owned: OwnedPartition = {
       partition,
@@ -488,18 +478,10 @@ export class PartitionHost {
         return;
       }
       lastDelivery = delivery;
-      // An input this run acknowledged that keeps coming back: the consumer is not taking the
-      // acknowledgements (one it counts as newer reached it from an earlier owner of the same
-      // consumer name). A fresh consumer starts over from the retained inputs.
-      if (msg.seq <= run.acknowledgedThrough && msg.info.deliveryCount >= IGNORED_ACK_DELIVERIES) {
-        work.stop();
-        void this.restartConsuming(partition, owned, `input ${msg.seq} came back after it was acknowledged`);
-        return;
-      }
       const decoded = decodeOperation(msg.data, this.options.registry);
       if ('reason' in decoded) {
         // At or below the floor it was dead-lettered already, when it first came.
-        if (msg.seq <= run.replayFloor) this.acknowledgeSkipped(owned, msg);
+        if (msg.seq <= run.replayFloor) msg.ack();
         else await this.deadLetter(owned, msg, decoded.reason);
         return;
       }
@@ -515,7 +497,7 @@ export class PartitionHost {
       // Out of the retained inputs too: a replay must not run it behind its dead letter's back
       // once a worker can (the dead letter's own replay does that, once).
       await this.jsm.streams.deleteMessage(this.layout.workStream, msg.seq, false);
-      this.acknowledgeSkipped(owned, msg);
+      msg.ack();
       this.replies.reject(msg.data, reason);
       this.deadLettered++;
       this.options.logger.warn({ partition, subject: msg.subject, reason }, 'message moved to the dead-letter stream');
@@ -524,31 +506,9 @@ export class PartitionHost {
     }
   }
 
-  /**
-   * Acknowledges a committed batch through its last input: the consumer (AckPolicy.All)
-   * counts every input up to it as done, and the partition commits its batches in delivery
-   * order. A batch of a consumer being replaced acknowledges nothing: its acknowledgement
-   * would reach the new consumer of the same name and move that one's floor.
-   */
-  private acknowledge(owned: OwnedPartition, batch: readonly Delivery<JsMsg>[]): void {
-    if (!owned.work || owned.work.isStopped) return;
-    let last: JsMsg | undefined;
-    for (const { ack } of batch) if (!last || ack.seq > last.seq) last = ack;
-    if (!last) return;
-    last.ack();
-    if (last.seq > owned.run.acknowledgedThrough) owned.run.acknowledgedThrough = last.seq;
-  }
-
-  /**
-   * Acknowledges an input the partition does not apply (dead-lettered, or skipped on a
-   * replay). Its acknowledgement would cover every earlier input, so it is sent only while
-   * nothing is queued or being applied; otherwise the acknowledgement of a later batch
-   * covers it, and an input left at the end comes back after the acknowledgement wait and is
-   * skipped again.
-   */
-  private acknowledgeSkipped(owned: OwnedPartition, msg: JsMsg): void {
-    if (!owned.worker.idle || !owned.work || owned.work.isStopped) return;
-    msg.ack();
-    if (msg.seq > owned.run.acknowledgedThrough) owned.run.acknowledgedThrough = msg.seq;
+  /** Acknowledges the deliveries and answers their calls. */
+  private finish(batch: readonly Delivery<JsMsg>[], outcome: BatchOutcome, released: readonly OperationMessage[] = outcome.released): void {
+    for (const { ack } of batch) ack.ack();
+    this.replies.answer(batch, outcome, released);
   }
 }
