@@ -8,7 +8,7 @@ import { measureCallLatency } from './suites/call-latency';
 import { runDashboardBenchAlone } from './suites/dashboard-bench';
 import { measureCeiling, measureSyncWriteLatency, type CeilingSample } from './lib/ceiling';
 import { machineInfo } from './lib/machine-info';
-import { HTTP_FULL, HTTP_QUICK, renderHttpReport, runHttpBench, runHttpBenchAlone } from './suites/http-bench';
+import { renderHttpReport, runHttpBenchAlone, runHttpBenchInFreshProcess } from './suites/http-bench';
 import { runNatsBench } from './suites/nats-bench';
 import { runReplicatedNatsBenchAlone } from './suites/nats-replicated-bench';
 import { runEmbeddedOrchestrations, runNatsOrchestrations } from './suites/orchestration-bench';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const calls = await measureCallLatency({ ...settings.calls, timeoutMs: settings.scenarioTimeoutMs });
   progress(`calls: increment p50 ${formatMs(calls.increment.p50)} ms, get p50 ${formatMs(calls.get.p50)} ms`);
   const orchestrations = await runEmbeddedOrchestrations(settings.orchestrations, settings.replay, settings.repetitions, settings.scenarioTimeoutMs, progress);
-  const http = await runHttpBench(settings.mode === 'quick' ? HTTP_QUICK : HTTP_FULL, settings.scenarioTimeoutMs, progress);
+  const http = await runHttpBenchInFreshProcess(settings.mode === 'quick', RESULTS_DIR, progress);
   // Mergeable operations, roll-ups and WordCount, on both engines (NATS against a server of their own).
   const aggregators = await runAggregatorBench(
     settings.mode === 'quick' ? AGGREGATORS_QUICK : AGGREGATORS_FULL,
