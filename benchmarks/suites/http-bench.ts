@@ -1,6 +1,7 @@
 import type { BenchArgs } from '../lib/bench-args';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { DurableApp, DURABLE_TASK_WEBHOOK_PATH, serveHttp, type DurableClient } from '../../src/index';
@@ -315,8 +316,10 @@ export async function runHttpBenchAlone(args: BenchArgs, resultsDir: string, pro
 export async function runHttpBenchInFreshProcess(quick: boolean, resultsDir: string, progress: Progress): Promise<HttpBenchResults> {
   const runScript = join(__dirname, '..', 'run.js');
   const child = spawn(process.execPath, [runScript, '--only', 'http', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) if (line.trim() !== '' && !line.includes('HTTP API scenarios only')) progress(line.trim());
+  // Whole lines: a chunk of the child's output may end in the middle of one.
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const text = line.trim();
+    if (text !== '' && !text.includes('HTTP API scenarios only')) progress(text);
   });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);

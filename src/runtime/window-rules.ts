@@ -8,8 +8,9 @@ import type { OperationContext } from './operation-context';
  * The late-data rule of a windowed aggregate: a window takes operations until its end plus
  * the allowed lateness, by the applying worker's clock; later ones fail with a
  * {@link LateDataError} (a signal's failure is logged and counted, a call's is thrown to
- * its caller). The clock is read only for a windowed entity. Deleting is always allowed, and so are read-only operations, which cannot
- * change a closed window. A key that is not a window key is refused too.
+ * its caller). Deleting is always allowed, and so are read-only operations, which cannot
+ * change a closed window. A key that is not a window key is refused too. `now` is called
+ * only for a windowed entity, so other entities cost no clock read.
  */
 export function checkWindowOpen(entity: LiveEntity, operation: string, now: () => number): void {
   const window = entity.definition.window;
