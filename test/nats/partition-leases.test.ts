@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import pino from 'pino';
 import { describe, expect, test, vi } from 'vitest';
-import { PartitionLeases, type LeaseListener } from '../../src/engine/nats/partition-leases';
+import { ownerOf, PartitionLeases, type LeaseListener } from '../../src/engine/nats/partition-leases';
 import { useSharedNatsServer } from './shared-nats-server';
 
 // A lease the server stored although its writer never got the acknowledgement (a request
@@ -119,6 +119,112 @@ describe('partition leases whose acknowledgement was lost', () => {
       await vi.waitFor(() => expect(events).toContain('lost 0'), { timeout: 5000 });
       expect(leases.partitions).toEqual([]);
     } finally {
+      await leases.stop();
+    }
+  });
+});
+
+/** A start that runs until the test lets it finish. */
+function heldStart(): { begun: Promise<void>; finish: () => void; run: () => Promise<void> } {
+  let begin!: () => void;
+  let finish!: () => void;
+  const begun = new Promise<void>((resolve) => (begin = resolve));
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  return {
+    begun,
+    finish,
+    run: async () => {
+      begin();
+      await finished;
+    },
+  };
+}
+
+describe('partition starts and lease rounds', () => {
+  test('a slow start does not hold up taking a lease that becomes free meanwhile', async () => {
+    const kv = await buckets();
+    await kv.leases.create('p1', new TextEncoder().encode('someone-else'));
+    const events: string[] = [];
+    const slow = heldStart();
+    const leases = new PartitionLeases({
+      ...kv,
+      liveWorkers: async () => [WORKER],
+      workerId: WORKER,
+      partitionCount: 2,
+      leaseTimeMs: 300,
+      logger: pino({ level: 'silent' }),
+      listener: {
+        acquired: async (p) => {
+          events.push(`start ${p}`);
+          if (p === 0) await slow.run();
+          events.push(`started ${p}`);
+        },
+        givenUp: async (p) => void events.push(`given up ${p}`),
+        lost: async (p) => void events.push(`lost ${p}`),
+        renewed: () => undefined,
+      },
+    });
+    const starting = leases.start();
+    try {
+      await slow.begun;
+      // The first round's try at partition 1 is over; then the other holder hands it over,
+      // while partition 0 is still starting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(events).toEqual(['start 0']);
+      await kv.leases.delete('p1');
+      await vi.waitFor(() => expect(events).toContain('started 1'), { timeout: 5000 });
+      expect(events).not.toContain('started 0');
+      // Partition 0's lease is renewed while it starts: it is still held, by this worker.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(await leases.confirm(0)).toBe(true);
+      slow.finish();
+      await starting;
+      expect(leases.partitions).toEqual([0, 1]);
+    } finally {
+      slow.finish();
+      await leases.stop();
+    }
+  });
+
+  test('a partition given up while it starts is stopped only after its start, then its lease is deleted', async () => {
+    const kv = await buckets();
+    const events: string[] = [];
+    const slow = heldStart();
+    let workers = [WORKER];
+    // A worker id that wins partition 0 over WORKER under rendezvous hashing.
+    const winner = Array.from({ length: 64 }, (_, i) => `joiner-${i}`).find((id) => ownerOf(0, [WORKER, id]) === id)!;
+    const leases = new PartitionLeases({
+      ...kv,
+      liveWorkers: async () => workers,
+      workerId: WORKER,
+      partitionCount: 1,
+      leaseTimeMs: 300,
+      logger: pino({ level: 'silent' }),
+      listener: {
+        acquired: async (p) => {
+          events.push(`start ${p}`);
+          await slow.run();
+          events.push(`started ${p}`);
+        },
+        givenUp: async (p) => void events.push(`given up ${p}`),
+        lost: async (p) => void events.push(`lost ${p}`),
+        renewed: () => undefined,
+      },
+    });
+    const starting = leases.start();
+    try {
+      await slow.begun;
+      workers = [WORKER, winner];
+      // Rounds run every 100 ms: give them time to decide the hand-over.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(leases.partitions).toEqual([]);
+      expect(events).toEqual(['start 0']);
+      slow.finish();
+      await starting;
+      await vi.waitFor(() => expect(events).toEqual(['start 0', 'started 0', 'given up 0']), { timeout: 5000 });
+      await vi.waitFor(async () => expect((await kv.leases.get('p0'))?.operation).not.toBe('PUT'), { timeout: 5000 });
+    } finally {
+      slow.finish();
       await leases.stop();
     }
   });

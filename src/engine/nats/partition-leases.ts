@@ -38,9 +38,13 @@ const encoder = new TextEncoder();
  * Every third of a lease time a worker renews its heartbeat and leases; on the same
  * cadence, in a separate round, it computes which partitions it should own (rendezvous
  * hashing over the live workers, so a join or leave moves few partitions), takes the free
- * ones it should own and gives up the ones it should not. Renewal does not wait for a
- * round, so starting many partitions on a busy worker never lets its leases lapse.
- * A dead worker's entries expire, and the others take its partitions over.
+ * ones it should own and gives up the ones it should not. A dead worker's entries expire,
+ * and the others take its partitions over.
+ *
+ * Taking a lease is one write; starting the partition behind it can take many seconds on
+ * a cluster that is electing leaders. So partitions start from a queue, a few at a time,
+ * and neither the renewals nor the rounds wait for them: a lease that could not be taken
+ * is tried again a third of a lease time later, however long other starts take.
  */
 export class PartitionLeases {
   private readonly owned = new Map<number, number>(); // partition -> lease revision
@@ -50,6 +54,12 @@ export class PartitionLeases {
   private ticking: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  /** Partitions whose lease is held, waiting for a start slot. */
+  private readonly startQueue: number[] = [];
+  /** Starts in flight; each settles (never rejects) once the partition runs or was given up. */
+  private readonly starts = new Map<number, Promise<void>>();
+  /** Hand-overs and losses running outside the rounds, awaited by stop(). */
+  private readonly releases = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly options: PartitionLeasesOptions) {}
@@ -83,14 +93,19 @@ export class PartitionLeases {
     this.validUntil.delete(partition);
     this.options.logger.warn({ partition, why }, 'partition lease lost; stopping the partition');
     telemetry().leaseChanged(partition, 'lost');
+    // A start in flight finishes first, so that stopping finds everything it set up.
+    await this.starts.get(partition);
     await this.options.listener.lost(partition);
   }
 
+  /** Joins the workers, takes this worker's share of the free partitions and starts them. */
   async start(): Promise<void> {
     await this.heartbeat();
     await this.tick();
+    // Leases are renewed, and rounds take what was not free yet, while the first starts run.
     this.schedule();
     this.scheduleRenewal();
+    await this.startsSettled();
   }
 
   /** Gives up every partition (after its batch in flight) and leaves the worker list. */
@@ -101,6 +116,7 @@ export class PartitionLeases {
     await this.ticking;
     await this.renewing;
     await Promise.all([...this.owned.keys()].map((p) => this.giveUp(p)));
+    await Promise.all(this.releases);
     await this.options.workers.delete(this.options.workerId).catch(() => undefined);
   }
 
@@ -145,19 +161,22 @@ export class PartitionLeases {
     for (let p = 0; p < this.options.partitionCount; p++) {
       if (ownerOf(p, live) === workerId) wanted.add(p);
     }
-    // Partitions are independent: hand over and take over several at once (on a cluster,
-    // creating a replicated consumer takes a consensus round each), but not so many that
-    // the server's API times out.
-    await inBatches(
-      [...this.owned.keys()].filter((p) => !wanted.has(p) && !this.stopped),
-      PARALLEL_CHANGES,
-      (p) => this.giveUp(p),
-    );
+    for (const p of this.owned.keys()) {
+      if (!wanted.has(p) && !this.stopped) this.inBackground(this.giveUp(p));
+    }
     await inBatches(
       [...wanted].filter((p) => !this.owned.has(p) && !this.stopped),
-      PARALLEL_CHANGES,
-      (p) => this.tryAcquire(p),
+      PARALLEL_LEASE_WRITES,
+      (p) => this.tryLease(p),
     );
+  }
+
+  /** Runs a hand-over or a loss without holding up the round or the renewal that found it. */
+  private inBackground(release: Promise<void>): void {
+    const tracked = release
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not release a partition'))
+      .finally(() => this.releases.delete(tracked));
+    this.releases.add(tracked);
   }
 
   private async renewAll(): Promise<void> {
@@ -181,7 +200,7 @@ export class PartitionLeases {
           const reclaimed = await this.reclaim(p).catch(() => undefined);
           if (this.owned.get(p) !== revision) return;
           if (reclaimed === undefined) {
-            await this.forfeit(p, 'the lease was taken or expired');
+            this.inBackground(this.forfeit(p, 'the lease was taken or expired'));
             return;
           }
           this.owned.set(p, reclaimed.revision);
@@ -192,7 +211,8 @@ export class PartitionLeases {
     );
   }
 
-  private async tryAcquire(p: number): Promise<void> {
+  /** Takes the lease on `p` if it is free (or already this worker's) and queues the partition's start. */
+  private async tryLease(p: number): Promise<void> {
     let revision: number;
     let sentAt = Date.now();
     try {
@@ -207,12 +227,43 @@ export class PartitionLeases {
     this.validUntil.set(p, this.expiry(sentAt));
     this.options.logger.info({ partition: p }, 'partition acquired');
     telemetry().leaseChanged(p, 'acquired');
+    this.startQueue.push(p);
+    this.startNext();
+  }
+
+  /** Starts queued partitions while fewer than {@link PARALLEL_STARTS} are starting. */
+  private startNext(): void {
+    while (this.starts.size < PARALLEL_STARTS && this.startQueue.length > 0) {
+      const p = this.startQueue.shift()!;
+      // Given up or lost while it waited: nothing was started, so nothing needs stopping.
+      if (!this.owned.has(p) || this.starts.has(p)) continue;
+      const started = this.startPartition(p).finally(() => {
+        this.starts.delete(p);
+        this.startNext();
+      });
+      this.starts.set(p, started);
+    }
+  }
+
+  private async startPartition(p: number): Promise<void> {
+    const revision = this.owned.get(p);
     try {
       await this.options.listener.acquired(p);
+      return;
     } catch (error) {
       this.options.logger.error({ partition: p, err: error }, 'could not start partition; giving it up');
-      await this.giveUp(p);
     }
+    // Given up or lost during the start: whoever did that stops the partition once this settles.
+    if (revision === undefined || this.owned.get(p) !== revision) return;
+    this.owned.delete(p);
+    this.validUntil.delete(p);
+    telemetry().leaseChanged(p, 'released');
+    await this.release(p, revision);
+  }
+
+  /** Resolves once no partition waits for or is in its start. */
+  private async startsSettled(): Promise<void> {
+    while (this.starts.size > 0) await Promise.all(this.starts.values());
   }
 
   private async giveUp(p: number): Promise<void> {
@@ -221,8 +272,28 @@ export class PartitionLeases {
     this.owned.delete(p);
     this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
+    await this.starts.get(p);
+    await this.release(p, revision);
+  }
+
+  /**
+   * Stops the partition (its batch in flight first), then deletes its lease so the next
+   * owner need not wait for it to expire. A delete whose reply was lost is sent again; one
+   * refused because the lease moved on is done.
+   */
+  private async release(p: number, revision: number): Promise<void> {
     await this.options.listener.givenUp(p);
-    await this.options.leases.delete(this.key(p), { previousSeq: revision }).catch(() => undefined);
+    for (let attempt = 1; attempt <= LEASE_DELETE_ATTEMPTS; attempt++) {
+      try {
+        await this.options.leases.delete(this.key(p), { previousSeq: revision });
+        break;
+      } catch (error) {
+        if (jetStreamErrorCode(error) === JetStreamErrorCode.WrongLastSequence || this.stopped) break;
+        if (attempt === LEASE_DELETE_ATTEMPTS) {
+          this.options.logger.warn({ partition: p, err: error }, 'could not delete a released lease; it expires on its own');
+        }
+      }
+    }
     this.options.logger.info({ partition: p }, 'partition given up');
   }
 
@@ -281,8 +352,17 @@ function mix32(hash: number): number {
   return h >>> 0;
 }
 
-/** How many partitions one worker takes over or hands over at a time. */
-const PARALLEL_CHANGES = 4;
+/**
+ * How many partitions one worker starts at a time: partitions are independent, and on a
+ * cluster creating a replicated consumer takes a consensus round, but too many at once
+ * make the server's API time out.
+ */
+const PARALLEL_STARTS = 4;
+
+/** How many lease creates a round sends at once. */
+const PARALLEL_LEASE_WRITES = 8;
+
+const LEASE_DELETE_ATTEMPTS = 3;
 
 async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
