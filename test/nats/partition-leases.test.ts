@@ -186,6 +186,47 @@ describe('partition starts and lease rounds', () => {
     }
   });
 
+  test('a partition lost during its start and taken again is stopped, then started again, in that order', async () => {
+    const kv = await buckets();
+    const events: string[] = [];
+    const slow = heldStart();
+    const leases = new PartitionLeases({
+      ...kv,
+      liveWorkers: async () => [WORKER],
+      workerId: WORKER,
+      partitionCount: 1,
+      leaseTimeMs: 300,
+      logger: pino({ level: 'silent' }),
+      listener: {
+        acquired: async (p) => {
+          events.push(`start ${p}`);
+          await slow.run();
+          events.push(`started ${p}`);
+        },
+        givenUp: async (p) => void events.push(`given up ${p}`),
+        lost: async (p) => void events.push(`lost ${p}`),
+        renewed: () => undefined,
+      },
+    });
+    const starting = leases.start();
+    try {
+      await slow.begun;
+      const current = (await kv.leases.get('p0'))!;
+      await kv.leases.update('p0', new TextEncoder().encode('someone-else'), current.revision);
+      await vi.waitFor(() => expect(leases.partitions).toEqual([]), { timeout: 5000 });
+      await kv.leases.delete('p0');
+      await vi.waitFor(() => expect(leases.partitions).toEqual([0]), { timeout: 5000 });
+      // Neither the loss nor the new start may overtake the start still in flight.
+      expect(events).toEqual(['start 0']);
+      slow.finish();
+      await starting;
+      await vi.waitFor(() => expect(events).toEqual(['start 0', 'started 0', 'lost 0', 'start 0', 'started 0']), { timeout: 5000 });
+    } finally {
+      slow.finish();
+      await leases.stop();
+    }
+  });
+
   test('a partition given up while it starts is stopped only after its start, then its lease is deleted', async () => {
     const kv = await buckets();
     const events: string[] = [];

@@ -21,6 +21,10 @@ export interface OwnedPartition {
   run: ConsumerRun;
   work?: WorkFeed;
   loops: Promise<void>[];
+  /** Still starting: a restart asked for meanwhile waits for the start to end. */
+  starting?: boolean;
+  /** Why a restart was asked for during the start. */
+  restartWhenStarted?: string;
   restarting?: boolean;
   /** Another restart was asked for while one was under way. */
   restartAgain?: boolean;

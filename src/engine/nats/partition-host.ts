@@ -369,6 +369,7 @@ export class PartitionHost {
         openTimeoutMs: this.options.connection.startStepMs,
       }),
       loops: [],
+      starting: true,
     };
     // A stream without a leader (a cluster re-electing after losing a server) can leave
     // consumer creation waiting without an error: give the partition up and try later.
@@ -376,8 +377,11 @@ export class PartitionHost {
     this.owned.set(partition, owned);
     await withDeadline(this.startConsuming(partition, owned), this.options.connection.startStepMs, `Partition ${partition}: starting its consumer`);
     await owned.timers.start();
+    owned.starting = false;
     owned.worker.activate();
     owned.retention.start();
+    // The connection came back while the consumer was being set up: it may have been cut off.
+    if (owned.restartWhenStarted !== undefined) void this.restartConsuming(partition, owned, owned.restartWhenStarted);
   }
 
   /**
@@ -418,6 +422,10 @@ export class PartitionHost {
   private async restartConsuming(partition: number, owned: OwnedPartition, why: string): Promise<void> {
     if (this.owned.get(partition) !== owned || owned.halted) return;
     owned.paused = true;
+    if (owned.starting) {
+      owned.restartWhenStarted = why;
+      return;
+    }
     if (owned.restarting) {
       owned.restartAgain = true;
       return;

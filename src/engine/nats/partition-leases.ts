@@ -56,8 +56,14 @@ export class PartitionLeases {
   private renewing: Promise<void> | undefined;
   /** Partitions whose lease is held, waiting for a start slot. */
   private readonly startQueue: number[] = [];
-  /** Starts in flight; each settles (never rejects) once the partition runs or was given up. */
-  private readonly starts = new Map<number, Promise<void>>();
+  /** Starts holding a start slot (waiting for the partition's earlier changes, or running). */
+  private readonly starts = new Set<Promise<void>>();
+  /**
+   * The last change (start, hand-over, loss) queued for each partition. A partition's
+   * changes run one after another, so a stop never overtakes the start it must undo, and a
+   * partition taken again starts only once its previous ownership has stopped.
+   */
+  private readonly changes = new Map<number, Promise<void>>();
   /** Hand-overs and losses running outside the rounds, awaited by stop(). */
   private readonly releases = new Set<Promise<void>>();
   private stopped = false;
@@ -93,9 +99,7 @@ export class PartitionLeases {
     this.validUntil.delete(partition);
     this.options.logger.warn({ partition, why }, 'partition lease lost; stopping the partition');
     telemetry().leaseChanged(partition, 'lost');
-    // A start in flight finishes first, so that stopping finds everything it set up.
-    await this.starts.get(partition);
-    await this.options.listener.lost(partition);
+    await this.change(partition, () => this.options.listener.lost(partition));
   }
 
   /** Joins the workers, takes this worker's share of the free partitions and starts them. */
@@ -117,6 +121,7 @@ export class PartitionLeases {
     await this.renewing;
     await Promise.all([...this.owned.keys()].map((p) => this.giveUp(p)));
     await Promise.all(this.releases);
+    await Promise.all(this.changes.values());
     await this.options.workers.delete(this.options.workerId).catch(() => undefined);
   }
 
@@ -227,7 +232,7 @@ export class PartitionLeases {
     this.validUntil.set(p, this.expiry(sentAt));
     this.options.logger.info({ partition: p }, 'partition acquired');
     telemetry().leaseChanged(p, 'acquired');
-    this.startQueue.push(p);
+    if (!this.startQueue.includes(p)) this.startQueue.push(p);
     this.startNext();
   }
 
@@ -235,18 +240,36 @@ export class PartitionLeases {
   private startNext(): void {
     while (this.starts.size < PARALLEL_STARTS && this.startQueue.length > 0) {
       const p = this.startQueue.shift()!;
+      const revision = this.owned.get(p);
       // Given up or lost while it waited: nothing was started, so nothing needs stopping.
-      if (!this.owned.has(p) || this.starts.has(p)) continue;
-      const started = this.startPartition(p).finally(() => {
-        this.starts.delete(p);
+      if (revision === undefined) continue;
+      const started: Promise<void> = this.change(p, () => this.startPartition(p, revision)).finally(() => {
+        this.starts.delete(started);
         this.startNext();
       });
-      this.starts.set(p, started);
+      this.starts.add(started);
     }
   }
 
-  private async startPartition(p: number): Promise<void> {
-    const revision = this.owned.get(p);
+  /**
+   * Runs `step` after every change queued before it for partition `p`; the returned
+   * promise never rejects.
+   */
+  private change(p: number, step: () => Promise<void>): Promise<void> {
+    const queued = (this.changes.get(p) ?? Promise.resolve())
+      .then(step)
+      .catch((error: unknown) => this.options.logger.warn({ partition: p, err: error }, 'a partition change failed'))
+      .finally(() => {
+        if (this.changes.get(p) === queued) this.changes.delete(p);
+      });
+    this.changes.set(p, queued);
+    return queued;
+  }
+
+  private async startPartition(p: number, revision: number): Promise<void> {
+    // Given up or lost (and maybe taken again) since it was queued: whoever released it
+    // queued the stop, and a new ownership queues its own start.
+    if (this.owned.get(p) !== revision) return;
     try {
       await this.options.listener.acquired(p);
       return;
@@ -254,7 +277,7 @@ export class PartitionLeases {
       this.options.logger.error({ partition: p, err: error }, 'could not start partition; giving it up');
     }
     // Given up or lost during the start: whoever did that stops the partition once this settles.
-    if (revision === undefined || this.owned.get(p) !== revision) return;
+    if (this.owned.get(p) !== revision) return;
     this.owned.delete(p);
     this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
@@ -263,7 +286,7 @@ export class PartitionLeases {
 
   /** Resolves once no partition waits for or is in its start. */
   private async startsSettled(): Promise<void> {
-    while (this.starts.size > 0) await Promise.all(this.starts.values());
+    while (this.starts.size > 0) await Promise.all(this.starts);
   }
 
   private async giveUp(p: number): Promise<void> {
@@ -272,8 +295,7 @@ export class PartitionLeases {
     this.owned.delete(p);
     this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
-    await this.starts.get(p);
-    await this.release(p, revision);
+    await this.change(p, () => this.release(p, revision));
   }
 
   /**
