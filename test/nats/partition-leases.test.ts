@@ -204,7 +204,11 @@ describe('partition starts and lease rounds', () => {
           events.push(`started ${p}`);
         },
         givenUp: async (p) => void events.push(`given up ${p}`),
-        lost: async (p) => void events.push(`lost ${p}`),
+        // Stopping takes a while: leases are renewed (every 100 ms) while the next start waits for it.
+        lost: async (p) => {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          events.push(`lost ${p}`);
+        },
         renewed: () => undefined,
       },
     });

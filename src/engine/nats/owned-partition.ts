@@ -21,6 +21,12 @@ export interface OwnedPartition {
   run: ConsumerRun;
   work?: WorkFeed;
   loops: Promise<void>[];
+  /**
+   * Consumer set-ups under way (the first, or a replacement). Releasing the partition
+   * waits for them: the consumer's name is the same for every ownership, so one that
+   * outlived its ownership could delete the next ownership's consumer.
+   */
+  readonly consumerSetups: Set<Promise<void>>;
   /** Still starting: a restart asked for meanwhile waits for the start to end. */
   starting?: boolean;
   /** Why a restart was asked for during the start. */

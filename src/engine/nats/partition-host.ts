@@ -369,12 +369,14 @@ export class PartitionHost {
         openTimeoutMs: this.options.connection.startStepMs,
       }),
       loops: [],
+      consumerSetups: new Set(),
       starting: true,
     };
     // A stream without a leader (a cluster re-electing after losing a server) can leave
     // consumer creation waiting without an error: give the partition up and try later.
     await withDeadline(this.options.local?.catchUp(partition), this.options.connection.startStepMs, `Partition ${partition}: reading its snapshots`);
     this.owned.set(partition, owned);
+    // A start given up at its deadline goes on in the background; releasing the partition waits for it.
     await withDeadline(this.startConsuming(partition, owned), this.options.connection.startStepMs, `Partition ${partition}: starting its consumer`);
     await owned.timers.start();
     owned.starting = false;
@@ -392,10 +394,19 @@ export class PartitionHost {
    * them, applied where a server crash lost the snapshot), then what the previous owner
    * left unacknowledged, before anything newer.
    */
-  private async startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
+  private startConsuming(partition: number, owned: OwnedPartition): Promise<void> {
+    const setup = this.setUpConsumer(partition, owned);
+    const settled = setup.catch(() => undefined).finally(() => owned.consumerSetups.delete(settled));
+    owned.consumerSetups.add(settled);
+    return setup;
+  }
+
+  private async setUpConsumer(partition: number, owned: OwnedPartition): Promise<void> {
     owned.retention.restart();
     const purgedBelow = await labelled(owned.retention.purgedBelow(), `Partition ${partition}: reading where its inputs were purged`);
     const recordedFloor = await labelled(owned.retention.recordedFloor(), `Partition ${partition}: reading its recorded acknowledgement floor`);
+    // The consumer has one name for every ownership: one that ended must not replace the next one's.
+    this.requireCurrent(partition, owned);
     const { previousAckFloor, hadConsumer } = await labelled(
       this.options.connection.resetConsumer(partition, this.options.leaseTimeMs),
       `Partition ${partition}: creating its consumer`,
@@ -411,8 +422,17 @@ export class PartitionHost {
     const work = new WorkFeed(
       await labelled(consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }), `Partition ${partition}: pulling from its consumer`),
     );
+    if (this.owned.get(partition) !== owned) {
+      // Released meanwhile: pulling would take deliveries from the next owner's consumer.
+      work.stop();
+      this.requireCurrent(partition, owned);
+    }
     owned.work = work;
     owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
+  }
+
+  private requireCurrent(partition: number, owned: OwnedPartition): void {
+    if (this.owned.get(partition) !== owned) throw new Error(`Partition ${partition} was released while its consumer was being set up`);
   }
 
   /**
@@ -437,7 +457,8 @@ export class PartitionHost {
         owned.restartAgain = false;
         // Recreating the consumer would take it from under a new owner: make sure it is still ours.
         if (!(await this.leases.confirm(partition))) {
-          await this.leases.forfeit(partition, `the lease was gone when the consumer had to restart (${why})`);
+          // Not awaited: stopping the partition waits for this restart to end.
+          void this.leases.forfeit(partition, `the lease was gone when the consumer had to restart (${why})`);
           return;
         }
         owned.work?.stop();
@@ -446,10 +467,11 @@ export class PartitionHost {
         if (this.owned.get(partition) !== owned) return;
         await this.startConsuming(partition, owned);
       } while (owned.restartAgain);
-      if (owned.halted) return;
+      if (owned.halted || this.owned.get(partition) !== owned) return;
       owned.paused = false;
       owned.worker.activate();
     } catch (error) {
+      if (this.owned.get(partition) !== owned) return;
       this.options.logger.error({ partition, err: error }, 'could not restart the partition consumer; retrying');
       setTimeout(() => void this.restartConsuming(partition, owned, why), 1000);
     } finally {
@@ -471,6 +493,8 @@ export class PartitionHost {
     // long to end its iterator; the partition is already released, so do not hold up the
     // lease loops (which renew the other partitions) for it.
     await Promise.race([Promise.allSettled(owned.loops), delay(this.options.leaseTimeMs)]);
+    // Every request of a set-up has a timeout, so this ends; the partition's next start waits for it.
+    await Promise.all(owned.consumerSetups);
   }
 
   private async consumeWork(partition: number, owned: OwnedPartition, work: WorkFeed, run: ConsumerRun): Promise<void> {

@@ -31,6 +31,15 @@ export interface PartitionLeasesOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A lease this worker holds. */
+interface HeldLease {
+  /** The revision of its last write, which the next renewal must match. */
+  revision: number;
+  /** Until when (local clock) it is certainly still this worker's. */
+  validUntil: number;
+}
 
 /**
  * Partition ownership through two KV buckets whose entries expire after the lease time:
@@ -47,9 +56,8 @@ const encoder = new TextEncoder();
  * is tried again a third of a lease time later, however long other starts take.
  */
 export class PartitionLeases {
-  private readonly owned = new Map<number, number>(); // partition -> lease revision
-  /** Until when (local clock) each lease is certainly still ours. */
-  private readonly validUntil = new Map<number, number>();
+  /** The leases this worker holds; a partition taken again gets a new object. */
+  private readonly owned = new Map<number, HeldLease>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -82,21 +90,21 @@ export class PartitionLeases {
    * tells it the lease is gone.
    */
   holds(partition: number): boolean {
-    return this.owned.has(partition) && Date.now() < (this.validUntil.get(partition) ?? 0);
+    const lease = this.owned.get(partition);
+    return lease !== undefined && Date.now() < lease.validUntil;
   }
 
   /** Asks the server whether the lease on `partition` is still this worker's. */
   async confirm(partition: number): Promise<boolean> {
-    const revision = this.owned.get(partition);
-    if (revision === undefined) return false;
+    const lease = this.owned.get(partition);
+    if (lease === undefined) return false;
     const entry = await this.options.leases.get(this.key(partition));
-    return entry?.operation === 'PUT' && entry.revision === revision && new TextDecoder().decode(entry.value) === this.options.workerId;
+    return entry?.operation === 'PUT' && entry.revision === lease.revision && this.isMine(entry.value);
   }
 
   /** Drops a partition whose lease turned out to be gone. */
   async forfeit(partition: number, why: string): Promise<void> {
     if (!this.owned.delete(partition)) return;
-    this.validUntil.delete(partition);
     this.options.logger.warn({ partition, why }, 'partition lease lost; stopping the partition');
     telemetry().leaseChanged(partition, 'lost');
     await this.change(partition, () => this.options.listener.lost(partition));
@@ -186,30 +194,30 @@ export class PartitionLeases {
 
   private async renewAll(): Promise<void> {
     await Promise.all(
-      [...this.owned].map(async ([p, revision]) => {
+      [...this.owned].map(async ([p, lease]) => {
         const sentAt = Date.now();
         try {
-          const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), revision);
+          const next = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), lease.revision);
           // Released or lost while the update was in flight: not ours to keep.
-          if (this.owned.get(p) !== revision) return;
-          this.owned.set(p, next);
-          this.validUntil.set(p, this.expiry(sentAt));
+          if (this.owned.get(p) !== lease) return;
+          lease.revision = next;
+          lease.validUntil = this.expiry(sentAt);
           this.options.listener.renewed(p);
         } catch (error) {
-          if (this.owned.get(p) !== revision) return;
+          if (this.owned.get(p) !== lease) return;
           // Cut off from the server: keep trying; holds() turns false once the lease may have expired.
           if (jetStreamErrorCode(error) !== JetStreamErrorCode.WrongLastSequence) {
             this.options.logger.warn({ partition: p, err: error }, 'could not renew the partition lease; retrying');
             return;
           }
           const reclaimed = await this.reclaim(p).catch(() => undefined);
-          if (this.owned.get(p) !== revision) return;
+          if (this.owned.get(p) !== lease) return;
           if (reclaimed === undefined) {
             this.inBackground(this.forfeit(p, 'the lease was taken or expired'));
             return;
           }
-          this.owned.set(p, reclaimed.revision);
-          this.validUntil.set(p, this.expiry(reclaimed.sentAt));
+          lease.revision = reclaimed.revision;
+          lease.validUntil = this.expiry(reclaimed.sentAt);
           this.options.listener.renewed(p);
         }
       }),
@@ -228,8 +236,7 @@ export class PartitionLeases {
       if (reclaimed === undefined || this.stopped || this.owned.has(p)) return;
       ({ revision, sentAt } = reclaimed);
     }
-    this.owned.set(p, revision);
-    this.validUntil.set(p, this.expiry(sentAt));
+    this.owned.set(p, { revision, validUntil: this.expiry(sentAt) });
     this.options.logger.info({ partition: p }, 'partition acquired');
     telemetry().leaseChanged(p, 'acquired');
     if (!this.startQueue.includes(p)) this.startQueue.push(p);
@@ -240,10 +247,10 @@ export class PartitionLeases {
   private startNext(): void {
     while (this.starts.size < PARALLEL_STARTS && this.startQueue.length > 0) {
       const p = this.startQueue.shift()!;
-      const revision = this.owned.get(p);
+      const lease = this.owned.get(p);
       // Given up or lost while it waited: nothing was started, so nothing needs stopping.
-      if (revision === undefined) continue;
-      const started: Promise<void> = this.change(p, () => this.startPartition(p, revision)).finally(() => {
+      if (lease === undefined) continue;
+      const started: Promise<void> = this.change(p, () => this.startPartition(p, lease)).finally(() => {
         this.starts.delete(started);
         this.startNext();
       });
@@ -266,10 +273,10 @@ export class PartitionLeases {
     return queued;
   }
 
-  private async startPartition(p: number, revision: number): Promise<void> {
+  private async startPartition(p: number, lease: HeldLease): Promise<void> {
     // Given up or lost (and maybe taken again) since it was queued: whoever released it
     // queued the stop, and a new ownership queues its own start.
-    if (this.owned.get(p) !== revision) return;
+    if (this.owned.get(p) !== lease) return;
     try {
       await this.options.listener.acquired(p);
       return;
@@ -277,11 +284,10 @@ export class PartitionLeases {
       this.options.logger.error({ partition: p, err: error }, 'could not start partition; giving it up');
     }
     // Given up or lost during the start: whoever did that stops the partition once this settles.
-    if (this.owned.get(p) !== revision) return;
+    if (this.owned.get(p) !== lease) return;
     this.owned.delete(p);
-    this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
-    await this.release(p, revision);
+    await this.release(p, lease);
   }
 
   /** Resolves once no partition waits for or is in its start. */
@@ -290,27 +296,35 @@ export class PartitionLeases {
   }
 
   private async giveUp(p: number): Promise<void> {
-    const revision = this.owned.get(p);
-    if (revision === undefined) return;
+    const lease = this.owned.get(p);
+    if (lease === undefined) return;
     this.owned.delete(p);
-    this.validUntil.delete(p);
     telemetry().leaseChanged(p, 'released');
-    await this.change(p, () => this.release(p, revision));
+    await this.change(p, () => this.release(p, lease));
   }
 
   /**
    * Stops the partition (its batch in flight first), then deletes its lease so the next
-   * owner need not wait for it to expire. A delete whose reply was lost is sent again; one
-   * refused because the lease moved on is done.
+   * owner need not wait for it to expire. A delete whose reply was lost is sent again. One
+   * refused by the revision check is sent again at the current revision while the lease
+   * still holds this worker's id (a renewal in flight when the partition was released);
+   * otherwise the lease moved on and there is nothing to delete.
    */
-  private async release(p: number, revision: number): Promise<void> {
+  private async release(p: number, lease: HeldLease): Promise<void> {
     await this.options.listener.givenUp(p);
+    let revision = lease.revision;
     for (let attempt = 1; attempt <= LEASE_DELETE_ATTEMPTS; attempt++) {
       try {
         await this.options.leases.delete(this.key(p), { previousSeq: revision });
         break;
       } catch (error) {
-        if (jetStreamErrorCode(error) === JetStreamErrorCode.WrongLastSequence || this.stopped) break;
+        if (jetStreamErrorCode(error) === JetStreamErrorCode.WrongLastSequence) {
+          const entry = await this.options.leases.get(this.key(p)).catch(() => null);
+          if (entry?.operation !== 'PUT' || !this.isMine(entry.value)) break;
+          revision = entry.revision;
+          continue;
+        }
+        if (this.stopped) break;
         if (attempt === LEASE_DELETE_ATTEMPTS) {
           this.options.logger.warn({ partition: p, err: error }, 'could not delete a released lease; it expires on its own');
         }
@@ -328,7 +342,7 @@ export class PartitionLeases {
    */
   private async reclaim(p: number): Promise<{ revision: number; sentAt: number } | undefined> {
     const entry = await this.options.leases.get(this.key(p));
-    if (entry?.operation !== 'PUT' || new TextDecoder().decode(entry.value) !== this.options.workerId) return undefined;
+    if (entry?.operation !== 'PUT' || !this.isMine(entry.value)) return undefined;
     const sentAt = Date.now();
     const revision = await this.options.leases.update(this.key(p), encoder.encode(this.options.workerId), entry.revision);
     this.options.logger.info({ partition: p }, 'partition lease reclaimed: the server had stored a write whose acknowledgement was lost');
@@ -342,6 +356,10 @@ export class PartitionLeases {
 
   private key(p: number): string {
     return `p${p}`;
+  }
+
+  private isMine(value: Uint8Array): boolean {
+    return decoder.decode(value) === this.options.workerId;
   }
 }
 
