@@ -27,6 +27,14 @@ import { CallReplies } from './call-replies';
 import { PartitionTimers } from './partition-timers';
 import { labelled, withDeadline } from './step-deadlines';
 
+/**
+ * How long a pull request of a partition consumer waits on the server. nats.js asks for
+ * heartbeats every half of it, and two missed ones make the partition replace its consumer
+ * (see `WorkFeed.watchHeartbeats`), so a partition whose pull requests were lost stands
+ * still for about this long.
+ */
+const PULL_EXPIRES_MS = 10_000;
+
 /** What a {@link PartitionHost} needs. */
 export interface PartitionHostOptions {
   readonly connection: HubConnection;
@@ -420,7 +428,10 @@ export class PartitionHost {
       `Partition ${partition}: reading its consumer`,
     );
     const work = new WorkFeed(
-      await labelled(consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }), `Partition ${partition}: pulling from its consumer`),
+      await labelled(
+        consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize), expires: PULL_EXPIRES_MS }),
+        `Partition ${partition}: pulling from its consumer`,
+      ),
     );
     if (this.owned.get(partition) !== owned) {
       // Released meanwhile: pulling would take deliveries from the next owner's consumer.
@@ -429,6 +440,7 @@ export class PartitionHost {
     }
     owned.work = work;
     owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
+    work.watchHeartbeats((missed) => void this.restartConsuming(partition, owned, `its consumer's heartbeats stopped (${missed} missed)`));
   }
 
   private requireCurrent(partition: number, owned: OwnedPartition): void {

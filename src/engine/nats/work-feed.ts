@@ -29,6 +29,24 @@ export class WorkFeed {
   }
 
   /**
+   * Calls `onStall` once when the server's idle heartbeats stop arriving, unless the feed
+   * was stopped first. The server sends them while a pull request waits; without them the
+   * pull requests were lost (a consumer leader change can drop them), and nats.js would
+   * only ask again after backing off for tens of seconds while the partition stands still.
+   */
+  watchHeartbeats(onStall: (missed: number) => void): void {
+    void (async () => {
+      for await (const note of this.messages.status()) {
+        if (this.stopped) return;
+        if (note.type === 'heartbeats_missed') {
+          onStall(note.count);
+          return;
+        }
+      }
+    })();
+  }
+
+  /**
    * Hands each delivery to `handle`, in order, one at a time (an async `handle` is awaited),
    * until the feed is stopped or the consumer ends.
    */
