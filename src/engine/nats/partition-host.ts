@@ -27,14 +27,6 @@ import { CallReplies } from './call-replies';
 import { PartitionTimers } from './partition-timers';
 import { labelled, withDeadline } from './step-deadlines';
 
-/**
- * How long a pull request of a partition consumer waits on the server. nats.js asks for
- * heartbeats every half of it, and two missed ones make the partition replace its consumer
- * (see `WorkFeed.watchHeartbeats`), so a partition whose pull requests were lost stands
- * still for about this long.
- */
-const PULL_EXPIRES_MS = 10_000;
-
 /** What a {@link PartitionHost} needs. */
 export interface PartitionHostOptions {
   readonly connection: HubConnection;
@@ -428,10 +420,9 @@ export class PartitionHost {
       `Partition ${partition}: reading its consumer`,
     );
     const work = new WorkFeed(
-      await labelled(
-        consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize), expires: PULL_EXPIRES_MS }),
-        `Partition ${partition}: pulling from its consumer`,
-      ),
+      // nats.js's default pull expiry (30 s, heartbeats every 15 s): with 10 s a single
+      // partition under a 30,000-signal burst stopped receiving deliveries.
+      await labelled(consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }), `Partition ${partition}: pulling from its consumer`),
     );
     if (this.owned.get(partition) !== owned) {
       // Released meanwhile: pulling would take deliveries from the next owner's consumer.
