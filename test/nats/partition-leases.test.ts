@@ -40,13 +40,20 @@ async function buckets(): Promise<{ leases: KV; workers: KV }> {
   };
 }
 
-function leasesOf(kv: { leases: KV; workers: KV }, listener: LeaseListener, leaseTimeMs = LEASE_TIME_MS): PartitionLeases {
+/** What a test changes of the lease manager's settings (one partition, one live worker, a long lease otherwise). */
+interface LeaseSetup {
+  readonly leaseTimeMs?: number;
+  readonly partitionCount?: number;
+  readonly liveWorkers?: () => Promise<string[]>;
+}
+
+function leasesOf(kv: { leases: KV; workers: KV }, listener: LeaseListener, setup: LeaseSetup = {}): PartitionLeases {
   return new PartitionLeases({
     ...kv,
-    liveWorkers: async () => [WORKER],
+    liveWorkers: setup.liveWorkers ?? (async () => [WORKER]),
     workerId: WORKER,
-    partitionCount: 1,
-    leaseTimeMs,
+    partitionCount: setup.partitionCount ?? 1,
+    leaseTimeMs: setup.leaseTimeMs ?? LEASE_TIME_MS,
     logger: pino({ level: 'silent' }),
     listener,
   });
@@ -91,7 +98,7 @@ describe('partition leases whose acknowledgement was lost', () => {
     const kv = await buckets();
     const { events, listener } = recorder();
     // Renewals every 100 ms.
-    const leases = leasesOf(kv, listener, 300);
+    const leases = leasesOf(kv, listener, { leaseTimeMs: 300 });
     await leases.start();
     try {
       expect(events).toEqual(['acquired 0']);
@@ -111,7 +118,7 @@ describe('partition leases whose acknowledgement was lost', () => {
   test('a lease another worker took is forfeited', async () => {
     const kv = await buckets();
     const { events, listener } = recorder();
-    const leases = leasesOf(kv, listener, 300);
+    const leases = leasesOf(kv, listener, { leaseTimeMs: 300 });
     await leases.start();
     try {
       const current = (await kv.leases.get('p0'))!;
@@ -140,30 +147,34 @@ function heldStart(): { begun: Promise<void>; finish: () => void; run: () => Pro
   };
 }
 
+/**
+ * A listener that records each start as 'start p' when it begins and 'started p' when it
+ * ends, and each hand-over and loss; `during` runs inside a start, `losing` inside a loss.
+ */
+function startRecorder(events: string[], hooks: { readonly during?: (p: number) => Promise<void>; readonly losing?: () => Promise<void> } = {}): LeaseListener {
+  return {
+    acquired: async (p) => {
+      events.push(`start ${p}`);
+      await hooks.during?.(p);
+      events.push(`started ${p}`);
+    },
+    givenUp: async (p) => void events.push(`given up ${p}`),
+    lost: async (p) => {
+      await hooks.losing?.();
+      events.push(`lost ${p}`);
+    },
+    renewed: () => undefined,
+  };
+}
+
 describe('partition starts and lease rounds', () => {
   test('a slow start does not hold up taking a lease that becomes free meanwhile', async () => {
     const kv = await buckets();
     await kv.leases.create('p1', new TextEncoder().encode('someone-else'));
     const events: string[] = [];
     const slow = heldStart();
-    const leases = new PartitionLeases({
-      ...kv,
-      liveWorkers: async () => [WORKER],
-      workerId: WORKER,
-      partitionCount: 2,
-      leaseTimeMs: 300,
-      logger: pino({ level: 'silent' }),
-      listener: {
-        acquired: async (p) => {
-          events.push(`start ${p}`);
-          if (p === 0) await slow.run();
-          events.push(`started ${p}`);
-        },
-        givenUp: async (p) => void events.push(`given up ${p}`),
-        lost: async (p) => void events.push(`lost ${p}`),
-        renewed: () => undefined,
-      },
-    });
+    const listener = startRecorder(events, { during: async (p) => (p === 0 ? slow.run() : undefined) });
+    const leases = leasesOf(kv, listener, { leaseTimeMs: 300, partitionCount: 2 });
     const starting = leases.start();
     try {
       await slow.begun;
@@ -190,28 +201,12 @@ describe('partition starts and lease rounds', () => {
     const kv = await buckets();
     const events: string[] = [];
     const slow = heldStart();
-    const leases = new PartitionLeases({
-      ...kv,
-      liveWorkers: async () => [WORKER],
-      workerId: WORKER,
-      partitionCount: 1,
-      leaseTimeMs: 300,
-      logger: pino({ level: 'silent' }),
-      listener: {
-        acquired: async (p) => {
-          events.push(`start ${p}`);
-          await slow.run();
-          events.push(`started ${p}`);
-        },
-        givenUp: async (p) => void events.push(`given up ${p}`),
-        // Stopping takes a while: leases are renewed (every 100 ms) while the next start waits for it.
-        lost: async (p) => {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          events.push(`lost ${p}`);
-        },
-        renewed: () => undefined,
-      },
+    const listener = startRecorder(events, {
+      during: () => slow.run(),
+      // Stopping takes a while: leases are renewed (every 100 ms) while the next start waits for it.
+      losing: () => new Promise((resolve) => setTimeout(resolve, 500)),
     });
+    const leases = leasesOf(kv, listener, { leaseTimeMs: 300 });
     const starting = leases.start();
     try {
       await slow.begun;
@@ -238,24 +233,7 @@ describe('partition starts and lease rounds', () => {
     let workers = [WORKER];
     // A worker id that wins partition 0 over WORKER under rendezvous hashing.
     const winner = Array.from({ length: 64 }, (_, i) => `joiner-${i}`).find((id) => ownerOf(0, [WORKER, id]) === id)!;
-    const leases = new PartitionLeases({
-      ...kv,
-      liveWorkers: async () => workers,
-      workerId: WORKER,
-      partitionCount: 1,
-      leaseTimeMs: 300,
-      logger: pino({ level: 'silent' }),
-      listener: {
-        acquired: async (p) => {
-          events.push(`start ${p}`);
-          await slow.run();
-          events.push(`started ${p}`);
-        },
-        givenUp: async (p) => void events.push(`given up ${p}`),
-        lost: async (p) => void events.push(`lost ${p}`),
-        renewed: () => undefined,
-      },
-    });
+    const leases = leasesOf(kv, startRecorder(events, { during: () => slow.run() }), { leaseTimeMs: 300, liveWorkers: async () => workers });
     const starting = leases.start();
     try {
       await slow.begun;

@@ -424,11 +424,9 @@ export class PartitionHost {
       // partition under a 30,000-signal burst stopped receiving deliveries.
       await labelled(consumer.consume({ max_messages: Math.max(100, this.options.maxBatchSize) }), `Partition ${partition}: pulling from its consumer`),
     );
-    if (this.owned.get(partition) !== owned) {
-      // Released meanwhile: pulling would take deliveries from the next owner's consumer.
-      work.stop();
-      this.requireCurrent(partition, owned);
-    }
+    // Released meanwhile: pulling would take deliveries from the next owner's consumer.
+    if (this.owned.get(partition) !== owned) work.stop();
+    this.requireCurrent(partition, owned);
     owned.work = work;
     owned.loops.push(this.consumeWork(partition, owned, work, owned.run));
     work.watchHeartbeats((missed) => void this.restartConsuming(partition, owned, `its consumer's heartbeats stopped (${missed} missed)`));

@@ -72,8 +72,6 @@ export class PartitionLeases {
    * partition taken again starts only once its previous ownership has stopped.
    */
   private readonly changes = new Map<number, Promise<void>>();
-  /** Hand-overs and losses running outside the rounds, awaited by stop(). */
-  private readonly releases = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly options: PartitionLeasesOptions) {}
@@ -128,7 +126,7 @@ export class PartitionLeases {
     await this.ticking;
     await this.renewing;
     await Promise.all([...this.owned.keys()].map((p) => this.giveUp(p)));
-    await Promise.all(this.releases);
+    // Hand-overs and losses found by the rounds and renewals run there, not awaited by them.
     await Promise.all(this.changes.values());
     await this.options.workers.delete(this.options.workerId).catch(() => undefined);
   }
@@ -175,21 +173,14 @@ export class PartitionLeases {
       if (ownerOf(p, live) === workerId) wanted.add(p);
     }
     for (const p of this.owned.keys()) {
-      if (!wanted.has(p) && !this.stopped) this.inBackground(this.giveUp(p));
+      // Not awaited (a stop can wait for a start): the round goes on taking leases.
+      if (!wanted.has(p) && !this.stopped) void this.giveUp(p);
     }
     await inBatches(
       [...wanted].filter((p) => !this.owned.has(p) && !this.stopped),
       PARALLEL_LEASE_WRITES,
       (p) => this.tryLease(p),
     );
-  }
-
-  /** Runs a hand-over or a loss without holding up the round or the renewal that found it. */
-  private inBackground(release: Promise<void>): void {
-    const tracked = release
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not release a partition'))
-      .finally(() => this.releases.delete(tracked));
-    this.releases.add(tracked);
   }
 
   private async renewAll(): Promise<void> {
@@ -213,7 +204,8 @@ export class PartitionLeases {
           const reclaimed = await this.reclaim(p).catch(() => undefined);
           if (this.owned.get(p) !== lease) return;
           if (reclaimed === undefined) {
-            this.inBackground(this.forfeit(p, 'the lease was taken or expired'));
+            // Not awaited: renewing the other leases must not wait for this partition to stop.
+            void this.forfeit(p, 'the lease was taken or expired');
             return;
           }
           lease.revision = reclaimed.revision;
